@@ -1,0 +1,25 @@
+//! `espconn_secure`: a drop-in replacement for the ESP8266 NONOS SDK's
+//! `libmbedtls.a`, exporting the vendor's `espconn_secure_*` C API on top of a
+//! rustls TLS engine.
+//!
+//! Layers (see `docs/ARCHITECTURE.md`): `ffi` (C ABI) -> `conn` (one state machine
+//! per connection, callback order, back-pressure) -> `tls` (the engine behind a
+//! bytes-in/bytes-out interface) ; `certs` (flash formats, PEM/DER, keys) ;
+//! `error` (mbedTLS-compatible codes and reasons) ; `platform` (every SDK call,
+//! the allocator and the runtime).
+#![no_std]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+extern crate alloc;
+// Host tools and tests take std's panic runtime and allocator; the shipped
+// archive (feature `runtime`) brings its own (see `platform::runtime`).
+#[cfg(any(test, not(feature = "runtime")))]
+extern crate std;
+
+pub mod error;
+
+pub mod certs;
+pub mod conn;
+pub mod ffi;
+pub mod platform;
+pub mod tls;
