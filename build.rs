@@ -5,6 +5,16 @@
 use std::path::Path;
 
 fn main() {
+    // The fallback clock for certificate dates before SNTP has synchronised.
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    let build_time = std::env::var("SOURCE_DATE_EPOCH").ok().unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .to_string()
+    });
+    println!("cargo:rustc-env=ESPCONN_SECURE_BUILD_TIME={build_time}");
     println!("cargo:rerun-if-changed=c-shim/host");
     println!("cargo:rerun-if-changed=c-shim/include");
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

@@ -6,6 +6,7 @@
 //! inline buffer: the error path must not allocate, because it is also the
 //! out-of-memory path.
 
+use core::ffi::CStr;
 use core::fmt;
 
 /// mbedTLS-compatible error codes produced by this library.
@@ -66,60 +67,60 @@ pub mod code {
     pub const SSL_UNEXPECTED_RECORD: i32 = -0x6700;
 }
 
-/// Static description of a code, as `espconn_secure_strerror` returns it.
-pub fn strerror(c: i32) -> &'static str {
+/// Static description of a code, NUL-terminated for `espconn_secure_strerror`.
+pub fn strerror(c: i32) -> &'static CStr {
     use code::*;
     match c {
-        OK => "no error",
-        NET_CONN_RESET => "connection reset by peer",
-        NET_SEND_FAILED => "sending to the network failed",
-        NET_RECV_FAILED => "receiving from the network failed",
-        PEM_NO_HEADER_FOOTER_PRESENT => "PEM: no BEGIN/END lines found",
-        PEM_INVALID_DATA => "PEM: invalid base64 or structure",
-        X509_FEATURE_UNAVAILABLE => "X.509: certificate uses an unsupported feature",
-        X509_INVALID_FORMAT => "X.509: certificate is not valid DER",
-        X509_INVALID_DATE => "X.509: certificate date invalid",
-        X509_UNKNOWN_SIG_ALG => "X.509: unknown signature algorithm",
-        X509_CERT_VERIFY_FAILED => "certificate verification failed (CA, name, dates or key size)",
-        X509_CERT_UNKNOWN_FORMAT => "certificate data is neither PEM nor DER",
-        X509_BAD_INPUT_DATA => "X.509: bad input data",
-        X509_ALLOC_FAILED => "X.509: out of memory",
-        PK_TYPE_MISMATCH => "private key does not match the certificate",
-        PK_BAD_INPUT_DATA => "private key: bad input data",
-        PK_KEY_INVALID_FORMAT => "private key is not PKCS#1, PKCS#8 or SEC1 (PEM or DER)",
-        PK_UNKNOWN_PK_ALG => "private key algorithm not supported",
-        PK_PASSWORD_REQUIRED => "private key is encrypted; store it unencrypted",
-        PK_UNKNOWN_NAMED_CURVE => "EC key on an unsupported curve",
-        PK_FEATURE_UNAVAILABLE => "key type not compiled into this build",
-        SSL_FEATURE_UNAVAILABLE => "TLS feature not available",
-        SSL_BAD_INPUT_DATA => "bad input parameters",
-        SSL_INVALID_MAC => "record authentication failed (bad MAC)",
-        SSL_INVALID_RECORD => "invalid TLS record (too large for the buffer, or not TLS)",
-        SSL_CONN_EOF => "connection closed before the handshake completed",
-        SSL_NO_RNG => "random number generator failed",
-        SSL_NO_CLIENT_CERTIFICATE => "peer did not send a required client certificate",
-        SSL_CERTIFICATE_REQUIRED => "own certificate missing from the flash sector",
-        SSL_PRIVATE_KEY_REQUIRED => "private key missing from the flash sector",
-        SSL_CA_CHAIN_REQUIRED => "CA certificate missing: flash sector erased or empty",
-        SSL_UNEXPECTED_MESSAGE => "unexpected TLS message",
-        SSL_FATAL_ALERT_MESSAGE => "peer sent a fatal alert",
-        SSL_PEER_VERIFY_FAILED => "peer verification failed",
-        SSL_PEER_CLOSE_NOTIFY => "peer closed the connection (close_notify)",
-        SSL_BAD_HS_CLIENT_HELLO => "bad ClientHello",
-        SSL_BAD_HS_SERVER_HELLO => "bad ServerHello",
-        SSL_BAD_HS_CERTIFICATE => "bad Certificate message",
-        SSL_BAD_HS_CERTIFICATE_REQUEST => "bad CertificateRequest message",
-        SSL_BAD_HS_SERVER_KEY_EXCHANGE => "bad ServerKeyExchange (signature or group)",
-        SSL_BAD_HS_CLIENT_KEY_EXCHANGE => "bad ClientKeyExchange",
-        SSL_BAD_HS_CERTIFICATE_VERIFY => "bad CertificateVerify",
-        SSL_BAD_HS_FINISHED => "bad Finished message",
-        SSL_ALLOC_FAILED => "out of memory",
-        SSL_BAD_HS_PROTOCOL_VERSION => "no common TLS version",
-        SSL_INTERNAL_ERROR => "internal error",
-        SSL_NO_USABLE_CIPHERSUITE => "no cipher suite in common with the peer",
-        SSL_TIMEOUT => "operation timed out",
-        SSL_UNEXPECTED_RECORD => "unexpected record",
-        _ => "unknown error code",
+        OK => c"no error",
+        NET_CONN_RESET => c"connection reset by peer",
+        NET_SEND_FAILED => c"sending to the network failed",
+        NET_RECV_FAILED => c"receiving from the network failed",
+        PEM_NO_HEADER_FOOTER_PRESENT => c"PEM: no BEGIN/END lines found",
+        PEM_INVALID_DATA => c"PEM: invalid base64 or structure",
+        X509_FEATURE_UNAVAILABLE => c"X.509: certificate uses an unsupported feature",
+        X509_INVALID_FORMAT => c"X.509: certificate is not valid DER",
+        X509_INVALID_DATE => c"X.509: certificate date invalid",
+        X509_UNKNOWN_SIG_ALG => c"X.509: unknown signature algorithm",
+        X509_CERT_VERIFY_FAILED => c"certificate verification failed (CA, name, dates or key size)",
+        X509_CERT_UNKNOWN_FORMAT => c"certificate data is neither PEM nor DER",
+        X509_BAD_INPUT_DATA => c"X.509: bad input data",
+        X509_ALLOC_FAILED => c"X.509: out of memory",
+        PK_TYPE_MISMATCH => c"private key does not match the certificate",
+        PK_BAD_INPUT_DATA => c"private key: bad input data",
+        PK_KEY_INVALID_FORMAT => c"private key is not PKCS#1, PKCS#8 or SEC1 (PEM or DER)",
+        PK_UNKNOWN_PK_ALG => c"private key algorithm not supported",
+        PK_PASSWORD_REQUIRED => c"private key is encrypted; store it unencrypted",
+        PK_UNKNOWN_NAMED_CURVE => c"EC key on an unsupported curve",
+        PK_FEATURE_UNAVAILABLE => c"key type not compiled into this build",
+        SSL_FEATURE_UNAVAILABLE => c"TLS feature not available",
+        SSL_BAD_INPUT_DATA => c"bad input parameters",
+        SSL_INVALID_MAC => c"record authentication failed (bad MAC)",
+        SSL_INVALID_RECORD => c"invalid TLS record (too large for the buffer, or not TLS)",
+        SSL_CONN_EOF => c"connection closed before the handshake completed",
+        SSL_NO_RNG => c"random number generator failed",
+        SSL_NO_CLIENT_CERTIFICATE => c"peer did not send a required client certificate",
+        SSL_CERTIFICATE_REQUIRED => c"own certificate missing from the flash sector",
+        SSL_PRIVATE_KEY_REQUIRED => c"private key missing from the flash sector",
+        SSL_CA_CHAIN_REQUIRED => c"CA certificate missing: flash sector erased or empty",
+        SSL_UNEXPECTED_MESSAGE => c"unexpected TLS message",
+        SSL_FATAL_ALERT_MESSAGE => c"peer sent a fatal alert",
+        SSL_PEER_VERIFY_FAILED => c"peer verification failed",
+        SSL_PEER_CLOSE_NOTIFY => c"peer closed the connection (close_notify)",
+        SSL_BAD_HS_CLIENT_HELLO => c"bad ClientHello",
+        SSL_BAD_HS_SERVER_HELLO => c"bad ServerHello",
+        SSL_BAD_HS_CERTIFICATE => c"bad Certificate message",
+        SSL_BAD_HS_CERTIFICATE_REQUEST => c"bad CertificateRequest message",
+        SSL_BAD_HS_SERVER_KEY_EXCHANGE => c"bad ServerKeyExchange (signature or group)",
+        SSL_BAD_HS_CLIENT_KEY_EXCHANGE => c"bad ClientKeyExchange",
+        SSL_BAD_HS_CERTIFICATE_VERIFY => c"bad CertificateVerify",
+        SSL_BAD_HS_FINISHED => c"bad Finished message",
+        SSL_ALLOC_FAILED => c"out of memory",
+        SSL_BAD_HS_PROTOCOL_VERSION => c"no common TLS version",
+        SSL_INTERNAL_ERROR => c"internal error",
+        SSL_NO_USABLE_CIPHERSUITE => c"no cipher suite in common with the peer",
+        SSL_TIMEOUT => c"operation timed out",
+        SSL_UNEXPECTED_RECORD => c"unexpected record",
+        _ => c"unknown error code",
     }
 }
 
@@ -240,7 +241,10 @@ mod tests {
         assert_eq!(vendor_callback_code(code::SSL_CONN_EOF), 14);
         assert_eq!(vendor_callback_code(-0x4290), 46);
         assert_eq!(vendor_callback_code(code::SSL_BAD_HS_CERTIFICATE), -122);
-        assert_eq!(vendor_callback_code(code::SSL_BAD_HS_SERVER_KEY_EXCHANGE), -123);
+        assert_eq!(
+            vendor_callback_code(code::SSL_BAD_HS_SERVER_KEY_EXCHANGE),
+            -123
+        );
         assert_eq!(vendor_callback_code(code::SSL_INVALID_MAC), 15);
         assert_eq!(vendor_callback_code(code::SSL_FEATURE_UNAVAILABLE), 16);
         assert_eq!(vendor_callback_code(code::PK_KEY_INVALID_FORMAT), -61);

@@ -1,1 +1,471 @@
-//! (in progress)
+//! One state machine per TLS connection, between the SDK's plain TCP
+//! callbacks and the user's callbacks. It owns the engine (inside the
+//! connection's arena), the send pacing, back-pressure, and the order of user
+//! events. It is safe code: the SDK's TCP calls reach it through the [`Tcp`]
+//! trait and the user's callbacks are run by `ffi` from the events it queues,
+//! after every borrow of the connection has ended.
+
+pub mod settings;
+pub mod setup;
+
+use alloc::vec::Vec;
+
+use crate::error::{code, Failure};
+use crate::fail;
+use crate::platform::alloc::{Arena, ArenaBox};
+use crate::tls::{ClientParams, Event, TlsClient};
+
+/// Largest plaintext handed to one user recv callback (the vendor's `TCP_MSS`).
+pub const RECV_CHUNK: usize = 1460;
+/// Largest ciphertext handed to one `espconn_send` (lwIP's `TCP_SND_BUF`).
+const TCP_SEND_CHUNK: usize = 2920;
+/// Arena headroom for building the engine: configuration, provider and
+/// connection state plus the ClientHello (measured ~1.6 KB on the chip).
+const SETUP_ESTIMATE: usize = 4096;
+/// Arena headroom for encrypting application data: record framing and tag per
+/// record plus rustls's bookkeeping.
+const WRITE_OVERHEAD: usize = 512;
+
+/// The SDK's plain TCP calls on this connection's own (shadow) `espconn`.
+pub trait Tcp {
+    /// `espconn_send`: the SDK copies the bytes; a sent callback follows.
+    fn send(&mut self, data: &[u8]) -> i8;
+    /// `espconn_disconnect`: a disconnect callback follows.
+    fn disconnect(&mut self);
+    /// `espconn_recv_hold` / `espconn_recv_unhold`.
+    fn hold(&mut self, hold: bool);
+}
+
+/// Where a connection is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// TCP connect requested; waiting for the SDK's connect callback.
+    TcpConnecting,
+    /// TLS handshake in progress.
+    Handshaking,
+    /// Application data flows.
+    Open,
+    /// close_notify queued or TCP close requested; waiting for TCP to close.
+    Closing,
+}
+
+/// What the user hears, in order.
+#[derive(Debug)]
+pub enum UserEvent {
+    /// Handshake done: the connect callback.
+    Connected,
+    /// Decrypted bytes are ready: `ffi` drains them with [`Conn::read`].
+    Readable,
+    /// All records of the last `espconn_secure_send` went to TCP.
+    Sent,
+}
+
+/// How a connection ended; `ffi` turns it into the last user callback.
+#[derive(Debug)]
+pub enum Ending {
+    /// Local disconnect, close_notify or FIN after the handshake.
+    Disconnected,
+    /// A TLS failure: the vendor-formula code goes to the reconnect callback.
+    Failed(Failure),
+    /// A TCP error with its lwIP code, passed through as the vendor does.
+    TcpError(i8),
+}
+
+pub struct Conn {
+    phase: Phase,
+    /// The engine and everything it allocates live in `arena`. Declared
+    /// before it so that it drops first.
+    engine: Option<TlsClient>,
+    arena: ArenaBox,
+    /// Ciphertext the engine could not take yet (back-pressure), in order.
+    backlog: Vec<u8>,
+    holding: bool,
+    /// One `espconn_send` may be outstanding at a time.
+    tcp_busy: bool,
+    /// A user send is in progress until all its records reached TCP.
+    user_sending: bool,
+    events: Vec<UserEvent>,
+    ending: Option<Ending>,
+    /// The peer sent close_notify: answer it and close TCP after this pump.
+    answer_close: bool,
+    /// The user called disconnect: no more data is delivered.
+    user_closed: bool,
+    /// Why the connection is going down, recorded when the close is started
+    /// (the ending is reported once TCP confirms the close).
+    pending_ending: Option<Ending>,
+}
+
+impl Conn {
+    /// A connection waiting for TCP. Fails only when the heap cannot hold the
+    /// bookkeeping.
+    pub fn new() -> Result<Conn, Failure> {
+        let arena = Arena::new().map_err(|e| oom("connection arena", e.requested, e.free))?;
+        let mut events = Vec::new();
+        events.try_reserve_exact(4).map_err(|_| {
+            oom(
+                "connection events",
+                4 * size_of::<UserEvent>(),
+                crate::platform::free_heap(),
+            )
+        })?;
+        Ok(Conn {
+            phase: Phase::TcpConnecting,
+            engine: None,
+            arena,
+            backlog: Vec::new(),
+            holding: false,
+            tcp_busy: false,
+            user_sending: false,
+            events,
+            ending: None,
+            answer_close: false,
+            user_closed: false,
+            pending_ending: None,
+        })
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Bytes this connection holds from the SDK heap for its engine.
+    pub fn arena_bytes(&self) -> usize {
+        self.arena.held_bytes()
+    }
+
+    /// TCP is up: start the handshake with `params` (built by `setup`, or the
+    /// failure to build them).
+    pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, params: Result<ClientParams, Failure>) {
+        if self.phase != Phase::TcpConnecting {
+            return;
+        }
+        crate::log!("client handshake start.");
+        self.phase = Phase::Handshaking;
+        let result = params.and_then(|p| {
+            self.arena
+                .ensure_free(SETUP_ESTIMATE)
+                .map_err(|e| oom("handshake setup", e.requested, e.free))?;
+            self.arena.enter(|| TlsClient::new(p))
+        });
+        match result {
+            Ok(engine) => {
+                self.engine = Some(engine);
+                self.pump(tcp);
+            }
+            Err(f) => self.fail(tcp, f),
+        }
+    }
+
+    /// Ciphertext arrived from TCP.
+    pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
+        if self.engine.is_none() || self.phase == Phase::TcpConnecting {
+            return;
+        }
+        if !self.backlog.is_empty() {
+            if self.backlog.try_reserve(data.len()).is_err() {
+                let f = oom("receive backlog", data.len(), crate::platform::free_heap());
+                return self.fail(tcp, f);
+            }
+            self.backlog.extend_from_slice(data);
+        } else {
+            let taken = match self.feed(data) {
+                Ok(n) => n,
+                Err(f) => return self.fail(tcp, f),
+            };
+            if taken < data.len() {
+                let rest = &data[taken..];
+                if self.backlog.try_reserve_exact(rest.len()).is_err() {
+                    let f = oom("receive backlog", rest.len(), crate::platform::free_heap());
+                    return self.fail(tcp, f);
+                }
+                self.backlog.extend_from_slice(rest);
+            }
+        }
+        self.pump(tcp);
+    }
+
+    /// The last `espconn_send` was handed to TCP.
+    pub fn tcp_sent(&mut self, tcp: &mut dyn Tcp) {
+        self.tcp_busy = false;
+        self.pump(tcp);
+    }
+
+    /// TCP closed (FIN, or our own disconnect completed).
+    pub fn tcp_closed(&mut self) {
+        let ending = match self.pending_ending.take() {
+            Some(e) => e,
+            None if self.phase == Phase::Handshaking || self.phase == Phase::TcpConnecting => {
+                let f = fail!(
+                    code::SSL_CONN_EOF,
+                    "server closed the connection during the handshake: check the port speaks TLS and accepts our versions and suites"
+                );
+                report(&f, true);
+                Ending::Failed(f)
+            }
+            None => Ending::Disconnected,
+        };
+        self.finish(ending);
+    }
+
+    /// TCP failed with an lwIP code (-8 abort, -9 reset, -11 refused, -3 timeout).
+    pub fn tcp_error(&mut self, err: i8) {
+        let ending = match self.pending_ending.take() {
+            Some(Ending::Failed(f)) => Ending::Failed(f),
+            _ => Ending::TcpError(err),
+        };
+        self.finish(ending);
+    }
+
+    /// `espconn_secure_send`: encrypt now (the caller's buffer is free on return).
+    /// Returns the vendor's code: -5 while a send is in flight or before the
+    /// handshake, -1 when the heap cannot hold the records.
+    pub fn user_send(&mut self, tcp: &mut dyn Tcp, data: &[u8]) -> i8 {
+        if self.phase != Phase::Open || self.user_sending {
+            return crate::platform::sdk::ret::INPROGRESS;
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return crate::platform::sdk::ret::INPROGRESS;
+        };
+        let records = data.len().div_ceil(RECV_CHUNK).max(1);
+        let need = data.len() + records * 32 + WRITE_OVERHEAD;
+        if self.arena.ensure_free(need).is_err() {
+            return crate::platform::sdk::ret::MEM;
+        }
+        if let Err(f) = self.arena.enter(|| engine.write(data)) {
+            self.fail(tcp, f);
+            return crate::platform::sdk::ret::OK;
+        }
+        self.user_sending = true;
+        self.pump(tcp);
+        crate::platform::sdk::ret::OK
+    }
+
+    /// `espconn_secure_disconnect`: send close_notify, then close TCP.
+    /// -5 when already closing.
+    pub fn user_disconnect(&mut self, tcp: &mut dyn Tcp) -> i8 {
+        if self.phase == Phase::Closing {
+            return crate::platform::sdk::ret::INPROGRESS;
+        }
+        self.pending_ending = Some(Ending::Disconnected);
+        self.user_closed = true;
+        self.start_close(tcp, true);
+        crate::platform::sdk::ret::OK
+    }
+
+    /// Whether decrypted data still goes to the user (not after they
+    /// disconnected, nor after a failure).
+    pub fn delivering(&self) -> bool {
+        !self.user_closed && !matches!(self.pending_ending, Some(Ending::Failed(_)))
+    }
+
+    /// Next event for the user, in order.
+    pub fn next_event(&mut self) -> Option<UserEvent> {
+        (!self.events.is_empty()).then(|| self.events.remove(0))
+    }
+
+    /// The connection is over: take how it ended (the last user callback).
+    pub fn take_ending(&mut self) -> Option<Ending> {
+        self.ending.take()
+    }
+
+    /// Decrypted bytes, in order; 0 when none are buffered.
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        match self.engine.as_mut() {
+            Some(e) => self.arena.enter(|| e.read(buf)),
+            None => 0,
+        }
+    }
+
+    /// After the user drained what was readable: continue with buffered input.
+    pub fn resume(&mut self, tcp: &mut dyn Tcp) {
+        self.pump(tcp);
+    }
+
+    fn feed(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        let Some(engine) = self.engine.as_mut() else {
+            return Ok(data.len());
+        };
+        self.arena.enter(|| engine.receive(data))
+    }
+
+    /// Run the engine as far as it goes, then hand its output to TCP.
+    fn pump(&mut self, tcp: &mut dyn Tcp) {
+        if self.ending.is_some() {
+            return;
+        }
+        // Ciphertext left over from earlier back-pressure goes first.
+        if !self.backlog.is_empty() {
+            let backlog = core::mem::take(&mut self.backlog);
+            let taken = match self.feed(&backlog) {
+                Ok(n) => n,
+                Err(f) => return self.fail(tcp, f),
+            };
+            self.backlog = backlog;
+            self.backlog.drain(..taken);
+        }
+        if let Err(f) = self.process() {
+            return self.fail(tcp, f);
+        }
+        if core::mem::take(&mut self.answer_close) {
+            self.start_close(tcp, true);
+        }
+        self.flush(tcp);
+        let want_hold = !self.backlog.is_empty();
+        if want_hold != self.holding {
+            self.holding = want_hold;
+            tcp.hold(want_hold);
+        }
+    }
+
+    fn process(&mut self) -> Result<(), Failure> {
+        loop {
+            let Some(engine) = self.engine.as_mut() else {
+                return Ok(());
+            };
+            let estimate = engine.work_estimate();
+            self.arena
+                .ensure_free(estimate)
+                .map_err(|e| oom("TLS processing", e.requested, e.free))?;
+            let event = self.arena.enter(|| engine.process())?;
+            match event {
+                Event::None => break,
+                Event::HandshakeComplete => {
+                    self.phase = Phase::Open;
+                    crate::log!("client handshake ok!");
+                    self.arena.trim();
+                    self.push(UserEvent::Connected)?;
+                }
+                Event::PeerClosed => {
+                    // close_notify: answer it, then close TCP; the user hears
+                    // a disconnect, as from the vendor.
+                    if self.phase == Phase::Handshaking {
+                        return Err(fail!(
+                            code::SSL_CONN_EOF,
+                            "server sent close_notify during the handshake"
+                        ));
+                    }
+                    if self.pending_ending.is_none() {
+                        self.pending_ending = Some(Ending::Disconnected);
+                    }
+                    self.answer_close = true;
+                    break;
+                }
+            }
+        }
+        let readable = self.engine.as_ref().is_some_and(|e| e.readable() > 0);
+        if readable && !matches!(self.events.last(), Some(UserEvent::Readable)) {
+            self.push(UserEvent::Readable)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, ev: UserEvent) -> Result<(), Failure> {
+        self.events.try_reserve(1).map_err(|_| {
+            oom(
+                "event queue",
+                size_of::<UserEvent>(),
+                crate::platform::free_heap(),
+            )
+        })?;
+        self.events.push(ev);
+        Ok(())
+    }
+
+    /// Hand pending ciphertext to TCP, one `espconn_send` at a time; close TCP
+    /// once everything of a closing connection went out.
+    fn flush(&mut self, tcp: &mut dyn Tcp) {
+        if self.tcp_busy {
+            return;
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let out = engine.output();
+        if !out.is_empty() {
+            let n = out.len().min(TCP_SEND_CHUNK);
+            match tcp.send(&out[..n]) {
+                0 => {
+                    self.tcp_busy = true;
+                    self.arena.enter(|| engine.consume_output(n));
+                }
+                err => {
+                    let f = fail!(
+                        code::NET_SEND_FAILED,
+                        "espconn_send refused {} bytes (err {})",
+                        n,
+                        err
+                    );
+                    self.fail(tcp, f);
+                }
+            }
+            return;
+        }
+        if self.user_sending && self.phase == Phase::Open {
+            self.user_sending = false;
+            if let Err(f) = self.push(UserEvent::Sent) {
+                return self.fail(tcp, f);
+            }
+        }
+        if self.phase == Phase::Closing && self.pending_ending.is_some() {
+            tcp.disconnect();
+        }
+    }
+
+    fn start_close(&mut self, tcp: &mut dyn Tcp, notify: bool) {
+        let was = self.phase;
+        self.phase = Phase::Closing;
+        if notify && matches!(was, Phase::Open | Phase::Handshaking) {
+            if let Some(engine) = self.engine.as_mut() {
+                let _ = self.arena.ensure_free(WRITE_OVERHEAD);
+                let _ = self.arena.enter(|| engine.close());
+            }
+        }
+        self.flush(tcp);
+    }
+
+    /// A TLS failure: print the vendor's lines plus the reason, send what the
+    /// engine queued (an alert), then close TCP; the reconnect callback follows
+    /// once TCP is down.
+    fn fail(&mut self, tcp: &mut dyn Tcp, f: Failure) {
+        if self.phase == Phase::Closing && self.pending_ending.is_some() {
+            return;
+        }
+        report(&f, self.phase != Phase::Open);
+        self.pending_ending = Some(Ending::Failed(f));
+        self.start_close(tcp, false);
+    }
+
+    fn finish(&mut self, ending: Ending) {
+        if self.ending.is_some() {
+            return;
+        }
+        // The engine goes before anything else so its arena can be returned whole.
+        if let Some(engine) = self.engine.take() {
+            self.arena.enter(|| drop(engine));
+        }
+        self.backlog = Vec::new();
+        self.events.clear();
+        self.ending = Some(ending);
+    }
+}
+
+/// The vendor's two lines, then ours (never secrets: codes, sizes, names).
+fn report(f: &Failure, handshake: bool) {
+    if handshake {
+        crate::log!("client handshake failed!");
+    } else {
+        crate::log!("client's data invalid protocol");
+    }
+    crate::log!("Reason:[-0x{:x}]", f.code.unsigned_abs());
+    crate::log!("espconn_secure: {}", f.reason);
+}
+
+fn oom(what: &str, requested: usize, free: u32) -> Failure {
+    fail!(
+        code::SSL_ALLOC_FAILED,
+        "out of memory for {}: needed {} bytes, {} free in the heap",
+        what,
+        requested,
+        free
+    )
+}

@@ -1,1 +1,268 @@
-//! (in progress)
+//! The C ABI: the vendor's `espconn_secure_*` symbols with their exact
+//! prototypes and return codes, plus the new calls documented in the generated
+//! header. This is the only module that reads the user's `struct espconn`.
+//!
+//! Each TLS connection lives in a [`Slot`] on the SDK heap (stable address):
+//! the user's `espconn`, a shadow `espconn` that we hand to the SDK's plain TCP
+//! API, and the [`Conn`] state machine. SDK callbacks on the shadow find the
+//! slot through the shadow's `reverse` pointer. User callbacks run only from
+//! [`dispatch`], after every borrow of the slot has ended, and only from SDK
+//! callbacks — never from inside an API call — so they never nest.
+
+mod client;
+mod config;
+pub mod types;
+
+pub use client::*;
+pub use config::*;
+
+use core::ffi::c_void;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::conn::{Conn, Ending, Tcp, UserEvent, RECV_CHUNK};
+use crate::error::vendor_callback_code;
+use crate::platform::alloc::SdkBox;
+use crate::platform::sdk::{self, state, EspTcp, Espconn};
+
+/// Most TLS connections at once (the vendor allows three sockets in all).
+const MAX_CONNS: usize = 6;
+
+/// One connection: what the user gave us, what we gave the SDK, and the state
+/// machine between them.
+pub(crate) struct Slot {
+    user: *mut Espconn,
+    shadow: Espconn,
+    shadow_tcp: EspTcp,
+    conn: Conn,
+    dead: bool,
+}
+
+static SLOTS: [AtomicPtr<Slot>; MAX_CONNS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CONNS];
+
+fn find_slot(user: *const Espconn) -> Option<*mut Slot> {
+    SLOTS.iter().map(|s| s.load(Ordering::Acquire)).find(|&p| {
+        // SAFETY: registered slots are live until unregistered in `finalize`.
+        !p.is_null() && unsafe { (*p).user as *const Espconn == user }
+    })
+}
+
+fn register(slot: *mut Slot) -> bool {
+    SLOTS.iter().any(|s| {
+        s.compare_exchange(ptr::null_mut(), slot, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    })
+}
+
+fn unregister(slot: *mut Slot) {
+    for s in SLOTS.iter() {
+        let _ = s.compare_exchange(slot, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
+/// The SDK's TCP calls on a slot's shadow `espconn`.
+struct SdkTcp(*mut Espconn);
+
+impl Tcp for SdkTcp {
+    fn send(&mut self, data: &[u8]) -> i8 {
+        let Ok(len) = u16::try_from(data.len()) else {
+            return sdk::ret::ARG;
+        };
+        // SAFETY: the shadow is live while its slot is; the SDK copies `data`
+        // before returning (espconn_send takes a non-const pointer but does not
+        // write through it).
+        unsafe { sdk::espconn_send(self.0, data.as_ptr().cast_mut(), len) }
+    }
+
+    fn disconnect(&mut self) {
+        // SAFETY: as above.
+        unsafe { sdk::espconn_disconnect(self.0) };
+    }
+
+    fn hold(&mut self, hold: bool) {
+        // SAFETY: as above.
+        unsafe {
+            if hold {
+                sdk::espconn_recv_hold(self.0);
+            } else {
+                sdk::espconn_recv_unhold(self.0);
+            }
+        }
+    }
+}
+
+/// The slot a shadow `espconn` belongs to (its `reverse` pointer).
+///
+/// # Safety
+/// `arg` must be a shadow espconn passed back by the SDK.
+unsafe fn slot_of(arg: *mut c_void) -> Option<*mut Slot> {
+    let shadow = arg.cast::<Espconn>();
+    if shadow.is_null() {
+        return None;
+    }
+    // SAFETY: the SDK passes back the espconn we registered; its reverse
+    // points at the slot, which is freed only after its final callback.
+    let slot = unsafe { (*shadow).reverse.cast::<Slot>() };
+    // SAFETY: as above.
+    (!slot.is_null() && !unsafe { (*slot).dead }).then_some(slot)
+}
+
+/// Run `f` on the slot's connection with the SDK transport, then deliver the
+/// events it queued.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
+    {
+        // SAFETY: caller's contract; the borrow ends before any user callback.
+        let s = unsafe { &mut *slot };
+        let mut tcp = SdkTcp(&mut s.shadow);
+        f(&mut s.conn, &mut tcp);
+    }
+    // SAFETY: caller's contract.
+    unsafe { dispatch(slot) };
+}
+
+/// Deliver queued events to the user's callbacks, in order.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn dispatch(slot: *mut Slot) {
+    loop {
+        // SAFETY: caller's contract; short borrows only.
+        let (user, event) = unsafe { ((*slot).user, (*slot).conn.next_event()) };
+        let Some(event) = event else { break };
+        match event {
+            UserEvent::Connected => {
+                // SAFETY: the user's espconn outlives its connection (vendor contract).
+                unsafe {
+                    (*user).state = state::CONNECT;
+                    if let Some(cb) = user_tcp(user).and_then(|t| t.connect_callback) {
+                        cb(user.cast());
+                    }
+                }
+            }
+            UserEvent::Sent => {
+                // SAFETY: as above.
+                unsafe {
+                    (*user).state = state::CONNECT;
+                    if let Some(cb) = (*user).sent_callback {
+                        cb(user.cast());
+                    }
+                }
+            }
+            // SAFETY: caller's contract.
+            UserEvent::Readable => unsafe { deliver(slot) },
+        }
+    }
+    // SAFETY: caller's contract.
+    let ending = unsafe { (*slot).conn.take_ending() };
+    if let Some(ending) = ending {
+        // SAFETY: caller's contract.
+        unsafe { finalize(slot, ending) };
+    }
+}
+
+/// Hand decrypted bytes to the user's recv callback, at most 1460 per call.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn deliver(slot: *mut Slot) {
+    let mut buf = alloc::vec::Vec::new();
+    if buf.try_reserve_exact(RECV_CHUNK).is_err() {
+        // Leave the bytes in the engine; the next segment retries.
+        crate::log!(
+            "espconn_secure: no heap for a {}-byte receive buffer; delivery deferred",
+            RECV_CHUNK
+        );
+        return;
+    }
+    buf.resize(RECV_CHUNK, 0);
+    loop {
+        // SAFETY: caller's contract; short borrow.
+        let (user, n, closing) = unsafe {
+            let s = &mut *slot;
+            let closing = !s.conn.delivering();
+            (
+                s.user,
+                if closing { 0 } else { s.conn.read(&mut buf) },
+                closing,
+            )
+        };
+        if n == 0 {
+            if !closing {
+                // SAFETY: caller's contract.
+                unsafe { drive(slot, |c, t| c.resume(t)) };
+            }
+            return;
+        }
+        // SAFETY: the user's espconn is live; `buf` holds `n` initialised bytes.
+        unsafe {
+            (*user).state = state::READ;
+            if let Some(cb) = (*user).recv_callback {
+                cb(user.cast(), buf.as_mut_ptr().cast(), n as u16);
+            }
+            if (*user).state == state::READ {
+                (*user).state = state::CONNECT;
+            }
+        }
+    }
+}
+
+/// The connection is over: unregister it, make the last user callback, and
+/// free the slot.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn finalize(slot: *mut Slot, ending: Ending) {
+    unregister(slot);
+    // SAFETY: caller's contract.
+    let user = unsafe {
+        (*slot).dead = true;
+        (*slot).user
+    };
+    if let Ending::Failed(f) = &ending {
+        config::record_error(user as usize, f.code);
+    }
+    // SAFETY: the user's espconn outlives its connection (vendor contract).
+    unsafe {
+        (*user).state = state::CLOSE;
+        let tcp = user_tcp(user);
+        match ending {
+            Ending::Disconnected => {
+                if let Some(cb) = tcp.and_then(|t| t.disconnect_callback) {
+                    cb(user.cast());
+                }
+            }
+            Ending::Failed(f) => {
+                if let Some(cb) = tcp.and_then(|t| t.reconnect_callback) {
+                    cb(user.cast(), vendor_callback_code(f.code));
+                }
+            }
+            Ending::TcpError(err) => {
+                if let Some(cb) = tcp.and_then(|t| t.reconnect_callback) {
+                    cb(user.cast(), err);
+                }
+            }
+        }
+    }
+    bury(slot);
+}
+
+/// Free a finished slot. The SDK tolerates its espconn being freed inside
+/// its disconnect/reconnect callback (NONOS programs routinely free theirs
+/// there), so this runs at the end of that callback.
+fn bury(slot: *mut Slot) {
+    // SAFETY: the slot came from `SdkBox::into_raw`, is unregistered, and its
+    // last callback has run.
+    drop(unsafe { SdkBox::from_raw(slot) });
+}
+
+/// The user's `esp_tcp`, if they gave one.
+///
+/// # Safety
+/// `user` must point to a live espconn.
+unsafe fn user_tcp<'a>(user: *mut Espconn) -> Option<&'a EspTcp> {
+    // SAFETY: caller's contract; `proto.tcp` is null or points to the user's esp_tcp.
+    unsafe { (*user).tcp.as_ref() }
+}

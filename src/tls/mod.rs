@@ -1,1 +1,177 @@
-//! (in progress)
+//! The TLS engine: rustls's unbuffered state machine over our own RustCrypto
+//! provider, behind a bytes-in / bytes-out interface.
+//!
+//! The glue (`conn`) never sees rustls types. Per connection it:
+//! 1. builds a [`TlsClient`] (or [`TlsServer`]) from plain parameters;
+//! 2. offers received TCP bytes with `receive()` (which takes what fits) and
+//!    calls `process()`, which returns an [`Event`];
+//! 3. sends `output()` and then calls `consume_output(n)` for what TCP took;
+//! 4. drains decrypted bytes with `read()`;
+//! 5. encrypts with `write()` / ends with `close()`; on a TCP FIN asks
+//!    `peer_eof()` whether that is a failure (during the handshake it is).
+//!
+//! Every error is a [`Failure`](crate::error::Failure) carrying the mbedTLS
+//! code the vendor library would report and a reason naming what to fix. After
+//! a failure every call returns the same failure; `output()` may still hold
+//! an alert worth sending before closing.
+//!
+//! Memory: rustls allocates infallibly. Before each `process()` the glue
+//! makes sure `work_estimate()` bytes are free in the connection's arena. All
+//! allocations made here directly (buffers, queues) are fallible and fail
+//! with `SSL_ALLOC_FAILED`.
+
+// `Failure` is large on purpose: reasons live inline so that the error path
+// (which is also the out-of-memory path) never allocates.
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+mod client;
+mod engine;
+pub mod errors;
+pub mod provider;
+pub mod rng;
+mod server;
+mod verifier;
+mod x509;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::TlsClient;
+pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};
+pub use server::TlsServer;
+
+/// Where certificate dates are checked against.
+#[derive(Clone, Copy, Debug)]
+pub enum TimeSource {
+    /// A fixed Unix time in seconds (tests, or a clock set once).
+    Fixed(u64),
+    /// Asked at verification time; `None` means "not known yet" (SNTP not
+    /// synchronised), which fails verification when a CA is configured and
+    /// is ignored otherwise.
+    Now(fn() -> Option<u64>),
+}
+
+/// Client connection parameters.
+#[derive(Debug)]
+pub struct ClientParams {
+    /// Trusted CA certificates. `None`: the chain is not verified (the
+    /// vendor's default without `espconn_secure_ca_enable`); handshake
+    /// signatures are still checked. See [`Warnings`].
+    pub roots: Option<Vec<CertificateDer<'static>>>,
+    /// Server name for SNI and the certificate name check. An IP literal is
+    /// checked against IP SANs and not sent as SNI. `None`: name not checked.
+    pub hostname: Option<String>,
+    /// Client certificate chain (leaf first) and its key (PKCS#8, PKCS#1 or SEC1).
+    pub identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    pub time: TimeSource,
+    /// Largest record plaintext accepted (16384 unless
+    /// `espconn_secure_set_size` caps it; values are clamped to 512..=16384).
+    pub max_record: usize,
+    /// Offer TLS 1.3 as well as 1.2 (only with the `tls13` feature).
+    pub tls13: bool,
+}
+
+impl ClientParams {
+    /// Unverified, no name, TLS 1.2 + 1.3 if built, 16 KB records.
+    pub fn new(time: TimeSource) -> Self {
+        ClientParams {
+            roots: None,
+            hostname: None,
+            identity: None,
+            time,
+            max_record: TLS_MAX_PLAINTEXT,
+            tls13: cfg!(feature = "tls13"),
+        }
+    }
+}
+
+/// Server connection parameters.
+#[derive(Debug)]
+pub struct ServerParams {
+    /// Our certificate chain (leaf first) and key.
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+    /// If set, a client certificate issued by one of these CAs is required.
+    pub client_roots: Option<Vec<CertificateDer<'static>>>,
+    pub time: TimeSource,
+    pub max_record: usize,
+    pub tls13: bool,
+    /// Largest plaintext per record we send ([`MAX_SEND_PLAINTEXT`] fits a
+    /// TCP segment; up to 16384).
+    pub max_fragment: usize,
+}
+
+/// What `process()` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Nothing new beyond possible output / plaintext.
+    None,
+    /// The handshake just completed; application data may flow.
+    HandshakeComplete,
+    /// The peer sent close_notify: no more data will arrive.
+    PeerClosed,
+}
+
+/// What was negotiated, for logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// "TLSv1.2" or "TLSv1.3".
+    pub version: &'static str,
+    /// IANA name, e.g. "TLS13_AES_128_GCM_SHA256".
+    pub suite: &'static str,
+    /// Key-exchange group, e.g. "X25519".
+    pub group: Option<&'static str>,
+}
+
+/// Security shortcuts in effect, for the glue's one warning line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Warnings {
+    /// No CA configured: the server's certificate is not verified.
+    pub certificate_not_verified: bool,
+    /// No host name given (or verification off): the name is not checked.
+    pub name_not_checked: bool,
+}
+
+/// rustls's clock over our [`TimeSource`].
+#[derive(Debug)]
+struct Clock {
+    src: TimeSource,
+    /// With nothing to verify, an unknown time must not stop the handshake.
+    required: bool,
+}
+
+impl rustls::time_provider::TimeProvider for Clock {
+    fn current_time(&self) -> Option<rustls_pki_types::UnixTime> {
+        let secs = match self.src {
+            TimeSource::Fixed(s) => Some(s),
+            TimeSource::Now(f) => f(),
+        };
+        let secs = match (secs, self.required) {
+            (Some(s), _) => s,
+            (None, false) => 0,
+            (None, true) => return None,
+        };
+        Some(rustls_pki_types::UnixTime::since_unix_epoch(
+            core::time::Duration::from_secs(secs),
+        ))
+    }
+}
+
+/// The protocol versions to enable.
+fn versions(tls13: bool) -> &'static [&'static rustls::SupportedProtocolVersion] {
+    static TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+    #[cfg(feature = "tls13")]
+    static BOTH: &[&rustls::SupportedProtocolVersion] =
+        &[&rustls::version::TLS13, &rustls::version::TLS12];
+    #[cfg(feature = "tls13")]
+    if tls13 {
+        return BOTH;
+    }
+    let _ = tls13;
+    TLS12_ONLY
+}

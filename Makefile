@@ -1,0 +1,41 @@
+# espconn_secure: top-level entry points. The contracts other tools rely on:
+#   make demo | test | examples | esp8266 | bench
+# Host rules live in mk/host.mk, chip rules in mk/esp8266.mk, package
+# installation in mk/deps.mk.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+BUILD := build
+HOST := $(BUILD)/host
+
+.PHONY: all demo test examples esp8266 bench bench-chip header deps-host deps-chip clean
+
+all: header examples
+
+include mk/deps.mk
+include mk/host.mk
+-include mk/esp8266.mk
+
+# cbindgen writes the public header from the Rust exports; a test fails when
+# the committed copy is stale.
+header: include/espconn_secure.h
+include/espconn_secure.h: cbindgen.toml $(shell find src -name '*.rs') | deps-host
+	cbindgen --config cbindgen.toml --crate espconn_secure --output $@ .
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean
+
+demo: deps-host examples
+	bash scripts/demo.sh
+
+# All tests: unit, simulator, end-to-end against real peers, espcert, chip
+# build and emulated-core tests, header freshness, the small profile.
+test: deps-host deps-chip examples
+	$(CARGO) test --workspace
+	$(CARGO) test --lib --no-default-features --features profile-small
+	$(MAKE) esp8266-check-symbols
+
+bench: deps-host examples
+	bash scripts/bench-host.sh
+	$(MAKE) bench-chip

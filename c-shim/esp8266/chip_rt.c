@@ -1,0 +1,120 @@
+/*
+ * Chip runtime glue shipped inside libespconn_secure.a: the C-level fatal path
+ * and the atomic helpers LLVM calls on the LX106.
+ *
+ * Freestanding on purpose: the Debian cross gcc has no C library headers, and
+ * the archive must not depend on the SDK headers a user happens to have.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+extern int os_printf_plus(const char *fmt, ...);
+extern void system_restart(void);
+
+/*
+ * system_restart() only schedules the restart from the SDK's idle loop, so
+ * after it we must not return into code that has just failed. Spinning with
+ * interrupts enabled lets the SDK (or its watchdog) take the chip down.
+ */
+static void __attribute__((noreturn)) restart_forever(void)
+{
+    system_restart();
+    for (;;) {
+        __asm__ volatile("" ::: "memory");
+    }
+}
+
+/* Reason-carrying variant for C callers (and the Rust side if it wants one). */
+void __attribute__((noreturn)) espconn_secure_fatal(const char *reason)
+{
+    os_printf_plus("espconn_secure: fatal: %s\n", reason ? reason : "?");
+    restart_forever();
+}
+
+/* core/alloc reference abort() on some paths (e.g. allocation-error handling). */
+void __attribute__((noreturn)) abort(void)
+{
+    espconn_secure_fatal("abort() called");
+}
+
+/*
+ * The LX106 has no atomic instructions (no S32C1I), and max-atomic-width 32
+ * makes LLVM lower every atomic RMW to a __atomic_* call. Masking interrupts
+ * is enough for atomicity on this single-core chip. gcc treats the
+ * __atomic_* names as builtins and refuses to define them, so each helper
+ * gets a private C name and the public name through an asm label.
+ */
+static inline uint32_t irq_save(void)
+{
+    uint32_t ps;
+    __asm__ volatile("rsil %0, 15" : "=a"(ps)::"memory");
+    return ps;
+}
+
+static inline void irq_restore(uint32_t ps)
+{
+    __asm__ volatile("wsr %0, ps\n\trsync" ::"a"(ps) : "memory");
+}
+
+#define ATOMIC_RMW(N, T, NAME, EXPR)                                                 \
+    T esr_atomic_##NAME##_##N(volatile void *p, T v, int order)                      \
+        __asm__("__atomic_" #NAME "_" #N);                                           \
+    T esr_atomic_##NAME##_##N(volatile void *p, T v, int order)                      \
+    {                                                                                \
+        (void)order;                                                                 \
+        volatile T *q = (volatile T *)p;                                             \
+        uint32_t ps = irq_save();                                                    \
+        T old = *q;                                                                  \
+        *q = (T)(EXPR);                                                              \
+        irq_restore(ps);                                                             \
+        return old;                                                                  \
+    }
+
+#define ATOMIC_ALL(N, T)                                                             \
+    T esr_atomic_load_##N(const volatile void *p, int order) __asm__("__atomic_load_" #N); \
+    T esr_atomic_load_##N(const volatile void *p, int order)                         \
+    {                                                                                \
+        (void)order;                                                                 \
+        uint32_t ps = irq_save();                                                    \
+        T v = *(const volatile T *)p;                                                \
+        irq_restore(ps);                                                             \
+        return v;                                                                    \
+    }                                                                                \
+    void esr_atomic_store_##N(volatile void *p, T v, int order)                      \
+        __asm__("__atomic_store_" #N);                                               \
+    void esr_atomic_store_##N(volatile void *p, T v, int order)                      \
+    {                                                                                \
+        (void)order;                                                                 \
+        uint32_t ps = irq_save();                                                    \
+        *(volatile T *)p = v;                                                        \
+        irq_restore(ps);                                                             \
+    }                                                                                \
+    bool esr_atomic_cas_##N(volatile void *p, void *expected, T desired, int s, int f) \
+        __asm__("__atomic_compare_exchange_" #N);                                    \
+    bool esr_atomic_cas_##N(volatile void *p, void *expected, T desired, int s, int f) \
+    {                                                                                \
+        (void)s;                                                                     \
+        (void)f;                                                                     \
+        volatile T *q = (volatile T *)p;                                             \
+        T *e = (T *)expected;                                                        \
+        uint32_t ps = irq_save();                                                    \
+        T cur = *q;                                                                  \
+        bool ok = cur == *e;                                                         \
+        if (ok)                                                                      \
+            *q = desired;                                                            \
+        irq_restore(ps);                                                             \
+        if (!ok)                                                                     \
+            *e = cur;                                                                \
+        return ok;                                                                   \
+    }                                                                                \
+    ATOMIC_RMW(N, T, exchange, v)                                                    \
+    ATOMIC_RMW(N, T, fetch_add, old + v)                                             \
+    ATOMIC_RMW(N, T, fetch_sub, old - v)                                             \
+    ATOMIC_RMW(N, T, fetch_and, old & v)                                             \
+    ATOMIC_RMW(N, T, fetch_or, old | v)                                              \
+    ATOMIC_RMW(N, T, fetch_xor, old ^ v)                                             \
+    ATOMIC_RMW(N, T, fetch_nand, ~(old & v))
+
+ATOMIC_ALL(1, uint8_t)
+ATOMIC_ALL(2, uint16_t)
+ATOMIC_ALL(4, uint32_t)

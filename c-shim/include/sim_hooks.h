@@ -1,0 +1,16 @@
+/*
+ * sim_hooks.h: the only non-SDK calls example programs make, so that one
+ * source builds for the host simulator and for the chip. On the chip the
+ * firmware links stubs: sim_arg() returns NULL and sim_exit() restarts.
+ */
+#ifndef SIM_HOOKS_H
+#define SIM_HOOKS_H
+
+/* Ends the simulated run once the current callback returns; the process exit
+ * status is `code`. */
+void sim_exit(int code);
+
+/* Value of `--name VALUE` on the simulator's command line, or NULL. */
+const char *sim_arg(const char *name);
+
+#endif /* SIM_HOOKS_H */

@@ -1,0 +1,143 @@
+#include "ets_sys.h"
+#include "osapi.h"
+#include "mem.h"
+#include "user_interface.h"
+#include "espconn.h"
+#include "sim_hooks.h"
+#include "espconn_secure.h"
+#include "example_util.h"
+
+uint32 ICACHE_FLASH_ATTR ex_parse_uint(const char *s, uint32 dflt)
+{
+    uint32 v = 0, base = 10;
+    if (s == NULL || *s == 0)
+        return dflt;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (*s == 0)
+            return dflt;
+    }
+    for (; *s; s++) {
+        uint32 d;
+        if (*s >= '0' && *s <= '9')
+            d = (uint32)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (uint32)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (uint32)(*s - 'A' + 10);
+        else
+            return dflt;
+        if (d >= base)
+            return dflt;
+        v = v * base + d;
+    }
+    return v;
+}
+
+bool ICACHE_FLASH_ATTR ex_parse_hostport(const char *s, char *host, uint32 cap, int *port)
+{
+    uint32 i, colon = 0;
+    if (s == NULL)
+        return false;
+    for (i = 0; s[i]; i++)
+        if (s[i] == ':')
+            colon = i;
+    if (colon == 0 || colon + 1 >= cap)
+        return false;
+    os_memcpy(host, s, colon);
+    host[colon] = 0;
+    *port = (int)ex_parse_uint(s + colon + 1, 0);
+    return *port > 0 && *port < 65536;
+}
+
+void ICACHE_FLASH_ATTR ex_print_bytes(const char *data, uint32 len)
+{
+    char line[129];
+    uint32 off = 0;
+    while (off < len) {
+        uint32 n = len - off > 128 ? 128 : len - off;
+        os_memcpy(line, data + off, n);
+        line[n] = 0;
+        os_printf("%s", line);
+        off += n;
+    }
+}
+
+static void (*wifi_ready)(void);
+
+static void ICACHE_FLASH_ATTR wifi_event(System_Event_t *ev)
+{
+    if (ev->event == EVENT_STAMODE_GOT_IP && wifi_ready) {
+        void (*ready)(void) = wifi_ready;
+        wifi_ready = NULL;
+        ready();
+    }
+}
+
+void ICACHE_FLASH_ATTR ex_wifi_start(void (*ready)(void))
+{
+    struct station_config sc;
+    os_memset(&sc, 0, sizeof sc);
+    os_memcpy(sc.ssid, "example-ap", 10);
+    os_memcpy(sc.password, "example-pass", 12);
+    wifi_ready = ready;
+    wifi_set_opmode(STATION_MODE);
+    wifi_station_set_config(&sc);
+    wifi_set_event_handler_cb(wifi_event);
+    wifi_station_connect();
+}
+
+static void (*resolve_done)(const ip_addr_t *ip);
+
+static void ICACHE_FLASH_ATTR dns_found(const char *name, ip_addr_t *ip, void *arg)
+{
+    (void)name;
+    (void)arg;
+    resolve_done(ip);
+}
+
+void ICACHE_FLASH_ATTR ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_addr_t *ip))
+{
+    static ip_addr_t addr;
+    err_t r;
+    resolve_done = done;
+    r = espconn_gethostbyname(conn, host, &addr, dns_found);
+    if (r == ESPCONN_OK)
+        done(&addr);
+    else if (r != ESPCONN_INPROGRESS)
+        done(NULL);
+}
+
+bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
+{
+    const char *ca = sim_arg("ca-sector");
+    const char *cert = sim_arg("cert-sector");
+    const char *size = sim_arg("size");
+    const char *name = sim_arg("hostname");
+    if (ca && !espconn_secure_ca_enable(ESPCONN_CLIENT, ex_parse_uint(ca, 0))) {
+        os_printf("bad --ca-sector %s\n", ca);
+        return false;
+    }
+    if (cert && !espconn_secure_cert_req_enable(ESPCONN_CLIENT, ex_parse_uint(cert, 0))) {
+        os_printf("bad --cert-sector %s\n", cert);
+        return false;
+    }
+    if (size && !espconn_secure_set_size(ESPCONN_CLIENT, (uint16)ex_parse_uint(size, 0))) {
+        os_printf("bad --size %s (2048..8192)\n", size);
+        return false;
+    }
+    if (name && espconn_secure_set_hostname(conn, name) != ESPCONN_OK) {
+        os_printf("bad --hostname %s\n", name);
+        return false;
+    }
+    return true;
+}
+
+void ICACHE_FLASH_ATTR ex_report_reconnect(struct espconn *conn, sint8 err)
+{
+    int code = espconn_secure_get_last_error(conn);
+    os_printf("RECONNECT err=%d\n", err);
+    if (code != 0)
+        os_printf("last_error=-0x%x (%s)\n", -code, espconn_secure_strerror(code));
+}

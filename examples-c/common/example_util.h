@@ -1,0 +1,37 @@
+/*
+ * Small helpers shared by the examples: option parsing without a C library
+ * (the chip toolchain has none), WiFi start-up, and printing received bytes.
+ * Everything here is ordinary NONOS user code.
+ */
+#ifndef EXAMPLE_UTIL_H
+#define EXAMPLE_UTIL_H
+
+#include "c_types.h"
+#include "ip_addr.h"
+#include "espconn.h"
+
+/* Decimal or 0x-hex unsigned number; `dflt` when `s` is NULL or malformed. */
+uint32 ex_parse_uint(const char *s, uint32 dflt);
+
+/* Splits "HOST:PORT" into `host` (NUL-terminated, at most `cap`-1 chars) and
+ * `*port`. Returns false when malformed. */
+bool ex_parse_hostport(const char *s, char *host, uint32 cap, int *port);
+
+/* Prints `len` bytes as text, one os_printf per line-sized piece. */
+void ex_print_bytes(const char *data, uint32 len);
+
+/* Joins the access point from the usual station config and calls `ready`
+ * once the station has an IP address. */
+void ex_wifi_start(void (*ready)(void));
+
+/* Resolves `host` and calls `done(ip)` (ip NULL on failure). */
+void ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_addr_t *ip));
+
+/* Applies the common TLS options: --ca-sector, --cert-sector, --size,
+ * --hostname (for `conn`). Returns false if an option was rejected. */
+bool ex_apply_tls_options(struct espconn *conn);
+
+/* Prints "RECONNECT err=N" plus the library's code and reason text. */
+void ex_report_reconnect(struct espconn *conn, sint8 err);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * https_get: fetch one path over TLS, the way a NONOS program does it.
+ * Options (host build): --server HOST:PORT --path /P [--hostname NAME]
+ * [--ca-sector N] [--cert-sector N] [--size N].
+ */
+#include "ets_sys.h"
+#include "osapi.h"
+#include "mem.h"
+#include "user_interface.h"
+#include "espconn.h"
+#include "sim_hooks.h"
+#include "example_util.h"
+
+static struct espconn conn;
+static esp_tcp tcp;
+static char host[64];
+static char request[256];
+static uint32 received;
+
+static void ICACHE_FLASH_ATTR on_connect(void *arg)
+{
+    struct espconn *c = arg;
+    const char *path = sim_arg("path");
+    const char *name = sim_arg("hostname");
+    os_printf("HANDSHAKE OK\n");
+    os_sprintf(request, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+               path ? path : "/", name ? name : host);
+    if (espconn_secure_send(c, (uint8 *)request, (uint16)os_strlen(request)) != ESPCONN_OK)
+        os_printf("send failed\n");
+}
+
+static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
+{
+    (void)arg;
+    received += len;
+    ex_print_bytes(data, len);
+}
+
+static void ICACHE_FLASH_ATTR on_sent(void *arg)
+{
+    (void)arg;
+    os_printf("SENT\n");
+}
+
+static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
+{
+    (void)arg;
+    os_printf("\nRECEIVED %u bytes\n", received);
+    os_printf("DISCONNECT\n");
+    sim_exit(0);
+}
+
+static void ICACHE_FLASH_ATTR on_reconnect(void *arg, sint8 err)
+{
+    ex_report_reconnect(arg, err);
+    sim_exit(1);
+}
+
+static void ICACHE_FLASH_ATTR resolved(const ip_addr_t *ip)
+{
+    sint8 r;
+    if (ip == NULL) {
+        os_printf("cannot resolve %s\n", host);
+        sim_exit(2);
+        return;
+    }
+    os_memcpy(tcp.remote_ip, &ip->addr, 4);
+    r = espconn_secure_connect(&conn);
+    if (r != ESPCONN_OK) {
+        os_printf("espconn_secure_connect failed: %d\n", r);
+        sim_exit(1);
+    }
+}
+
+static void ICACHE_FLASH_ATTR start(void)
+{
+    int port = 0;
+    if (!ex_parse_hostport(sim_arg("server"), host, sizeof host, &port)) {
+        os_printf("usage: https_get --server HOST:PORT [--path /P] [--hostname NAME] [--ca-sector N] [--cert-sector N] [--size N]\n");
+        sim_exit(2);
+        return;
+    }
+    conn.type = ESPCONN_TCP;
+    conn.state = ESPCONN_NONE;
+    conn.proto.tcp = &tcp;
+    tcp.remote_port = port;
+    espconn_regist_connectcb(&conn, on_connect);
+    espconn_regist_recvcb(&conn, on_recv);
+    espconn_regist_sentcb(&conn, on_sent);
+    espconn_regist_disconcb(&conn, on_disconnect);
+    espconn_regist_reconcb(&conn, on_reconnect);
+    if (!ex_apply_tls_options(&conn)) {
+        sim_exit(2);
+        return;
+    }
+    ex_resolve(&conn, host, resolved);
+}
+
+void ICACHE_FLASH_ATTR user_init(void)
+{
+    os_printf("https_get: SDK %s\n", system_get_sdk_version());
+    ex_wifi_start(start);
+}

@@ -1,0 +1,24 @@
+# Debian packages each entry point needs. Installed only when missing, without
+# prompts (the machines run as root).
+HOST_PKGS := gcc gcc-multilib make openssl gnutls-bin mosquitto mosquitto-clients curl python3
+CHIP_PKGS := rustc-web rust-web-src cargo-web gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-misc
+
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+# cbindgen from crates.io: Debian's 0.24 cannot parse current Rust syntax.
+CBINDGEN_VERSION := 0.29.4
+
+deps-host:
+	$(call apt_ensure,$(HOST_PKGS))
+	@cbindgen --version 2>/dev/null | grep -q "$(CBINDGEN_VERSION)" || \
+	  cargo install --locked --quiet cbindgen --version $(CBINDGEN_VERSION)
+
+deps-chip:
+	$(call apt_ensure,$(CHIP_PKGS))

@@ -1,0 +1,89 @@
+# Chip (ESP8266 / Xtensa LX106) rules. Included from the top-level Makefile,
+# which defines BUILD, CARGO and the phony targets esp8266, bench-chip, deps-chip.
+#
+#   make esp8266               build/esp8266/libespconn_secure.a (+ identical libmbedtls.a),
+#                              undefined-symbol check, firmware-shaped links of
+#                              every examples-c/<ex> and of tests/chip/fw_shape,
+#                              size report (fails on region overflow or over budget)
+#   make esp8266-check-symbols only the archive + allowlist check (for `make test`)
+#   make bench-chip            flash figures of both profiles + QEMU chip benches
+#   make chip-test             QEMU known-answer tests (tests/chip)
+
+ESP_DIR        := $(BUILD)/esp8266
+ESP_LIB        := $(ESP_DIR)/libespconn_secure.a
+ESP_LIB_SMALL  := $(ESP_DIR)/small/libespconn_secure.a
+ESP_STUB       := $(ESP_DIR)/libsdkstub.a
+ESP_LD         := c-shim/esp8266/eagle.app.ld
+ESP_CC         := xtensa-lx106-elf-gcc
+ESP_SIZE       := xtensa-lx106-elf-size
+# Vendor CCFLAGS (reference §5.1), freestanding: Debian's cross gcc has no libc.
+ESP_CFLAGS     := -Os -mlongcalls -mtext-section-literals -ffunction-sections -fdata-sections \
+                  -fno-jump-tables -nostdlib -ffreestanding -std=gnu11 -Wall -DICACHE_FLASH
+ESP_LDFLAGS    := -nostdlib -T$(ESP_LD) -Wl,--no-check-sections -Wl,--gc-sections \
+                  -u call_user_start -Wl,-static -Wl,--no-warn-execstack -Wl,--print-memory-usage
+# Flash budgets for the library's share of irom0 (issue #4).
+ESP_GOAL_DEFAULT := 614400
+ESP_GOAL_SMALL   := 409600
+
+ESP_EXAMPLES := $(sort $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard examples-c/*/*.c))))))
+
+.PHONY: esp8266-lib esp8266-check-symbols esp8266-firmware esp8266-fw-shape esp8266-small chip-test
+
+esp8266: esp8266-lib esp8266-check-symbols esp8266-firmware
+
+# Cargo decides what is stale; the script always runs it.
+esp8266-lib: deps-chip
+	scripts/esp8266/build.sh default $(ESP_LIB)
+	cp $(ESP_LIB) $(ESP_DIR)/libmbedtls.a
+	$(ESP_SIZE) -t $(ESP_LIB) | tail -1
+
+esp8266-small: deps-chip
+	scripts/esp8266/build.sh small $(ESP_LIB_SMALL)
+
+esp8266-check-symbols: esp8266-lib
+	python3 scripts/esp8266/check-undefined.py $(ESP_LIB) scripts/esp8266/allowed-undefined.txt c-shim/esp8266/sdk_stubs.c
+
+$(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c $(wildcard c-shim/include/*.h) scripts/esp8266/gen-header-stubs.py | deps-chip
+	@mkdir -p $(ESP_DIR)/stub
+	python3 scripts/esp8266/gen-header-stubs.py $(ESP_DIR)/stub/header_stubs.c c-shim/esp8266/sdk_stubs.c $(wildcard c-shim/include/*.h)
+	$(ESP_CC) $(ESP_CFLAGS) -w -c $(ESP_DIR)/stub/header_stubs.c -o $(ESP_DIR)/stub/header_stubs.o
+	$(ESP_CC) $(ESP_CFLAGS) -c c-shim/esp8266/sdk_stubs.c -o $(ESP_DIR)/stub/sdk_stubs.o
+	$(ESP_CC) $(ESP_CFLAGS) -Ic-shim/include -c c-shim/esp8266/sim_hooks_chip.c -o $(ESP_DIR)/stub/sim_hooks_chip.o
+	rm -f $@
+	xtensa-lx106-elf-ar crs $@ $(ESP_DIR)/stub/*.o
+
+# Firmware-shaped link: $(1) name, $(2) sources, $(3) archive, $(4) output dir.
+define esp_link
+	@mkdir -p $(4)/obj-$(1)
+	set -e; objs=""; for c in $(2); do \
+	  o=$(4)/obj-$(1)/$$(echo $$c | tr / _).o; \
+	  $(ESP_CC) $(ESP_CFLAGS) -Ic-shim/include -Iinclude -Iexamples-c/common -c $$c -o $$o; \
+	  objs="$$objs $$o"; done; \
+	$(ESP_CC) $(ESP_LDFLAGS) -Wl,-Map,$(4)/$(1).map $$objs \
+	  -Wl,--start-group $(3) $(ESP_STUB) -lgcc -Wl,--end-group -o $(4)/$(1).elf
+	$(ESP_SIZE) $(4)/$(1).elf
+endef
+
+esp8266-firmware: esp8266-fw-shape $(addprefix esp8266-ex-,$(ESP_EXAMPLES))
+
+# The library's share of flash: a user program that references the whole API.
+esp8266-fw-shape: esp8266-lib $(ESP_STUB)
+	$(call esp_link,fw_shape,tests/chip/fw_shape/user_main.c,$(ESP_LIB),$(ESP_DIR))
+	python3 scripts/esp8266/size-report.py $(ESP_DIR)/fw_shape.map libespconn_secure.a \
+	  --case flash_xtensa --limit-irom $(ESP_GOAL_DEFAULT)
+
+# One firmware-shaped ELF per examples-c/<ex>/ (examples-c/common is shared code).
+# Not .PHONY (make skips pattern rules for phony targets): FORCE re-runs them.
+esp8266-ex-%: esp8266-lib $(ESP_STUB) header FORCE
+	$(call esp_link,$*,$(wildcard examples-c/$*/*.c) $(wildcard examples-c/common/*.c),$(ESP_LIB),$(ESP_DIR))
+
+FORCE:
+
+bench-chip: esp8266-firmware esp8266-small
+	$(call esp_link,fw_shape,tests/chip/fw_shape/user_main.c,$(ESP_LIB_SMALL),$(ESP_DIR)/small)
+	python3 scripts/esp8266/size-report.py $(ESP_DIR)/small/fw_shape.map libespconn_secure.a \
+	  --case flash_xtensa_small --limit-irom $(ESP_GOAL_SMALL)
+	$(MAKE) --no-print-directory chip-test
+
+chip-test: deps-chip
+	scripts/esp8266/chip-test.sh $(ESP_DIR)/chip

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Host figures from the simulator's heap counters (requested bytes of the
+# SDK heap, the same accounting as the README's table):
+#   bench case=NAME heap_peak=N allocs=N
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pki=build/pki
+bash tests/support/pki.sh "$pki" >/dev/null
+work=build/bench
+mkdir -p "$work"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+record() { python3 - "$@" <<'PY'
+import struct, sys
+out = sys.argv[1]
+data = b""
+for pair in sys.argv[2:]:
+    name, path = pair.split("=", 1)
+    payload = open(path, "rb").read()
+    data += name.encode().ljust(32, b"\0") + struct.pack("<H", len(payload)) + payload
+open(out, "wb").write(data)
+PY
+}
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+run_case() { # name chain_dir server_kind client_identity(yes/no)
+    local name=$1 chain=$2 kind=$3 mtls=$4 port pid out
+    port=$(free_port)
+    record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/$chain/root.pem"
+    local extra=()
+    if [ "$kind" = big ]; then
+        python3 tests/support/tls_peer.py --port "$port" --cert "$pki/$chain/chain.pem" \
+            --key "$pki/$chain/leaf.key" --mode big-record >/dev/null 2>&1 &
+    else
+        local verify=()
+        [ "$mtls" = yes ] && verify=(-Verify 1 -CAfile "$pki/ec/root.pem")
+        openssl s_server -accept "$port" -cert "$pki/$chain/leaf.pem" -key "$pki/$chain/leaf.key" \
+            -cert_chain "$pki/$chain/int.pem" -www -quiet -tls1_2 "${verify[@]}" >/dev/null 2>&1 &
+    fi
+    pid=$!
+    wait_port "$port"
+    if [ "$mtls" = yes ]; then
+        record "$work/id-$name.bin" "certificate=$pki/client/ec.pem" "private_key=$pki/client/ec.key"
+        extra=(--flash-place 0x78:"$work/id-$name.bin" --cert-sector 0x78)
+    fi
+    out=$(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost \
+        --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --run-for 20000 || true)
+    kill $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    if ! grep -q '^HANDSHAKE OK' <<<"$out"; then
+        echo "bench case=$name FAILED" >&2
+        echo "$out" >&2
+        return 1
+    fi
+    local heap
+    heap=$(grep '^heap_peak=' <<<"$out" | tail -1)
+    local peak=${heap#heap_peak=}; peak=${peak%% *}
+    local allocs=${heap##*allocs=}
+    echo "bench case=$name heap_peak=$peak allocs=$allocs"
+}
+
+run_case ec ec openssl no
+run_case rsa rsa openssl no
+run_case mtls_ec ec openssl yes
+run_case record16k ec big no

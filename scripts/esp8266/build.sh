@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Build one feature profile of the chip archive:
+#   cargo (--emit=asm) -> GNU as per crate -> + c-shim/esp8266 objects -> archive.
+# usage: build.sh PROFILE OUT_ARCHIVE     PROFILE: default | small
+# Environment: ESP_CARGO_TARGET_DIR (default target/esp8266), CARGO_EXTRA.
+set -euo pipefail
+
+profile=$1 out=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+json=targets/xtensa-esp8266-none-elf.json
+triple=xtensa-esp8266-none-elf
+tdir=${ESP_CARGO_TARGET_DIR:-target/esp8266}
+work=$(dirname "$out")/work-$profile
+
+case $profile in
+default) features=(--features runtime) ;;
+small) features=(--no-default-features --features profile-small,runtime) ;;
+*) echo "build.sh: unknown profile $profile" >&2; exit 2 ;;
+esac
+
+# The Debian rustc carries the Xtensa backend; the rustup one on PATH does not.
+# --emit=asm gives each crate a textual .s next to its rlib (see build-archive.sh);
+# both profiles share one target dir, so the common crates build once, and the
+# staticlib is archived right away before the next profile overwrites it.
+env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="--emit=asm" CARGO_TARGET_DIR="$tdir" \
+    /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \
+    -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
+    --target "$json" ${CARGO_EXTRA:-}
+
+staticlib="$tdir/$triple/release/libespconn_secure.a"
+deps="$tdir/$triple/release/deps"
+
+# C glue: vendor CCFLAGS. The LoadStoreError pieces are built without
+# -ffunction-sections so they land in plain .text, which both the vendor
+# scripts and ours place in IRAM.
+cc=xtensa-lx106-elf-gcc
+cflags=(-Os -mlongcalls -mtext-section-literals -fno-jump-tables -nostdlib -ffreestanding -std=gnu11 -Wall -Wextra -Werror -Ic-shim/esp8266)
+cobj="$work-c"
+rm -rf "$cobj"
+mkdir -p "$cobj"
+"$cc" "${cflags[@]}" -ffunction-sections -fdata-sections -c c-shim/esp8266/chip_rt.c -o "$cobj/chip_rt.o"
+"$cc" "${cflags[@]}" -c c-shim/esp8266/lse_decode.c -o "$cobj/lse_decode.o"
+"$cc" "${cflags[@]}" -c c-shim/esp8266/lse_handler.c -o "$cobj/lse_handler.o"
+
+"$root/scripts/esp8266/build-archive.sh" "$staticlib" "$deps" "$out" "$work" "$cobj"/*.o
+rm -rf "$cobj"

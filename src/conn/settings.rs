@@ -1,0 +1,159 @@
+//! Process-wide settings made through the vendor API before a connection
+//! starts: buffer size, CA and own-certificate sectors, per-connection host
+//! names. The vendor keeps these globally too; connections snapshot them when
+//! their handshake starts, so changing them later never affects a live session.
+
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+/// `ESPCONN_SECURE_DEFAULT_SIZE` and the range `espconn_secure_set_size` accepts.
+pub const DEFAULT_SIZE: u16 = 2048;
+pub const MIN_SIZE: u16 = 2048;
+pub const MAX_SIZE: u16 = 8192;
+
+/// Most host names remembered at once (one per pending/live connection).
+const MAX_HOSTNAMES: usize = 8;
+
+/// Vendor `level` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Client,
+    Server,
+    Both,
+}
+
+impl Level {
+    /// The vendor's range check: 1..=3.
+    pub fn from_raw(level: u8) -> Option<Level> {
+        match level {
+            1 => Some(Level::Client),
+            2 => Some(Level::Server),
+            3 => Some(Level::Both),
+            _ => None,
+        }
+    }
+
+    fn sides(self) -> &'static [usize] {
+        match self {
+            Level::Client => &[0],
+            Level::Server => &[1],
+            Level::Both => &[0, 1],
+        }
+    }
+}
+
+/// Which side of a connection a setting applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client = 0,
+    Server = 1,
+}
+
+pub struct Settings {
+    size: u16,
+    /// Whether the program called `espconn_secure_set_size`; only then does the
+    /// size cap incoming records (otherwise the buffer grows to what the
+    /// server sends, up to the TLS maximum).
+    size_set: bool,
+    ca_sector: [Option<u32>; 2],
+    cert_sector: [Option<u32>; 2],
+    hostnames: [Option<(usize, Vec<u8>)>; MAX_HOSTNAMES],
+}
+
+static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
+    size: DEFAULT_SIZE,
+    size_set: false,
+    ca_sector: [None; 2],
+    cert_sector: [None; 2],
+    hostnames: [const { None }; MAX_HOSTNAMES],
+});
+
+/// `espconn_secure_set_size`: false outside 2048..=8192.
+pub fn set_size(level: Level, size: u16) -> bool {
+    let _ = level; // one global size for every level, as the vendor
+    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+        return false;
+    }
+    let mut s = SETTINGS.lock();
+    s.size = size;
+    s.size_set = true;
+    true
+}
+
+/// The size `espconn_secure_get_size` reports.
+pub fn size() -> u16 {
+    SETTINGS.lock().size
+}
+
+/// The cap on incoming record plaintext: the user's size if they set one,
+/// else the TLS maximum (the buffer still starts small and grows on demand).
+pub fn record_cap() -> usize {
+    let s = SETTINGS.lock();
+    if s.size_set {
+        usize::from(s.size)
+    } else {
+        16384
+    }
+}
+
+pub fn set_ca(level: Level, sector: Option<u32>) {
+    let mut s = SETTINGS.lock();
+    for &i in level.sides() {
+        s.ca_sector[i] = sector;
+    }
+}
+
+pub fn set_cert(level: Level, sector: Option<u32>) {
+    let mut s = SETTINGS.lock();
+    for &i in level.sides() {
+        s.cert_sector[i] = sector;
+    }
+}
+
+pub fn ca_sector(side: Side) -> Option<u32> {
+    SETTINGS.lock().ca_sector[side as usize]
+}
+
+pub fn cert_sector(side: Side) -> Option<u32> {
+    SETTINGS.lock().cert_sector[side as usize]
+}
+
+/// Remember `name` for the connection identified by `key` (the address of the
+/// user's `struct espconn`). `None` forgets it. False when the table is full
+/// or the heap is exhausted.
+pub fn set_hostname(key: usize, name: Option<&[u8]>) -> bool {
+    let mut s = SETTINGS.lock();
+    let slot = s
+        .hostnames
+        .iter()
+        .position(|h| h.as_ref().is_some_and(|(k, _)| *k == key));
+    let Some(name) = name else {
+        if let Some(i) = slot {
+            s.hostnames[i] = None;
+        }
+        return true;
+    };
+    let mut v = Vec::new();
+    if v.try_reserve_exact(name.len()).is_err() {
+        return false;
+    }
+    v.extend_from_slice(name);
+    let Some(i) = slot.or_else(|| s.hostnames.iter().position(Option::is_none)) else {
+        return false;
+    };
+    s.hostnames[i] = Some((key, v));
+    true
+}
+
+/// The host name set for `key`, copied (fallibly) so the lock is not held.
+pub fn hostname(key: usize) -> Result<Option<Vec<u8>>, ()> {
+    let s = SETTINGS.lock();
+    let Some((_, name)) = s.hostnames.iter().flatten().find(|(k, _)| *k == key) else {
+        return Ok(None);
+    };
+    let mut v = Vec::new();
+    v.try_reserve_exact(name.len()).map_err(|_| ())?;
+    v.extend_from_slice(name);
+    Ok(Some(v))
+}

@@ -1,0 +1,83 @@
+//! Building a connection's TLS parameters when its handshake starts: CA and
+//! own identity from flash (re-read at every handshake, as the vendor does),
+//! the host name, the clock, and the record-size cap.
+
+use alloc::string::String;
+
+use crate::error::{code, Failure};
+use crate::fail;
+use crate::tls::{ClientParams, TimeSource};
+
+use super::settings::{self, Side};
+
+/// Parameters for the client connection of the user's espconn at `key`.
+pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
+    let roots = match settings::ca_sector(Side::Client) {
+        Some(sector) => Some(crate::certs::load_ca_sector(sector, flash_reader)?),
+        None => {
+            crate::log!("espconn_secure: warning: CA not enabled: the server is NOT authenticated");
+            None
+        }
+    };
+    let identity = match settings::cert_sector(Side::Client) {
+        Some(sector) => {
+            Some(crate::certs::load_identity_sector(sector, flash_reader)?.into_parts())
+        }
+        None => None,
+    };
+    let hostname = match settings::hostname(key) {
+        Ok(Some(h)) => Some(
+            String::from_utf8(h)
+                .map_err(|_| fail!(code::SSL_BAD_INPUT_DATA, "host name is not UTF-8"))?,
+        ),
+        Ok(None) => {
+            if roots.is_some() {
+                crate::log!("espconn_secure: warning: no host name set: certificate name not checked (espconn_secure_set_hostname)");
+            }
+            None
+        }
+        Err(()) => {
+            return Err(fail!(
+                code::SSL_ALLOC_FAILED,
+                "out of memory copying the host name"
+            ))
+        }
+    };
+    if crate::platform::sntp_time().is_none() && roots.is_some() {
+        crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");
+    }
+    let time = TimeSource::Now(sntp_now);
+    Ok(ClientParams {
+        roots,
+        hostname,
+        identity,
+        time,
+        max_record: settings::record_cap(),
+        tls13: true,
+    })
+}
+
+/// SNTP time once synchronised; the build time until then (warned about at
+/// handshake start).
+fn sntp_now() -> Option<u64> {
+    Some(crate::platform::sntp_time().unwrap_or(BUILD_TIME))
+}
+
+/// The library's build time (Unix seconds), the fallback clock for date
+/// checks before SNTP has synchronised.
+pub const BUILD_TIME: u64 = parse_u64(env!("ESPCONN_SECURE_BUILD_TIME"));
+
+const fn parse_u64(s: &str) -> u64 {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut v = 0u64;
+    while i < b.len() {
+        v = v * 10 + (b[i] - b'0') as u64;
+        i += 1;
+    }
+    v
+}
+
+fn flash_reader(addr: u32, buf: &mut [u32]) -> bool {
+    crate::platform::flash_read(addr, buf)
+}

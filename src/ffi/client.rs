@@ -1,0 +1,223 @@
+//! Client exports: connect, send, disconnect, and the SDK TCP callbacks on the
+//! shadow `espconn`.
+
+use core::ffi::{c_char, c_void};
+
+use super::types::*;
+use super::{dispatch, drive, find_slot, register, slot_of, SdkTcp, Slot};
+use crate::conn::{self, Conn};
+use crate::platform::alloc::SdkBox;
+use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
+
+/// Free heap a client connection needs for its handshake (measured peak with
+/// headroom; see the README's figures). `espconn_secure_connect` refuses with
+/// ESPCONN_MEM below this, as the vendor's pre-check does with its own figure.
+pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
+
+/// Start a TLS client connection to `espconn->proto.tcp->remote_ip:remote_port`.
+///
+/// The connect callback fires after the TLS handshake (not when TCP connects).
+/// Returns ESPCONN_OK (0); ESPCONN_ARG (-12) for NULL or a non-TCP espconn;
+/// ESPCONN_ISCONN (-15) when this espconn already has a TLS connection;
+/// ESPCONN_MEM (-1) when the free heap is below the handshake's need or the
+/// SDK refuses the TCP connection. Certificates are read from flash when the
+/// handshake starts; problems with them reach the reconnect callback.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 {
+    if espconn.is_null() {
+        return ret::ARG;
+    }
+    // SAFETY: non-null pointer to the caller's espconn (vendor contract).
+    let user = unsafe { &mut *espconn };
+    if user.type_ != sdk::ESPCONN_TCP || user.tcp.is_null() {
+        return ret::ARG;
+    }
+    if find_slot(espconn).is_some() {
+        return ret::ISCONN;
+    }
+    if crate::platform::free_heap() <= CONNECT_HEAP_NEED {
+        crate::log!(
+            "espconn_secure: connect refused: {} bytes of heap free, a handshake needs {}",
+            crate::platform::free_heap(),
+            CONNECT_HEAP_NEED
+        );
+        return ret::MEM;
+    }
+    let Ok(conn) = Conn::new() else {
+        return ret::MEM;
+    };
+    // SAFETY: user.tcp checked non-null above.
+    let utcp = unsafe { &*user.tcp };
+    let slot = Slot {
+        user: espconn,
+        shadow: Espconn {
+            type_: sdk::ESPCONN_TCP,
+            state: state::NONE,
+            tcp: core::ptr::null_mut(),
+            recv_callback: Some(on_tcp_recv),
+            sent_callback: Some(on_tcp_sent),
+            link_cnt: 0,
+            reverse: core::ptr::null_mut(),
+        },
+        shadow_tcp: EspTcp {
+            remote_port: utcp.remote_port,
+            // SAFETY: plain SDK query.
+            local_port: unsafe { sdk::espconn_port() } as i32,
+            local_ip: [0; 4],
+            remote_ip: utcp.remote_ip,
+            connect_callback: Some(on_tcp_connect),
+            reconnect_callback: Some(on_tcp_error),
+            disconnect_callback: Some(on_tcp_disconnect),
+            write_finish_fn: None,
+        },
+        conn,
+        dead: false,
+    };
+    let Ok(boxed) = SdkBox::try_new(slot) else {
+        return ret::MEM;
+    };
+    let p = boxed.into_raw();
+    // SAFETY: `p` is a live slot we own; the self-pointers are set once it
+    // has its final address.
+    unsafe {
+        (*p).shadow.tcp = &mut (*p).shadow_tcp;
+        (*p).shadow.reverse = p.cast();
+    }
+    if !register(p) {
+        // SAFETY: not registered, so still solely ours.
+        drop(unsafe { SdkBox::from_raw(p) });
+        return ret::MEM;
+    }
+    // SAFETY: the shadow is live and fully initialised.
+    let r = unsafe { sdk::espconn_connect(&mut (*p).shadow) };
+    if r != ret::OK {
+        super::unregister(p);
+        // SAFETY: unregistered; the SDK refused it, so it holds no pointer.
+        drop(unsafe { SdkBox::from_raw(p) });
+        return ret::MEM;
+    }
+    user.state = state::WAIT;
+    ret::OK
+}
+
+/// Close the TLS connection: sends close_notify, then closes TCP. The
+/// disconnect callback follows. ESPCONN_ARG if not a live TLS connection,
+/// ESPCONN_INPROGRESS (-5) if already closing.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_disconnect(espconn: *mut Espconn) -> sint8 {
+    let Some(slot) = find_slot(espconn) else {
+        return ret::ARG;
+    };
+    // SAFETY: registered slot, not borrowed (API calls are not made from
+    // inside our own borrows).
+    unsafe {
+        let s = &mut *slot;
+        let mut tcp = SdkTcp(&mut s.shadow);
+        s.conn.user_disconnect(&mut tcp)
+    }
+}
+
+/// Send `length` bytes over the TLS connection. The data is encrypted before
+/// this returns, so the buffer is free at once (the vendor required it to stay
+/// valid). Returns ESPCONN_OK, ESPCONN_ARG if not a TLS connection,
+/// ESPCONN_INPROGRESS (-5) before the handshake completes or while the
+/// previous send's sent callback is pending, ESPCONN_MEM (-1) when the heap
+/// cannot hold the records.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_send(
+    espconn: *mut Espconn,
+    psent: *mut uint8,
+    length: uint16,
+) -> sint8 {
+    let Some(slot) = find_slot(espconn) else {
+        return ret::ARG;
+    };
+    if psent.is_null() && length != 0 {
+        return ret::ARG;
+    }
+    let data: &[u8] = if length == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller passes `length` readable bytes (vendor contract).
+        unsafe { core::slice::from_raw_parts(psent, usize::from(length)) }
+    };
+    // SAFETY: the user's espconn is live; the vendor sets WRITE even on failure.
+    unsafe { (*espconn).state = state::WRITE };
+    // SAFETY: registered slot, not borrowed elsewhere.
+    unsafe {
+        let s = &mut *slot;
+        let mut tcp = SdkTcp(&mut s.shadow);
+        s.conn.user_send(&mut tcp, data)
+    }
+}
+
+/// Same as [`espconn_secure_send`] (the vendor's alias).
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_sent(
+    espconn: *mut Espconn,
+    psent: *mut uint8,
+    length: uint16,
+) -> sint8 {
+    // SAFETY: same contract.
+    unsafe { espconn_secure_send(espconn, psent, length) }
+}
+
+unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
+    // SAFETY: the SDK passes back our shadow.
+    let Some(slot) = (unsafe { slot_of(arg) }) else {
+        return;
+    };
+    // SAFETY: live slot.
+    let key = unsafe { (*slot).user } as usize;
+    let params = conn::setup::client_params(key);
+    // SAFETY: live slot, no other borrow.
+    unsafe { drive(slot, |c, t| c.tcp_connected(t, params)) };
+}
+
+unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {
+    // SAFETY: the SDK passes back our shadow.
+    let Some(slot) = (unsafe { slot_of(arg) }) else {
+        return;
+    };
+    let bytes: &[u8] = if data.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: the SDK hands `len` readable bytes valid during the callback.
+        unsafe { core::slice::from_raw_parts(data.cast::<u8>(), usize::from(len)) }
+    };
+    // SAFETY: live slot, no other borrow.
+    unsafe { drive(slot, |c, t| c.tcp_received(t, bytes)) };
+}
+
+unsafe extern "C" fn on_tcp_sent(arg: *mut c_void) {
+    // SAFETY: the SDK passes back our shadow.
+    let Some(slot) = (unsafe { slot_of(arg) }) else {
+        return;
+    };
+    // SAFETY: live slot, no other borrow.
+    unsafe { drive(slot, |c, t| c.tcp_sent(t)) };
+}
+
+unsafe extern "C" fn on_tcp_disconnect(arg: *mut c_void) {
+    // SAFETY: the SDK passes back our shadow.
+    let Some(slot) = (unsafe { slot_of(arg) }) else {
+        return;
+    };
+    // SAFETY: live slot, no other borrow.
+    unsafe {
+        (*slot).conn.tcp_closed();
+        dispatch(slot);
+    }
+}
+
+unsafe extern "C" fn on_tcp_error(arg: *mut c_void, err: i8) {
+    // SAFETY: the SDK passes back our shadow.
+    let Some(slot) = (unsafe { slot_of(arg) }) else {
+        return;
+    };
+    // SAFETY: live slot, no other borrow.
+    unsafe {
+        (*slot).conn.tcp_error(err);
+        dispatch(slot);
+    }
+}

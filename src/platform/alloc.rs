@@ -1,0 +1,506 @@
+//! Memory: the SDK heap, and per-connection arenas carved from it.
+//!
+//! rustls allocates infallibly, so running out of heap inside it would abort.
+//! Each connection's engine therefore runs inside its own arena: blocks taken
+//! from the SDK heap with `pvPortMalloc` and managed by `linked_list_allocator`.
+//! The glue grows the arena (fallibly) before it hands the engine work of a
+//! known size, so a real shortage surfaces as a clean error in the glue, not as
+//! an abort inside the engine. When the connection closes, its blocks go back
+//! to the SDK heap whole, so nothing an engine allocated can leak.
+//!
+//! The `#[global_allocator]` (feature `runtime`, see `runtime.rs`) routes each
+//! allocation to the arena entered with [`Arena::enter`] (NONOS is
+//! single-threaded), and everything else to the SDK heap.
+
+use core::alloc::Layout;
+use core::cell::UnsafeCell;
+use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use linked_list_allocator::Heap;
+
+use super::sdk;
+
+/// Alignment the SDK heap guarantees on every target we run on. Larger
+/// alignments are served by over-allocating.
+const SDK_ALIGN: usize = 4;
+
+/// Allocate `layout` from the SDK heap; null when the heap is exhausted.
+pub fn sdk_alloc(layout: Layout) -> *mut u8 {
+    if layout.align() <= SDK_ALIGN {
+        // SAFETY: pvPortMalloc accepts any size and returns null on failure;
+        // the file string is a NUL-terminated literal.
+        return unsafe { sdk::pvPortMalloc(layout.size().max(1), c"".as_ptr(), 0, 0) }.cast();
+    }
+    // Over-allocate, and keep the raw pointer just below the aligned block.
+    let Some(total) = layout
+        .size()
+        .checked_add(layout.align() + size_of::<usize>())
+    else {
+        return ptr::null_mut();
+    };
+    // SAFETY: as above.
+    let raw: *mut u8 = unsafe { sdk::pvPortMalloc(total, c"".as_ptr(), 0, 0) }.cast();
+    if raw.is_null() {
+        return raw;
+    }
+    let start = raw as usize + size_of::<usize>();
+    let aligned = (start + layout.align() - 1) & !(layout.align() - 1);
+    let aligned = raw.wrapping_add(aligned - raw as usize);
+    // SAFETY: `aligned - size_of::<usize>()` lies inside the block just
+    // allocated (we reserved that many bytes before `start`); unaligned write
+    // because the slot need not be usize-aligned when SDK_ALIGN < usize align.
+    unsafe {
+        aligned
+            .sub(size_of::<usize>())
+            .cast::<usize>()
+            .write_unaligned(raw as usize)
+    };
+    aligned
+}
+
+/// Free a block from [`sdk_alloc`] with the same layout.
+///
+/// # Safety
+/// `p` must come from `sdk_alloc(layout)` and not have been freed.
+pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
+    if p.is_null() {
+        return;
+    }
+    let raw = if layout.align() <= SDK_ALIGN {
+        p
+    } else {
+        // SAFETY: sdk_alloc stored the raw pointer just below `p`.
+        (unsafe { p.sub(size_of::<usize>()).cast::<usize>().read_unaligned() }) as *mut u8
+    };
+    // SAFETY: `raw` is the pointer pvPortMalloc returned.
+    unsafe { sdk::vPortFree(raw.cast(), c"".as_ptr(), 0) }
+}
+
+/// Most blocks one arena may hold; a connection needs two or three.
+const MAX_CHUNKS: usize = 12;
+/// Smallest block an arena takes from the SDK heap, to limit the count.
+const MIN_CHUNK: usize = 2048;
+/// Bookkeeping `linked_list_allocator` needs per block and per allocation.
+const CHUNK_OVERHEAD: usize = 64;
+/// Live arenas at once (connections plus the listener).
+const MAX_ARENAS: usize = 8;
+
+struct Chunk {
+    base: *mut u8,
+    size: usize,
+    heap: Heap,
+}
+
+struct Inner {
+    chunks: [Option<Chunk>; MAX_CHUNKS],
+}
+
+/// One connection's arena. Created with [`Arena::new`], which registers it so
+/// that frees find it wherever they happen.
+pub struct Arena {
+    inner: UnsafeCell<Inner>,
+}
+
+/// The arena was full and the SDK heap could not give it another block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfMemory {
+    /// Bytes the arena tried to take from the SDK heap.
+    pub requested: usize,
+    /// Free SDK heap at the time.
+    pub free: u32,
+}
+
+static REGISTRY: [AtomicPtr<Arena>; MAX_ARENAS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; MAX_ARENAS];
+static CURRENT: AtomicPtr<Arena> = AtomicPtr::new(ptr::null_mut());
+
+/// An owned, registered arena living on the SDK heap. Dropping it returns every
+/// block to the SDK heap.
+pub struct ArenaBox {
+    ptr: NonNull<Arena>,
+}
+
+impl Arena {
+    /// A new, empty arena (it takes blocks on first use).
+    pub fn new() -> Result<ArenaBox, OutOfMemory> {
+        let layout = Layout::new::<Arena>();
+        let p = sdk_alloc(layout).cast::<Arena>();
+        let Some(ptr) = NonNull::new(p) else {
+            return Err(OutOfMemory {
+                requested: layout.size(),
+                free: super::free_heap(),
+            });
+        };
+        // SAFETY: `ptr` is a fresh allocation of the right layout.
+        unsafe {
+            ptr.as_ptr().write(Arena {
+                inner: UnsafeCell::new(Inner {
+                    chunks: [const { None }; MAX_CHUNKS],
+                }),
+            })
+        };
+        for slot in REGISTRY.iter() {
+            if slot
+                .compare_exchange(
+                    ptr::null_mut(),
+                    ptr.as_ptr(),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+            {
+                return Ok(ArenaBox { ptr });
+            }
+        }
+        // SAFETY: not registered, not shared: free it again.
+        unsafe { sdk_free(ptr.as_ptr().cast(), layout) };
+        Err(OutOfMemory {
+            requested: 0,
+            free: super::free_heap(),
+        })
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    fn inner(&self) -> &mut Inner {
+        // SAFETY: NONOS is single-threaded and the arena is never re-entered:
+        // no method holds this borrow across a call that could come back here
+        // (growth calls pvPortMalloc, which is C and does not allocate from Rust).
+        unsafe { &mut *self.inner.get() }
+    }
+
+    /// Bytes free across all blocks (not necessarily contiguous).
+    pub fn free_bytes(&self) -> usize {
+        self.inner()
+            .chunks
+            .iter()
+            .flatten()
+            .map(|c| c.heap.free())
+            .sum()
+    }
+
+    /// Bytes in use by the arena's allocations.
+    pub fn used_bytes(&self) -> usize {
+        self.inner()
+            .chunks
+            .iter()
+            .flatten()
+            .map(|c| c.heap.used())
+            .sum()
+    }
+
+    /// Bytes the arena holds from the SDK heap.
+    pub fn held_bytes(&self) -> usize {
+        self.inner().chunks.iter().flatten().map(|c| c.size).sum()
+    }
+
+    /// Check, before handing the engine work, that `bytes` more can be
+    /// allocated: either inside the arena already, or from the SDK heap on
+    /// demand. Nothing else allocates while the engine runs (NONOS is
+    /// single-threaded), so what is free now is free then; nothing is reserved,
+    /// so the heap figures show what the engine really used.
+    pub fn ensure_free(&self, bytes: usize) -> Result<(), OutOfMemory> {
+        let need = bytes + CHUNK_OVERHEAD;
+        if self.largest_chunk_free() >= need {
+            return Ok(());
+        }
+        let free = super::free_heap();
+        if free as usize + self.free_bytes() >= need + CHUNK_OVERHEAD * MAX_CHUNKS / 2 {
+            return Ok(());
+        }
+        Err(OutOfMemory { requested: bytes, free })
+    }
+
+    fn largest_chunk_free(&self) -> usize {
+        self.inner()
+            .chunks
+            .iter()
+            .flatten()
+            .map(|c| c.heap.free())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn grow(&self, min: usize) -> Result<usize, OutOfMemory> {
+        let inner = self.inner();
+        let Some(slot) = inner.chunks.iter().position(|c| c.is_none()) else {
+            return Err(OutOfMemory {
+                requested: min,
+                free: super::free_heap(),
+            });
+        };
+        let size = (min.max(MIN_CHUNK) + 7) & !7;
+        let layout = Layout::from_size_align(size, SDK_ALIGN).map_err(|_| OutOfMemory {
+            requested: size,
+            free: super::free_heap(),
+        })?;
+        let base = sdk_alloc(layout);
+        if base.is_null() {
+            return Err(OutOfMemory {
+                requested: size,
+                free: super::free_heap(),
+            });
+        }
+        let mut heap = Heap::empty();
+        // SAFETY: `base..base+size` is a fresh block owned by this arena until
+        // `trim` or drop hands it back.
+        unsafe { heap.init(base, size) };
+        inner.chunks[slot] = Some(Chunk { base, size, heap });
+        Ok(slot)
+    }
+
+    /// Allocate inside the arena, taking a new block from the SDK heap if none
+    /// fits. Null only when the SDK heap is exhausted too.
+    pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        for c in self.inner().chunks.iter_mut().flatten() {
+            if let Ok(p) = c.heap.allocate_first_fit(layout) {
+                return p.as_ptr();
+            }
+        }
+        let need = layout.size() + layout.align() + CHUNK_OVERHEAD;
+        match self.grow(need) {
+            Ok(slot) => match &mut self.inner().chunks[slot] {
+                Some(c) => c
+                    .heap
+                    .allocate_first_fit(layout)
+                    .map_or(ptr::null_mut(), |p| p.as_ptr()),
+                None => ptr::null_mut(),
+            },
+            Err(_) => ptr::null_mut(),
+        }
+    }
+
+    #[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+    fn owns(&self, p: *mut u8) -> bool {
+        let a = p as usize;
+        self.inner()
+            .chunks
+            .iter()
+            .flatten()
+            .any(|c| a >= c.base as usize && a < c.base as usize + c.size)
+    }
+
+    /// Free a block this arena handed out.
+    ///
+    /// # Safety
+    /// `p` must come from `self.alloc(layout)` and not have been freed.
+    pub unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        let a = p as usize;
+        for c in self.inner().chunks.iter_mut().flatten() {
+            if a >= c.base as usize && a < c.base as usize + c.size {
+                if let Some(nn) = NonNull::new(p) {
+                    // SAFETY: the block was allocated from this chunk's heap
+                    // with this layout (caller's contract).
+                    unsafe { c.heap.deallocate(nn, layout) };
+                }
+                return;
+            }
+        }
+    }
+
+    /// Give blocks with nothing left in them back to the SDK heap (after the
+    /// handshake most of the arena is empty again).
+    pub fn trim(&self) {
+        for slot in self.inner().chunks.iter_mut() {
+            if slot.as_ref().is_some_and(|c| c.heap.used() == 0) {
+                if let Some(c) = slot.take() {
+                    // SAFETY: the block came from sdk_alloc with this size and
+                    // nothing in it is live.
+                    unsafe {
+                        sdk_free(c.base, Layout::from_size_align_unchecked(c.size, SDK_ALIGN))
+                    };
+                }
+            }
+        }
+    }
+
+    /// Run `f` with every Rust allocation routed into this arena (the engine's
+    /// work and drops must happen inside). Nests: the previous arena is
+    /// restored afterwards.
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let me = self as *const Arena as *mut Arena;
+        let prev = CURRENT.swap(me, Ordering::AcqRel);
+        let r = f();
+        CURRENT.store(prev, Ordering::Release);
+        r
+    }
+}
+
+impl core::ops::Deref for ArenaBox {
+    type Target = Arena;
+    fn deref(&self) -> &Arena {
+        // SAFETY: `ptr` stays valid until this box is dropped.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl Drop for ArenaBox {
+    fn drop(&mut self) {
+        let me = self.ptr.as_ptr();
+        for slot in REGISTRY.iter() {
+            let _ = slot.compare_exchange(me, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+        }
+        let _ = CURRENT.compare_exchange(me, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+        // SAFETY: unregistered above, so no allocation can reach it any more.
+        let arena = unsafe { self.ptr.as_ref() };
+        for c in arena.inner().chunks.iter_mut().filter_map(Option::take) {
+            if c.heap.used() != 0 {
+                // Something allocated here is still alive: freeing the block
+                // would turn that into a use-after-free. Keep it (a bug, logged).
+                crate::log!(
+                    "espconn_secure: bug: arena freed with {} bytes live",
+                    c.heap.used()
+                );
+                continue;
+            }
+            // SAFETY: the block came from sdk_alloc with this size.
+            unsafe { sdk_free(c.base, Layout::from_size_align_unchecked(c.size, SDK_ALIGN)) };
+        }
+        // SAFETY: `me` came from sdk_alloc(Layout::new::<Arena>()); Arena has
+        // no drop glue of its own (its blocks were handed back above).
+        unsafe { sdk_free(me.cast(), Layout::new::<Arena>()) };
+    }
+}
+
+/// A value on the SDK heap with a stable address, allocated fallibly (the SDK
+/// keeps pointers into it, e.g. to a shadow `struct espconn`).
+pub struct SdkBox<T> {
+    ptr: NonNull<T>,
+}
+
+impl<T> SdkBox<T> {
+    /// Moves `value` to the SDK heap; gives it back if the heap is exhausted.
+    pub fn try_new(value: T) -> Result<Self, (T, OutOfMemory)> {
+        let layout = Layout::new::<T>();
+        match NonNull::new(sdk_alloc(layout).cast::<T>()) {
+            Some(ptr) => {
+                // SAFETY: fresh allocation of T's layout.
+                unsafe { ptr.as_ptr().write(value) };
+                Ok(SdkBox { ptr })
+            }
+            None => Err((
+                value,
+                OutOfMemory {
+                    requested: layout.size(),
+                    free: super::free_heap(),
+                },
+            )),
+        }
+    }
+
+    /// The stable address (valid until the box is dropped).
+    pub fn as_ptr(&self) -> *mut T {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives up ownership; [`SdkBox::from_raw`] takes it back.
+    pub fn into_raw(self) -> *mut T {
+        let p = self.ptr.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    /// # Safety
+    /// `p` must come from [`SdkBox::into_raw`] and not be owned elsewhere.
+    pub unsafe fn from_raw(p: *mut T) -> Self {
+        // SAFETY: caller's contract (non-null, from into_raw).
+        SdkBox {
+            ptr: unsafe { NonNull::new_unchecked(p) },
+        }
+    }
+}
+
+impl<T> core::ops::Deref for SdkBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: valid and initialised until drop.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> core::ops::DerefMut for SdkBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: valid, initialised, and uniquely borrowed through `&mut self`.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T> Drop for SdkBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: we own the value and its block, allocated with T's layout.
+        unsafe {
+            ptr::drop_in_place(self.ptr.as_ptr());
+            sdk_free(self.ptr.as_ptr().cast(), Layout::new::<T>());
+        }
+    }
+}
+
+/// The arena currently entered, if any.
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn current() -> Option<&'static Arena> {
+    let p = CURRENT.load(Ordering::Acquire);
+    // SAFETY: CURRENT only ever holds a registered, live arena (cleared when
+    // that arena is dropped).
+    unsafe { p.as_ref() }
+}
+
+/// The registered arena whose blocks contain `p`, if any.
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn owner_of(p: *mut u8) -> Option<&'static Arena> {
+    REGISTRY.iter().find_map(|slot| {
+        let a = slot.load(Ordering::Acquire);
+        // SAFETY: the registry only holds live arenas.
+        let a = unsafe { a.as_ref() }?;
+        a.owns(p).then_some(a)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arena_blocks_return_to_the_sdk_heap_whole() {
+        let before = crate::platform::free_heap();
+        {
+            let arena = Arena::new().expect("arena");
+            arena.ensure_free(6000).expect("room");
+            assert!(arena.ensure_free(usize::MAX / 2).is_err());
+            let l = Layout::from_size_align(1000, 8).unwrap();
+            let p = arena.alloc(l);
+            assert!(!p.is_null());
+            assert!(owner_of(p).is_some());
+            // SAFETY: allocated above with this layout.
+            unsafe { arena.dealloc(p, l) };
+            assert_eq!(arena.used_bytes(), 0);
+        }
+        assert_eq!(crate::platform::free_heap(), before);
+    }
+
+    #[test]
+    fn arena_grows_on_demand_and_trims_empty_blocks() {
+        let arena = Arena::new().expect("arena");
+        let l = Layout::from_size_align(3000, 4).unwrap();
+        let a = arena.alloc(l);
+        let b = arena.alloc(l);
+        assert!(!a.is_null() && !b.is_null());
+        let held = arena.held_bytes();
+        assert!(held >= 6000);
+        // SAFETY: allocated above with this layout.
+        unsafe { arena.dealloc(b, l) };
+        arena.trim();
+        assert!(arena.held_bytes() < held, "an empty block was kept");
+        // SAFETY: allocated above with this layout.
+        unsafe { arena.dealloc(a, l) };
+    }
+
+    #[test]
+    fn over_aligned_sdk_blocks_round_trip() {
+        let l = Layout::from_size_align(100, 64).unwrap();
+        let p = sdk_alloc(l);
+        assert!(!p.is_null());
+        assert_eq!(p as usize % 64, 0);
+        // SAFETY: allocated above with this layout.
+        unsafe { sdk_free(p, l) };
+    }
+}

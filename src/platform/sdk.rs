@@ -1,0 +1,94 @@
+//! Declarations of the NONOS SDK services this library calls, with the vendor's
+//! prototypes and struct layouts (reference §2 and §8). On the host these
+//! symbols come from the simulator in `c-shim/host/`; on the chip from the SDK.
+
+use core::ffi::{c_char, c_int, c_void};
+
+pub type ConnectCb = unsafe extern "C" fn(arg: *mut c_void);
+pub type ReconnectCb = unsafe extern "C" fn(arg: *mut c_void, err: i8);
+pub type RecvCb = unsafe extern "C" fn(arg: *mut c_void, data: *mut c_char, len: u16);
+pub type SentCb = unsafe extern "C" fn(arg: *mut c_void);
+
+pub const ESPCONN_TCP: u32 = 0x10;
+
+/// `enum espconn_state`.
+pub mod state {
+    pub const NONE: u32 = 0;
+    pub const WAIT: u32 = 1;
+    pub const LISTEN: u32 = 2;
+    pub const CONNECT: u32 = 3;
+    pub const WRITE: u32 = 4;
+    pub const READ: u32 = 5;
+    pub const CLOSE: u32 = 6;
+}
+
+/// `ESPCONN_*` return codes (lwIP `err_t` numbering).
+pub mod ret {
+    pub const OK: i8 = 0;
+    pub const MEM: i8 = -1;
+    pub const TIMEOUT: i8 = -3;
+    pub const RTE: i8 = -4;
+    pub const INPROGRESS: i8 = -5;
+    pub const MAXNUM: i8 = -7;
+    pub const ABRT: i8 = -8;
+    pub const RST: i8 = -9;
+    pub const CLSD: i8 = -10;
+    pub const CONN: i8 = -11;
+    pub const ARG: i8 = -12;
+    pub const ISCONN: i8 = -15;
+}
+
+/// `esp_tcp` (32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct EspTcp {
+    pub remote_port: c_int,
+    pub local_port: c_int,
+    pub local_ip: [u8; 4],
+    pub remote_ip: [u8; 4],
+    pub connect_callback: Option<ConnectCb>,
+    pub reconnect_callback: Option<ReconnectCb>,
+    pub disconnect_callback: Option<ConnectCb>,
+    pub write_finish_fn: Option<ConnectCb>,
+}
+
+/// `struct espconn` (28 bytes); `proto` is the `tcp` arm of the vendor's union.
+#[repr(C)]
+pub struct Espconn {
+    pub type_: u32,
+    pub state: u32,
+    pub tcp: *mut EspTcp,
+    pub recv_callback: Option<RecvCb>,
+    pub sent_callback: Option<SentCb>,
+    pub link_cnt: u8,
+    pub reverse: *mut c_void,
+}
+
+/// `remot_info` (12 bytes).
+#[repr(C)]
+pub struct RemotInfo {
+    pub state: u32,
+    pub remote_port: c_int,
+    pub remote_ip: [u8; 4],
+}
+
+// cbindgen:ignore (declared by the SDK headers themselves)
+extern "C" {
+    pub(crate) fn pvPortMalloc(size: usize, file: *const c_char, line: u32, use_iram: u8) -> *mut c_void;
+    pub(crate) fn vPortFree(p: *mut c_void, file: *const c_char, line: u32);
+    pub(crate) fn system_get_free_heap_size() -> u32;
+    pub(crate) fn os_printf_plus(fmt: *const c_char, ...) -> c_int;
+    pub(crate) fn os_get_random(buf: *mut u8, len: usize) -> c_int;
+    pub(crate) fn system_get_time() -> u32;
+    pub(crate) fn system_soft_wdt_feed();
+    pub(crate) fn system_restart();
+    pub(crate) fn sntp_get_current_timestamp() -> u32;
+    pub(crate) fn spi_flash_read(src_addr: u32, des_addr: *mut u32, size: u32) -> c_int;
+
+    pub(crate) fn espconn_connect(c: *mut Espconn) -> i8;
+    pub(crate) fn espconn_disconnect(c: *mut Espconn) -> i8;
+    pub(crate) fn espconn_send(c: *mut Espconn, data: *mut u8, len: u16) -> i8;
+    pub(crate) fn espconn_recv_hold(c: *mut Espconn) -> i8;
+    pub(crate) fn espconn_recv_unhold(c: *mut Espconn) -> i8;
+    pub(crate) fn espconn_port() -> u32;
+}

@@ -1,0 +1,173 @@
+//! The TLS client.
+
+use alloc::sync::Arc;
+
+use rustls::client::{ClientConfig, Resumption, UnbufferedClientConnection};
+use rustls_pki_types::ServerName;
+use spin::Mutex;
+
+use super::engine::{Engine, MAX_SEND_PLAINTEXT};
+use super::errors::{self, Side};
+use super::verifier::Verifier;
+use super::{provider, versions, ClientParams, Clock, Event, Negotiated, Warnings};
+use crate::error::{code, Failure};
+use crate::fail;
+
+/// A TLS client connection: ciphertext in and out, plaintext in and out.
+pub struct TlsClient {
+    engine: Engine<UnbufferedClientConnection>,
+    warnings: Warnings,
+}
+
+impl core::fmt::Debug for TlsClient {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TlsClient")
+            .field("handshaking", &self.engine.is_handshaking())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsClient {
+    /// Build the connection and queue the ClientHello in `output()`.
+    pub fn new(p: ClientParams) -> Result<Self, Failure> {
+        let diag = Arc::new(Mutex::new(None));
+        let verify = p.roots.is_some();
+        let name = match &p.hostname {
+            Some(h) => Some(
+                ServerName::try_from(h.as_str())
+                    .map_err(|_| {
+                        fail!(
+                            code::SSL_BAD_INPUT_DATA,
+                            "'{h}' is not a valid host name or IP address"
+                        )
+                    })?
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let check_name = verify && name.is_some();
+        let verifier = Verifier::new(
+            p.roots.as_deref(),
+            check_name,
+            provider::VERIFY_ALGORITHMS,
+            diag.clone(),
+        )?;
+        let clock = Clock {
+            src: p.time,
+            required: verify,
+        };
+        let builder = ClientConfig::builder_with_details(provider::shared(), Arc::new(clock))
+            .with_protocol_versions(versions(p.tls13))
+            .map_err(|e| errors::map(&e, Side::Client))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let signs = p.identity.is_some();
+        let mut config = match p.identity {
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| errors::map(&e, Side::Client))?,
+            None => builder.with_no_client_auth(),
+        };
+        // Without a DNS name there is nothing meaningful to send as SNI.
+        config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
+        config.max_fragment_size = Some(MAX_SEND_PLAINTEXT + 5);
+        // No session cache: it would hold memory across connections.
+        config.resumption = Resumption::disabled();
+        // rustls needs some name; it is neither sent nor checked when absent.
+        let server_name =
+            name.clone()
+                .unwrap_or(ServerName::IpAddress(rustls_pki_types::IpAddr::V4(
+                    rustls_pki_types::Ipv4Addr::from([0, 0, 0, 0]),
+                )));
+        let conn = UnbufferedClientConnection::new(Arc::new(config), server_name)
+            .map_err(|e| errors::map(&e, Side::Client))?;
+        let mut engine = Engine::new(conn, Side::Client, p.max_record, signs, diag)?;
+        // Queue the ClientHello now, so output() is ready to send.
+        engine.process()?;
+        Ok(TlsClient {
+            engine,
+            warnings: Warnings {
+                certificate_not_verified: !verify,
+                name_not_checked: !check_name,
+            },
+        })
+    }
+
+    /// Offer ciphertext received from TCP; returns how many bytes were taken.
+    /// Fewer than offered means: call `process()` and drain `read()`, then
+    /// offer the rest (hold the TCP data meanwhile).
+    pub fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        self.engine.receive(data)
+    }
+
+    /// Advance the protocol: consume received records, queue output and
+    /// plaintext. Stops early when the plaintext queue is full.
+    pub fn process(&mut self) -> Result<Event, Failure> {
+        self.engine.process()
+    }
+
+    /// Ciphertext waiting to be sent.
+    pub fn output(&self) -> &[u8] {
+        self.engine.output()
+    }
+
+    /// Drop the first `n` bytes of `output()` (TCP took them).
+    pub fn consume_output(&mut self, n: usize) {
+        self.engine.consume_output(n)
+    }
+
+    /// Copy decrypted bytes, in order; returns the count.
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        self.engine.read(buf)
+    }
+
+    /// Decrypted bytes waiting for `read()`.
+    pub fn readable(&self) -> usize {
+        self.engine.readable()
+    }
+
+    /// Encrypt `plain` into `output()`, in records of at most
+    /// [`MAX_SEND_PLAINTEXT`] bytes.
+    pub fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+        self.engine.write(plain)
+    }
+
+    /// Queue close_notify (nothing to do during the handshake).
+    pub fn close(&mut self) -> Result<(), Failure> {
+        self.engine.close()
+    }
+
+    /// The TCP connection ended: `Some` failure if that cut the handshake
+    /// short (`SSL_CONN_EOF`), `None` if it is an ordinary close.
+    pub fn peer_eof(&self) -> Option<Failure> {
+        self.engine.peer_eof()
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        self.engine.is_handshaking()
+    }
+
+    pub fn negotiated(&self) -> Option<Negotiated> {
+        self.engine.negotiated()
+    }
+
+    /// Shortcuts in effect (unverified certificate, unchecked name).
+    pub fn warnings(&self) -> Warnings {
+        self.warnings
+    }
+
+    /// Largest record length announced by the server so far.
+    pub fn largest_record_seen(&self) -> usize {
+        self.engine.largest_record_seen()
+    }
+
+    /// Current receive buffer capacity (it grows and shrinks with records).
+    pub fn receive_capacity(&self) -> usize {
+        self.engine.receive_capacity()
+    }
+
+    /// Upper bound of heap rustls may allocate during the next `process()`.
+    pub fn work_estimate(&self) -> usize {
+        self.engine.work_estimate()
+    }
+}

@@ -1,0 +1,714 @@
+//! The sans-I/O core shared by [`TlsClient`](super::TlsClient) and
+//! [`TlsServer`](super::TlsServer): receive buffer, record tracking, output
+//! and plaintext queues, and the loop over rustls's unbuffered states.
+
+use alloc::vec::Vec;
+
+use rustls::unbuffered::{
+    ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedStatus,
+};
+use rustls::CommonState;
+
+use super::errors::{self, Side};
+use super::verifier::Diagnosis;
+
+use super::{Event, Negotiated};
+use crate::error::{code, Failure};
+use crate::fail;
+
+/// What a rustls unbuffered connection offers, for either side.
+pub(crate) trait Conn {
+    type Data;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data>;
+    fn common(&self) -> &CommonState;
+}
+
+impl Conn for rustls::client::UnbufferedClientConnection {
+    type Data = rustls::client::ClientConnectionData;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(buf)
+    }
+    fn common(&self) -> &CommonState {
+        self
+    }
+}
+
+impl Conn for rustls::server::UnbufferedServerConnection {
+    type Data = rustls::server::ServerConnectionData;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(buf)
+    }
+    fn common(&self) -> &CommonState {
+        self
+    }
+}
+
+/// Receive buffer capacity at start: a ServerHello or a small application
+/// record fits; anything larger grows the buffer to the announced size.
+pub const INITIAL_INBUF: usize = 1024;
+/// Ciphertext may exceed its plaintext by at most this much (RFC 8446 5.2;
+/// TLS 1.2 AEAD suites add 24 at most).
+pub const RECORD_EXPANSION: usize = 256;
+/// Extra room beyond one record for handshake messages that rustls joins in
+/// place across records.
+pub const JOIN_ALLOWANCE: usize = 2048;
+/// Largest plaintext we put in one outgoing record, so a record fits a TCP
+/// segment of the ESP8266's lwIP (TCP_MSS 1460).
+pub const MAX_SEND_PLAINTEXT: usize = 1460;
+/// Record header length.
+const HDR: usize = 5;
+/// The TLS maximum record plaintext.
+pub const TLS_MAX_PLAINTEXT: usize = 16384;
+
+/// Follows record boundaries in the incoming byte stream, so that record
+/// sizes are known from their headers before the bodies arrive.
+struct Tracker {
+    hdr: [u8; HDR],
+    have: usize,
+    body_len: usize,
+    body_left: usize,
+    limit: usize,
+    max_record: usize,
+    largest: usize,
+    last_len: usize,
+    records: usize,
+    side: Side,
+}
+
+impl Tracker {
+    /// Bytes still missing from the current header or record.
+    fn remaining(&self) -> usize {
+        if self.have < HDR {
+            HDR - self.have
+        } else {
+            self.body_left
+        }
+    }
+
+    fn feed(&mut self, mut data: &[u8]) -> Result<(), Failure> {
+        while !data.is_empty() {
+            if self.have < HDR {
+                let n = (HDR - self.have).min(data.len());
+                self.hdr[self.have..self.have + n].copy_from_slice(&data[..n]);
+                self.have += n;
+                data = &data[n..];
+                if self.have == HDR {
+                    self.header()?;
+                }
+            } else {
+                let n = self.body_left.min(data.len());
+                self.body_left -= n;
+                data = &data[n..];
+            }
+            if self.have == HDR && self.body_left == 0 {
+                self.have = 0;
+                self.records += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn header(&mut self) -> Result<(), Failure> {
+        let h = self.hdr;
+        let peer = if self.side == Side::Client {
+            "server"
+        } else {
+            "client"
+        };
+        if !(20..=24).contains(&h[0]) || h[1] != 3 {
+            return Err(fail!(
+                code::SSL_INVALID_RECORD,
+                "not TLS: {peer} sent {:?} where a TLS record was expected (plain-text port?)",
+                Printable(&h)
+            ));
+        }
+        let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+        if len > self.limit {
+            return Err(if self.max_record < TLS_MAX_PLAINTEXT {
+                fail!(
+                    code::SSL_INVALID_RECORD,
+                    "{peer} sent a {len}-byte record; buffer capped at {} by espconn_secure_set_size",
+                    self.max_record
+                )
+            } else {
+                fail!(
+                    code::SSL_INVALID_RECORD,
+                    "{peer} sent a {len}-byte record; TLS allows at most {}",
+                    self.limit
+                )
+            });
+        }
+        self.body_len = len;
+        self.body_left = len;
+        self.largest = self.largest.max(len);
+        self.last_len = len;
+        Ok(())
+    }
+}
+
+/// Shows the first bytes of a non-TLS stream as text where printable.
+struct Printable<'a>(&'a [u8]);
+
+impl core::fmt::Debug for Printable<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("'")?;
+        for &b in self.0 {
+            if b.is_ascii_graphic() || b == b' ' {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        f.write_str("'")
+    }
+}
+
+/// Pending events, reported one per `process()` call.
+const EV_HANDSHAKE: u8 = 1;
+const EV_PEER_CLOSED: u8 = 2;
+
+#[derive(Clone, Copy)]
+enum Action<'a> {
+    Process,
+    Write(&'a [u8]),
+    Close,
+}
+
+pub(crate) struct Engine<C> {
+    conn: C,
+    side: Side,
+    inbuf: Vec<u8>,
+    tracker: Tracker,
+    out: Vec<u8>,
+    plain: Vec<u8>,
+    plain_start: usize,
+    plain_cap: usize,
+    ceiling: usize,
+    diag: Diagnosis,
+    failed: Option<Failure>,
+    handshake_done: bool,
+    pending: u8,
+    peer_closed: bool,
+    received: usize,
+    /// We sign in the handshake (client certificate or server key).
+    signs: bool,
+}
+
+fn oom(bytes: usize, what: &str) -> Failure {
+    fail!(
+        code::SSL_ALLOC_FAILED,
+        "out of memory: {bytes} bytes for the {what}"
+    )
+}
+
+/// Grow `v` so that it can hold `total` bytes, fallibly.
+fn reserve_total(v: &mut Vec<u8>, total: usize, what: &str) -> Result<(), Failure> {
+    if total > v.capacity() {
+        v.try_reserve_exact(total - v.len())
+            .map_err(|_| oom(total, what))?;
+    }
+    Ok(())
+}
+
+impl<C: Conn> Engine<C> {
+    pub(crate) fn new(
+        conn: C,
+        side: Side,
+        max_record: usize,
+        signs: bool,
+        diag: Diagnosis,
+    ) -> Result<Self, Failure> {
+        let max_record = max_record.clamp(512, TLS_MAX_PLAINTEXT);
+        let limit = max_record + RECORD_EXPANSION;
+        let mut inbuf = Vec::new();
+        reserve_total(&mut inbuf, INITIAL_INBUF, "receive buffer")?;
+        Ok(Engine {
+            conn,
+            side,
+            inbuf,
+            tracker: Tracker {
+                hdr: [0; HDR],
+                have: 0,
+                body_len: 0,
+                body_left: 0,
+                limit,
+                max_record,
+                largest: 0,
+                last_len: 0,
+                records: 0,
+                side,
+            },
+            out: Vec::new(),
+            plain: Vec::new(),
+            plain_start: 0,
+            plain_cap: max_record,
+            ceiling: max_record + JOIN_ALLOWANCE,
+            diag,
+            failed: None,
+            handshake_done: false,
+            pending: 0,
+            peer_closed: false,
+            received: 0,
+            signs,
+        })
+    }
+
+    fn check_failed(&self) -> Result<(), Failure> {
+        match &self.failed {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn fail(&mut self, f: Failure) -> Failure {
+        if self.failed.is_none() {
+            self.failed = Some(f.clone());
+        }
+        f
+    }
+
+    /// Take ciphertext from the network; returns how many bytes were taken.
+    /// Fewer than offered means: call `process()` (and drain `read()`), then
+    /// offer the rest.
+    pub(crate) fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        self.check_failed()?;
+        let mut taken = 0;
+        while taken < data.len() {
+            let want = self.tracker.remaining();
+            let total = self.inbuf.len() + want;
+            if total > self.ceiling {
+                // Room comes back once process() consumes complete records.
+                return Ok(taken);
+            }
+            if let Err(f) = reserve_total(&mut self.inbuf, total, "receive buffer") {
+                return Err(self.fail(f));
+            }
+            let n = want.min(data.len() - taken);
+            let chunk = &data[taken..taken + n];
+            self.inbuf.extend_from_slice(chunk);
+            if let Err(f) = self.tracker.feed(chunk) {
+                return Err(self.fail(f));
+            }
+            taken += n;
+            self.received += n;
+        }
+        Ok(taken)
+    }
+
+    pub(crate) fn process(&mut self) -> Result<Event, Failure> {
+        self.check_failed()?;
+        self.drive(Action::Process)?;
+        self.after_processing()?;
+        Ok(self.next_event())
+    }
+
+    fn next_event(&mut self) -> Event {
+        if self.pending & EV_HANDSHAKE != 0 {
+            self.pending &= !EV_HANDSHAKE;
+            Event::HandshakeComplete
+        } else if self.pending & EV_PEER_CLOSED != 0 {
+            self.pending &= !EV_PEER_CLOSED;
+            Event::PeerClosed
+        } else {
+            Event::None
+        }
+    }
+
+    /// Shrink the receive buffer after a large record, and detect a
+    /// handshake message that cannot fit.
+    fn after_processing(&mut self) -> Result<(), Failure> {
+        let need = self.inbuf.len() + self.tracker.remaining();
+        if need > self.ceiling && self.plain_unread() == 0 && !self.peer_closed {
+            let f = fail!(
+                code::SSL_INVALID_RECORD,
+                "handshake message spans records and needs more than the {}-byte receive buffer; raise espconn_secure_set_size",
+                self.ceiling
+            );
+            return Err(self.fail(f));
+        }
+        let small = self.tracker.last_len <= INITIAL_INBUF;
+        if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF && small {
+            // Reallocate rather than shrink_to: shrink_to aborts on failure.
+            let mut v = Vec::new();
+            if v.try_reserve_exact(INITIAL_INBUF).is_ok() {
+                v.extend_from_slice(&self.inbuf);
+                self.inbuf = v;
+            }
+        }
+        if self.plain_unread() == 0 && self.plain.capacity() > INITIAL_INBUF {
+            self.plain = Vec::new();
+            self.plain_start = 0;
+        }
+        if self.out.is_empty() && self.out.capacity() > 2 * MAX_SEND_PLAINTEXT {
+            self.out = Vec::new();
+        }
+        Ok(())
+    }
+
+    fn plain_unread(&self) -> usize {
+        self.plain.len() - self.plain_start
+    }
+
+    /// Back-pressure: the next record's plaintext might not fit the queue.
+    /// Outside a handshake the buffer starts with the next record's header,
+    /// whose length bounds its plaintext.
+    fn plaintext_full(&self) -> bool {
+        let unread = self.plain_unread();
+        if unread == 0 {
+            return false;
+        }
+        let next = match self.inbuf.get(..HDR) {
+            Some(h) => usize::from(u16::from_be_bytes([h[3], h[4]])),
+            None => return false,
+        };
+        unread + next.min(self.tracker.limit) > self.plain_cap
+    }
+
+    fn push_plain(plain: &mut Vec<u8>, start: &mut usize, data: &[u8]) -> Result<(), Failure> {
+        if *start == plain.len() {
+            plain.clear();
+            *start = 0;
+        }
+        plain
+            .try_reserve(data.len())
+            .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
+        plain.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// Run rustls's state machine until it needs input, or `action` is done.
+    fn drive(&mut self, action: Action<'_>) -> Result<(), Failure> {
+        let mut action_done = matches!(action, Action::Process);
+        loop {
+            if matches!(action, Action::Process) && self.plaintext_full() {
+                return Ok(());
+            }
+            let mut stop = false;
+            let mut err = None;
+            let mut peer_closed = false;
+            let discard;
+            {
+                let Engine {
+                    conn,
+                    inbuf,
+                    out,
+                    plain,
+                    plain_start,
+                    ..
+                } = self;
+                let status = conn.process(inbuf);
+                let mut d = status.discard;
+                match status.state {
+                    Err(e) => err = Some(Err(e)),
+                    Ok(ConnectionState::ReadTraffic(mut rt)) => {
+                        while let Some(rec) = rt.next_record() {
+                            match rec {
+                                Ok(rec) => {
+                                    d += rec.discard;
+                                    if let Err(f) =
+                                        Self::push_plain(plain, plain_start, rec.payload)
+                                    {
+                                        err = Some(Ok(f));
+                                        break;
+                                    }
+                                }
+                                Err(e) => {
+                                    err = Some(Err(e));
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(ConnectionState::EncodeTlsData(mut e)) => {
+                        if let Err(f) =
+                            encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode))
+                        {
+                            err = Some(Ok(f));
+                        }
+                    }
+                    Ok(ConnectionState::TransmitTlsData(mut t)) => {
+                        if !action_done {
+                            if let Some(mut wt) = t.may_encrypt_app_data() {
+                                if let Err(f) = perform(&mut wt, action, out) {
+                                    err = Some(Ok(f));
+                                }
+                                action_done = true;
+                            }
+                        }
+                        // Output is queued in `out`; the glue sends it in order.
+                        t.done();
+                    }
+                    Ok(ConnectionState::WriteTraffic(mut wt)) => {
+                        if !action_done {
+                            if let Err(f) = perform(&mut wt, action, out) {
+                                err = Some(Ok(f));
+                            }
+                            action_done = true;
+                        }
+                        stop = true;
+                    }
+                    Ok(ConnectionState::BlockedHandshake) => stop = true,
+                    Ok(ConnectionState::PeerClosed) => peer_closed = true,
+                    Ok(ConnectionState::Closed) => stop = true,
+                    Ok(ConnectionState::ReadEarlyData(_)) => {
+                        err = Some(Ok(fail!(code::SSL_INTERNAL_ERROR, "unexpected early data")));
+                    }
+                    Ok(_) => {
+                        err = Some(Ok(fail!(
+                            code::SSL_INTERNAL_ERROR,
+                            "unknown TLS engine state"
+                        )));
+                    }
+                }
+                discard = d;
+            }
+            if discard > 0 {
+                self.inbuf.drain(..discard.min(self.inbuf.len()));
+            }
+            if peer_closed {
+                self.peer_closed = true;
+                self.pending |= EV_PEER_CLOSED;
+            }
+            if !self.handshake_done && !self.conn.common().is_handshaking() {
+                self.handshake_done = true;
+                self.pending |= EV_HANDSHAKE;
+            }
+            match err {
+                Some(Err(e)) => {
+                    let f = self.map_error(&e);
+                    self.flush_alert();
+                    return Err(self.fail(f));
+                }
+                Some(Ok(f)) => return Err(self.fail(f)),
+                None => {}
+            }
+            if stop {
+                break;
+            }
+        }
+        if !action_done {
+            return Err(match action {
+                Action::Write(_) => fail!(
+                    code::SSL_BAD_INPUT_DATA,
+                    "cannot send application data before the handshake completes"
+                ),
+                _ => fail!(code::SSL_BAD_INPUT_DATA, "connection not ready"),
+            });
+        }
+        Ok(())
+    }
+
+    fn map_error(&mut self, e: &rustls::Error) -> Failure {
+        // The verifier's own account is more precise than the error it returned.
+        if let Some(f) = self.diag.lock().take() {
+            return f;
+        }
+        errors::map(e, self.side)
+    }
+
+    /// After a failure rustls may have queued an alert for the peer; put it
+    /// in the output so the glue can send it before closing.
+    fn flush_alert(&mut self) {
+        // Exactly one call: rustls hands out queued data (the alert) before
+        // it looks at `inbuf` again; a second call would re-read the record
+        // that failed.
+        let Engine {
+            conn, out, inbuf, ..
+        } = self;
+        let status = conn.process(inbuf);
+        if let Ok(ConnectionState::EncodeTlsData(mut e)) = status.state {
+            let _ = encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode));
+        }
+    }
+
+    pub(crate) fn output(&self) -> &[u8] {
+        &self.out
+    }
+
+    pub(crate) fn consume_output(&mut self, n: usize) {
+        let n = n.min(self.out.len());
+        self.out.drain(..n);
+    }
+
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
+        let avail = &self.plain[self.plain_start..];
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.plain_start += n;
+        if self.plain_start == self.plain.len() {
+            self.plain.clear();
+            self.plain_start = 0;
+        }
+        n
+    }
+
+    pub(crate) fn readable(&self) -> usize {
+        self.plain_unread()
+    }
+
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
+        self.check_failed()?;
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.drive(Action::Write(data))
+    }
+
+    pub(crate) fn close(&mut self) -> Result<(), Failure> {
+        self.check_failed()?;
+        if self.conn.common().is_handshaking() {
+            // Nothing to protect yet: the glue just closes TCP.
+            return Ok(());
+        }
+        self.drive(Action::Close)
+    }
+
+    pub(crate) fn peer_eof(&self) -> Option<Failure> {
+        if self.handshake_done {
+            return None;
+        }
+        let peer = if self.side == Side::Client {
+            "server"
+        } else {
+            "client"
+        };
+        Some(if self.received == 0 {
+            fail!(
+                code::SSL_CONN_EOF,
+                "{peer} closed the connection without answering (it may reject our TLS versions, suites, or the SNI name)"
+            )
+        } else {
+            fail!(
+                code::SSL_CONN_EOF,
+                "{peer} closed the connection during the handshake after sending {} bytes",
+                self.received
+            )
+        })
+    }
+
+    pub(crate) fn is_handshaking(&self) -> bool {
+        !self.handshake_done
+    }
+
+    pub(crate) fn negotiated(&self) -> Option<Negotiated> {
+        let c = self.conn.common();
+        let suite = c.negotiated_cipher_suite()?;
+        Some(Negotiated {
+            version: match c.protocol_version()? {
+                rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+                rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+                _ => "?",
+            },
+            suite: suite.suite().as_str().unwrap_or("?"),
+            group: c
+                .negotiated_key_exchange_group()
+                .and_then(|g| g.name().as_str()),
+        })
+    }
+
+    pub(crate) fn largest_record_seen(&self) -> usize {
+        self.tracker.largest
+    }
+
+    pub(crate) fn receive_capacity(&self) -> usize {
+        self.inbuf.capacity()
+    }
+
+    pub(crate) fn peer_certificates(&self) -> Option<&[rustls_pki_types::CertificateDer<'static>]> {
+        self.conn.common().peer_certificates()
+    }
+
+    /// Upper bound of the heap rustls may allocate in the next `process()`.
+    pub(crate) fn work_estimate(&self) -> usize {
+        let pending = self.inbuf.len() + self.tracker.remaining();
+        if self.handshake_done {
+            TRAFFIC_BASE + TRAFFIC_PER_BYTE * pending
+        } else {
+            let signing = if self.signs { HANDSHAKE_SIGNING } else { 0 };
+            HANDSHAKE_BASE + signing + HANDSHAKE_PER_BYTE * pending
+        }
+    }
+}
+
+/// Measured in `tests::memory` (peak bytes allocated during one process()
+/// call, x86_64, 2048-bit RSA / P-256 chains) plus headroom. Peaks seen:
+/// handshake EC 3.4 KB, RSA-2048 chain 13.7 KB, with an RSA client key
+/// (signing) 25 KB; traffic 2 x record length (rustls's plaintext copy plus
+/// our queue). RSA-4096 chains are not measured yet.
+const HANDSHAKE_BASE: usize = 16 * 1024;
+/// Extra for signing with our own key (client certificate / server key).
+const HANDSHAKE_SIGNING: usize = 12 * 1024;
+const HANDSHAKE_PER_BYTE: usize = 2;
+const TRAFFIC_BASE: usize = 2048;
+const TRAFFIC_PER_BYTE: usize = 2;
+
+enum EncodeOrEncrypt {
+    Encode(EncodeError),
+    Encrypt(EncryptError),
+}
+
+/// Append to `out` what `f` writes, growing `out` when rustls says it needs more.
+fn encode(
+    out: &mut Vec<u8>,
+    mut f: impl FnMut(&mut [u8]) -> Result<usize, EncodeOrEncrypt>,
+) -> Result<(), Failure> {
+    let start = out.len();
+    let mut room = out.capacity() - start;
+    loop {
+        reserve_total(out, start + room, "send buffer")?;
+        out.resize(start + room, 0);
+        let r = f(&mut out[start..]);
+        match r {
+            Ok(n) => {
+                out.truncate(start + n);
+                return Ok(());
+            }
+            Err(EncodeOrEncrypt::Encode(EncodeError::InsufficientSize(
+                InsufficientSizeError { required_size },
+            )))
+            | Err(EncodeOrEncrypt::Encrypt(EncryptError::InsufficientSize(
+                InsufficientSizeError { required_size },
+            ))) if required_size > room => {
+                out.truncate(start);
+                room = required_size;
+            }
+            Err(EncodeOrEncrypt::Encode(EncodeError::AlreadyEncoded)) => {
+                out.truncate(start);
+                return Ok(());
+            }
+            Err(EncodeOrEncrypt::Encrypt(EncryptError::EncryptExhausted)) => {
+                out.truncate(start);
+                return Err(fail!(
+                    code::SSL_INTERNAL_ERROR,
+                    "encryption limit reached; reconnect"
+                ));
+            }
+            Err(_) => {
+                out.truncate(start);
+                return Err(fail!(
+                    code::SSL_INTERNAL_ERROR,
+                    "could not encode a TLS record"
+                ));
+            }
+        }
+    }
+}
+
+fn perform<Data>(
+    wt: &mut rustls::unbuffered::WriteTraffic<'_, Data>,
+    action: Action<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Failure> {
+    match action {
+        Action::Process => Ok(()),
+        Action::Write(data) => {
+            // rustls splits into records of the configured max_fragment_size.
+            encode(out, |b| {
+                wt.encrypt(data, b).map_err(EncodeOrEncrypt::Encrypt)
+            })
+        }
+        Action::Close => encode(out, |b| {
+            wt.queue_close_notify(b).map_err(EncodeOrEncrypt::Encrypt)
+        }),
+    }
+}

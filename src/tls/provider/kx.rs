@@ -1,0 +1,140 @@
+//! Ephemeral key exchange groups (X25519, secp256r1, secp384r1).
+//!
+//! Keys are generated from [`crate::tls::rng::Rng`]; a failed RNG read
+//! discards the key and fails the handshake instead of using weak randomness.
+
+use alloc::boxed::Box;
+#[cfg(any(feature = "kx-p256", feature = "kx-p384"))]
+use alloc::vec::Vec;
+
+use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup};
+use rustls::{Error, NamedGroup, PeerMisbehaved};
+
+use crate::tls::rng::Rng;
+
+#[cfg(feature = "kx-x25519")]
+pub use x25519::X25519;
+
+#[cfg(feature = "kx-x25519")]
+mod x25519 {
+    use super::*;
+
+    /// X25519 (RFC 7748).
+    #[derive(Debug)]
+    pub struct X25519;
+
+    struct Active {
+        secret: x25519_dalek::EphemeralSecret,
+        public: [u8; 32],
+    }
+
+    impl SupportedKxGroup for X25519 {
+        fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+            let mut rng = Rng::new();
+            let secret = x25519_dalek::EphemeralSecret::random_from_rng(&mut rng);
+            if rng.failed() {
+                return Err(Error::FailedToGetRandomBytes);
+            }
+            let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+            Ok(Box::new(Active { secret, public }))
+        }
+
+        fn name(&self) -> NamedGroup {
+            NamedGroup::X25519
+        }
+    }
+
+    impl ActiveKeyExchange for Active {
+        fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
+            let peer: [u8; 32] = peer
+                .try_into()
+                .map_err(|_| Error::from(PeerMisbehaved::InvalidKeyShare))?;
+            let shared = self
+                .secret
+                .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+            // An all-zero result means the peer sent a low-order point.
+            if !shared.was_contributory() {
+                return Err(PeerMisbehaved::InvalidKeyShare.into());
+            }
+            Ok(SharedSecret::from(&shared.as_bytes()[..]))
+        }
+
+        fn pub_key(&self) -> &[u8] {
+            &self.public
+        }
+
+        fn group(&self) -> NamedGroup {
+            NamedGroup::X25519
+        }
+    }
+}
+
+/// A NIST curve group over the `p256`/`p384` crates.
+#[cfg(any(feature = "kx-p256", feature = "kx-p384"))]
+macro_rules! nist_group {
+    ($modname:ident, $ty:ident, $curve:ident, $group:expr) => {
+        mod $modname {
+            use super::*;
+            use $curve::elliptic_curve::sec1::ToEncodedPoint;
+
+            #[derive(Debug)]
+            pub struct $ty;
+
+            struct Active {
+                secret: $curve::ecdh::EphemeralSecret,
+                public: Vec<u8>,
+            }
+
+            impl SupportedKxGroup for $ty {
+                fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+                    let mut rng = Rng::new();
+                    let secret = $curve::ecdh::EphemeralSecret::random(&mut rng);
+                    if rng.failed() {
+                        return Err(Error::FailedToGetRandomBytes);
+                    }
+                    let public = secret
+                        .public_key()
+                        .to_encoded_point(false)
+                        .as_bytes()
+                        .to_vec();
+                    Ok(Box::new(Active { secret, public }))
+                }
+
+                fn name(&self) -> NamedGroup {
+                    $group
+                }
+            }
+
+            impl ActiveKeyExchange for Active {
+                fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
+                    // TLS allows only the uncompressed form (RFC 8422 5.1.2, RFC 8446 4.2.8.2).
+                    if peer.first() != Some(&4) {
+                        return Err(PeerMisbehaved::InvalidKeyShare.into());
+                    }
+                    let their = $curve::PublicKey::from_sec1_bytes(peer)
+                        .map_err(|_| Error::from(PeerMisbehaved::InvalidKeyShare))?;
+                    let shared = self.secret.diffie_hellman(&their);
+                    Ok(SharedSecret::from(&shared.raw_secret_bytes()[..]))
+                }
+
+                fn pub_key(&self) -> &[u8] {
+                    &self.public
+                }
+
+                fn group(&self) -> NamedGroup {
+                    $group
+                }
+            }
+        }
+    };
+}
+
+#[cfg(feature = "kx-p256")]
+nist_group!(p256_kx, Secp256r1, p256, NamedGroup::secp256r1);
+#[cfg(feature = "kx-p256")]
+pub use p256_kx::Secp256r1;
+
+#[cfg(feature = "kx-p384")]
+nist_group!(p384_kx, Secp384r1, p384, NamedGroup::secp384r1);
+#[cfg(feature = "kx-p384")]
+pub use p384_kx::Secp384r1;

@@ -1,0 +1,234 @@
+//! Signing with our own key (client certificates; server identity): ECDSA
+//! P-256/P-384 and RSA PKCS#1 v1.5 / PSS, loaded from PKCS#8, PKCS#1 or SEC1 DER.
+
+#![allow(unused_imports)]
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use rustls::crypto::KeyProvider;
+use rustls::sign::{Signer, SigningKey};
+use rustls::{Error, SignatureAlgorithm, SignatureScheme};
+use rustls_pki_types::PrivateKeyDer;
+
+use crate::tls::rng::Rng;
+
+/// The provider's `KeyProvider`.
+#[derive(Debug)]
+pub struct Keys;
+
+/// Why a key could not be used; the engine turns it into a reason line.
+pub const KEY_UNSUPPORTED: &str = "private key type not supported by this build";
+
+impl KeyProvider for Keys {
+    fn load_private_key(&self, der: PrivateKeyDer<'static>) -> Result<Arc<dyn SigningKey>, Error> {
+        load(&der)
+    }
+}
+
+/// Decode any supported private key.
+pub fn load(der: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, Error> {
+    match der {
+        PrivateKeyDer::Pkcs8(k) => {
+            let bytes = k.secret_pkcs8_der();
+            #[cfg(feature = "ecdsa-p256")]
+            if let Some(k) = ecdsa_p256::from_pkcs8(bytes) {
+                return Ok(k);
+            }
+            #[cfg(feature = "ecdsa-p384")]
+            if let Some(k) = ecdsa_p384::from_pkcs8(bytes) {
+                return Ok(k);
+            }
+            #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+            if let Some(k) = rsa_key::from_pkcs8(bytes) {
+                return Ok(k);
+            }
+            let _ = bytes;
+        }
+        PrivateKeyDer::Pkcs1(k) => {
+            #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+            if let Some(k) = rsa_key::from_pkcs1(k.secret_pkcs1_der()) {
+                return Ok(k);
+            }
+            let _ = k;
+        }
+        PrivateKeyDer::Sec1(k) => {
+            let bytes = k.secret_sec1_der();
+            #[cfg(feature = "ecdsa-p256")]
+            if let Some(k) = ecdsa_p256::from_sec1(bytes) {
+                return Ok(k);
+            }
+            #[cfg(feature = "ecdsa-p384")]
+            if let Some(k) = ecdsa_p384::from_sec1(bytes) {
+                return Ok(k);
+            }
+            let _ = bytes;
+        }
+        _ => {}
+    }
+    Err(Error::General(KEY_UNSUPPORTED.into()))
+}
+
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+macro_rules! ecdsa_key {
+    ($modname:ident, $curve:ident, $scheme:expr) => {
+        mod $modname {
+            use super::*;
+            use $curve::pkcs8::DecodePrivateKey;
+
+            #[derive(Debug)]
+            struct Key(Arc<$curve::ecdsa::SigningKey>);
+
+            pub fn from_pkcs8(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
+                let k = $curve::ecdsa::SigningKey::from_pkcs8_der(der).ok()?;
+                Some(Arc::new(Key(Arc::new(k))))
+            }
+
+            pub fn from_sec1(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
+                let k = $curve::SecretKey::from_sec1_der(der).ok()?;
+                Some(Arc::new(Key(Arc::new(k.into()))))
+            }
+
+            impl SigningKey for Key {
+                fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+                    if offered.contains(&$scheme) {
+                        Some(Box::new(Key(self.0.clone())))
+                    } else {
+                        None
+                    }
+                }
+
+                fn algorithm(&self) -> SignatureAlgorithm {
+                    SignatureAlgorithm::ECDSA
+                }
+            }
+
+            impl Signer for Key {
+                fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+                    use signature::RandomizedSigner;
+                    let mut rng = Rng::new();
+                    let sig: $curve::ecdsa::DerSignature = self
+                        .0
+                        .try_sign_with_rng(&mut rng, message)
+                        .map_err(|_| Error::General("ECDSA signing failed".into()))?;
+                    if rng.failed() {
+                        return Err(Error::FailedToGetRandomBytes);
+                    }
+                    Ok(sig.as_bytes().to_vec())
+                }
+
+                fn scheme(&self) -> SignatureScheme {
+                    $scheme
+                }
+            }
+        }
+    };
+}
+
+#[cfg(feature = "ecdsa-p256")]
+ecdsa_key!(ecdsa_p256, p256, SignatureScheme::ECDSA_NISTP256_SHA256);
+#[cfg(feature = "ecdsa-p384")]
+ecdsa_key!(ecdsa_p384, p384, SignatureScheme::ECDSA_NISTP384_SHA384);
+
+#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+mod rsa_key {
+    use super::*;
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::RsaPrivateKey;
+
+    /// Preference order: PSS first (TLS 1.3 requires it), then PKCS#1 v1.5.
+    const SCHEMES: &[SignatureScheme] = &[
+        #[cfg(feature = "rsa-pss")]
+        SignatureScheme::RSA_PSS_SHA256,
+        #[cfg(feature = "rsa-pss")]
+        SignatureScheme::RSA_PSS_SHA384,
+        #[cfg(feature = "rsa-pss")]
+        SignatureScheme::RSA_PSS_SHA512,
+        #[cfg(feature = "rsa-pkcs1")]
+        SignatureScheme::RSA_PKCS1_SHA256,
+        #[cfg(feature = "rsa-pkcs1")]
+        SignatureScheme::RSA_PKCS1_SHA384,
+        #[cfg(feature = "rsa-pkcs1")]
+        SignatureScheme::RSA_PKCS1_SHA512,
+    ];
+
+    #[derive(Debug)]
+    struct Key(Arc<RsaPrivateKey>);
+
+    #[derive(Debug)]
+    struct RsaSigner {
+        key: Arc<RsaPrivateKey>,
+        scheme: SignatureScheme,
+    }
+
+    pub fn from_pkcs8(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
+        let k = RsaPrivateKey::from_pkcs8_der(der).ok()?;
+        Some(Arc::new(Key(Arc::new(k))))
+    }
+
+    pub fn from_pkcs1(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
+        let k = RsaPrivateKey::from_pkcs1_der(der).ok()?;
+        Some(Arc::new(Key(Arc::new(k))))
+    }
+
+    impl SigningKey for Key {
+        fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+            let scheme = SCHEMES.iter().find(|s| offered.contains(s))?;
+            Some(Box::new(RsaSigner {
+                key: self.0.clone(),
+                scheme: *scheme,
+            }))
+        }
+
+        fn algorithm(&self) -> SignatureAlgorithm {
+            SignatureAlgorithm::RSA
+        }
+    }
+
+    impl Signer for RsaSigner {
+        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+            use sha2::{Sha256, Sha384, Sha512};
+            use signature::{RandomizedSigner, SignatureEncoding};
+            let mut rng = Rng::new();
+            let key = (*self.key).clone();
+            let sig: Result<Vec<u8>, signature::Error> = match self.scheme {
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA256 => rsa::pss::BlindedSigningKey::<Sha256>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA384 => rsa::pss::BlindedSigningKey::<Sha384>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA512 => rsa::pss::BlindedSigningKey::<Sha512>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA256 => rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA384 => rsa::pkcs1v15::SigningKey::<Sha384>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA512 => rsa::pkcs1v15::SigningKey::<Sha512>::new(key)
+                    .try_sign_with_rng(&mut rng, message)
+                    .map(|s| s.to_vec()),
+                _ => Err(signature::Error::new()),
+            };
+            let sig = sig.map_err(|_| Error::General("RSA signing failed".into()))?;
+            if rng.failed() {
+                return Err(Error::FailedToGetRandomBytes);
+            }
+            Ok(sig)
+        }
+
+        fn scheme(&self) -> SignatureScheme {
+            self.scheme
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Signature verification algorithms for webpki and the handshake, from
+//! RustCrypto's `p256`/`p384`/`rsa`.
+//!
+//! RSA keys are accepted from [`RSA_MIN_BITS`] to [`RSA_MAX_BITS`]; the
+//! verifier checks sizes first to give a precise reason, and the algorithms
+//! here refuse out-of-range keys again so that no path skips the rule.
+
+#![allow(unused_imports)]
+
+use pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+use rustls_pki_types as pki_types;
+
+/// Smallest RSA modulus accepted (the vendor SDK rejects smaller since v3.0.2).
+pub const RSA_MIN_BITS: usize = 2048;
+/// Largest RSA modulus accepted: verification time grows with the square of
+/// the size, and 4096 bits already costs ~4x a 2048-bit check on the chip.
+pub const RSA_MAX_BITS: usize = 4096;
+
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+macro_rules! ecdsa_alg {
+    ($name:ident, $curve:ident, $key_alg:expr, $sig_alg:expr, $hash:ty) => {
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl SignatureVerificationAlgorithm for $name {
+            fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+                $key_alg
+            }
+
+            fn signature_alg_id(&self) -> AlgorithmIdentifier {
+                $sig_alg
+            }
+
+            fn verify_signature(
+                &self,
+                public_key: &[u8],
+                message: &[u8],
+                signature: &[u8],
+            ) -> Result<(), InvalidSignature> {
+                use digest::Digest;
+                use signature::hazmat::PrehashVerifier;
+                let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                    .map_err(|_| InvalidSignature)?;
+                let sig =
+                    $curve::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+                let digest = <$hash>::digest(message);
+                key.verify_prehash(&digest, &sig)
+                    .map_err(|_| InvalidSignature)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "ecdsa-p256")]
+ecdsa_alg!(
+    EcdsaP256Sha256,
+    p256,
+    alg_id::ECDSA_P256,
+    alg_id::ECDSA_SHA256,
+    sha2::Sha256
+);
+#[cfg(feature = "ecdsa-p256")]
+ecdsa_alg!(
+    EcdsaP256Sha384,
+    p256,
+    alg_id::ECDSA_P256,
+    alg_id::ECDSA_SHA384,
+    sha2::Sha384
+);
+#[cfg(feature = "ecdsa-p384")]
+ecdsa_alg!(
+    EcdsaP384Sha384,
+    p384,
+    alg_id::ECDSA_P384,
+    alg_id::ECDSA_SHA384,
+    sha2::Sha384
+);
+#[cfg(feature = "ecdsa-p384")]
+ecdsa_alg!(
+    EcdsaP384Sha256,
+    p384,
+    alg_id::ECDSA_P384,
+    alg_id::ECDSA_SHA256,
+    sha2::Sha256
+);
+
+/// Parse an RSA public key (PKCS#1 `RSAPublicKey`) within the size limits.
+#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+fn rsa_key(public_key: &[u8]) -> Result<rsa::RsaPublicKey, InvalidSignature> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPublicKey::from_pkcs1_der(public_key).map_err(|_| InvalidSignature)?;
+    let bits = key.n().bits();
+    if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+        return Err(InvalidSignature);
+    }
+    Ok(key)
+}
+
+#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+macro_rules! rsa_alg {
+    ($name:ident, $sig_alg:expr, $module:ident, $hash:ty) => {
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl SignatureVerificationAlgorithm for $name {
+            fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+                alg_id::RSA_ENCRYPTION
+            }
+
+            fn signature_alg_id(&self) -> AlgorithmIdentifier {
+                $sig_alg
+            }
+
+            fn verify_signature(
+                &self,
+                public_key: &[u8],
+                message: &[u8],
+                signature: &[u8],
+            ) -> Result<(), InvalidSignature> {
+                use signature::Verifier;
+                let key = rsa_key(public_key)?;
+                let sig =
+                    rsa::$module::Signature::try_from(signature).map_err(|_| InvalidSignature)?;
+                rsa::$module::VerifyingKey::<$hash>::new(key)
+                    .verify(message, &sig)
+                    .map_err(|_| InvalidSignature)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "rsa-pkcs1")]
+rsa_alg!(
+    RsaPkcs1Sha256,
+    alg_id::RSA_PKCS1_SHA256,
+    pkcs1v15,
+    sha2::Sha256
+);
+#[cfg(feature = "rsa-pkcs1")]
+rsa_alg!(
+    RsaPkcs1Sha384,
+    alg_id::RSA_PKCS1_SHA384,
+    pkcs1v15,
+    sha2::Sha384
+);
+#[cfg(feature = "rsa-pkcs1")]
+rsa_alg!(
+    RsaPkcs1Sha512,
+    alg_id::RSA_PKCS1_SHA512,
+    pkcs1v15,
+    sha2::Sha512
+);
+#[cfg(feature = "rsa-pss")]
+rsa_alg!(RsaPssSha256, alg_id::RSA_PSS_SHA256, pss, sha2::Sha256);
+#[cfg(feature = "rsa-pss")]
+rsa_alg!(RsaPssSha384, alg_id::RSA_PSS_SHA384, pss, sha2::Sha384);
+#[cfg(feature = "rsa-pss")]
+rsa_alg!(RsaPssSha512, alg_id::RSA_PSS_SHA512, pss, sha2::Sha512);

@@ -1,0 +1,135 @@
+//! The TLS server (espconn_secure_accept).
+
+use alloc::sync::Arc;
+
+use rustls::server::{ServerConfig, UnbufferedServerConnection, WebPkiClientVerifier};
+use rustls::RootCertStore;
+use spin::Mutex;
+
+use super::engine::Engine;
+use super::errors::{self, Side};
+use super::{provider, versions, Clock, Event, Negotiated, ServerParams};
+use crate::error::{code, Failure};
+use crate::fail;
+
+/// A TLS server connection; same interface as [`TlsClient`](super::TlsClient).
+pub struct TlsServer {
+    engine: Engine<UnbufferedServerConnection>,
+}
+
+impl core::fmt::Debug for TlsServer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TlsServer")
+            .field("handshaking", &self.engine.is_handshaking())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsServer {
+    /// Build the connection; it waits for the ClientHello.
+    pub fn new(p: ServerParams) -> Result<Self, Failure> {
+        Self::with_provider(p, provider::provider())
+    }
+
+    /// As `new`, with a restricted provider (tests pin one suite or group).
+    pub(crate) fn with_provider(
+        p: ServerParams,
+        provider: rustls::crypto::CryptoProvider,
+    ) -> Result<Self, Failure> {
+        let provider = Arc::new(provider);
+        let clock = Clock {
+            src: p.time,
+            required: p.client_roots.is_some(),
+        };
+        let builder = ServerConfig::builder_with_details(provider.clone(), Arc::new(clock))
+            .with_protocol_versions(versions(p.tls13))
+            .map_err(|e| errors::map(&e, Side::Server))?;
+        let builder = match &p.client_roots {
+            Some(list) => {
+                let mut roots = RootCertStore::empty();
+                for (i, der) in list.iter().enumerate() {
+                    roots.add(der.clone()).map_err(|e| {
+                        fail!(
+                            code::X509_INVALID_FORMAT,
+                            "client CA certificate #{} unusable: {e:?}",
+                            i + 1
+                        )
+                    })?;
+                }
+                let v = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .map_err(|e| {
+                        fail!(
+                            code::SSL_CA_CHAIN_REQUIRED,
+                            "client CA list unusable: {e:?}"
+                        )
+                    })?;
+                builder.with_client_cert_verifier(v)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut config = builder
+            .with_single_cert(p.chain, p.key)
+            .map_err(|e| errors::map(&e, Side::Server))?;
+        config.max_fragment_size = Some(p.max_fragment.clamp(64, super::TLS_MAX_PLAINTEXT) + 5);
+        // Tickets cost memory on both ends and resumption is off anyway.
+        config.send_tls13_tickets = 0;
+        let conn = UnbufferedServerConnection::new(Arc::new(config))
+            .map_err(|e| errors::map(&e, Side::Server))?;
+        Ok(TlsServer {
+            engine: Engine::new(
+                conn,
+                Side::Server,
+                p.max_record,
+                true,
+                Arc::new(Mutex::new(None)),
+            )?,
+        })
+    }
+
+    pub fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        self.engine.receive(data)
+    }
+    pub fn process(&mut self) -> Result<Event, Failure> {
+        self.engine.process()
+    }
+    pub fn output(&self) -> &[u8] {
+        self.engine.output()
+    }
+    pub fn consume_output(&mut self, n: usize) {
+        self.engine.consume_output(n)
+    }
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        self.engine.read(buf)
+    }
+    pub fn readable(&self) -> usize {
+        self.engine.readable()
+    }
+    pub fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+        self.engine.write(plain)
+    }
+    pub fn close(&mut self) -> Result<(), Failure> {
+        self.engine.close()
+    }
+    pub fn peer_eof(&self) -> Option<Failure> {
+        self.engine.peer_eof()
+    }
+    pub fn is_handshaking(&self) -> bool {
+        self.engine.is_handshaking()
+    }
+    pub fn negotiated(&self) -> Option<Negotiated> {
+        self.engine.negotiated()
+    }
+    /// Whether the client presented a (verified) certificate.
+    pub fn client_authenticated(&self) -> bool {
+        self.engine
+            .peer_certificates()
+            .is_some_and(|c| !c.is_empty())
+    }
+    pub fn largest_record_seen(&self) -> usize {
+        self.engine.largest_record_seen()
+    }
+    pub fn work_estimate(&self) -> usize {
+        self.engine.work_estimate()
+    }
+}

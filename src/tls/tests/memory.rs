@@ -1,0 +1,181 @@
+//! Heap used by rustls inside `process()`, measured with a counting global
+//! allocator (per thread, so parallel tests do not disturb it), checked
+//! against `work_estimate()`.
+//!
+//! Test-only: the `unsafe impl GlobalAlloc` below wraps std's allocator and
+//! is the one piece of `unsafe` outside `platform`/`ffi`; it is compiled
+//! only into the test binary.
+
+use core::cell::Cell;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::println;
+
+use super::*;
+
+std::thread_local! {
+    static ON: Cell<bool> = const { Cell::new(false) };
+    static CUR: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn track(delta: isize) {
+    let _ = ON.try_with(|on| {
+        if on.get() {
+            let _ = CUR.try_with(|c| {
+                let v = c.get() + delta;
+                c.set(v);
+                let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+            });
+        }
+    });
+}
+
+struct Counting;
+
+// SAFETY: forwards every call to `System` unchanged; the bookkeeping only
+// touches const-initialised thread-locals, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        // SAFETY: same contract as ours.
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            track(l.size() as isize);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(p, l) };
+        track(-(l.size() as isize));
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // SAFETY: same contract as ours.
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            track(new as isize - l.size() as isize);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Peak heap growth while `f` runs.
+fn measure<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    ON.with(|o| o.set(true));
+    CUR.with(|c| c.set(0));
+    PEAK.with(|p| p.set(0));
+    let r = f();
+    ON.with(|o| o.set(false));
+    (r, PEAK.with(|p| p.get()).max(0) as usize)
+}
+
+#[derive(Default, Debug)]
+struct Peaks {
+    handshake: usize,
+    traffic: usize,
+    /// Tightest margin seen: estimate - measured.
+    min_margin: isize,
+}
+
+/// Run a handshake and a 16 KB download, measuring every client `process()`.
+fn run(pki: Pki, tls13: bool, mtls: bool) -> Peaks {
+    let mut cp = client_params(pki);
+    cp.tls13 = tls13 && tls13_ok(pki);
+    let mut sp = server_params(pki);
+    sp.max_fragment = TLS_MAX_PLAINTEXT;
+    if mtls {
+        let (c, k, i) = match pki {
+            Pki::Rsa => (
+                fixture!("rsa-client.der"),
+                fixture!("rsa-client.key.der"),
+                fixture!("rsa-int.der"),
+            ),
+            _ => (
+                fixture!("ec-client.der"),
+                fixture!("ec-client.key.der"),
+                fixture!("ec-int.der"),
+            ),
+        };
+        cp.identity = Some((vec![cert(c), cert(i)], pkcs8(k)));
+        sp.client_roots = Some(vec![root(pki)]);
+    }
+    let mut peaks = Peaks {
+        min_margin: isize::MAX,
+        ..Default::default()
+    };
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    let big = vec![0x42u8; 16384];
+    let mut sent_big = false;
+    let mut got = 0;
+    for _ in 0..1000 {
+        let mut progress = false;
+        let out = c.output().to_vec();
+        if !out.is_empty() {
+            let n = s.receive(&out).unwrap();
+            c.consume_output(n);
+            s.process().unwrap();
+            progress = true;
+        }
+        let out = s.output().to_vec();
+        if !out.is_empty() {
+            // Offer in TCP-sized pieces, as lwIP delivers them.
+            let mut off = 0;
+            while off < out.len() {
+                let end = (off + 1460).min(out.len());
+                let n = c.receive(&out[off..end]).unwrap();
+                off += n;
+                let handshaking = c.is_handshaking();
+                let estimate = c.work_estimate();
+                let (r, peak) = measure(|| c.process());
+                r.unwrap();
+                let mut buf = [0u8; 4096];
+                while c.read(&mut buf) > 0 {
+                    got += 1;
+                }
+                if handshaking {
+                    peaks.handshake = peaks.handshake.max(peak);
+                } else {
+                    peaks.traffic = peaks.traffic.max(peak);
+                }
+                peaks.min_margin = peaks.min_margin.min(estimate as isize - peak as isize);
+                assert!(
+                    estimate >= peak,
+                    "{pki:?} tls13={tls13} mtls={mtls}: estimate {estimate} < measured {peak} (handshaking={handshaking})"
+                );
+            }
+            s.consume_output(out.len());
+            progress = true;
+        }
+        if !c.is_handshaking() && !s.is_handshaking() && !sent_big {
+            s.write(&big).unwrap();
+            sent_big = true;
+            progress = true;
+        }
+        if !progress {
+            break;
+        }
+    }
+    assert!(sent_big && got > 0);
+    peaks
+}
+
+#[test]
+fn work_estimate_bounds_measured_heap_peaks() {
+    for (pki, tls13, mtls) in [
+        (Pki::Ec, false, false),
+        (Pki::Ec, true, false),
+        (Pki::Rsa, false, false),
+        (Pki::Rsa, true, false),
+        (Pki::Ec, true, true),
+        (Pki::Rsa, false, true),
+    ] {
+        let p = run(pki, tls13, mtls);
+        println!(
+            "heap peak in process(): {pki:?} tls13={tls13} mtls={mtls}: handshake {} B, traffic (16 KB record) {} B, min margin {} B",
+            p.handshake, p.traffic, p.min_margin
+        );
+    }
+}

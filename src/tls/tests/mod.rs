@@ -1,0 +1,762 @@
+//! Engine tests: our client against our server (both rustls with our
+//! provider) over in-memory pipes, with the PKI in tests/fixtures/tls
+//! (regenerate with its gen.sh).
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::error::{code, Failure};
+use rustls_pki_types::{PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/tls/",
+            $name
+        ))
+        .as_slice()
+    };
+}
+
+mod memory;
+
+/// Inside every fixture's validity (2026-11-27 .. 2046-11-22).
+pub(crate) const NOW: u64 = 1_811_808_000; // 2027-06-01
+const AFTER_EXPIRY: u64 = 2_429_913_600; // 2047-01-01
+const BEFORE_ISSUE: u64 = 1_767_225_600; // 2026-01-01
+
+pub(crate) fn cert(der: &[u8]) -> CertificateDer<'static> {
+    CertificateDer::from(der.to_vec())
+}
+
+pub(crate) fn pkcs8(der: &[u8]) -> PrivateKeyDer<'static> {
+    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.to_vec()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "ecdsa-p384"), allow(dead_code))]
+pub(crate) enum Pki {
+    Ec,
+    Rsa,
+    Weak,
+    Ec384,
+}
+
+pub(crate) fn server_identity(pki: Pki) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    match pki {
+        Pki::Ec => (
+            vec![cert(fixture!("ec-leaf.der")), cert(fixture!("ec-int.der"))],
+            pkcs8(fixture!("ec-leaf.key.der")),
+        ),
+        Pki::Ec384 => (
+            vec![
+                cert(fixture!("ec384-leaf.der")),
+                cert(fixture!("ec-int.der")),
+            ],
+            pkcs8(fixture!("ec384-leaf.key.der")),
+        ),
+        Pki::Rsa => (
+            vec![
+                cert(fixture!("rsa-leaf.der")),
+                cert(fixture!("rsa-int.der")),
+            ],
+            pkcs8(fixture!("rsa-leaf.key.der")),
+        ),
+        Pki::Weak => (
+            vec![cert(fixture!("weak-leaf.der"))],
+            pkcs8(fixture!("weak-leaf.key.der")),
+        ),
+    }
+}
+
+pub(crate) fn root(pki: Pki) -> CertificateDer<'static> {
+    match pki {
+        Pki::Ec | Pki::Ec384 => cert(fixture!("ec-root.der")),
+        Pki::Rsa => cert(fixture!("rsa-root.der")),
+        Pki::Weak => cert(fixture!("weak-root.der")),
+    }
+}
+
+pub(crate) fn server_params(pki: Pki) -> ServerParams {
+    let (chain, key) = server_identity(pki);
+    ServerParams {
+        chain,
+        key,
+        client_roots: None,
+        time: TimeSource::Fixed(NOW),
+        max_record: TLS_MAX_PLAINTEXT,
+        tls13: true,
+        max_fragment: MAX_SEND_PLAINTEXT,
+    }
+}
+
+/// TLS 1.3 signs with RSA-PSS only: RSA chains need the `rsa-pss` feature
+/// for it (without it the server refuses with "no signature algorithm in
+/// common", which is what a profile-small build meets with RSA servers).
+pub(crate) fn tls13_ok(pki: Pki) -> bool {
+    matches!(pki, Pki::Ec | Pki::Ec384) || cfg!(feature = "rsa-pss")
+}
+
+pub(crate) fn client_params(pki: Pki) -> ClientParams {
+    ClientParams {
+        roots: Some(vec![root(pki)]),
+        hostname: Some("test.example".into()),
+        identity: None,
+        time: TimeSource::Fixed(NOW),
+        max_record: TLS_MAX_PLAINTEXT,
+        tls13: tls13_ok(pki),
+    }
+}
+
+/// Which side failed: (client, server).
+pub(crate) type PumpError = (Option<Failure>, Option<Failure>);
+
+/// Move bytes both ways until neither side has anything to say. `chunk`
+/// limits how many bytes are offered per `receive` call. Returns the events
+/// each side reported.
+pub(crate) fn pump(
+    c: &mut TlsClient,
+    s: &mut TlsServer,
+    chunk: usize,
+) -> Result<(Vec<Event>, Vec<Event>), PumpError> {
+    let mut cev = Vec::new();
+    let mut sev = Vec::new();
+    for _ in 0..100_000 {
+        let mut progress = false;
+        // client -> server
+        let out = c.output().to_vec();
+        if !out.is_empty() {
+            let mut off = 0;
+            while off < out.len() {
+                let end = (off + chunk).min(out.len());
+                let n = s.receive(&out[off..end]).map_err(|f| (None, Some(f)))?;
+                off += n;
+                let ev = s.process().map_err(|f| (None, Some(f)))?;
+                if ev != Event::None {
+                    sev.push(ev);
+                }
+                if n == 0 && s.readable() == 0 {
+                    break;
+                }
+            }
+            c.consume_output(off);
+            progress |= off > 0;
+        }
+        let out = s.output().to_vec();
+        if !out.is_empty() {
+            let mut off = 0;
+            while off < out.len() {
+                let end = (off + chunk).min(out.len());
+                let n = c.receive(&out[off..end]).map_err(|f| (Some(f), None))?;
+                off += n;
+                let ev = c.process().map_err(|f| (Some(f), None))?;
+                if ev != Event::None {
+                    cev.push(ev);
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            s.consume_output(off);
+            progress |= off > 0;
+        }
+        // Pending events (e.g. PeerClosed after HandshakeComplete).
+        for _ in 0..2 {
+            match c.process() {
+                Ok(Event::None) => {}
+                Ok(ev) => {
+                    cev.push(ev);
+                    progress = true
+                }
+                Err(f) => return Err((Some(f), None)),
+            }
+            match s.process() {
+                Ok(Event::None) => {}
+                Ok(ev) => {
+                    sev.push(ev);
+                    progress = true
+                }
+                Err(f) => return Err((None, Some(f))),
+            }
+        }
+        if !progress {
+            return Ok((cev, sev));
+        }
+    }
+    panic!("pump did not settle");
+}
+
+fn read_all_client(c: &mut TlsClient) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut buf = [0u8; 700];
+    loop {
+        let n = c.read(&mut buf);
+        if n == 0 {
+            return v;
+        }
+        v.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn read_all_server(s: &mut TlsServer) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut buf = [0u8; 900];
+    loop {
+        let n = s.read(&mut buf);
+        if n == 0 {
+            return v;
+        }
+        v.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Handshake, then one request and one response; returns what was negotiated.
+fn exchange(cp: ClientParams, sp: ServerParams, chunk: usize) -> Negotiated {
+    let mut c = TlsClient::new(cp).expect("client");
+    let mut s = TlsServer::new(sp).expect("server");
+    let (cev, sev) = pump(&mut c, &mut s, chunk).expect("handshake");
+    assert!(cev.contains(&Event::HandshakeComplete), "{cev:?}");
+    assert!(sev.contains(&Event::HandshakeComplete), "{sev:?}");
+    assert!(!c.is_handshaking());
+    let req: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    c.write(&req).unwrap();
+    pump(&mut c, &mut s, chunk).unwrap();
+    assert_eq!(read_all_server(&mut s), req);
+    let resp: Vec<u8> = (0..5000u32).map(|i| (i % 241) as u8).collect();
+    s.write(&resp).unwrap();
+    pump(&mut c, &mut s, chunk).unwrap();
+    assert_eq!(read_all_client(&mut c), resp);
+    c.negotiated().expect("negotiated")
+}
+
+fn client_failure(cp: ClientParams, sp: ServerParams) -> Failure {
+    let mut c = TlsClient::new(cp).expect("client");
+    let mut s = TlsServer::new(sp).expect("server");
+    match pump(&mut c, &mut s, usize::MAX) {
+        Ok(_) => panic!("handshake unexpectedly succeeded"),
+        Err((Some(f), _)) => f,
+        Err((None, Some(f))) => panic!("server failed first: {f:?}"),
+        Err((None, None)) => unreachable!(),
+    }
+}
+
+#[test]
+fn ec_chain_handshake_and_exchange_tls13() {
+    let n = exchange(client_params(Pki::Ec), server_params(Pki::Ec), usize::MAX);
+    assert_eq!(n.version, "TLSv1.3");
+}
+
+#[test]
+fn ec_chain_handshake_and_exchange_tls12() {
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    let n = exchange(cp, server_params(Pki::Ec), usize::MAX);
+    assert_eq!(n.version, "TLSv1.2");
+    assert!(n.suite.contains("ECDHE_ECDSA"), "{n:?}");
+}
+
+#[test]
+fn rsa_chain_handshake_and_exchange_tls12_and_tls13() {
+    let n = exchange(client_params(Pki::Rsa), server_params(Pki::Rsa), usize::MAX);
+    let v13 = if tls13_ok(Pki::Rsa) {
+        "TLSv1.3"
+    } else {
+        "TLSv1.2"
+    };
+    assert_eq!(n.version, v13);
+    let mut cp = client_params(Pki::Rsa);
+    cp.tls13 = false;
+    let n = exchange(cp, server_params(Pki::Rsa), usize::MAX);
+    assert_eq!(n.version, "TLSv1.2");
+    assert!(n.suite.contains("ECDHE_RSA"), "{n:?}");
+}
+
+#[cfg(feature = "ecdsa-p384")]
+#[test]
+fn p384_leaf_verifies() {
+    exchange(
+        client_params(Pki::Ec384),
+        server_params(Pki::Ec384),
+        usize::MAX,
+    );
+}
+
+/// Each compiled-in suite and group negotiates when it is the only one the
+/// server accepts.
+#[test]
+fn every_suite_and_group_offered_negotiates() {
+    use rustls::crypto::CryptoProvider;
+    for suite in provider::CIPHER_SUITES {
+        for group in provider::KX_GROUPS {
+            let mut only = provider::provider();
+            only.cipher_suites = vec![*suite];
+            only.kx_groups = vec![*group];
+            let pki = match suite {
+                rustls::SupportedCipherSuite::Tls12(s)
+                    if s.common.suite.as_str().is_some_and(|n| n.contains("RSA")) =>
+                {
+                    Pki::Rsa
+                }
+                _ => Pki::Ec,
+            };
+            let n = restricted_exchange(client_params(pki), server_params(pki), only);
+            assert_eq!(n.suite, suite.suite().as_str().unwrap());
+            assert_eq!(n.group, group.name().as_str());
+        }
+    }
+    let _: Option<CryptoProvider> = None;
+}
+
+/// Like `exchange`, but the server runs with a restricted provider.
+fn restricted_exchange(
+    cp: ClientParams,
+    sp: ServerParams,
+    prov: rustls::crypto::CryptoProvider,
+) -> Negotiated {
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::with_provider(sp, prov).unwrap();
+    pump(&mut c, &mut s, usize::MAX).expect("handshake");
+    c.write(b"ping").unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    assert_eq!(read_all_server(&mut s), b"ping");
+    c.negotiated().unwrap()
+}
+
+#[test]
+fn bytes_arriving_one_at_a_time_complete_the_handshake() {
+    exchange(client_params(Pki::Rsa), server_params(Pki::Rsa), 1);
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    exchange(cp, server_params(Pki::Ec), 1);
+}
+
+#[test]
+fn client_certificates_ec_and_rsa_are_accepted_by_a_verifying_server() {
+    for (pki, cert_der, key) in [
+        (
+            Pki::Ec,
+            fixture!("ec-client.der"),
+            PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(
+                fixture!("ec-client.sec1.der").to_vec(),
+            )),
+        ),
+        (
+            Pki::Ec,
+            fixture!("ec-client.der"),
+            pkcs8(fixture!("ec-client.key.der")),
+        ),
+        (
+            Pki::Rsa,
+            fixture!("rsa-client.der"),
+            PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(
+                fixture!("rsa-client.pkcs1.der").to_vec(),
+            )),
+        ),
+        (
+            Pki::Rsa,
+            fixture!("rsa-client.der"),
+            pkcs8(fixture!("rsa-client.key.der")),
+        ),
+    ] {
+        for tls13 in [true, false] {
+            let mut cp = client_params(pki);
+            cp.tls13 = tls13 && tls13_ok(pki);
+            let int = if pki == Pki::Ec {
+                fixture!("ec-int.der")
+            } else {
+                fixture!("rsa-int.der")
+            };
+            cp.identity = Some((vec![cert(cert_der), cert(int)], key.clone_key()));
+            let mut sp = server_params(pki);
+            sp.client_roots = Some(vec![root(pki)]);
+            let mut c = TlsClient::new(cp).unwrap();
+            let mut s = TlsServer::new(sp).unwrap();
+            pump(&mut c, &mut s, usize::MAX).expect("mTLS handshake");
+            assert!(s.client_authenticated(), "{pki:?} tls13={tls13}");
+        }
+    }
+}
+
+#[test]
+fn server_requiring_a_client_certificate_rejects_a_client_without_one() {
+    let mut sp = server_params(Pki::Ec);
+    sp.client_roots = Some(vec![root(Pki::Ec)]);
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    let err = pump(&mut c, &mut s, usize::MAX).unwrap_err();
+    let f = err.1.expect("server fails");
+    assert_eq!(f.code, code::SSL_NO_CLIENT_CERTIFICATE, "{f:?}");
+}
+
+#[test]
+fn unknown_ca_fails_with_verify_failed_naming_the_issuer() {
+    let mut cp = client_params(Pki::Ec);
+    cp.roots = Some(vec![cert(fixture!("other-root.der"))]);
+    let f = client_failure(cp, server_params(Pki::Ec));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("unknown CA") && r.contains("CN=EC Test Root CA"),
+        "{r}"
+    );
+}
+
+#[test]
+fn expired_chain_fails_with_dates_and_time_used() {
+    let mut cp = client_params(Pki::Ec);
+    cp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let mut sp = server_params(Pki::Ec);
+    sp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let f = client_failure(cp, sp);
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("expired on 2046-11-2") && r.contains("time used: 2047-01-01"),
+        "{r}"
+    );
+}
+
+#[test]
+fn not_yet_valid_chain_fails_with_dates_and_time_used() {
+    let mut cp = client_params(Pki::Rsa);
+    cp.time = TimeSource::Fixed(BEFORE_ISSUE);
+    let f = client_failure(cp, server_params(Pki::Rsa));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("not valid before 2026-11-27") && r.contains("time used: 2026-01-01"),
+        "{r}"
+    );
+}
+
+#[test]
+fn wrong_hostname_fails_naming_expected_and_presented_names() {
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some("wrong.example".into());
+    let f = client_failure(cp, server_params(Pki::Ec));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("wrong.example") && r.contains("test.example"),
+        "{r}"
+    );
+}
+
+#[test]
+fn ip_literal_is_checked_against_ip_sans() {
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some("127.0.0.1".into());
+    exchange(cp, server_params(Pki::Ec), usize::MAX);
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some("10.0.0.1".into());
+    let f = client_failure(cp, server_params(Pki::Ec));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+}
+
+#[cfg(feature = "rsa-pkcs1")]
+#[test]
+fn rsa_1024_chain_is_rejected_with_key_size_reason() {
+    let f = client_failure(client_params(Pki::Weak), server_params(Pki::Weak));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("RSA key of 1024 bits; at least 2048 required"),
+        "{r}"
+    );
+    // Also without verification: the key signs the handshake.
+    let mut cp = client_params(Pki::Weak);
+    cp.roots = None;
+    let f = client_failure(cp, server_params(Pki::Weak));
+    assert!(f.reason.as_str().contains("1024 bits"), "{:?}", f.reason);
+}
+
+#[test]
+fn unverified_mode_connects_to_any_chain_and_warns() {
+    let mut cp = client_params(Pki::Ec);
+    cp.roots = Some(vec![cert(fixture!("other-root.der"))]);
+    cp.roots = None;
+    cp.time = TimeSource::Now(|| None);
+    let c = TlsClient::new(ClientParams {
+        hostname: None,
+        ..cp
+    })
+    .unwrap();
+    assert_eq!(
+        c.warnings(),
+        Warnings {
+            certificate_not_verified: true,
+            name_not_checked: true
+        }
+    );
+    let mut cp = client_params(Pki::Ec);
+    cp.roots = None;
+    cp.time = TimeSource::Now(|| None);
+    exchange(cp, server_params(Pki::Ec), usize::MAX);
+}
+
+#[test]
+fn unknown_time_with_verification_fails_asking_for_sntp() {
+    let mut cp = client_params(Pki::Ec);
+    cp.time = TimeSource::Now(|| None);
+    let f = client_failure(cp, server_params(Pki::Ec));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    assert!(f.reason.as_str().contains("SNTP"), "{:?}", f.reason);
+}
+
+#[test]
+fn record_over_the_cap_fails_at_once_naming_both_sizes() {
+    let mut cp = client_params(Pki::Ec);
+    cp.max_record = 2048;
+    let mut c = TlsClient::new(cp).unwrap();
+    // A 16384-byte handshake record header: refused before its body arrives.
+    let f = c.receive(&[0x16, 0x03, 0x03, 0x40, 0x00]).unwrap_err();
+    assert_eq!(f.code, code::SSL_INVALID_RECORD);
+    assert!(
+        f.reason
+            .as_str()
+            .contains("16384-byte record; buffer capped at 2048 by espconn_secure_set_size"),
+        "{:?}",
+        f.reason
+    );
+    // The failure sticks.
+    assert_eq!(c.process().unwrap_err().code, code::SSL_INVALID_RECORD);
+}
+
+#[test]
+fn real_server_record_over_the_cap_fails_with_both_sizes() {
+    let mut cp = client_params(Pki::Ec);
+    cp.max_record = 2048;
+    let mut sp = server_params(Pki::Ec);
+    sp.max_fragment = TLS_MAX_PLAINTEXT;
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    pump(&mut c, &mut s, usize::MAX).expect("handshake fits 2048");
+    s.write(&[7u8; 4000]).unwrap();
+    let (f, _) = pump(&mut c, &mut s, usize::MAX).unwrap_err();
+    let f = f.unwrap();
+    assert_eq!(f.code, code::SSL_INVALID_RECORD);
+    assert!(
+        f.reason
+            .as_str()
+            .contains("-byte record; buffer capped at 2048"),
+        "{:?}",
+        f.reason
+    );
+}
+
+#[test]
+fn receive_buffer_grows_to_the_record_size_and_shrinks_when_idle() {
+    let mut sp = server_params(Pki::Ec);
+    sp.max_fragment = TLS_MAX_PLAINTEXT;
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    let big: Vec<u8> = (0..16384u32).map(|i| i as u8).collect();
+    s.write(&big).unwrap();
+    pump(&mut c, &mut s, 100).unwrap();
+    assert!(
+        c.largest_record_seen() >= 16384,
+        "{}",
+        c.largest_record_seen()
+    );
+    assert_eq!(read_all_client(&mut c), big);
+    s.write(b"small").unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    assert_eq!(read_all_client(&mut c), b"small");
+    assert!(
+        c.receive_capacity() <= 2 * engine::INITIAL_INBUF,
+        "{}",
+        c.receive_capacity()
+    );
+}
+
+#[test]
+fn plaintext_queue_applies_back_pressure_instead_of_dropping() {
+    let mut cp = client_params(Pki::Ec);
+    cp.max_record = 2048;
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7) as u8).collect();
+    s.write(&data).unwrap();
+    // Feed everything without reading: the engine must stop taking input.
+    let out = s.output().to_vec();
+    let mut off = 0;
+    let mut got = Vec::new();
+    let mut stalls = 0;
+    loop {
+        let n = c.receive(&out[off..]).unwrap();
+        off += n;
+        c.process().unwrap();
+        assert!(
+            c.readable() <= 2048 + 1460,
+            "queue bounded: {}",
+            c.readable()
+        );
+        if n == 0 {
+            stalls += 1;
+            let before = got.len();
+            got.extend(read_all_client(&mut c));
+            if got.len() == before && off == out.len() {
+                break;
+            }
+        }
+    }
+    assert!(stalls > 0);
+    assert!(got == data, "got {} bytes of {}", got.len(), data.len());
+}
+
+#[test]
+fn close_notify_reports_peer_closed() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    s.write(b"bye").unwrap();
+    s.close().unwrap();
+    let (cev, _) = pump(&mut c, &mut s, usize::MAX).unwrap();
+    assert_eq!(read_all_client(&mut c), b"bye");
+    assert!(cev.contains(&Event::PeerClosed), "{cev:?}");
+    assert!(
+        c.peer_eof().is_none(),
+        "FIN after the handshake is an ordinary close"
+    );
+    c.close().unwrap();
+    let (_, sev) = pump(&mut c, &mut s, usize::MAX).unwrap();
+    assert!(sev.contains(&Event::PeerClosed), "{sev:?}");
+}
+
+#[test]
+fn eof_during_handshake_is_conn_eof() {
+    let c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let f = c.peer_eof().expect("failure");
+    assert_eq!(f.code, code::SSL_CONN_EOF);
+    assert!(
+        f.reason.as_str().contains("without answering"),
+        "{:?}",
+        f.reason
+    );
+}
+
+#[test]
+fn plain_http_reply_is_invalid_record_saying_not_tls() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let f = c.receive(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
+    assert_eq!(f.code, code::SSL_INVALID_RECORD);
+    assert!(f.reason.as_str().contains("'HTTP/'"), "{:?}", f.reason);
+}
+
+#[test]
+fn tampered_record_is_bad_mac() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    s.write(b"secret").unwrap();
+    let mut rec = s.output().to_vec();
+    let last = rec.len() - 1;
+    rec[last] ^= 1;
+    c.receive(&rec).unwrap();
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_INVALID_MAC, "{f:?}");
+    // An alert for the server is queued.
+    assert!(!c.output().is_empty());
+}
+
+#[test]
+fn server_alert_is_fatal_alert_with_its_name() {
+    // A TLS 1.3-only client against a TLS 1.2-only server.
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = true;
+    let mut sp = server_params(Pki::Ec);
+    sp.tls13 = false;
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::with_provider(sp, {
+        let mut p = provider::provider();
+        p.kx_groups
+            .retain(|g| g.name() == rustls::NamedGroup::secp256r1);
+        p.cipher_suites
+            .retain(|s| s.suite().as_str().is_some_and(|n| n.contains("RSA")));
+        p
+    })
+    .unwrap();
+    let err = pump(&mut c, &mut s, usize::MAX).unwrap_err();
+    // The server refuses (no ECDSA suite for its EC key); the client sees its alert.
+    let sf = err.1.clone();
+    let c_out = s.output().to_vec();
+    if let Some(sf) = sf {
+        assert!(sf.code != 0);
+        c.receive(&c_out).unwrap();
+        let f = c.process().unwrap_err();
+        assert_eq!(f.code, code::SSL_FATAL_ALERT_MESSAGE, "{f:?}");
+        assert!(
+            f.reason.as_str().contains("HandshakeFailure"),
+            "{:?}",
+            f.reason
+        );
+    } else {
+        let f = err.0.unwrap();
+        assert_eq!(f.code, code::SSL_FATAL_ALERT_MESSAGE, "{f:?}");
+    }
+}
+
+#[test]
+fn writes_are_split_into_records_that_fit_a_tcp_segment() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    c.write(&[1u8; 5000]).unwrap();
+    let mut out = c.output();
+    let mut records = 0;
+    while out.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([out[3], out[4]]));
+        assert!(len <= MAX_SEND_PLAINTEXT + 17, "record of {len}");
+        out = &out[5 + len..];
+        records += 1;
+    }
+    assert_eq!(records, 4);
+}
+
+#[test]
+fn private_keys_load_from_every_encoding() {
+    use rustls::crypto::KeyProvider;
+    let k = &provider::sign::Keys;
+    assert!(k
+        .load_private_key(pkcs8(fixture!("ec-client.key.der")))
+        .is_ok());
+    assert!(k
+        .load_private_key(PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(
+            fixture!("ec-client.sec1.der").to_vec()
+        )))
+        .is_ok());
+    #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+    {
+        assert!(k
+            .load_private_key(pkcs8(fixture!("rsa-client.key.der")))
+            .is_ok());
+        assert!(k
+            .load_private_key(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(
+                fixture!("rsa-client.pkcs1.der").to_vec()
+            )))
+            .is_ok());
+    }
+    let e = k
+        .load_private_key(pkcs8(b"\x30\x03\x02\x01\x00"))
+        .err()
+        .unwrap();
+    assert_eq!(
+        errors::map(&e, errors::Side::Client).code,
+        code::PK_UNKNOWN_PK_ALG
+    );
+}
+
+#[test]
+fn hostname_that_is_not_a_name_is_bad_input() {
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some(String::from("bad name!"));
+    assert_eq!(
+        TlsClient::new(cp).unwrap_err().code,
+        code::SSL_BAD_INPUT_DATA
+    );
+}

@@ -1,0 +1,288 @@
+//! Server certificate verification with precise reasons.
+//!
+//! rustls errors carry too little to tell a user what to fix (which CA was
+//! missing, which certificate expired, how small the key was), so the
+//! verifier writes a complete [`Failure`] into a slot shared with the engine
+//! before returning its error; the engine prefers that over the generic
+//! mapping in [`super::errors`].
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use spin::Mutex;
+
+use super::provider::{RSA_MAX_BITS, RSA_MIN_BITS};
+use super::x509::{self, Date};
+use crate::error::{code, Failure};
+use crate::fail;
+
+/// Where the verifier leaves the detailed failure for the engine.
+pub(crate) type Diagnosis = Arc<Mutex<Option<Failure>>>;
+
+/// A CA certificate whose RSA key is outside the accepted sizes, kept so
+/// that chains ending at it fail with the key size as the reason.
+struct WeakRoot {
+    subject: Vec<u8>,
+    bits: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Verifier {
+    roots: Option<Arc<RootCertStore>>,
+    weak_roots: Vec<WeakRootDbg>,
+    check_name: bool,
+    algs: WebPkiSupportedAlgorithms,
+    diag: Diagnosis,
+}
+
+// Debug without dumping DER.
+struct WeakRootDbg(WeakRoot);
+impl core::fmt::Debug for WeakRootDbg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "WeakRoot({} bits)", self.0.bits)
+    }
+}
+
+impl Verifier {
+    /// `roots: None` accepts any chain (handshake signatures are still
+    /// checked); `check_name` false skips the host name check.
+    pub(crate) fn new(
+        roots: Option<&[CertificateDer<'static>]>,
+        check_name: bool,
+        algs: WebPkiSupportedAlgorithms,
+        diag: Diagnosis,
+    ) -> Result<Self, Failure> {
+        let mut weak_roots = Vec::new();
+        let store = match roots {
+            None => None,
+            Some(list) => {
+                let mut store = RootCertStore::empty();
+                for (i, der) in list.iter().enumerate() {
+                    if let Some(info) = x509::parse(der) {
+                        if let Some(bits) = info.rsa_bits() {
+                            if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+                                weak_roots.try_reserve(1).map_err(|_| {
+                                    fail!(code::SSL_ALLOC_FAILED, "out of memory for CA list")
+                                })?;
+                                let mut subject = Vec::new();
+                                let raw = info.subject.raw();
+                                subject.try_reserve_exact(raw.len()).map_err(|_| {
+                                    fail!(
+                                        code::SSL_ALLOC_FAILED,
+                                        "out of memory for CA list ({} bytes)",
+                                        raw.len()
+                                    )
+                                })?;
+                                subject.extend_from_slice(raw);
+                                weak_roots.push(WeakRootDbg(WeakRoot { subject, bits }));
+                                continue;
+                            }
+                        }
+                    }
+                    store.add(der.clone()).map_err(|e| {
+                        fail!(
+                            code::X509_INVALID_FORMAT,
+                            "CA certificate #{} cannot be used as a trust anchor: {:?}",
+                            i + 1,
+                            e
+                        )
+                    })?;
+                }
+                if store.is_empty() && weak_roots.is_empty() {
+                    return Err(fail!(
+                        code::SSL_CA_CHAIN_REQUIRED,
+                        "certificate verification enabled but no CA certificate given"
+                    ));
+                }
+                Some(Arc::new(store))
+            }
+        };
+        Ok(Verifier {
+            roots: store,
+            weak_roots,
+            check_name,
+            algs,
+            diag,
+        })
+    }
+
+    fn record(&self, f: Failure) -> Error {
+        *self.diag.lock() = Some(f);
+        Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
+    }
+
+    fn check_key_sizes(&self, certs: &[&CertificateDer<'_>]) -> Result<(), Error> {
+        for der in certs {
+            if let Some(info) = x509::parse(der) {
+                if let Some(bits) = info.rsa_bits() {
+                    if bits < RSA_MIN_BITS {
+                        return Err(self.record(fail!(
+                            code::X509_CERT_VERIFY_FAILED,
+                            "certificate '{}' has an RSA key of {} bits; at least {} required",
+                            info.subject,
+                            bits,
+                            RSA_MIN_BITS
+                        )));
+                    }
+                    if bits > RSA_MAX_BITS {
+                        return Err(self.record(fail!(
+                            code::X509_CERT_VERIFY_FAILED,
+                            "certificate '{}' has an RSA key of {} bits; at most {} supported",
+                            info.subject,
+                            bits,
+                            RSA_MAX_BITS
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Turn a chain-validation error into a reason naming the certificate
+    /// and the dates or names involved.
+    fn explain(
+        &self,
+        err: Error,
+        chain: &[&CertificateDer<'_>],
+        roots: &RootCertStore,
+        now: UnixTime,
+    ) -> Error {
+        let now_s = now.as_secs();
+        let top = chain.last().and_then(|c| x509::parse(c));
+        let f = match &err {
+            Error::InvalidCertificate(CertificateError::UnknownIssuer) => match &top {
+                Some(t) => fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "unknown CA: chain ends at '{}', issued by '{}', which is not among the {} configured CA certificate(s)",
+                    t.subject,
+                    t.issuer,
+                    roots.len()
+                ),
+                None => fail!(code::X509_CERT_VERIFY_FAILED, "unknown CA: the server's chain does not lead to a configured CA"),
+            },
+            Error::InvalidCertificate(
+                CertificateError::Expired | CertificateError::ExpiredContext { .. },
+            ) => {
+                let bad = chain
+                    .iter()
+                    .filter_map(|c| x509::parse(c))
+                    .find(|i| i.not_after.is_some_and(|t| t < now_s));
+                match bad {
+                    Some(i) => fail!(
+                        code::X509_CERT_VERIFY_FAILED,
+                        "certificate '{}' expired on {}; time used: {}",
+                        i.subject,
+                        Date(i.not_after.unwrap_or(0)),
+                        Date(now_s)
+                    ),
+                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain has expired; time used: {}", Date(now_s)),
+                }
+            }
+            Error::InvalidCertificate(
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+            ) => {
+                let bad = chain
+                    .iter()
+                    .filter_map(|c| x509::parse(c))
+                    .find(|i| i.not_before.is_some_and(|t| t > now_s));
+                match bad {
+                    Some(i) => fail!(
+                        code::X509_CERT_VERIFY_FAILED,
+                        "certificate '{}' is not valid before {}; time used: {} (is the clock set?)",
+                        i.subject,
+                        Date(i.not_before.unwrap_or(0)),
+                        Date(now_s)
+                    ),
+                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain is not valid yet; time used: {}", Date(now_s)),
+                }
+            }
+            other => super::errors::map(other, super::errors::Side::Client),
+        };
+        let _ = err;
+        self.record(f)
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let Some(roots) = &self.roots else {
+            // Unverified mode: only the key that signs the handshake matters.
+            self.check_key_sizes(&[end_entity])?;
+            return Ok(ServerCertVerified::assertion());
+        };
+        let mut chain: Vec<&CertificateDer<'_>> = Vec::new();
+        if chain.try_reserve_exact(1 + intermediates.len()).is_err() {
+            return Err(self.record(fail!(
+                code::SSL_ALLOC_FAILED,
+                "out of memory verifying the chain"
+            )));
+        }
+        chain.push(end_entity);
+        chain.extend(intermediates.iter());
+        self.check_key_sizes(&chain)?;
+
+        // A chain ending at a CA we set aside for its key size fails for that
+        // reason, not as "unknown CA".
+        if let Some(top) = chain.last().and_then(|c| x509::parse(c)) {
+            if let Some(w) = self
+                .weak_roots
+                .iter()
+                .find(|w| w.0.subject == top.issuer.raw())
+            {
+                return Err(self.record(fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "CA certificate '{}' has an RSA key of {} bits; at least {} required",
+                    top.issuer,
+                    w.0.bits,
+                    RSA_MIN_BITS
+                )));
+            }
+        }
+
+        let cert = ParsedCertificate::try_from(end_entity)
+            .map_err(|e| self.record(super::errors::map(&e, super::errors::Side::Client)))?;
+        verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)
+            .map_err(|e| self.explain(e, &chain, roots, now))?;
+        if self.check_name {
+            verify_server_name(&cert, server_name)
+                .map_err(|e| self.record(super::errors::map(&e, super::errors::Side::Client)))?;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}

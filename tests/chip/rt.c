@@ -1,0 +1,257 @@
+/*
+ * Minimal runtime of the QEMU chip tests: semihosting output and exit, CCOUNT,
+ * stack painting, and an SDK-shaped heap (pvPortMalloc & co.) with a peak
+ * counter. The SDK functions the library's runtime calls (os_printf_plus,
+ * system_restart, ...) are given their test meaning here; everything else the
+ * library might reference resolves to libsdkstub.a's weak stubs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYS_exit 1
+#define SYS_write 4
+
+extern int chip_tests_main(void);
+extern char _bss_start[], _bss_end[], _heap_start[], _heap_end[];
+extern char _stack_limit[], _stack_top[];
+
+static int simcall(int nr, int a, int b, int c)
+{
+    register int a2 __asm__("a2") = nr;
+    register int a3 __asm__("a3") = a;
+    register int a4 __asm__("a4") = b;
+    register int a5 __asm__("a5") = c;
+    /* `simcall` (0x005100): the assembler's lx106 config does not list it. */
+    __asm__ volatile(".byte 0x00, 0x51, 0x00" : "+r"(a2), "+r"(a3) : "r"(a4), "r"(a5) : "memory");
+    return a2;
+}
+
+void chip_write(const char *buf, size_t len)
+{
+    simcall(SYS_write, 1, (int)buf, (int)len);
+}
+
+void __attribute__((noreturn)) chip_exit(int code)
+{
+    for (;;)
+        simcall(SYS_exit, code, 0, 0);
+}
+
+uint32_t chip_ccount(void)
+{
+    uint32_t c;
+    __asm__ volatile("rsr %0, ccount" : "=a"(c));
+    return c;
+}
+
+static size_t cstrlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void puts_raw(const char *s)
+{
+    chip_write(s, cstrlen(s));
+}
+
+/* ---- stack painting ---------------------------------------------------- */
+
+#define PAINT 0xa5a5a5a5u
+static uint32_t *painted_top;
+
+void chip_stack_paint(void)
+{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, a1" : "=a"(sp));
+    /* Leave this frame's own red zone alone. */
+    painted_top = sp - 16;
+    for (uint32_t *p = (uint32_t *)_stack_limit; p < painted_top; p++)
+        *p = PAINT;
+}
+
+uint32_t chip_stack_used(void)
+{
+    uint32_t *p = (uint32_t *)_stack_limit;
+    while (p < painted_top && *p == PAINT)
+        p++;
+    return (uint32_t)((char *)painted_top - (char *)p);
+}
+
+/* ---- heap: first fit over an implicit block list ------------------------ */
+
+struct block {
+    uint32_t size; /* whole block including this header; bit 0 = in use */
+    uint32_t pad;  /* keeps payloads 8-byte aligned */
+};
+
+static struct block *heap_first, *heap_end_blk;
+static uint32_t heap_used, heap_peak;
+
+static void heap_init(void)
+{
+    uintptr_t start = ((uintptr_t)_heap_start + 7u) & ~7u;
+    uintptr_t end = (uintptr_t)_heap_end & ~7u;
+    heap_first = (struct block *)start;
+    heap_first->size = (uint32_t)(end - start);
+    heap_end_blk = (struct block *)end;
+}
+
+static struct block *next_blk(struct block *b)
+{
+    return (struct block *)((char *)b + (b->size & ~1u));
+}
+
+void *pvPortMalloc(size_t n, const char *file, unsigned line, int use_iram)
+{
+    (void)file;
+    (void)line;
+    (void)use_iram;
+    uint32_t need = (uint32_t)((n + 7u) & ~7u) + sizeof(struct block);
+    if (need < 16)
+        need = 16;
+    for (struct block *b = heap_first; b < heap_end_blk; b = next_blk(b)) {
+        if (b->size & 1u)
+            continue;
+        /* Coalesce lazily: merge the free blocks that follow. */
+        struct block *n2 = next_blk(b);
+        while (n2 < heap_end_blk && !(n2->size & 1u)) {
+            b->size += n2->size;
+            n2 = next_blk(b);
+        }
+        if (b->size < need)
+            continue;
+        if (b->size - need >= 16) {
+            struct block *rest = (struct block *)((char *)b + need);
+            rest->size = b->size - need;
+            b->size = need;
+        }
+        b->size |= 1u;
+        heap_used += b->size & ~1u;
+        if (heap_used > heap_peak)
+            heap_peak = heap_used;
+        return b + 1;
+    }
+    return NULL;
+}
+
+void vPortFree(void *p, const char *file, unsigned line)
+{
+    (void)file;
+    (void)line;
+    if (!p)
+        return;
+    struct block *b = (struct block *)p - 1;
+    heap_used -= b->size & ~1u;
+    b->size &= ~1u;
+}
+
+void *pvPortZalloc(size_t n, const char *file, unsigned line)
+{
+    char *p = pvPortMalloc(n, file, line, 0);
+    if (p)
+        for (size_t i = 0; i < n; i++)
+            p[i] = 0;
+    return p;
+}
+
+void *pvPortCalloc(size_t count, size_t size, const char *file, unsigned line)
+{
+    return pvPortZalloc(count * size, file, line);
+}
+
+void *pvPortRealloc(void *old, size_t n, const char *file, unsigned line)
+{
+    char *p = pvPortMalloc(n, file, line, 0);
+    if (p && old) {
+        struct block *b = (struct block *)old - 1;
+        size_t have = (b->size & ~1u) - sizeof(struct block);
+        for (size_t i = 0; i < (have < n ? have : n); i++)
+            p[i] = ((char *)old)[i];
+        vPortFree(old, file, line);
+    }
+    return p;
+}
+
+uint32_t system_get_free_heap_size(void)
+{
+    return (uint32_t)((char *)heap_end_blk - (char *)heap_first) - heap_used;
+}
+
+void chip_heap_reset_peak(void)
+{
+    heap_peak = heap_used;
+}
+
+uint32_t chip_heap_peak(void)
+{
+    return heap_peak - heap_used;
+}
+
+/* ---- the SDK calls the library's runtime makes --------------------------- */
+
+/* Enough of printf for the library's log lines ("%s" plus literal text). */
+int os_printf_plus(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            const char *s = va_arg(ap, const char *);
+            puts_raw(s ? s : "(null)");
+            p++;
+        } else {
+            chip_write(p, 1);
+        }
+    }
+    va_end(ap);
+    return 0;
+}
+
+void system_restart(void)
+{
+    puts_raw("FAIL system_restart called (panic or abort)\n");
+    chip_exit(98);
+}
+
+uint32_t system_get_time(void)
+{
+    /* CCOUNT runs at 80 MHz on the chip; good enough for timeouts here. */
+    return chip_ccount() / 80u;
+}
+
+int os_get_random(unsigned char *buf, size_t len)
+{
+    /* Deterministic: the tests must be reproducible, not secret. */
+    static uint32_t x = 0x12345678u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[i] = (unsigned char)x;
+    }
+    return 0;
+}
+
+/* Referenced by the LoadStoreError installer; QEMU never raises cause 3. */
+void *_xtos_set_exception_handler(int cause, void *fn)
+{
+    (void)cause;
+    (void)fn;
+    return NULL;
+}
+
+extern int lse_selftest(void);
+
+void __attribute__((noreturn)) chip_start(void)
+{
+    for (char *p = _bss_start; p < _bss_end; p++)
+        *p = 0;
+    heap_init();
+    int fails = lse_selftest();
+    fails += chip_tests_main();
+    chip_exit(fails);
+}

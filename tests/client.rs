@@ -1,0 +1,433 @@
+//! End-to-end client tests: the C examples, linked with the library and the
+//! NONOS simulator, against real TLS peers on 127.0.0.1. Each test checks the
+//! callbacks, the code given to the reconnect callback, and that every byte
+//! of heap came back.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::*;
+
+const CA_SECTOR: &str = "0x77";
+const CERT_SECTOR: &str = "0x78";
+
+/// What to put in flash and which options to give the example.
+struct Device {
+    dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl Device {
+    fn new(test: &str, port: u16) -> Device {
+        Device {
+            dir: scratch(test),
+            args: vec!["--server".into(), format!("127.0.0.1:{port}")],
+        }
+    }
+
+    fn place(mut self, sector: &str, name: &str, bytes: &[u8]) -> Self {
+        let f = self.dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        self.args.push("--flash-place".into());
+        self.args.push(format!("{sector}:{}", f.display()));
+        self
+    }
+
+    /// The CA as a vendor `esp_ca_cert.bin` image.
+    fn ca(self, pem: &Path) -> Self {
+        let img = flash_record("TLS.ca_x509.cer", &std::fs::read(pem).unwrap());
+        self.place(CA_SECTOR, "esp_ca_cert.bin", &img)
+            .opt("ca-sector", CA_SECTOR)
+    }
+
+    /// Own certificate and key as a vendor `esp_cert_private_key.bin` image.
+    fn identity(self, cert: &Path, key: &Path) -> Self {
+        let mut img = flash_record("certificate", &std::fs::read(cert).unwrap());
+        img.extend(flash_record("private_key", &std::fs::read(key).unwrap()));
+        self.place(CERT_SECTOR, "esp_cert_private_key.bin", &img)
+            .opt("cert-sector", CERT_SECTOR)
+    }
+
+    fn opt(mut self, k: &str, v: &str) -> Self {
+        self.args.push(format!("--{k}"));
+        self.args.push(v.to_string());
+        self
+    }
+
+    fn run(&self, example: &str) -> Run {
+        let mut a = self.args.clone();
+        a.extend(["--run-for".into(), "20000".into()]);
+        run_example(example, &a, 40)
+    }
+}
+
+fn assert_clean_success(r: &Run) {
+    assert!(r.has("HANDSHAKE OK"), "no handshake");
+    assert!(r.has("DISCONNECT"), "no disconnect callback");
+    assert_eq!(r.reconnect_err(), None, "unexpected reconnect");
+    assert_eq!(r.heap().1, 0, "heap not returned");
+    assert_eq!(r.code, Some(0));
+}
+
+/// A failure must reach the reconnect callback with `err`, leave
+/// `last_error` = `code`, print the vendor lines, and return all heap.
+fn assert_fails_with(r: &Run, err: i32, code: i32) {
+    assert!(!r.has("HANDSHAKE OK"), "handshake should have failed");
+    assert_eq!(r.reconnect_err(), Some(err), "reconnect err");
+    assert_eq!(r.last_error(), Some(code), "last error code");
+    assert!(
+        r.stdout.contains(&format!("Reason:[-0x{:x}]", -code)),
+        "vendor reason line"
+    );
+    assert_eq!(r.heap().1, 0, "heap not returned after failure");
+}
+
+#[test]
+fn ec_chain_tls12_verified_with_hostname() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_2"]);
+    let r = Device::new("ec12", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(r.stdout.contains("HTTP/1.0 200 ok"), "no response");
+    assert!(r.stdout.contains("Protocol  : TLSv1.2"), "not TLS 1.2");
+}
+
+#[test]
+fn rsa_chain_tls12_verified() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("rsa"), &["-tls1_2"]);
+    let r = Device::new("rsa12", srv.port)
+        .ca(&pki.join("rsa/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.stdout.contains("ECDHE-RSA"),
+        "expected an ECDHE-RSA suite"
+    );
+}
+
+#[test]
+fn ec_chain_tls13_verified() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_3"]);
+    let r = Device::new("ec13", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(r.stdout.contains("Protocol  : TLSv1.3"), "not TLS 1.3");
+}
+
+#[test]
+fn raw_pem_ca_at_sector_start_is_accepted() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    let pem = std::fs::read(pki.join("ec/root.pem")).unwrap();
+    let r = Device::new("rawpem", srv.port)
+        .place(CA_SECTOR, "ca.pem", &pem)
+        .opt("ca-sector", CA_SECTOR)
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.stdout.contains("name not checked"),
+        "missing-hostname warning"
+    );
+}
+
+#[test]
+fn without_ca_the_link_is_encrypted_but_a_warning_says_unverified() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("selfsigned"), &[]);
+    let r = Device::new("noca", srv.port).run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.stdout.contains("NOT authenticated"),
+        "missing unverified warning"
+    );
+}
+
+#[test]
+fn client_certificates_ec_and_rsa_from_flash() {
+    let pki = pki();
+    for kind in ["ec", "rsa"] {
+        let srv = openssl_server(
+            &pki.join("ec"),
+            &[
+                "-Verify",
+                "1",
+                "-CAfile",
+                pki.join("ec/root.pem").to_str().unwrap(),
+            ],
+        );
+        let r = Device::new(&format!("mtls-{kind}"), srv.port)
+            .ca(&pki.join("ec/root.pem"))
+            .identity(
+                &pki.join(format!("client/{kind}.pem")),
+                &pki.join(format!("client/{kind}.key")),
+            )
+            .opt("hostname", "localhost")
+            .run("https_get");
+        assert_clean_success(&r);
+        assert!(
+            r.stdout.contains(&format!("CN=device-{kind}"))
+                || r.stdout.contains(&format!("CN = device-{kind}")),
+            "server did not see the client certificate"
+        );
+    }
+}
+
+#[test]
+fn gnutls_server_accepts_our_client() {
+    let pki = pki();
+    let port = free_port();
+    let ec = pki.join("ec");
+    let mut cmd = Command::new("gnutls-serv");
+    cmd.arg("--http")
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("--x509certfile")
+        .arg(ec.join("chain.pem"))
+        .arg("--x509keyfile")
+        .arg(ec.join("leaf.key"));
+    let _srv = Peer::start(cmd, port);
+    let r = Device::new("gnutls", port)
+        .ca(&ec.join("root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(r.stdout.contains("GnuTLS"), "no GnuTLS status page");
+}
+
+#[test]
+fn unknown_ca_is_rejected_with_0x2700() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    let r = Device::new("unknownca", srv.port)
+        .ca(&pki.join("other/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+}
+
+#[test]
+fn expired_chain_is_rejected_by_the_sntp_clock() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    // 2100-01-01: after every certificate's notAfter.
+    let r = Device::new("expired", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .opt("time", "4102444800")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout.to_lowercase().contains("expired"),
+        "reason should say expired"
+    );
+}
+
+#[test]
+fn not_yet_valid_chain_is_rejected() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    // 2001-09-09: before every certificate's notBefore.
+    let r = Device::new("notyet", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .opt("time", "1000000000")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout.to_lowercase().contains("not yet valid"),
+        "reason should say not yet valid"
+    );
+}
+
+#[test]
+fn wrong_hostname_is_rejected() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    let r = Device::new("wrongname", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "wrong.example")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout.contains("wrong.example"),
+        "reason should name the host"
+    );
+}
+
+#[test]
+fn self_signed_leaf_is_rejected() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("selfsigned"), &[]);
+    let r = Device::new("selfsigned", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+}
+
+#[test]
+fn rsa_1024_chain_is_rejected_with_a_key_size_reason() {
+    let pki = pki();
+    let srv = openssl_server(
+        &pki.join("rsa1024"),
+        &["-tls1_2", "-cipher", "DEFAULT:@SECLEVEL=0"],
+    );
+    let r = Device::new("rsa1024", srv.port)
+        .ca(&pki.join("rsa1024/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout.contains("2048"),
+        "reason should give the 2048-bit minimum"
+    );
+}
+
+#[test]
+fn server_closing_mid_handshake_reports_conn_eof() {
+    // A TCP server that reads the ClientHello and closes.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let t = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut s, _) = l.accept().unwrap();
+        let mut b = [0u8; 512];
+        let _ = s.read(&mut b);
+    });
+    let r = Device::new("midclose", port).run("https_get");
+    t.join().unwrap();
+    assert_fails_with(&r, 14, -0x7280);
+}
+
+#[test]
+fn plain_tcp_port_is_an_invalid_record() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let t = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = l.accept().unwrap();
+        let mut b = [0u8; 512];
+        let _ = s.read(&mut b);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    });
+    let r = Device::new("plaintcp", port).run("https_get");
+    t.join().unwrap();
+    assert_fails_with(&r, -114, -0x7200);
+}
+
+/// A TLS server (Python's ssl module over OpenSSL) that answers the request
+/// with one 16384-byte record.
+fn big_record_server(pki: &Path) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support/tls_peer.py"))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--cert")
+        .arg(pki.join("ec/chain.pem"))
+        .arg("--key")
+        .arg(pki.join("ec/leaf.key"))
+        .arg("--mode")
+        .arg("big-record");
+    Peer::start(cmd, port)
+}
+
+#[test]
+fn record_of_16k_is_received_when_size_is_not_capped() {
+    let pki = pki();
+    let srv = big_record_server(&pki);
+    let r = Device::new("rec16k", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.has("RECEIVED 16384 bytes"),
+        "16 KB record not delivered whole"
+    );
+}
+
+#[test]
+fn record_of_16k_with_size_capped_at_2048_fails_with_0x7200_naming_both_sizes() {
+    let pki = pki();
+    let srv = big_record_server(&pki);
+    let r = Device::new("rec16kcap", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("size", "2048")
+        .run("https_get");
+    assert!(r.has("HANDSHAKE OK"));
+    assert_eq!(r.reconnect_err(), Some(-114));
+    assert_eq!(r.last_error(), Some(-0x7200));
+    assert!(
+        r.stdout.contains("16384") && r.stdout.contains("2048"),
+        "reason should name both sizes"
+    );
+    assert_eq!(r.heap().1, 0);
+}
+
+#[test]
+fn erased_ca_sector_fails_with_a_precise_code() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    let r = Device::new("erasedca", srv.port)
+        .opt("ca-sector", "0x90")
+        .run("https_get");
+    // -0x7680 (SSL_CA_CHAIN_REQUIRED), not the vendor's blanket -0x7F00.
+    assert_fails_with(&r, 10, -0x7680);
+    assert!(
+        r.stdout.contains("erased"),
+        "reason should say the sector is erased"
+    );
+}
+
+#[test]
+fn key_not_matching_certificate_fails_with_pk_type_mismatch() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &[]);
+    let r = Device::new("mismatch", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .identity(&pki.join("client/ec.pem"), &pki.join("client/stray.key"))
+        .run("https_get");
+    assert_fails_with(&r, -63, -0x3F00);
+}
+
+#[test]
+fn mqtt_round_trip_through_mosquitto_with_client_certificate() {
+    let pki = pki();
+    let port = free_port();
+    let dir = scratch("mosquitto");
+    let ec = pki.join("ec");
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nallow_anonymous true\n",
+            ec.join("root.pem").display(),
+            ec.join("chain.pem").display(),
+            ec.join("leaf.key").display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new("mosquitto");
+    cmd.arg("-c").arg(&conf);
+    let _broker = Peer::start(cmd, port);
+    let r = Device::new("mqtt", port)
+        .ca(&ec.join("root.pem"))
+        .identity(&pki.join("client/ec.pem"), &pki.join("client/ec.key"))
+        .opt("hostname", "localhost")
+        .opt("topic", "espconn/test")
+        .run("mqtt_tls");
+    assert!(r.has("MQTT CONNACK"));
+    assert!(r.has("MQTT ROUND TRIP OK"), "own message did not come back");
+    assert_clean_success(&r);
+}

@@ -1,0 +1,224 @@
+//! Shared helpers for the end-to-end tests: the test PKI, real peers started
+//! on 127.0.0.1 and stopped by PID, running the host examples, and reading the
+//! simulator's heap line.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The test PKI (generated once per checkout by tests/support/pki.sh).
+pub fn pki() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = root().join("build/pki");
+        let st = Command::new("bash")
+            .arg(root().join("tests/support/pki.sh"))
+            .arg(&dir)
+            .status()
+            .expect("run pki.sh");
+        assert!(st.success(), "pki.sh failed");
+        dir
+    })
+    .clone()
+}
+
+/// Builds `build/host/<name>` with make (serialised: make is not re-entrant
+/// on one tree) and returns its path.
+pub fn host_binary(name: &str) -> PathBuf {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let target = format!("build/host/{name}");
+    let out = Command::new("make")
+        .arg("-s")
+        .arg(&target)
+        .current_dir(root())
+        .output()
+        .expect("run make");
+    assert!(
+        out.status.success(),
+        "make {target} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    root().join(target)
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = root().join("build/test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A peer process, killed (by PID) when dropped.
+pub struct Peer {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    /// Starts `cmd` and waits until it accepts TCP on `port`.
+    pub fn start(mut cmd: Command, port: u16) -> Peer {
+        let child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+        let mut peer = Peer { child, port };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return peer;
+            }
+            if let Ok(Some(st)) = peer.child.try_wait() {
+                panic!("{cmd:?} exited early: {st}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{cmd:?} did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// `openssl s_server` on a free port serving its status page (`-www`), with
+/// `leaf`/`key` and the intermediate in `chain`, plus any `extra` arguments.
+pub fn openssl_server(dir: &Path, extra: &[&str]) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("openssl");
+    cmd.arg("s_server")
+        .arg("-accept")
+        .arg(port.to_string())
+        .arg("-cert")
+        .arg(dir.join("leaf.pem"))
+        .arg("-key")
+        .arg(dir.join("leaf.key"))
+        .arg("-www")
+        .arg("-quiet");
+    if dir.join("int.pem").exists() {
+        cmd.arg("-cert_chain").arg(dir.join("int.pem"));
+    }
+    cmd.args(extra);
+    Peer::start(cmd, port)
+}
+
+/// A vendor flash record: 32-byte NUL-padded name, LE u16 length, payload.
+/// Written here independently of the library's encoder so tests cross-check it.
+pub fn flash_record(name: &str, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![0u8; 32];
+    v[..name.len()].copy_from_slice(name.as_bytes());
+    v.extend_from_slice(&(payload.len() as u16).to_le_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// What an example printed, and how it exited.
+pub struct Run {
+    pub stdout: String,
+    pub code: Option<i32>,
+}
+
+impl Run {
+    pub fn has(&self, line: &str) -> bool {
+        self.stdout.lines().any(|l| l.trim_end() == line)
+    }
+
+    /// (heap_peak, heap_in_use, allocs) from the simulator's last line.
+    pub fn heap(&self) -> (u64, u64, u64) {
+        let line = self
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("heap_peak="))
+            .unwrap_or_else(|| panic!("no heap line in:\n{}", self.stdout));
+        let mut v = [0u64; 3];
+        for (i, part) in line.split_whitespace().enumerate().take(3) {
+            v[i] = part.split('=').nth(1).unwrap().parse().unwrap();
+        }
+        (v[0], v[1], v[2])
+    }
+
+    /// The `err` of the `RECONNECT err=N` line.
+    pub fn reconnect_err(&self) -> Option<i32> {
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RECONNECT err="))
+            .map(|v| v.trim().parse().unwrap())
+    }
+
+    /// The library's code from the `last_error=-0x....` line.
+    pub fn last_error(&self) -> Option<i32> {
+        self.stdout.lines().find_map(|l| {
+            let v = l.strip_prefix("last_error=-0x")?;
+            let hex = v.split_whitespace().next()?;
+            Some(-i32::from_str_radix(hex, 16).ok()?)
+        })
+    }
+}
+
+/// Runs a host example with the simulator's options; kills it after `secs`.
+pub fn run_example(name: &str, args: &[String], secs: u64) -> Run {
+    let bin = host_binary(name);
+    let mut child = Command::new(&bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {bin:?}: {e}"));
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let code = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = reader.join().unwrap();
+    eprintln!("--- {name} {args:?}\n{stdout}");
+    Run { stdout, code }
+}
+
+/// `["--flag", "value", ...]` as owned strings.
+pub fn args(pairs: &[(&str, String)]) -> Vec<String> {
+    pairs
+        .iter()
+        .flat_map(|(k, v)| [format!("--{k}"), v.clone()])
+        .collect()
+}
