@@ -25,11 +25,18 @@ extern "C" {
 // ESPCONN_MEM (-1) when the free heap is below the handshake's need or the
 // SDK refuses the TCP connection. Certificates are read from flash when the
 // handshake starts; problems with them reach the reconnect callback.
+//
+// # Safety
+// `espconn` must be NULL or point to the caller's `struct espconn` with a valid
+// `proto.tcp`; both must stay valid until the disconnect or reconnect callback.
 sint8 espconn_secure_connect(struct espconn *espconn);
 
 // Close the TLS connection: sends close_notify, then closes TCP. The
 // disconnect callback follows. ESPCONN_ARG if not a live TLS connection,
 // ESPCONN_INPROGRESS (-5) if already closing.
+//
+// # Safety
+// `espconn` must be NULL or point to a live `struct espconn`.
 sint8 espconn_secure_disconnect(struct espconn *espconn);
 
 // Send `length` bytes over the TLS connection. The data is encrypted before
@@ -38,9 +45,15 @@ sint8 espconn_secure_disconnect(struct espconn *espconn);
 // ESPCONN_INPROGRESS (-5) before the handshake completes or while the
 // previous send's sent callback is pending, ESPCONN_MEM (-1) when the heap
 // cannot hold the records.
+//
+// # Safety
+// `psent` must point to `length` readable bytes (or be NULL with length 0).
 sint8 espconn_secure_send(struct espconn *espconn, uint8 *psent, uint16 length);
 
 // Same as [`espconn_secure_send`] (the vendor's alias).
+//
+// # Safety
+// As for [`espconn_secure_send`].
 sint8 espconn_secure_sent(struct espconn *espconn, uint8 *psent, uint16 length);
 
 // Set the TLS buffer size for `level` (ESPCONN_CLIENT 1, ESPCONN_SERVER 2,
@@ -81,6 +94,9 @@ bool espconn_secure_cert_req_disable(uint8 level);
 // the certificate's IP addresses and not sent). NULL clears it. Returns
 // ESPCONN_OK, ESPCONN_ARG for a NULL espconn or an empty/oversized name,
 // ESPCONN_MEM when the heap or the name table (8 entries) is full.
+//
+// # Safety
+// `name` must be NULL or a NUL-terminated string.
 sint8 espconn_secure_set_hostname(struct espconn *espconn, const char *name);
 
 // The mbedTLS-compatible code (for example -0x7200) of the last TLS failure

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Host figures from the simulator's heap counters (requested bytes of the
-# SDK heap, the same accounting as the README's table):
+# SDK heap, the same accounting as the README's table). Peer: a TLS 1.2 server
+# (Python ssl over OpenSSL) answering the 100-byte-class request with 100
+# bytes, or with one 16 KB record for record16k (run with a 64 KB heap).
 #   bench case=NAME heap_peak=N allocs=N
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,15 +29,11 @@ run_case() { # name chain_dir server_kind client_identity(yes/no)
     port=$(free_port)
     record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/$chain/root.pem"
     local extra=()
-    if [ "$kind" = big ]; then
-        python3 tests/support/tls_peer.py --port "$port" --cert "$pki/$chain/chain.pem" \
-            --key "$pki/$chain/leaf.key" --mode big-record >/dev/null 2>&1 &
-    else
-        local verify=()
-        [ "$mtls" = yes ] && verify=(-Verify 1 -CAfile "$pki/ec/root.pem")
-        openssl s_server -accept "$port" -cert "$pki/$chain/leaf.pem" -key "$pki/$chain/leaf.key" \
-            -cert_chain "$pki/$chain/int.pem" -www -quiet -tls1_2 "${verify[@]}" >/dev/null 2>&1 &
-    fi
+    local size=100 heap=40960 verify=()
+    [ "$kind" = big ] && size=16384 && heap=65536
+    [ "$mtls" = yes ] && verify=(--ca "$pki/ec/root.pem")
+    python3 tests/support/tls_peer.py --port "$port" --cert "$pki/$chain/chain.pem" \
+        --key "$pki/$chain/leaf.key" --mode reply --size "$size" "${verify[@]}" >/dev/null 2>&1 &
     pid=$!
     wait_port "$port"
     if [ "$mtls" = yes ]; then
@@ -43,7 +41,7 @@ run_case() { # name chain_dir server_kind client_identity(yes/no)
         extra=(--flash-place 0x78:"$work/id-$name.bin" --cert-sector 0x78)
     fi
     out=$(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost \
-        --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --run-for 20000 || true)
+        --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --heap "$heap" --time "$(date +%s)" --run-for 20000 || true)
     kill $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
     if ! grep -q '^HANDSHAKE OK' <<<"$out"; then
@@ -58,7 +56,7 @@ run_case() { # name chain_dir server_kind client_identity(yes/no)
     echo "bench case=$name heap_peak=$peak allocs=$allocs"
 }
 
-run_case ec ec openssl no
-run_case rsa rsa openssl no
-run_case mtls_ec ec openssl yes
+run_case ec ec reply no
+run_case rsa rsa reply no
+run_case mtls_ec ec reply yes
 run_case record16k ec big no

@@ -34,4 +34,4 @@ done
 echo "== mosquitto (require_certificate) on 127.0.0.1:$port; running build/host/mqtt_tls"
 build/host/mqtt_tls --server 127.0.0.1:$port --hostname localhost \
     --flash-place 0x77:"$work/esp_ca_cert.bin" --flash-place 0x78:"$work/esp_cert_private_key.bin" \
-    --ca-sector 0x77 --cert-sector 0x78 --topic espconn_secure/demo --run-for 20000
+    --ca-sector 0x77 --cert-sector 0x78 --topic espconn_secure/demo --time "$(date +%s)" --run-for 20000

@@ -216,6 +216,8 @@ static void ICACHE_FLASH_ATTR resolved(const ip_addr_t *ip)
         return;
     }
     os_memcpy(tcp.remote_ip, &ip->addr, 4);
+    /* Scripts compare this with the heap left at exit: nothing may leak. */
+    os_printf("heap_free_before_connect=%u\n", system_get_free_heap_size());
     r = espconn_secure_connect(&conn);
     if (r != ESPCONN_OK) {
         os_printf("espconn_secure_connect failed: %d\n", r);

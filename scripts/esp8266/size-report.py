@@ -2,10 +2,11 @@
 """Size report of a firmware-shaped link: how much of each output section
 comes from our archive, from its link map (-Wl,-Map).
 
-usage: size-report.py MAP ARCHIVE_BASENAME [--case NAME] [--limit-irom BYTES]
+usage: size-report.py MAP ARCHIVE_BASENAME [--case NAME] [--goal-irom BYTES] [--limit-irom BYTES]
 Prints one line per output section, then, with --case, a bench line
 `bench case=NAME bytes=N` where N is the archive's share of .irom0.text.
-Exits non-zero when that share exceeds --limit-irom.
+Over --goal-irom it warns; over --limit-irom it fails. (Region overflow is
+the linker's own error: every region has a length in the script.)
 """
 import argparse
 import re
@@ -64,6 +65,7 @@ def main():
     ap.add_argument("map")
     ap.add_argument("archive")
     ap.add_argument("--case")
+    ap.add_argument("--goal-irom", type=int)
     ap.add_argument("--limit-irom", type=int)
     args = ap.parse_args()
 
@@ -88,6 +90,9 @@ def main():
         print(f"    {obj:<32} {v:>8}")
     if args.case:
         print(f"bench case={args.case} bytes={lib_irom}")
+    if args.goal_irom is not None:
+        verdict = "within" if lib_irom <= args.goal_irom else "OVER"
+        print(f"size-report: {args.archive}: {lib_irom} bytes of irom0, {verdict} the {args.goal_irom}-byte goal")
     if args.limit_irom is not None and lib_irom > args.limit_irom:
         print(f"size-report: {args.archive} takes {lib_irom} bytes of irom0, over the {args.limit_irom} goal", file=sys.stderr)
         return 1

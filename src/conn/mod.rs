@@ -86,6 +86,8 @@ pub struct Conn {
     user_sending: bool,
     events: Vec<UserEvent>,
     ending: Option<Ending>,
+    /// `espconn_disconnect` was called; only its callback is awaited.
+    tcp_closing: bool,
     /// The peer sent close_notify: answer it and close TCP after this pump.
     answer_close: bool,
     /// The user called disconnect: no more data is delivered.
@@ -118,6 +120,7 @@ impl Conn {
             user_sending: false,
             events,
             ending: None,
+            tcp_closing: false,
             answer_close: false,
             user_closed: false,
             pending_ending: None,
@@ -374,31 +377,32 @@ impl Conn {
     /// Hand pending ciphertext to TCP, one `espconn_send` at a time; close TCP
     /// once everything of a closing connection went out.
     fn flush(&mut self, tcp: &mut dyn Tcp) {
-        if self.tcp_busy {
+        if self.tcp_busy || self.tcp_closing {
             return;
         }
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let out = engine.output();
-        if !out.is_empty() {
-            let n = out.len().min(TCP_SEND_CHUNK);
-            match tcp.send(&out[..n]) {
-                0 => {
+        if let Some(engine) = self.engine.as_mut() {
+            let out = engine.output();
+            if !out.is_empty() {
+                let n = out.len().min(TCP_SEND_CHUNK);
+                let r = tcp.send(&out[..n]);
+                if r == 0 {
                     self.tcp_busy = true;
                     self.arena.enter(|| engine.consume_output(n));
+                    return;
                 }
-                err => {
-                    let f = fail!(
-                        code::NET_SEND_FAILED,
-                        "espconn_send refused {} bytes (err {})",
-                        n,
-                        err
-                    );
-                    self.fail(tcp, f);
+                let f = fail!(
+                    code::NET_SEND_FAILED,
+                    "espconn_send refused {} bytes (err {})",
+                    n,
+                    r
+                );
+                if self.pending_ending.is_none() {
+                    report(&f, self.phase != Phase::Open);
+                    self.pending_ending = Some(Ending::Failed(f));
                 }
+                self.phase = Phase::Closing;
+                // What could not be sent is dropped with the connection.
             }
-            return;
         }
         if self.user_sending && self.phase == Phase::Open {
             self.user_sending = false;
@@ -407,6 +411,7 @@ impl Conn {
             }
         }
         if self.phase == Phase::Closing && self.pending_ending.is_some() {
+            self.tcp_closing = true;
             tcp.disconnect();
         }
     }

@@ -147,13 +147,19 @@ pub fn set_hostname(key: usize, name: Option<&[u8]>) -> bool {
 }
 
 /// The host name set for `key`, copied (fallibly) so the lock is not held.
-pub fn hostname(key: usize) -> Result<Option<Vec<u8>>, ()> {
+pub fn hostname(key: usize) -> Result<Option<Vec<u8>>, crate::error::Failure> {
     let s = SETTINGS.lock();
     let Some((_, name)) = s.hostnames.iter().flatten().find(|(k, _)| *k == key) else {
         return Ok(None);
     };
     let mut v = Vec::new();
-    v.try_reserve_exact(name.len()).map_err(|_| ())?;
+    v.try_reserve_exact(name.len()).map_err(|_| {
+        crate::fail!(
+            crate::error::code::SSL_ALLOC_FAILED,
+            "out of memory copying the host name ({} bytes)",
+            name.len()
+        )
+    })?;
     v.extend_from_slice(name);
     Ok(Some(v))
 }

@@ -36,12 +36,7 @@ pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
             }
             None
         }
-        Err(()) => {
-            return Err(fail!(
-                code::SSL_ALLOC_FAILED,
-                "out of memory copying the host name"
-            ))
-        }
+        Err(f) => return Err(f),
     };
     if crate::platform::sntp_time().is_none() && roots.is_some() {
         crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");

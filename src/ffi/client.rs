@@ -22,6 +22,10 @@ pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
 /// ESPCONN_MEM (-1) when the free heap is below the handshake's need or the
 /// SDK refuses the TCP connection. Certificates are read from flash when the
 /// handshake starts; problems with them reach the reconnect callback.
+///
+/// # Safety
+/// `espconn` must be NULL or point to the caller's `struct espconn` with a valid
+/// `proto.tcp`; both must stay valid until the disconnect or reconnect callback.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 {
     if espconn.is_null() {
@@ -103,6 +107,9 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
 /// Close the TLS connection: sends close_notify, then closes TCP. The
 /// disconnect callback follows. ESPCONN_ARG if not a live TLS connection,
 /// ESPCONN_INPROGRESS (-5) if already closing.
+///
+/// # Safety
+/// `espconn` must be NULL or point to a live `struct espconn`.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_disconnect(espconn: *mut Espconn) -> sint8 {
     let Some(slot) = find_slot(espconn) else {
@@ -123,6 +130,9 @@ pub unsafe extern "C" fn espconn_secure_disconnect(espconn: *mut Espconn) -> sin
 /// ESPCONN_INPROGRESS (-5) before the handshake completes or while the
 /// previous send's sent callback is pending, ESPCONN_MEM (-1) when the heap
 /// cannot hold the records.
+///
+/// # Safety
+/// `psent` must point to `length` readable bytes (or be NULL with length 0).
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_send(
     espconn: *mut Espconn,
@@ -152,6 +162,9 @@ pub unsafe extern "C" fn espconn_secure_send(
 }
 
 /// Same as [`espconn_secure_send`] (the vendor's alias).
+///
+/// # Safety
+/// As for [`espconn_secure_send`].
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_sent(
     espconn: *mut Espconn,

@@ -95,6 +95,9 @@ pub extern "C" fn espconn_secure_cert_req_disable(level: uint8) -> bool {
 /// the certificate's IP addresses and not sent). NULL clears it. Returns
 /// ESPCONN_OK, ESPCONN_ARG for a NULL espconn or an empty/oversized name,
 /// ESPCONN_MEM when the heap or the name table (8 entries) is full.
+///
+/// # Safety
+/// `name` must be NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_set_hostname(
     espconn: *mut Espconn,

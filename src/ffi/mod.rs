@@ -43,7 +43,7 @@ static SLOTS: [AtomicPtr<Slot>; MAX_CONNS] = [const { AtomicPtr::new(ptr::null_m
 fn find_slot(user: *const Espconn) -> Option<*mut Slot> {
     SLOTS.iter().map(|s| s.load(Ordering::Acquire)).find(|&p| {
         // SAFETY: registered slots are live until unregistered in `finalize`.
-        !p.is_null() && unsafe { (*p).user as *const Espconn == user }
+        !p.is_null() && unsafe { core::ptr::eq((*p).user, user) }
     })
 }
 

@@ -78,7 +78,7 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
 }
 
 /// Most blocks one arena may hold; a connection needs two or three.
-const MAX_CHUNKS: usize = 12;
+const MAX_CHUNKS: usize = 16;
 /// Smallest block an arena takes from the SDK heap, to limit the count.
 const MIN_CHUNK: usize = 2048;
 /// Bookkeeping `linked_list_allocator` needs per block and per allocation.
@@ -123,6 +123,7 @@ pub struct ArenaBox {
 
 impl Arena {
     /// A new, empty arena (it takes blocks on first use).
+    #[allow(clippy::new_ret_no_self)] // the arena lives on the SDK heap, owned by its box
     pub fn new() -> Result<ArenaBox, OutOfMemory> {
         let layout = Layout::new::<Arena>();
         let p = sdk_alloc(layout).cast::<Arena>();
@@ -208,7 +209,10 @@ impl Arena {
         if free as usize + self.free_bytes() >= need + CHUNK_OVERHEAD * MAX_CHUNKS / 2 {
             return Ok(());
         }
-        Err(OutOfMemory { requested: bytes, free })
+        Err(OutOfMemory {
+            requested: bytes,
+            free,
+        })
     }
 
     fn largest_chunk_free(&self) -> usize {
@@ -221,7 +225,12 @@ impl Arena {
             .unwrap_or(0)
     }
 
+    /// Take one more block of at least `min` bytes. Blocks grow with the
+    /// arena (a quarter of what it holds) so that many small allocations never
+    /// run out of block slots; when the heap cannot give that much, the
+    /// smallest block that fits is tried.
     fn grow(&self, min: usize) -> Result<usize, OutOfMemory> {
+        let held = self.held_bytes();
         let inner = self.inner();
         let Some(slot) = inner.chunks.iter().position(|c| c.is_none()) else {
             return Err(OutOfMemory {
@@ -229,24 +238,27 @@ impl Arena {
                 free: super::free_heap(),
             });
         };
-        let size = (min.max(MIN_CHUNK) + 7) & !7;
-        let layout = Layout::from_size_align(size, SDK_ALIGN).map_err(|_| OutOfMemory {
-            requested: size,
-            free: super::free_heap(),
-        })?;
-        let base = sdk_alloc(layout);
-        if base.is_null() {
-            return Err(OutOfMemory {
-                requested: size,
-                free: super::free_heap(),
-            });
+        let small = (min.max(MIN_CHUNK) + 7) & !7;
+        let large = (small.max(held / 4) + 7) & !7;
+        for size in [large, small] {
+            let Ok(layout) = Layout::from_size_align(size, SDK_ALIGN) else {
+                continue;
+            };
+            let base = sdk_alloc(layout);
+            if base.is_null() {
+                continue;
+            }
+            let mut heap = Heap::empty();
+            // SAFETY: `base..base+size` is a fresh block owned by this arena
+            // until `trim` or drop hands it back.
+            unsafe { heap.init(base, size) };
+            inner.chunks[slot] = Some(Chunk { base, size, heap });
+            return Ok(slot);
         }
-        let mut heap = Heap::empty();
-        // SAFETY: `base..base+size` is a fresh block owned by this arena until
-        // `trim` or drop hands it back.
-        unsafe { heap.init(base, size) };
-        inner.chunks[slot] = Some(Chunk { base, size, heap });
-        Ok(slot)
+        Err(OutOfMemory {
+            requested: small,
+            free: super::free_heap(),
+        })
     }
 
     /// Allocate inside the arena, taking a new block from the SDK heap if none

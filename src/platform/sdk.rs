@@ -74,7 +74,12 @@ pub struct RemotInfo {
 
 // cbindgen:ignore (declared by the SDK headers themselves)
 extern "C" {
-    pub(crate) fn pvPortMalloc(size: usize, file: *const c_char, line: u32, use_iram: u8) -> *mut c_void;
+    pub(crate) fn pvPortMalloc(
+        size: usize,
+        file: *const c_char,
+        line: u32,
+        use_iram: u8,
+    ) -> *mut c_void;
     pub(crate) fn vPortFree(p: *mut c_void, file: *const c_char, line: u32);
     pub(crate) fn system_get_free_heap_size() -> u32;
     pub(crate) fn os_printf_plus(fmt: *const c_char, ...) -> c_int;

@@ -61,7 +61,12 @@ impl TlsClient {
             .map_err(|e| errors::map(&e, Side::Client))?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier));
-        let signs = p.identity.is_some();
+        // Only RSA signing is costly enough to need its own headroom (the
+        // `rsa` crate's big integers); ECDSA fits in the handshake base.
+        let signs = p
+            .identity
+            .as_ref()
+            .is_some_and(|(_, key)| crate::certs::keys::rsa_bits(key).is_some());
         let mut config = match p.identity {
             Some((chain, key)) => builder
                 .with_client_auth_cert(chain, key)

@@ -19,3 +19,17 @@ _start:
     l32r    a2, .Lchip_start
     callx0  a2
 1:  j       1b
+
+/*
+ * QEMU's sim machine resets to the core's reset vector (0x50000000 for this
+ * core model) rather than to the ELF entry, so that vector hands over to
+ * _start. L32R only reaches backwards, hence the jump over the literal.
+ */
+    .section .reset.text, "ax"
+    .global _reset
+_reset:
+    j       2f
+    .align 4
+1:  .word   _start
+2:  l32r    a0, 1b
+    jx      a0

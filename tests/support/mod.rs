@@ -139,10 +139,24 @@ pub fn flash_record(name: &str, payload: &[u8]) -> Vec<u8> {
     v
 }
 
+/// The simulator's default heap (`--heap`).
+pub const SIM_HEAP_CAP: u64 = 40960;
+
+/// Unix time now, for the simulator's `--time` (the SNTP clock).
+pub fn now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string()
+}
+
 /// What an example printed, and how it exited.
 pub struct Run {
     pub stdout: String,
     pub code: Option<i32>,
+    /// The simulator's heap cap for this run.
+    pub cap: u64,
 }
 
 impl Run {
@@ -163,6 +177,29 @@ impl Run {
             v[i] = part.split('=').nth(1).unwrap().parse().unwrap();
         }
         (v[0], v[1], v[2])
+    }
+
+    /// Heap in use when the example called `espconn_secure_connect`, from its
+    /// `heap_free_before_connect=` line and the simulator's default cap.
+    pub fn heap_before_connect(&self) -> u64 {
+        let free: u64 = self
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("heap_free_before_connect="))
+            .unwrap_or_else(|| panic!("no heap_free_before_connect line"))
+            .trim()
+            .parse()
+            .unwrap();
+        self.cap - free
+    }
+
+    /// Every byte the connection took came back.
+    pub fn assert_heap_returned(&self) {
+        assert_eq!(
+            self.heap().1,
+            self.heap_before_connect(),
+            "heap not back to its value before connect"
+        );
     }
 
     /// The `err` of the `RECONNECT err=N` line.
@@ -212,7 +249,11 @@ pub fn run_example(name: &str, args: &[String], secs: u64) -> Run {
     };
     let stdout = reader.join().unwrap();
     eprintln!("--- {name} {args:?}\n{stdout}");
-    Run { stdout, code }
+    Run {
+        stdout,
+        code,
+        cap: SIM_HEAP_CAP,
+    }
 }
 
 /// `["--flag", "value", ...]` as owned strings.

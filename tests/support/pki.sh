@@ -79,5 +79,7 @@ for k in ec rsa; do
 done
 # A key that belongs to no certificate here, to test the mismatch check.
 newkey ec client/stray.key
+# Test keys only: readable by peers that drop privileges (mosquitto).
+chmod 644 ./*/*.key
 rm -f tmp.csr tmp.ext ./*.srl ./*/*.srl
 touch .done

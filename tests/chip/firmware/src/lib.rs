@@ -146,24 +146,23 @@ fn chacha20_poly1305() -> Result<(), &'static str> {
 }
 
 fn p256_ecdh() -> Result<(), &'static str> {
-    use p256::elliptic_curve::sec1::ToEncodedPoint;
     // x(2G) is a fixed, published value: scalar 2 against the generator.
     let mut two = [0u8; 32];
     two[31] = 2;
     let sk = p256::SecretKey::from_slice(&two).map_err(|_| "scalar")?;
     let g = p256::PublicKey::from_affine(p256::AffinePoint::GENERATOR).map_err(|_| "G")?;
     let shared = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), g.as_affine());
-    expect(shared.raw_secret_bytes()[..] == vectors::P256_2G_X, "x(2G) mismatch")?;
-    let _ = sk.public_key().to_encoded_point(false);
-    Ok(())
+    expect(shared.raw_secret_bytes()[..] == vectors::P256_2G_X, "x(2G) mismatch")
 }
 
 fn p256_ecdsa_verify() -> Result<(), &'static str> {
     use signature::Verifier;
     let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P256_PUB).map_err(|_| "public key")?;
     let sig = p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")?;
-    expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted")
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+    }
+    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
 }
 
 fn rsa_key() -> Result<rsa::RsaPublicKey, &'static str> {
@@ -175,17 +174,26 @@ fn rsa2048_pkcs1_verify() -> Result<(), &'static str> {
     use signature::Verifier;
     let vk = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(rsa_key()?);
     let sig = rsa::pkcs1v15::Signature::try_from(vectors::RSA2048_PKCS1_SIG).map_err(|_| "signature")?;
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")?;
-    expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted")
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+    }
+    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
 }
 
 fn rsa2048_pss_verify() -> Result<(), &'static str> {
     use signature::Verifier;
     let vk = rsa::pss::VerifyingKey::<sha2::Sha256>::new(rsa_key()?);
     let sig = rsa::pss::Signature::try_from(vectors::RSA2048_PSS_SIG).map_err(|_| "signature")?;
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")?;
-    expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted")
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+    }
+    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
 }
+
+/// Set while the verify tests run again on a tampered message: once is
+/// enough to prove rejection, and keeping it out of the measured run keeps
+/// the figures to one verification each.
+static TAMPER: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Hook for the in-memory TLS handshake test: once `src/tls` exposes its
 /// bytes-in/bytes-out client and a test server, drive one full handshake here
@@ -210,6 +218,10 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.measure("p256_ecdsa_verify", p256_ecdsa_verify);
     t.measure("rsa2048_pkcs1_verify", rsa2048_pkcs1_verify);
     t.measure("rsa2048_pss_verify", rsa2048_pss_verify);
+    TAMPER.store(true, core::sync::atomic::Ordering::Relaxed);
+    t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
+    t.check("rsa2048_pkcs1_rejects_tampered", rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
+    t.check("rsa2048_pss_rejects_tampered", rsa2048_pss_verify().is_ok(), "tampered message accepted");
     if !tls_handshake(&mut t) {
         out!("skip tls_handshake: the TLS engine has no in-memory handshake hook yet");
     }

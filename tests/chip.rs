@@ -1,0 +1,114 @@
+//! Runs the chip tests: the LoadStoreError decoder natively, and the QEMU
+//! firmware (tests/chip) with the crypto known-answer tests on the LX106 core.
+//! Skipped, with the reason printed, only when the chip toolchain is absent;
+//! `make test` installs it (deps-chip), so CI always runs these.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// The reason to skip, if some piece of the chip toolchain is missing.
+fn missing_toolchain() -> Option<String> {
+    let tools = [
+        "xtensa-lx106-elf-gcc",
+        "xtensa-lx106-elf-as",
+        "qemu-system-xtensa",
+    ];
+    let missing: Vec<_> = tools.iter().filter(|t| !have(t)).copied().collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "missing {} (run `make deps-chip`)",
+            missing.join(", ")
+        ));
+    }
+    if !Path::new("/usr/bin/rustc").exists()
+        || !Path::new("/usr/lib/rustlib/src/rust/library").exists()
+    {
+        return Some("missing rustc-web / rust-web-src (run `make deps-chip`)".into());
+    }
+    None
+}
+
+#[test]
+fn lse_decoder_on_synthetic_frames() {
+    let out = root().join("target/chip-host");
+    std::fs::create_dir_all(&out).unwrap();
+    let exe = out.join("lse_test");
+    let status = Command::new("cc")
+        .current_dir(root())
+        .args([
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-DLSE_HOST_MAIN",
+            "-Ic-shim/esp8266",
+        ])
+        .args(["tests/chip/lse_test.c", "c-shim/esp8266/lse_decode.c", "-o"])
+        .arg(&exe)
+        .status()
+        .expect("run cc");
+    assert!(
+        status.success(),
+        "compiling the LoadStoreError decoder test failed"
+    );
+    let run = Command::new(&exe).output().expect("run lse_test");
+    let text = String::from_utf8_lossy(&run.stdout);
+    print!("{text}");
+    assert!(
+        run.status.success() && !text.contains("FAIL"),
+        "LoadStoreError decoder: {text}"
+    );
+}
+
+#[test]
+fn qemu_chip_tests() {
+    if let Some(why) = missing_toolchain() {
+        println!("SKIPPED qemu_chip_tests: {why}");
+        return;
+    }
+    let out = root().join("build/esp8266/chip");
+    let run = Command::new("bash")
+        .current_dir(root())
+        .arg("scripts/esp8266/chip-test.sh")
+        .arg(&out)
+        .output()
+        .expect("run scripts/esp8266/chip-test.sh");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    print!("{stdout}");
+    let summary = stdout.lines().find(|l| l.starts_with("done pass="));
+    assert!(
+        run.status.success() && summary.is_some_and(|l| l.ends_with(" fail=0")),
+        "chip tests failed ({:?}):\n{stdout}\n{stderr}",
+        run.status
+    );
+    for name in [
+        "sha256_abc",
+        "sha384_abc",
+        "hmac_sha256",
+        "aes128_gcm",
+        "chacha20_poly1305",
+        "p256_ecdh",
+        "p256_ecdsa_verify",
+        "rsa2048_pkcs1_verify",
+        "rsa2048_pss_verify",
+        "lse_l8ui",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == format!("ok {name}")),
+            "no `ok {name}` in:\n{stdout}"
+        );
+    }
+}
