@@ -148,7 +148,8 @@ impl Conn {
             self.arena
                 .ensure_free(SETUP_ESTIMATE)
                 .map_err(|e| oom("handshake setup", e.requested, e.free))?;
-            self.arena.enter(|| TlsClient::new(p))
+            // Key generation for the ClientHello is a long computation too.
+            crate::platform::with_watchdog_paused(|| self.arena.enter(|| TlsClient::new(p)))
         });
         match result {
             Ok(engine) => {
@@ -329,7 +330,8 @@ impl Conn {
             self.arena
                 .ensure_free(estimate)
                 .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-            let event = self.arena.enter(|| engine.process())?;
+            let event =
+                crate::platform::with_watchdog_paused(|| self.arena.enter(|| engine.process()))?;
             match event {
                 Event::None => break,
                 Event::HandshakeComplete => {

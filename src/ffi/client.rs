@@ -31,6 +31,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
     if espconn.is_null() {
         return ret::ARG;
     }
+    crate::platform::chip_init();
     // SAFETY: non-null pointer to the caller's espconn (vendor contract).
     let user = unsafe { &mut *espconn };
     if user.type_ != sdk::ESPCONN_TCP || user.tcp.is_null() {

@@ -38,11 +38,20 @@ pub fn free_heap() -> u32 {
     unsafe { sdk::system_get_free_heap_size() }
 }
 
-/// Feed the software watchdog: long computations must do this well within
-/// its ~3 s budget.
-pub fn feed_watchdog() {
-    // SAFETY: plain SDK call without arguments.
-    unsafe { sdk::system_soft_wdt_feed() }
+/// Run a long computation (a handshake step: ECDSA verify alone is ~1 s at
+/// 80 MHz) with the software watchdog (~3 s) stopped, as the vendor library
+/// does; the hardware watchdog stays armed as the backstop. The watchdog is
+/// fed and restarted afterwards.
+pub fn with_watchdog_paused<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: plain SDK calls without arguments.
+    unsafe { sdk::system_soft_wdt_stop() };
+    let r = f();
+    // SAFETY: as above.
+    unsafe {
+        sdk::system_soft_wdt_restart();
+        sdk::system_soft_wdt_feed();
+    }
+    r
 }
 
 /// Reads `buf.len() * 4` bytes of flash at `addr` (4-byte aligned, as
@@ -53,6 +62,17 @@ pub fn flash_read(addr: u32, buf: &mut [u32]) -> bool {
     };
     // SAFETY: `buf` is valid for writes of `len` bytes and 4-byte aligned.
     unsafe { sdk::spi_flash_read(addr, buf.as_mut_ptr(), len) == 0 }
+}
+
+/// One-time chip set-up before the first connection: on the ESP8266 the
+/// handler that lets code read bytes of constants kept in flash (which the
+/// chip only allows as aligned 32-bit loads). Nothing to do on the host.
+pub fn chip_init() {
+    #[cfg(target_os = "none")]
+    // SAFETY: idempotent C initialiser without arguments (c-shim/esp8266).
+    unsafe {
+        sdk::espconn_secure_chip_init()
+    };
 }
 
 /// Restart the chip through the SDK. Used only by the last-resort handlers.

@@ -86,8 +86,13 @@ extern "C" {
     pub(crate) fn os_get_random(buf: *mut u8, len: usize) -> c_int;
     pub(crate) fn system_get_time() -> u32;
     pub(crate) fn system_soft_wdt_feed();
+    pub(crate) fn system_soft_wdt_stop();
+    pub(crate) fn system_soft_wdt_restart();
     pub(crate) fn system_restart();
     pub(crate) fn sntp_get_current_timestamp() -> u32;
+    /// Chip only (c-shim/esp8266): installs the LoadStoreError handler once.
+    #[cfg(target_os = "none")]
+    pub(crate) fn espconn_secure_chip_init();
     pub(crate) fn spi_flash_read(src_addr: u32, des_addr: *mut u32, size: u32) -> c_int;
 
     pub(crate) fn espconn_connect(c: *mut Espconn) -> i8;

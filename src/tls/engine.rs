@@ -326,14 +326,8 @@ impl<C: Conn> Engine<C> {
             );
             return Err(self.fail(f));
         }
-        let small = self.tracker.last_len <= INITIAL_INBUF;
-        if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF && small {
-            // Reallocate rather than shrink_to: shrink_to aborts on failure.
-            let mut v = Vec::new();
-            if v.try_reserve_exact(INITIAL_INBUF).is_ok() {
-                v.extend_from_slice(&self.inbuf);
-                self.inbuf = v;
-            }
+        if self.tracker.last_len <= INITIAL_INBUF {
+            self.shrink_inbuf();
         }
         if self.plain_unread() == 0 && self.plain.capacity() > INITIAL_INBUF {
             self.plain = Vec::new();
@@ -343,6 +337,20 @@ impl<C: Conn> Engine<C> {
             self.out = Vec::new();
         }
         Ok(())
+    }
+
+    /// Give back a receive buffer that grew for a large record once what it
+    /// still holds (and the rest of the record being received) fits the
+    /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
+    fn shrink_inbuf(&mut self) {
+        let need = self.inbuf.len() + self.tracker.remaining();
+        if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF {
+            let mut v = Vec::new();
+            if v.try_reserve_exact(INITIAL_INBUF).is_ok() {
+                v.extend_from_slice(&self.inbuf);
+                self.inbuf = v;
+            }
+        }
     }
 
     fn plain_unread(&self) -> usize {
@@ -400,6 +408,13 @@ impl<C: Conn> Engine<C> {
                 let mut d = status.discard;
                 match status.state {
                     Err(e) => err = Some(Err(e)),
+                    Ok(ConnectionState::ReadTraffic(_)) if d > 0 => {
+                        // rustls has decrypted record(s) into its own buffer.
+                        // Drop their ciphertext (and shrink the receive buffer)
+                        // before copying the plaintext out, so a 16 KB record
+                        // never has three copies alive at once: the next pass
+                        // returns ReadTraffic again with nothing to discard.
+                    }
                     Ok(ConnectionState::ReadTraffic(mut rt)) => {
                         while let Some(rec) = rt.next_record() {
                             match rec {
@@ -464,6 +479,7 @@ impl<C: Conn> Engine<C> {
             }
             if discard > 0 {
                 self.inbuf.drain(..discard.min(self.inbuf.len()));
+                self.shrink_inbuf();
             }
             if peer_closed {
                 self.peer_closed = true;
@@ -621,11 +637,17 @@ impl<C: Conn> Engine<C> {
     /// Upper bound of the heap rustls may allocate in the next `process()`.
     pub(crate) fn work_estimate(&self) -> usize {
         let pending = self.inbuf.len() + self.tracker.remaining();
+        // black_box: LLVM's Xtensa backend cannot select a choice between
+        // constants above 2047 here ("Cannot select: Constant<2048>").
         if self.handshake_done {
-            TRAFFIC_BASE + TRAFFIC_PER_BYTE * pending
+            core::hint::black_box(TRAFFIC_BASE) + TRAFFIC_PER_BYTE * pending
         } else {
-            let signing = if self.signs { HANDSHAKE_SIGNING } else { 0 };
-            HANDSHAKE_BASE + signing + HANDSHAKE_PER_BYTE * pending
+            let signing = if self.signs {
+                core::hint::black_box(HANDSHAKE_SIGNING)
+            } else {
+                0
+            };
+            core::hint::black_box(HANDSHAKE_BASE) + signing + HANDSHAKE_PER_BYTE * pending
         }
     }
 }
@@ -640,7 +662,7 @@ const HANDSHAKE_BASE: usize = 16 * 1024;
 const HANDSHAKE_SIGNING: usize = 12 * 1024;
 const HANDSHAKE_PER_BYTE: usize = 2;
 const TRAFFIC_BASE: usize = 2048;
-const TRAFFIC_PER_BYTE: usize = 2;
+const TRAFFIC_PER_BYTE: usize = 1;
 
 enum EncodeOrEncrypt {
     Encode(EncodeError),
