@@ -12,6 +12,7 @@
 #endif
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,18 @@ static struct hdr *hdr_of(void *p, const char *what)
     return h;
 }
 
+/* SIM_HEAP_TRACE=1 prints every allocation and free to stderr, to see what
+ * a heap figure is made of. */
+static int trace_enabled(void)
+{
+    static int enabled = -1;
+    if (enabled < 0) {
+        const char *v = getenv("SIM_HEAP_TRACE");
+        enabled = v && *v && *v != '0';
+    }
+    return enabled;
+}
+
 /* Called with the lock held. Returns 0 when the attempt must fail. */
 static int admit(uint64_t old_size, uint64_t new_size)
 {
@@ -119,6 +132,8 @@ static void *heap_alloc(size_t sz, int zero)
     h->magic = MAGIC_LIVE;
     h->size = sz;
     account(0, sz);
+    if (trace_enabled())
+        fprintf(stderr, "sim-heap: alloc %zu -> in_use %u\n", sz, in_use);
     pthread_mutex_unlock(&lock);
     return h + 1;
 }
@@ -167,6 +182,8 @@ void vPortFree(void *p, const char *file, unsigned line)
     pthread_mutex_lock(&lock);
     struct hdr *h = hdr_of(p, "vPortFree");
     account(h->size, 0);
+    if (trace_enabled())
+        fprintf(stderr, "sim-heap: free %u -> in_use %u\n", (unsigned)h->size, in_use);
     h->magic = MAGIC_DEAD;
     pthread_mutex_unlock(&lock);
     free(h);

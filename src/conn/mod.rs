@@ -280,6 +280,11 @@ impl Conn {
         }
     }
 
+    /// Decrypted bytes waiting for the user.
+    pub fn readable(&self) -> usize {
+        self.engine.as_ref().map_or(0, |e| e.readable())
+    }
+
     /// After the user drained what was readable: continue with buffered input.
     pub fn resume(&mut self, tcp: &mut dyn Tcp) {
         self.pump(tcp);
@@ -337,7 +342,6 @@ impl Conn {
                 Event::HandshakeComplete => {
                     self.phase = Phase::Open;
                     crate::log!("client handshake ok!");
-                    self.arena.trim();
                     self.push(UserEvent::Connected)?;
                 }
                 Event::PeerClosed => {

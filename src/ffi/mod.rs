@@ -168,16 +168,18 @@ unsafe fn dispatch(slot: *mut Slot) {
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
 unsafe fn deliver(slot: *mut Slot) {
+    // SAFETY: caller's contract; short borrow.
+    let size = unsafe { (*slot).conn.readable() }.clamp(1, RECV_CHUNK);
     let mut buf = alloc::vec::Vec::new();
-    if buf.try_reserve_exact(RECV_CHUNK).is_err() {
+    if buf.try_reserve_exact(size).is_err() {
         // Leave the bytes in the engine; the next segment retries.
         crate::log!(
             "espconn_secure: no heap for a {}-byte receive buffer; delivery deferred",
-            RECV_CHUNK
+            size
         );
         return;
     }
-    buf.resize(RECV_CHUNK, 0);
+    buf.resize(size, 0);
     loop {
         // SAFETY: caller's contract; short borrow.
         let (user, n, closing) = unsafe {

@@ -78,9 +78,11 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
 }
 
 /// Most blocks one arena may hold; a connection needs two or three.
-const MAX_CHUNKS: usize = 16;
+const MAX_CHUNKS: usize = 8;
+/// Allocations at least this large bypass the blocks (see `Arena::alloc`).
+const DIRECT_MIN: usize = 256;
 /// Smallest block an arena takes from the SDK heap, to limit the count.
-const MIN_CHUNK: usize = 2048;
+const MIN_CHUNK: usize = 512;
 /// Bookkeeping `linked_list_allocator` needs per block and per allocation.
 const CHUNK_OVERHEAD: usize = 64;
 /// Live arenas at once (connections plus the listener).
@@ -264,6 +266,12 @@ impl Arena {
     /// Allocate inside the arena, taking a new block from the SDK heap if none
     /// fits. Null only when the SDK heap is exhausted too.
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= DIRECT_MIN {
+            // Large blocks (buffers, big integers) come straight from the SDK
+            // heap: inside blocks they would leave holes that keep whole
+            // blocks from being given back. Frees find them by address.
+            return sdk_alloc(layout);
+        }
         for c in self.inner().chunks.iter_mut().flatten() {
             if let Ok(p) = c.heap.allocate_first_fit(layout) {
                 return p.as_ptr();
