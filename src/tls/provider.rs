@@ -24,6 +24,8 @@ use rustls::{
 mod aead;
 mod hash;
 mod kx;
+#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+mod rsa_pub;
 pub(crate) mod sign;
 pub(crate) mod verify;
 

@@ -84,22 +84,9 @@ ecdsa_alg!(
     sha2::Sha256
 );
 
-/// Parse an RSA public key (PKCS#1 `RSAPublicKey`) within the size limits.
-#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
-fn rsa_key(public_key: &[u8]) -> Result<rsa::RsaPublicKey, InvalidSignature> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_pkcs1_der(public_key).map_err(|_| InvalidSignature)?;
-    let bits = key.n().bits();
-    if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
-        return Err(InvalidSignature);
-    }
-    Ok(key)
-}
-
 #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
 macro_rules! rsa_alg {
-    ($name:ident, $sig_alg:expr, $module:ident, $hash:ty) => {
+    ($name:ident, $sig_alg:expr, $verify:expr) => {
         #[derive(Debug)]
         pub struct $name;
 
@@ -112,48 +99,42 @@ macro_rules! rsa_alg {
                 $sig_alg
             }
 
+            /// Keys outside RSA_MIN_BITS..=RSA_MAX_BITS are refused (see rsa_pub).
             fn verify_signature(
                 &self,
                 public_key: &[u8],
                 message: &[u8],
                 signature: &[u8],
             ) -> Result<(), InvalidSignature> {
-                use signature::Verifier;
-                let key = rsa_key(public_key)?;
-                let sig =
-                    rsa::$module::Signature::try_from(signature).map_err(|_| InvalidSignature)?;
-                rsa::$module::VerifyingKey::<$hash>::new(key)
-                    .verify(message, &sig)
-                    .map_err(|_| InvalidSignature)
+                let verify: fn(&[u8], &[u8], &[u8]) -> Result<(), super::rsa_pub::Invalid> =
+                    $verify;
+                verify(public_key, message, signature).map_err(|_| InvalidSignature)
             }
         }
     };
 }
 
 #[cfg(feature = "rsa-pkcs1")]
-rsa_alg!(
-    RsaPkcs1Sha256,
-    alg_id::RSA_PKCS1_SHA256,
-    pkcs1v15,
-    sha2::Sha256
-);
+rsa_alg!(RsaPkcs1Sha256, alg_id::RSA_PKCS1_SHA256, |k, m, s| {
+    super::rsa_pub::verify_pkcs1::<sha2::Sha256>(k, super::rsa_pub::digest_info::SHA256, m, s)
+});
 #[cfg(feature = "rsa-pkcs1")]
-rsa_alg!(
-    RsaPkcs1Sha384,
-    alg_id::RSA_PKCS1_SHA384,
-    pkcs1v15,
-    sha2::Sha384
-);
+rsa_alg!(RsaPkcs1Sha384, alg_id::RSA_PKCS1_SHA384, |k, m, s| {
+    super::rsa_pub::verify_pkcs1::<sha2::Sha384>(k, super::rsa_pub::digest_info::SHA384, m, s)
+});
 #[cfg(feature = "rsa-pkcs1")]
-rsa_alg!(
-    RsaPkcs1Sha512,
-    alg_id::RSA_PKCS1_SHA512,
-    pkcs1v15,
-    sha2::Sha512
-);
+rsa_alg!(RsaPkcs1Sha512, alg_id::RSA_PKCS1_SHA512, |k, m, s| {
+    super::rsa_pub::verify_pkcs1::<sha2::Sha512>(k, super::rsa_pub::digest_info::SHA512, m, s)
+});
 #[cfg(feature = "rsa-pss")]
-rsa_alg!(RsaPssSha256, alg_id::RSA_PSS_SHA256, pss, sha2::Sha256);
+rsa_alg!(RsaPssSha256, alg_id::RSA_PSS_SHA256, |k, m, s| {
+    super::rsa_pub::verify_pss::<sha2::Sha256>(k, m, s)
+});
 #[cfg(feature = "rsa-pss")]
-rsa_alg!(RsaPssSha384, alg_id::RSA_PSS_SHA384, pss, sha2::Sha384);
+rsa_alg!(RsaPssSha384, alg_id::RSA_PSS_SHA384, |k, m, s| {
+    super::rsa_pub::verify_pss::<sha2::Sha384>(k, m, s)
+});
 #[cfg(feature = "rsa-pss")]
-rsa_alg!(RsaPssSha512, alg_id::RSA_PSS_SHA512, pss, sha2::Sha512);
+rsa_alg!(RsaPssSha512, alg_id::RSA_PSS_SHA512, |k, m, s| {
+    super::rsa_pub::verify_pss::<sha2::Sha512>(k, m, s)
+});

@@ -1,0 +1,396 @@
+//! RSA signature verification (PKCS#1 v1.5 and PSS) with a small Montgomery
+//! implementation of the public-key operation.
+//!
+//! The `rsa` crate's verifier (num-bigint-dig) takes ~11 KB of heap and ~34 M
+//! instructions per RSA-2048 signature on the LX106; this one needs four
+//! modulus-sized scratch numbers (1 KB for RSA-2048) and no other allocation.
+//! Only public data is involved, so nothing here needs to be constant-time.
+
+use alloc::vec::Vec;
+
+use digest::{Digest, FixedOutputReset};
+use pkcs1::der::Decode;
+
+use super::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
+
+/// Why a signature was not accepted. Callers only need "invalid".
+#[derive(Debug, PartialEq, Eq)]
+pub struct Invalid;
+
+/// A parsed public key: modulus limbs (little-endian u32) and exponent.
+struct PublicKey {
+    n: Vec<u32>,
+    /// Modulus length in bytes (the signature's length) and in bits.
+    k: usize,
+    bits: usize,
+    e: u64,
+}
+
+fn parse_key(der: &[u8]) -> Result<PublicKey, Invalid> {
+    let key = pkcs1::RsaPublicKey::from_der(der).map_err(|_| Invalid)?;
+    let n_bytes = strip(key.modulus.as_bytes());
+    let e_bytes = strip(key.public_exponent.as_bytes());
+    let bits = bit_len(n_bytes);
+    if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) || e_bytes.is_empty() || e_bytes.len() > 8 {
+        return Err(Invalid);
+    }
+    let e = e_bytes
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    // An even modulus has no Montgomery form (and is no RSA modulus); e must
+    // be odd and at least 3.
+    if n_bytes[n_bytes.len() - 1] & 1 == 0 || e < 3 || e & 1 == 0 {
+        return Err(Invalid);
+    }
+    let n = from_be(n_bytes, n_bytes.len().div_ceil(4))?;
+    Ok(PublicKey {
+        n,
+        k: n_bytes.len(),
+        bits,
+        e,
+    })
+}
+
+fn strip(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[start..]
+}
+
+fn bit_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(&top) => (b.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+        None => 0,
+    }
+}
+
+/// Big-endian bytes to `limbs` little-endian u32 limbs (fallible allocation).
+fn from_be(b: &[u8], limbs: usize) -> Result<Vec<u32>, Invalid> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(limbs).map_err(|_| Invalid)?;
+    v.resize(limbs, 0);
+    for (i, &byte) in b.iter().rev().enumerate() {
+        if i / 4 >= limbs {
+            return Err(Invalid);
+        }
+        v[i / 4] |= u32::from(byte) << (8 * (i % 4));
+    }
+    Ok(v)
+}
+
+/// -n[0]^-1 mod 2^32 (Newton iteration; n odd).
+fn mont_inv(n0: u32) -> u32 {
+    let mut x: u32 = 1;
+    for _ in 0..5 {
+        x = x.wrapping_mul(2u32.wrapping_sub(n0.wrapping_mul(x)));
+    }
+    x.wrapping_neg()
+}
+
+/// a >= b, same length.
+fn geq(a: &[u32], b: &[u32]) -> bool {
+    for i in (0..a.len()).rev() {
+        if a[i] != b[i] {
+            return a[i] > b[i];
+        }
+    }
+    true
+}
+
+/// a -= b, same length; returns the borrow.
+fn sub_in_place(a: &mut [u32], b: &[u32]) -> u32 {
+    let mut borrow = 0u64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let d = u64::from(*x)
+            .wrapping_sub(u64::from(y))
+            .wrapping_sub(borrow);
+        *x = d as u32;
+        borrow = (d >> 63) & 1;
+    }
+    borrow as u32
+}
+
+/// out = a * b * R^-1 mod n (CIOS Montgomery multiplication). `t` is
+/// scratch of n.len() + 2 limbs.
+fn mont_mul(out: &mut [u32], a: &[u32], b: &[u32], n: &[u32], n0inv: u32, t: &mut [u32]) {
+    let s = n.len();
+    t.iter_mut().for_each(|x| *x = 0);
+    for &ai in a.iter().take(s) {
+        let mut carry = 0u64;
+        for j in 0..s {
+            let v = u64::from(t[j]) + u64::from(ai) * u64::from(b[j]) + carry;
+            t[j] = v as u32;
+            carry = v >> 32;
+        }
+        let v = u64::from(t[s]) + carry;
+        t[s] = v as u32;
+        t[s + 1] = (v >> 32) as u32;
+        let m = t[0].wrapping_mul(n0inv);
+        let v = u64::from(t[0]) + u64::from(m) * u64::from(n[0]);
+        let mut carry = v >> 32;
+        for j in 1..s {
+            let v = u64::from(t[j]) + u64::from(m) * u64::from(n[j]) + carry;
+            t[j - 1] = v as u32;
+            carry = v >> 32;
+        }
+        let v = u64::from(t[s]) + carry;
+        t[s - 1] = v as u32;
+        t[s] = t[s + 1] + (v >> 32) as u32;
+    }
+    let (res, top) = t.split_at_mut(s);
+    if top[0] != 0 || geq(res, n) {
+        sub_in_place(res, n);
+    }
+    out.copy_from_slice(res);
+}
+
+/// m = s^e mod n as big-endian bytes of the modulus length.
+fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
+    if sig.len() != key.k {
+        return Err(Invalid);
+    }
+    let s = key.n.len();
+    let x = from_be(sig, s)?;
+    if geq(&x, &key.n) {
+        return Err(Invalid);
+    }
+    // One allocation for the scratch numbers: R^2 mod n, the base in
+    // Montgomery form, the accumulator, a second accumulator, the constant 1
+    // and the multiplication scratch.
+    let mut work: Vec<u32> = Vec::new();
+    work.try_reserve_exact(5 * s + 2).map_err(|_| Invalid)?;
+    work.resize(5 * s + 2, 0);
+    let (r2, rest) = work.split_at_mut(s);
+    let (base, rest) = rest.split_at_mut(s);
+    let (acc, rest) = rest.split_at_mut(s);
+    let (tmp, t) = rest.split_at_mut(s);
+
+    // R^2 mod n by doubling 1 (2 * 32 * s) times, reducing as we go.
+    r2[0] = 1;
+    for _ in 0..(64 * s) {
+        let mut carry = 0u32;
+        for limb in r2.iter_mut() {
+            let next = *limb >> 31;
+            *limb = (*limb << 1) | carry;
+            carry = next;
+        }
+        if carry != 0 || geq(r2, &key.n) {
+            sub_in_place(r2, &key.n);
+        }
+    }
+    let n0inv = mont_inv(key.n[0]);
+    mont_mul(base, &x, r2, &key.n, n0inv, t);
+    acc.copy_from_slice(base);
+    let top = 63 - key.e.leading_zeros();
+    for bit in (0..top).rev() {
+        mont_mul(tmp, acc, acc, &key.n, n0inv, t);
+        if (key.e >> bit) & 1 == 1 {
+            mont_mul(acc, tmp, base, &key.n, n0inv, t);
+        } else {
+            acc.copy_from_slice(tmp);
+        }
+    }
+    // Out of Montgomery form: multiply by 1 (r2 is free again).
+    r2.iter_mut().for_each(|l| *l = 0);
+    r2[0] = 1;
+    mont_mul(tmp, acc, r2, &key.n, n0inv, t);
+
+    let mut out = Vec::new();
+    out.try_reserve_exact(key.k).map_err(|_| Invalid)?;
+    for i in (0..key.k).rev() {
+        out.push((tmp[i / 4] >> (8 * (i % 4))) as u8);
+    }
+    Ok(out)
+}
+
+/// DER prefixes of DigestInfo for PKCS#1 v1.5 (RFC 8017 §9.2, note 1).
+pub mod digest_info {
+    pub const SHA256: &[u8] = &[
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    pub const SHA384: &[u8] = &[
+        0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+        0x05, 0x00, 0x04, 0x30,
+    ];
+    pub const SHA512: &[u8] = &[
+        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+        0x05, 0x00, 0x04, 0x40,
+    ];
+}
+
+/// RSASSA-PKCS1-v1_5 verification with hash `D` whose DigestInfo prefix is
+/// `prefix`.
+pub fn verify_pkcs1<D: Digest>(
+    public_key: &[u8],
+    prefix: &[u8],
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), Invalid> {
+    let key = parse_key(public_key)?;
+    let em = public_op(&key, sig)?;
+    let hash = D::digest(msg);
+    let t_len = prefix.len() + hash.len();
+    if key.k < t_len + 11 {
+        return Err(Invalid);
+    }
+    let ps_end = key.k - t_len - 1;
+    let ok = em[0] == 0
+        && em[1] == 1
+        && em[2..ps_end].iter().all(|&b| b == 0xFF)
+        && em[ps_end] == 0
+        && &em[ps_end + 1..ps_end + 1 + prefix.len()] == prefix
+        && em[ps_end + 1 + prefix.len()..] == hash[..];
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid)
+    }
+}
+
+/// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1 over `D` and a salt
+/// as long as the hash, the only form TLS uses.
+pub fn verify_pss<D: Digest + FixedOutputReset>(
+    public_key: &[u8],
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), Invalid> {
+    let key = parse_key(public_key)?;
+    let em_full = public_op(&key, sig)?;
+    let em_bits = key.bits - 1;
+    let em_len = em_bits.div_ceil(8);
+    // When the modulus is a multiple of 8 bits long, EM is one byte shorter
+    // than the signature and that leading byte must be zero.
+    let (lead, em) = em_full.split_at(em_full.len() - em_len);
+    if lead.iter().any(|&b| b != 0) {
+        return Err(Invalid);
+    }
+    let h_len = <D as Digest>::output_size();
+    let s_len = h_len;
+    let m_hash = D::digest(msg);
+    if em_len < h_len + s_len + 2 || em[em_len - 1] != 0xBC {
+        return Err(Invalid);
+    }
+    let db_len = em_len - h_len - 1;
+    let (masked_db, rest) = em.split_at(db_len);
+    let h = &rest[..h_len];
+    let zero_bits = 8 * em_len - em_bits;
+    if zero_bits > 0 && masked_db[0] >> (8 - zero_bits) != 0 {
+        return Err(Invalid);
+    }
+    let mut db = Vec::new();
+    db.try_reserve_exact(db_len).map_err(|_| Invalid)?;
+    db.extend_from_slice(masked_db);
+    mgf1_xor::<D>(h, &mut db);
+    if zero_bits > 0 {
+        db[0] &= 0xFF >> zero_bits;
+    }
+    let ps_len = em_len - h_len - s_len - 2;
+    if db[..ps_len].iter().any(|&b| b != 0) || db[ps_len] != 1 {
+        return Err(Invalid);
+    }
+    let salt = &db[db_len - s_len..];
+    let mut hasher = D::new();
+    Digest::update(&mut hasher, [0u8; 8]);
+    Digest::update(&mut hasher, &m_hash);
+    Digest::update(&mut hasher, salt);
+    if hasher.finalize()[..] == h[..] {
+        Ok(())
+    } else {
+        Err(Invalid)
+    }
+}
+
+/// db ^= MGF1(seed, db.len()).
+fn mgf1_xor<D: Digest + FixedOutputReset>(seed: &[u8], db: &mut [u8]) {
+    let mut counter = 0u32;
+    let mut hasher = D::new();
+    for chunk in db.chunks_mut(<D as Digest>::output_size()) {
+        Digest::update(&mut hasher, seed);
+        Digest::update(&mut hasher, counter.to_be_bytes());
+        let mask = hasher.finalize_reset();
+        for (b, m) in chunk.iter_mut().zip(mask.iter()) {
+            *b ^= m;
+        }
+        counter += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+
+    fn key() -> rsa::RsaPrivateKey {
+        let pem = include_bytes!("../../../tests/fixtures/client_rsa.pkcs8.pem");
+        let key = crate::certs::keys::private_key(pem).expect("fixture key");
+        rsa::RsaPrivateKey::from_pkcs8_der(key.der().secret_der()).expect("fixture key")
+    }
+
+    fn public_der(k: &rsa::RsaPrivateKey) -> Vec<u8> {
+        k.to_public_key()
+            .to_pkcs1_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn pkcs1_signatures_from_the_rsa_crate_verify_and_tampering_is_caught() {
+        let k = key();
+        let der = public_der(&k);
+        let msg = b"espconn_secure handshake transcript";
+        let sig = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k.clone())
+            .sign(msg)
+            .to_vec();
+        assert_eq!(
+            verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &sig),
+            Ok(())
+        );
+        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, b"other", &sig).is_err());
+        let mut bad = sig.clone();
+        bad[10] ^= 1;
+        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &bad).is_err());
+        let sig384 = rsa::pkcs1v15::SigningKey::<sha2::Sha384>::new(k)
+            .sign(msg)
+            .to_vec();
+        assert_eq!(
+            verify_pkcs1::<sha2::Sha384>(&der, digest_info::SHA384, msg, &sig384),
+            Ok(())
+        );
+        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &sig384).is_err());
+    }
+
+    #[test]
+    fn pss_signatures_from_the_rsa_crate_verify_and_tampering_is_caught() {
+        let k = key();
+        let der = public_der(&k);
+        let msg = b"TLS 1.3, server CertificateVerify";
+        let mut rng = crate::tls::rng::Rng::new();
+        let sig = rsa::pss::BlindedSigningKey::<sha2::Sha256>::new(k.clone())
+            .sign_with_rng(&mut rng, msg)
+            .to_vec();
+        assert_eq!(verify_pss::<sha2::Sha256>(&der, msg, &sig), Ok(()));
+        assert!(verify_pss::<sha2::Sha256>(&der, b"other", &sig).is_err());
+        let mut bad = sig.clone();
+        bad[100] ^= 0x80;
+        assert!(verify_pss::<sha2::Sha256>(&der, msg, &bad).is_err());
+        let sig512 = rsa::pss::BlindedSigningKey::<sha2::Sha512>::new(k)
+            .sign_with_rng(&mut rng, msg)
+            .to_vec();
+        assert_eq!(verify_pss::<sha2::Sha512>(&der, msg, &sig512), Ok(()));
+    }
+
+    #[test]
+    fn signatures_of_the_wrong_length_or_not_below_the_modulus_are_invalid() {
+        let der = public_der(&key());
+        let msg = b"x";
+        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &[0u8; 255]).is_err());
+        assert!(
+            verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &[0xFFu8; 256]).is_err()
+        );
+        assert!(verify_pss::<sha2::Sha256>(&der, msg, &[0u8; 256]).is_err());
+        assert!(verify_pss::<sha2::Sha256>(b"not a key", msg, &[0u8; 256]).is_err());
+    }
+}
