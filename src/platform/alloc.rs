@@ -80,9 +80,9 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
 /// Most blocks one arena may hold; a connection needs two or three.
 const MAX_CHUNKS: usize = 8;
 /// Allocations at least this large bypass the blocks (see `Arena::alloc`).
-const DIRECT_MIN: usize = 256;
+const DIRECT_MIN: usize = 128;
 /// Smallest block an arena takes from the SDK heap, to limit the count.
-const MIN_CHUNK: usize = 512;
+const MIN_CHUNK: usize = 256;
 /// Bookkeeping `linked_list_allocator` needs per block and per allocation.
 const CHUNK_OVERHEAD: usize = 64;
 /// Live arenas at once (connections plus the listener).
@@ -495,7 +495,7 @@ mod tests {
             let arena = Arena::new().expect("arena");
             arena.ensure_free(6000).expect("room");
             assert!(arena.ensure_free(usize::MAX / 2).is_err());
-            let l = Layout::from_size_align(100, 8).unwrap();
+            let l = Layout::from_size_align(DIRECT_MIN / 2, 8).unwrap();
             let p = arena.alloc(l);
             assert!(!p.is_null());
             assert!(owner_of(p).is_some(), "small blocks live in the arena");
@@ -528,18 +528,23 @@ mod tests {
     fn arena_grows_on_demand_and_trims_empty_blocks() {
         let _g = serial();
         let arena = Arena::new().expect("arena");
-        let l = Layout::from_size_align(200, 4).unwrap();
-        let ptrs: alloc::vec::Vec<*mut u8> = (0..8).map(|_| arena.alloc(l)).collect();
+        let size = DIRECT_MIN / 2;
+        let l = Layout::from_size_align(size, 4).unwrap();
+        // Enough small blocks to need several arena blocks.
+        let count = 4 * MIN_CHUNK / size;
+        let ptrs: alloc::vec::Vec<*mut u8> = (0..count).map(|_| arena.alloc(l)).collect();
         assert!(ptrs.iter().all(|p| !p.is_null()));
+        assert!(ptrs.iter().all(|&p| owner_of(p).is_some()));
         let held = arena.held_bytes();
-        assert!(held >= 1600, "blocks were taken");
-        for &p in &ptrs[4..] {
+        assert!(held >= count * size, "blocks were taken");
+        let half = count / 2;
+        for &p in &ptrs[half..] {
             // SAFETY: allocated above with this layout.
             unsafe { arena.dealloc(p, l) };
         }
         arena.trim();
         assert!(arena.held_bytes() < held, "an empty block was kept");
-        for &p in &ptrs[..4] {
+        for &p in &ptrs[..half] {
             // SAFETY: allocated above with this layout.
             unsafe { arena.dealloc(p, l) };
         }

@@ -327,7 +327,9 @@ impl<C: Conn> Engine<C> {
             return Err(self.fail(f));
         }
         if self.tracker.last_len <= INITIAL_INBUF {
-            self.shrink_inbuf();
+            if let Err(f) = self.shrink_inbuf() {
+                return Err(self.fail(f));
+            }
         }
         if self.plain_unread() == 0 && self.plain.capacity() > INITIAL_INBUF {
             self.plain = Vec::new();
@@ -342,15 +344,25 @@ impl<C: Conn> Engine<C> {
     /// Give back a receive buffer that grew for a large record once what it
     /// still holds (and the rest of the record being received) fits the
     /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
-    fn shrink_inbuf(&mut self) {
+    fn shrink_inbuf(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
         if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF {
-            let mut v = Vec::new();
-            if v.try_reserve_exact(INITIAL_INBUF).is_ok() {
-                v.extend_from_slice(&self.inbuf);
-                self.inbuf = v;
+            // Free the large buffer before taking the small one, so the two
+            // never coexist at the peak; the few bytes kept wait on the stack.
+            let mut keep = [0u8; INITIAL_INBUF];
+            let len = self.inbuf.len();
+            keep[..len].copy_from_slice(&self.inbuf);
+            self.inbuf = Vec::new();
+            // The large block was just freed, so only a fragmented heap can
+            // refuse; then keep exactly what is needed, or fail cleanly.
+            if self.inbuf.try_reserve_exact(INITIAL_INBUF).is_err() {
+                self.inbuf
+                    .try_reserve_exact(len)
+                    .map_err(|_| oom(len, "receive buffer"))?;
             }
+            self.inbuf.extend_from_slice(&keep[..len]);
         }
+        Ok(())
     }
 
     fn plain_unread(&self) -> usize {
@@ -479,7 +491,9 @@ impl<C: Conn> Engine<C> {
             }
             if discard > 0 {
                 self.inbuf.drain(..discard.min(self.inbuf.len()));
-                self.shrink_inbuf();
+                if let Err(f) = self.shrink_inbuf() {
+                    return Err(self.fail(f));
+                }
             }
             if peer_closed {
                 self.peer_closed = true;
@@ -544,6 +558,10 @@ impl<C: Conn> Engine<C> {
     pub(crate) fn consume_output(&mut self, n: usize) {
         let n = n.min(self.out.len());
         self.out.drain(..n);
+        if self.out.is_empty() {
+            // Idle connections hold no send buffer.
+            self.out = Vec::new();
+        }
     }
 
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
