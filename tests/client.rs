@@ -150,6 +150,18 @@ fn ec_chain_tls13_verified() {
 }
 
 #[test]
+fn rsa_chain_tls13_verified_with_pss() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("rsa"), &["-tls1_3"]);
+    let r = Device::new("rsa13", srv.port)
+        .ca(&pki.join("rsa/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(r.stdout.contains("Protocol  : TLSv1.3"), "not TLS 1.3");
+}
+
+#[test]
 fn raw_pem_ca_at_sector_start_is_accepted() {
     let pki = pki();
     let srv = openssl_server(&pki.join("ec"), &[]);

@@ -33,6 +33,7 @@ pub fn pki() -> PathBuf {
 /// Builds `build/host/<name>` with make (serialised: make is not re-entrant
 /// on one tree) and returns its path.
 pub fn host_binary(name: &str) -> PathBuf {
+    // C test programs (tests/c/NAME.c) build as build/host/test_NAME.
     static LOCK: Mutex<()> = Mutex::new(());
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let target = format!("build/host/{name}");
