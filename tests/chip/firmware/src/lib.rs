@@ -4,6 +4,8 @@
 //! Output protocol (parsed by tests/chip.rs and `make bench-chip`):
 //!   `ok <name>` / `FAIL <name>: <why>` per test,
 //!   `bench case=lx106_<op> insns=N stack=N heap=N` per measured operation,
+//!   `bench case=lx106_handshake_<ec|rsa> insns=N stack=N heap_peak=N` for the
+//!   client side of a full TLS 1.2 handshake (see `handshake.rs`),
 //!   `done pass=N fail=N` last; the exit status is the failure count.
 //! Instruction counts come from CCOUNT under `-icount shift=0`, where one
 //! CCOUNT tick is 25 instructions; stack is measured by painting.
@@ -25,6 +27,9 @@ extern "C" {
     fn chip_stack_used() -> u32;
     fn chip_heap_reset_peak();
     fn chip_heap_peak() -> u32;
+    fn chip_heap_tag(on: i32);
+    fn chip_heap_tag_reset_peak();
+    fn chip_heap_tag_peak() -> u32;
 }
 
 /// CCOUNT ticks per instruction under `-icount shift=0` on the sim machine.
@@ -195,13 +200,8 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
 /// the figures to one verification each.
 static TAMPER: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// Hook for the in-memory TLS handshake test: once `src/tls` exposes its
-/// bytes-in/bytes-out client and a test server, drive one full handshake here
-/// (both ends in this image) and report it through `Tally::measure` as
-/// `tls12_handshake` / `tls13_handshake`. Returns false while there is none.
-fn tls_handshake(_t: &mut Tally) -> bool {
-    false
-}
+#[cfg(feature = "lib")]
+mod handshake;
 
 /// Entry point, called by the start-up code (tests/chip/rt.c) with the stack set up.
 #[no_mangle]
@@ -222,9 +222,10 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pkcs1_rejects_tampered", rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pss_rejects_tampered", rsa2048_pss_verify().is_ok(), "tampered message accepted");
-    if !tls_handshake(&mut t) {
-        out!("skip tls_handshake: the TLS engine has no in-memory handshake hook yet");
-    }
+    #[cfg(feature = "lib")]
+    handshake::run(&mut t);
+    #[cfg(not(feature = "lib"))]
+    out!("skip tls_handshake: needs the library (feature `lib`)");
     out!("done pass={} fail={}", t.pass, t.fail);
     t.fail as i32
 }
