@@ -105,10 +105,31 @@ fn qemu_chip_tests() {
         "rsa2048_pkcs1_verify",
         "rsa2048_pss_verify",
         "lse_l8ui",
+        "handshake_ec",
+        "handshake_rsa",
     ] {
         assert!(
             stdout.lines().any(|l| l == format!("ok {name}")),
             "no `ok {name}` in:\n{stdout}"
         );
+    }
+    // The handshake must have run with the library linked in, not been skipped.
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("skip ")),
+        "a chip test was skipped:\n{stdout}"
+    );
+    for case in ["lx106_handshake_ec", "lx106_handshake_rsa"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("bench case={case} ")))
+            .unwrap_or_else(|| panic!("no `bench case={case}` line in:\n{stdout}"));
+        let field = |k: &str| -> u64 {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+                .unwrap_or_else(|| panic!("no {k}= in `{line}`"))
+        };
+        // A handshake that did no crypto, or measured nothing, is not one.
+        assert!(field("insns") > 10_000_000, "{line}");
+        assert!(field("stack") > 0 && field("heap_peak") > 0, "{line}");
     }
 }

@@ -6,6 +6,7 @@
 //!   `bench case=lx106_<op> insns=N stack=N heap=N` per measured operation,
 //!   `bench case=lx106_handshake_<ec|rsa> insns=N stack=N heap_peak=N` for the
 //!   client side of a full TLS 1.2 handshake (see `handshake.rs`),
+//!   `note <text>` for information, `skip <name>: <why>` for a test not run,
 //!   `done pass=N fail=N` last; the exit status is the failure count.
 //! Instruction counts come from CCOUNT under `-icount shift=0`, where one
 //! CCOUNT tick is 25 instructions; stack is measured by painting.
@@ -46,7 +47,13 @@ impl Write for Out {
 }
 
 macro_rules! out {
-    ($($arg:tt)*) => {{ let _ = writeln!(Out, $($arg)*); }};
+    // Paths from the crate root: `handshake.rs` prints through it too.
+    ($($arg:tt)*) => {{
+        let _ = core::fmt::Write::write_fmt(
+            &mut $crate::Out,
+            format_args!("{}\n", format_args!($($arg)*)),
+        );
+    }};
 }
 
 struct Tally {

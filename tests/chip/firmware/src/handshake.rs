@@ -1,0 +1,309 @@
+//! One full TLS 1.2 handshake and an encrypted exchange between the library's
+//! own `TlsClient` and `TlsServer`, both in this image, bytes moved in memory.
+//!
+//! Figures are the client's alone, because the chip runs the client and the
+//! server is only the test's counterpart: instructions are summed over the
+//! client's calls, stack is the deepest of those calls (painted before each),
+//! and heap is the peak of the SDK heap taken while the client ran (blocks are
+//! tagged at allocation in tests/chip/rt.c, so the server's never count, even
+//! when the two interleave). The client runs inside its own arena, ahead of
+//! each `process()` checked with `ensure_free(work_estimate())`, as the
+//! connection glue (src/conn) does, so the heap figure is what a device pays.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+
+use espconn_secure::platform::alloc::{Arena, ArenaBox};
+use espconn_secure::tls::{
+    CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, TimeSource, TlsClient,
+    TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
+};
+
+use super::{Tally, INSNS_PER_TICK};
+
+/// 2027-06-01, inside the fixtures' validity (tests/fixtures/tls/validity.txt),
+/// the same instant the host tests pin (src/tls/tests).
+const NOW: u64 = 1_811_808_000;
+const HOST: &str = "test.example";
+/// Plaintext each way after the handshake.
+const MSG_LEN: usize = 100;
+/// Round trips of the pump before giving up: a TLS 1.2 handshake takes two,
+/// the exchange two more; the margin covers records split by full buffers.
+const MAX_ROUNDS: usize = 64;
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!("../../../fixtures/tls/", $name))
+    };
+}
+
+struct Pki {
+    name: &'static str,
+    root: &'static [u8],
+    int: &'static [u8],
+    leaf: &'static [u8],
+    leaf_key: &'static [u8],
+}
+
+const EC: Pki = Pki {
+    name: "ec",
+    root: fixture!("ec-root.der"),
+    int: fixture!("ec-int.der"),
+    leaf: fixture!("ec-leaf.der"),
+    leaf_key: fixture!("ec-leaf.key.der"),
+};
+
+const RSA: Pki = Pki {
+    name: "rsa",
+    root: fixture!("rsa-root.der"),
+    int: fixture!("rsa-int.der"),
+    leaf: fixture!("rsa-leaf.der"),
+    leaf_key: fixture!("rsa-leaf.key.der"),
+};
+
+/// Cost of the client's calls so far.
+#[derive(Default)]
+struct Meter {
+    ticks: u64,
+    stack: u32,
+    /// Deepest stack per kind of call ([`Call`]), to show where it goes.
+    stack_by: [u32; 3],
+    on: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Call {
+    New = 0,
+    Process = 1,
+    Other = 2,
+}
+
+impl Meter {
+    /// Run one client call, counting it if the meter is on.
+    #[inline(never)]
+    fn client<R>(&mut self, kind: Call, f: impl FnOnce() -> R) -> R {
+        if !self.on {
+            return f();
+        }
+        // SAFETY: plain helpers of the test runtime (tests/chip/rt.c).
+        unsafe {
+            super::chip_stack_paint();
+            super::chip_heap_tag(1);
+        }
+        let t0 = unsafe { super::chip_ccount() };
+        let r = core::hint::black_box(f());
+        let t1 = unsafe { super::chip_ccount() };
+        unsafe { super::chip_heap_tag(0) };
+        self.ticks += u64::from(t1.wrapping_sub(t0));
+        let used = unsafe { super::chip_stack_used() };
+        self.stack = self.stack.max(used);
+        self.stack_by[kind as usize] = self.stack_by[kind as usize].max(used);
+        r
+    }
+}
+
+fn client_fail(what: &str, f: espconn_secure::error::Failure) -> String {
+    format!("client {what}: -0x{:04x} {}", -f.code, f.reason.as_str())
+}
+
+fn server_fail(what: &str, f: espconn_secure::error::Failure) -> String {
+    format!("server {what}: -0x{:04x} {}", -f.code, f.reason.as_str())
+}
+
+struct Pair {
+    arena: ArenaBox,
+    c: TlsClient,
+    s: TlsServer,
+    c_done: bool,
+    s_done: bool,
+}
+
+impl Pair {
+    /// Move bytes both ways until neither side has anything left to send.
+    fn pump(&mut self, m: &mut Meter) -> Result<(), String> {
+        for _ in 0..MAX_ROUNDS {
+            let mut moved = false;
+            // client -> server
+            while !self.c.output().is_empty() {
+                let n = self
+                    .s
+                    .receive(self.c.output())
+                    .map_err(|f| server_fail("receive", f))?;
+                let (c, arena) = (&mut self.c, &self.arena);
+                m.client(Call::Other, || arena.enter(|| c.consume_output(n)));
+                if self.s.process().map_err(|f| server_fail("process", f))?
+                    == Event::HandshakeComplete
+                {
+                    self.s_done = true;
+                }
+                if n == 0 {
+                    break;
+                }
+                moved = true;
+            }
+            // server -> client
+            while !self.s.output().is_empty() {
+                let (c, arena, out) = (&mut self.c, &self.arena, self.s.output());
+                let n = m
+                    .client(Call::Other, || arena.enter(|| c.receive(out)))
+                    .map_err(|f| client_fail("receive", f))?;
+                self.s.consume_output(n);
+                let ev = m.client(Call::Process, || {
+                    arena
+                        .ensure_free(c.work_estimate())
+                        .map_err(|e| {
+                            format!(
+                                "client: arena cannot grow by {} (SDK heap free {})",
+                                e.requested, e.free
+                            )
+                        })
+                        .and_then(|()| {
+                            arena
+                                .enter(|| c.process())
+                                .map_err(|f| client_fail("process", f))
+                        })
+                })?;
+                if ev == Event::HandshakeComplete {
+                    self.c_done = true;
+                }
+                if n == 0 {
+                    break;
+                }
+                moved = true;
+            }
+            if !moved {
+                return Ok(());
+            }
+        }
+        Err(format!("still talking after {MAX_ROUNDS} rounds"))
+    }
+}
+
+fn pattern(seed: u8) -> [u8; MSG_LEN] {
+    core::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(7)))
+}
+
+/// The whole case; the meter counts the client's part of the handshake only.
+fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
+    let root = CertificateDer::from(pki.root);
+    let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
+    let s = TlsServer::new(ServerParams {
+        chain: vec![
+            CertificateDer::from(pki.leaf),
+            CertificateDer::from(pki.int),
+        ],
+        key,
+        client_roots: None,
+        time: TimeSource::Fixed(NOW),
+        max_record: TLS_MAX_PLAINTEXT,
+        tls13: false,
+        max_fragment: MAX_SEND_PLAINTEXT,
+    })
+    .map_err(|f| server_fail("new", f))?;
+
+    m.on = true;
+    let arena = m.client(Call::New, Arena::new).map_err(|e| {
+        format!(
+            "client arena: {} bytes (SDK heap free {})",
+            e.requested, e.free
+        )
+    })?;
+    let c = m
+        .client(Call::New, || {
+            arena.enter(|| {
+                TlsClient::new(ClientParams {
+                    roots: Some(vec![root]),
+                    hostname: Some(HOST.into()),
+                    identity: None,
+                    time: TimeSource::Fixed(NOW),
+                    max_record: TLS_MAX_PLAINTEXT,
+                    tls13: false,
+                })
+            })
+        })
+        .map_err(|f| client_fail("new", f))?;
+    let mut p = Pair {
+        arena,
+        c,
+        s,
+        c_done: false,
+        s_done: false,
+    };
+    let r = p.pump(m);
+    m.on = false;
+    r?;
+    if !p.c_done || !p.s_done {
+        return Err(format!(
+            "handshake incomplete (client {}, server {})",
+            p.c_done, p.s_done
+        ));
+    }
+    match p.c.negotiated() {
+        Some(n) if n.version == "TLSv1.2" => out!(
+            "note handshake_{}: {} {} {}",
+            pki.name,
+            n.version,
+            n.suite,
+            n.group.unwrap_or("-")
+        ),
+        other => return Err(format!("negotiated {other:?}, want TLSv1.2")),
+    }
+
+    // Application data both ways, through the records just keyed.
+    let up = pattern(1);
+    let down = pattern(0x80);
+    {
+        let (c, arena) = (&mut p.c, &p.arena);
+        arena
+            .enter(|| c.write(&up))
+            .map_err(|f| client_fail("write", f))?;
+    }
+    p.pump(m)?;
+    let mut got = [0u8; MSG_LEN + 1];
+    let n = p.s.read(&mut got);
+    if got[..n] != up[..] {
+        return Err(format!("server read {n} bytes, not the client's {MSG_LEN}"));
+    }
+    p.s.write(&down).map_err(|f| server_fail("write", f))?;
+    p.pump(m)?;
+    let (c, arena) = (&mut p.c, &p.arena);
+    let n = arena.enter(|| c.read(&mut got));
+    if got[..n] != down[..] {
+        return Err(format!("client read {n} bytes, not the server's {MSG_LEN}"));
+    }
+    // The engine's allocations must be dropped inside its arena.
+    let Pair { arena, c, .. } = p;
+    arena.enter(|| drop(c));
+    drop(arena);
+    Ok(())
+}
+
+pub(crate) fn run(t: &mut Tally) {
+    for pki in [&EC, &RSA] {
+        let name = format!("handshake_{}", pki.name);
+        let mut m = Meter::default();
+        // SAFETY: plain helper of the test runtime.
+        unsafe { super::chip_heap_tag_reset_peak() };
+        let r = case(pki, &mut m);
+        let heap = unsafe { super::chip_heap_tag_peak() };
+        match r {
+            Ok(()) => t.check(&name, true, ""),
+            Err(why) => t.check(&name, false, &why),
+        }
+        out!(
+            "bench case=lx106_{} insns={} stack={} heap_peak={}",
+            name,
+            m.ticks * INSNS_PER_TICK,
+            m.stack,
+            heap
+        );
+        out!(
+            "note {}: client stack by call: new={} process={} other={}",
+            name,
+            m.stack_by[Call::New as usize],
+            m.stack_by[Call::Process as usize],
+            m.stack_by[Call::Other as usize]
+        );
+    }
+}
