@@ -24,7 +24,11 @@ esac
 # --emit=asm gives each crate a textual .s next to its rlib (see build-archive.sh);
 # both profiles share one target dir, so the common crates build once, and the
 # staticlib is archived right away before the next profile overwrites it.
-env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="--emit=asm" CARGO_TARGET_DIR="$tdir" \
+# -Zlocation-detail=none and -Zfmt-debug=shallow drop ~56 KB of panic
+# locations and derived-Debug field printing (docs/SIZE.md): chip panics keep
+# their message, and Debug-printed values keep their variant names.
+rustflags="--emit=asm -Zlocation-detail=none -Zfmt-debug=shallow"
+env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$tdir" \
     /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \
     -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
     --target "$json" ${CARGO_EXTRA:-}

@@ -217,10 +217,13 @@ fn ec_kind(curve: &[u8]) -> Result<KeyType, Failure> {
 }
 
 fn rsa_kind(key: &pkcs1::RsaPrivateKey<'_>) -> Result<KeyType, Failure> {
-    if !cfg!(any(feature = "rsa-pkcs1", feature = "rsa-pss")) {
+    // Verifying RSA peers needs no `rsa-sign`; signing with an RSA key of our
+    // own does, and without it the key is refused here, at load time, rather
+    // than at the first handshake that asks for a client certificate.
+    if !cfg!(feature = "rsa-sign") {
         return Err(fail!(
             code::PK_FEATURE_UNAVAILABLE,
-            "RSA keys are not compiled into this build (feature rsa-pkcs1); use an EC P-256 key"
+            "RSA private keys are not compiled into this build (feature rsa-sign, in profile-full); use an EC P-256 key"
         ));
     }
     Ok(KeyType::Rsa {
@@ -628,24 +631,28 @@ mod tests {
     #[test]
     fn loads_every_container_and_encoding() {
         let cases = [
+            #[cfg(feature = "rsa-sign")]
             (
                 "client_rsa.pkcs1.pem",
                 "PKCS#1",
                 KeyType::Rsa { bits: 2048 },
                 "client_rsa.pem",
             ),
+            #[cfg(feature = "rsa-sign")]
             (
                 "client_rsa.pkcs1.der",
                 "PKCS#1",
                 KeyType::Rsa { bits: 2048 },
                 "client_rsa.pem",
             ),
+            #[cfg(feature = "rsa-sign")]
             (
                 "client_rsa.pkcs8.pem",
                 "PKCS#8",
                 KeyType::Rsa { bits: 2048 },
                 "client_rsa.pem",
             ),
+            #[cfg(feature = "rsa-sign")]
             (
                 "client_rsa.pkcs8.der",
                 "PKCS#8",
@@ -691,6 +698,17 @@ mod tests {
                 .code,
             code::PK_FEATURE_UNAVAILABLE
         );
+        #[cfg(not(feature = "rsa-sign"))]
+        for file in [
+            "client_rsa.pkcs1.pem",
+            "client_rsa.pkcs1.der",
+            "client_rsa.pkcs8.pem",
+            "client_rsa.pkcs8.der",
+        ] {
+            let e = private_key(&fixture(file)).unwrap_err();
+            assert_eq!(e.code, code::PK_FEATURE_UNAVAILABLE, "{file}");
+            assert!(e.reason.as_str().contains("rsa-sign"), "{}", e.reason);
+        }
         for (file, container, kind, certfile) in cases {
             let mut payload = fixture(file);
             payload.push(0); // the vendor glue's NUL
@@ -702,6 +720,7 @@ mod tests {
             let again = private_key(k.to_pem().unwrap().as_bytes()).unwrap();
             assert_eq!(again.der(), k.der());
         }
+        #[cfg(feature = "rsa-sign")]
         assert_eq!(
             rsa_bits(private_key(&fixture("rsa1024.key")).unwrap().der()),
             Some(1024)
@@ -754,11 +773,20 @@ mod tests {
 
     #[test]
     fn mismatch_and_strength() {
-        let rsa = private_key(&fixture("client_rsa.pkcs8.pem")).unwrap();
         let ec = private_key(&fixture("client_ec.pkcs8.pem")).unwrap();
-        let e = key_matches_cert(rsa.der(), &cert("server_rsa.pem")).unwrap_err();
-        assert_eq!(e.code, code::PK_TYPE_MISMATCH);
-        assert!(e.reason.as_str().contains("CN=localhost"), "{}", e.reason);
+        #[cfg(feature = "rsa-sign")]
+        {
+            let rsa = private_key(&fixture("client_rsa.pkcs8.pem")).unwrap();
+            let e = key_matches_cert(rsa.der(), &cert("server_rsa.pem")).unwrap_err();
+            assert_eq!(e.code, code::PK_TYPE_MISMATCH);
+            assert!(e.reason.as_str().contains("CN=localhost"), "{}", e.reason);
+            let weak = private_key(&fixture("rsa1024.key")).unwrap();
+            assert_eq!(
+                check_key_strength(weak.kind()).unwrap_err().code,
+                code::PK_BAD_INPUT_DATA
+            );
+            assert!(check_key_strength(rsa.kind()).is_ok());
+        }
         let e = key_matches_cert(ec.der(), &cert("server_ec.pem")).unwrap_err();
         assert_eq!(e.code, code::PK_TYPE_MISMATCH);
         let e = key_matches_cert(ec.der(), &cert("client_rsa.pem")).unwrap_err();
@@ -771,12 +799,6 @@ mod tests {
             assert_eq!(e.code, code::PK_TYPE_MISMATCH);
         }
 
-        let weak = private_key(&fixture("rsa1024.key")).unwrap();
-        assert_eq!(
-            check_key_strength(weak.kind()).unwrap_err().code,
-            code::PK_BAD_INPUT_DATA
-        );
-        assert!(check_key_strength(rsa.kind()).is_ok());
         let wc = info::parse(&cert("ca_rsa1024.pem")).unwrap();
         let e = check_cert_strength(&wc).unwrap_err();
         assert_eq!(e.code, code::X509_CERT_VERIFY_FAILED);

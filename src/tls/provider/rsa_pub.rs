@@ -220,6 +220,7 @@ pub mod digest_info {
 
 /// RSASSA-PKCS1-v1_5 verification with hash `D` whose DigestInfo prefix is
 /// `prefix`.
+#[cfg(any(feature = "rsa-pkcs1", test))]
 pub fn verify_pkcs1<D: Digest>(
     public_key: &[u8],
     prefix: &[u8],
@@ -249,6 +250,7 @@ pub fn verify_pkcs1<D: Digest>(
 
 /// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1 over `D` and a salt
 /// as long as the hash, the only form TLS uses.
+#[cfg(any(feature = "rsa-pss", test))]
 pub fn verify_pss<D: Digest + FixedOutputReset>(
     public_key: &[u8],
     msg: &[u8],
@@ -301,17 +303,16 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
 }
 
 /// db ^= MGF1(seed, db.len()).
+#[cfg(any(feature = "rsa-pss", test))]
 fn mgf1_xor<D: Digest + FixedOutputReset>(seed: &[u8], db: &mut [u8]) {
-    let mut counter = 0u32;
     let mut hasher = D::new();
-    for chunk in db.chunks_mut(<D as Digest>::output_size()) {
+    for (counter, chunk) in (0u32..).zip(db.chunks_mut(<D as Digest>::output_size())) {
         Digest::update(&mut hasher, seed);
         Digest::update(&mut hasher, counter.to_be_bytes());
         let mask = hasher.finalize_reset();
         for (b, m) in chunk.iter_mut().zip(mask.iter()) {
             *b ^= m;
         }
-        counter += 1;
     }
 }
 
@@ -323,9 +324,10 @@ mod tests {
     use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
 
     fn key() -> rsa::RsaPrivateKey {
-        let pem = include_bytes!("../../../tests/fixtures/client_rsa.pkcs8.pem");
-        let key = crate::certs::keys::private_key(pem).expect("fixture key");
-        rsa::RsaPrivateKey::from_pkcs8_der(key.der().secret_der()).expect("fixture key")
+        // DER, not PEM through certs::keys: that refuses RSA keys in builds
+        // without `rsa-sign`, and these tests run in every profile.
+        let der = include_bytes!("../../../tests/fixtures/client_rsa.pkcs8.der");
+        rsa::RsaPrivateKey::from_pkcs8_der(der).expect("fixture key")
     }
 
     fn public_der(k: &rsa::RsaPrivateKey) -> Vec<u8> {
