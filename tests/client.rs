@@ -475,3 +475,38 @@ fn mqtt_round_trip_through_mosquitto_with_client_certificate() {
     assert!(r.has("MQTT ROUND TRIP OK"), "own message did not come back");
     assert_clean_success(&r);
 }
+
+#[test]
+fn ec_handshake_fits_a_24k_heap_and_fails_cleanly_below_its_need() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_2"]);
+    let ok = Device::new("heap24k", srv.port)
+        .heap(24 * 1024)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&ok);
+    // Above the connect pre-check (16 KB) but below what the handshake needs.
+    let short = Device::new("heap16k", srv.port)
+        .heap(16 * 1024 + 700)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&short, -127, -0x7F00);
+    assert!(
+        short.stdout.contains("free in the heap"),
+        "reason should give the numbers"
+    );
+}
+
+#[test]
+fn rsa_handshake_fits_a_32k_heap() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("rsa"), &["-tls1_2"]);
+    let r = Device::new("heap32k", srv.port)
+        .heap(32 * 1024)
+        .ca(&pki.join("rsa/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+}

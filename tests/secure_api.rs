@@ -26,7 +26,11 @@ fn vendor_return_codes_states_and_callback_arguments() {
     ]
     .into();
     let r = run_example("test_secure_api", &args, 40);
-    let checks: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("CHECK ")).collect();
+    let checks: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("CHECK "))
+        .collect();
     assert!(checks.len() >= 35, "checks missing:\n{}", r.stdout);
     let failed: Vec<&&str> = checks.iter().filter(|l| !l.ends_with(" ok")).collect();
     assert!(failed.is_empty(), "failed checks: {failed:?}");
@@ -38,9 +42,19 @@ fn vendor_return_codes_states_and_callback_arguments() {
 fn connect_is_refused_with_espconn_mem_when_the_heap_is_below_the_handshake_need() {
     let r = run_example(
         "https_get",
-        &args(&[("server", "127.0.0.1:9".into()), ("heap", "12000".into()), ("run-for", "3000".into())]),
+        &args(&[
+            ("server", "127.0.0.1:9".into()),
+            ("heap", "12000".into()),
+            ("run-for", "3000".into()),
+        ]),
         20,
     );
-    assert!(r.stdout.contains("espconn_secure_connect failed: -1"), "expected ESPCONN_MEM");
-    assert!(r.stdout.contains("a handshake needs"), "reason line missing");
+    assert!(
+        r.stdout.contains("espconn_secure_connect failed: -1"),
+        "expected ESPCONN_MEM"
+    );
+    assert!(
+        r.stdout.contains("a handshake needs"),
+        "reason line missing"
+    );
 }

@@ -562,7 +562,23 @@ pub struct Loaded {
 /// Reads record headers one by one and then only the wanted payload, never
 /// more than 8192 bytes from the sector start. A failed read gives
 /// `what.missing_code()` with the address. Other errors as in [`find`].
-pub fn read_object<F>(sector: u32, what: Object, mut read: F) -> Result<Loaded, Failure>
+pub fn read_object<F>(sector: u32, what: Object, read: F) -> Result<Loaded, Failure>
+where
+    F: FnMut(u32, &mut [u32]) -> bool,
+{
+    read_object_within(sector, what, read, &mut |_| Ok(()))
+}
+
+/// [`read_object`] that asks `room(bytes)` before it allocates: `bytes` is
+/// what loading and parsing the object will need at most (payload, decoded
+/// DER and parser scratch). The device uses it to refuse cleanly when the
+/// heap cannot hold a large image, instead of running out half-way.
+pub fn read_object_within<F>(
+    sector: u32,
+    what: Object,
+    mut read: F,
+    room: &mut dyn FnMut(usize) -> Result<(), Failure>,
+) -> Result<Loaded, Failure>
 where
     F: FnMut(u32, &mut [u32]) -> bool,
 {
@@ -579,6 +595,7 @@ where
 
     // A raw object at offset 0.
     if head.starts_with(b"-----BEGIN") {
+        room(parse_need(MAX_IMAGE))?;
         let mut buf = Zeroizing::new(Vec::new());
         let mut chunk = [0u8; 256];
         let mut off = 0usize;
@@ -602,6 +619,7 @@ where
     if head[0] == 0x30 && head[1] == 0x82 {
         let len = 4 + ((usize::from(head[2]) << 8) | usize::from(head[3]));
         if len <= MAX_IMAGE {
+            room(parse_need(len))?;
             let mut buf = Zeroizing::new(alloc::vec![0u8; len]);
             read_bytes(&mut read, base, 0, &mut buf, what)?;
             return Ok(Loaded {
@@ -663,6 +681,7 @@ where
                     what.file()
                 ));
             }
+            room(parse_need(len))?;
             let mut buf = Zeroizing::new(alloc::vec![0u8; len]);
             read_bytes(&mut read, base, off + HEADER_LEN, &mut buf, what)?;
             return Ok(Loaded {
@@ -674,6 +693,12 @@ where
         off = end;
     };
     Err(missing(what, place, seen, &stop, &head))
+}
+
+/// Heap that loading a `len`-byte payload may need at most: the payload, its
+/// DER form (smaller than PEM) and the parsers' scratch.
+pub fn parse_need(len: usize) -> usize {
+    2 * len + 1024
 }
 
 /// Reads `out.len()` bytes at byte offset `off` of the sector through

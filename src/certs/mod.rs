@@ -21,7 +21,7 @@ pub mod info;
 pub mod keys;
 pub mod pem;
 
-pub use flash::{find, read_object, Object, Place};
+pub use flash::{find, read_object, read_object_within, Object, Place};
 pub use info::{fmt_unix_date, CertInfo, KeyType};
 pub use keys::{key_matches_cert, private_key, PrivateKey};
 pub use pem::certificates;
@@ -63,7 +63,20 @@ pub fn load_ca_sector<F>(sector: u32, read: F) -> Result<Vec<CertificateDer<'sta
 where
     F: FnMut(u32, &mut [u32]) -> bool,
 {
-    let obj = read_object(sector, Object::Ca, read)?;
+    load_ca_sector_within(sector, read, &mut |_| Ok(()))
+}
+
+/// [`load_ca_sector`] asking `room(bytes)` before allocating (see
+/// [`read_object_within`]).
+pub fn load_ca_sector_within<F>(
+    sector: u32,
+    read: F,
+    room: &mut dyn FnMut(usize) -> Result<(), Failure>,
+) -> Result<Vec<CertificateDer<'static>>, Failure>
+where
+    F: FnMut(u32, &mut [u32]) -> bool,
+{
+    let obj = read_object_within(sector, Object::Ca, read, room)?;
     certificates(&obj.payload).map_err(|e| in_sector(e, "CA", sector, &obj))
 }
 
@@ -75,14 +88,27 @@ where
 /// Errors: `SSL_CERTIFICATE_REQUIRED` / `SSL_PRIVATE_KEY_REQUIRED` when a
 /// record is missing; the codes of [`certificates`] and [`private_key`];
 /// `PK_TYPE_MISMATCH` when the key is not the certificate's.
-pub fn load_identity_sector<F>(sector: u32, mut read: F) -> Result<Identity, Failure>
+pub fn load_identity_sector<F>(sector: u32, read: F) -> Result<Identity, Failure>
 where
     F: FnMut(u32, &mut [u32]) -> bool,
 {
-    let c = read_object(sector, Object::Certificate, &mut read)?;
+    load_identity_sector_within(sector, read, &mut |_| Ok(()))
+}
+
+/// [`load_identity_sector`] asking `room(bytes)` before allocating (see
+/// [`read_object_within`]).
+pub fn load_identity_sector_within<F>(
+    sector: u32,
+    mut read: F,
+    room: &mut dyn FnMut(usize) -> Result<(), Failure>,
+) -> Result<Identity, Failure>
+where
+    F: FnMut(u32, &mut [u32]) -> bool,
+{
+    let c = read_object_within(sector, Object::Certificate, &mut read, room)?;
     let chain = certificates(&c.payload).map_err(|e| in_sector(e, "certificate", sector, &c))?;
     drop(c);
-    let k = read_object(sector, Object::PrivateKey, &mut read)?;
+    let k = read_object_within(sector, Object::PrivateKey, &mut read, room)?;
     let key = private_key(&k.payload).map_err(|e| in_sector(e, "private_key", sector, &k))?;
     drop(k);
     if let Some(leaf) = chain.first() {

@@ -302,6 +302,10 @@ impl Conn {
         if self.ending.is_some() {
             return;
         }
+        if matches!(self.pending_ending, Some(Ending::Failed(_))) {
+            // A failed engine only has its alert left to send; then TCP closes.
+            return self.flush(tcp);
+        }
         // Ciphertext left over from earlier back-pressure goes first.
         if !self.backlog.is_empty() {
             let backlog = core::mem::take(&mut self.backlog);

@@ -13,16 +13,21 @@ use super::settings::{self, Side};
 /// Parameters for the client connection of the user's espconn at `key`.
 pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
     let roots = match settings::ca_sector(Side::Client) {
-        Some(sector) => Some(crate::certs::load_ca_sector(sector, flash_reader)?),
+        Some(sector) => Some(crate::certs::load_ca_sector_within(
+            sector,
+            flash_reader,
+            &mut room,
+        )?),
         None => {
             crate::log!("espconn_secure: warning: CA not enabled: the server is NOT authenticated");
             None
         }
     };
     let identity = match settings::cert_sector(Side::Client) {
-        Some(sector) => {
-            Some(crate::certs::load_identity_sector(sector, flash_reader)?.into_parts())
-        }
+        Some(sector) => Some(
+            crate::certs::load_identity_sector_within(sector, flash_reader, &mut room)?
+                .into_parts(),
+        ),
         None => None,
     };
     let hostname = match settings::hostname(key) {
@@ -71,6 +76,22 @@ const fn parse_u64(s: &str) -> u64 {
         i += 1;
     }
     v
+}
+
+/// Certificates load on the SDK heap before the engine exists: refuse cleanly
+/// (with both numbers) when an image could not be loaded and parsed in what
+/// is free, rather than run out half-way.
+fn room(bytes: usize) -> Result<(), Failure> {
+    let free = crate::platform::free_heap();
+    if (free as usize) < bytes {
+        return Err(fail!(
+            code::SSL_ALLOC_FAILED,
+            "out of memory loading certificates: needed {} bytes, {} free in the heap",
+            bytes,
+            free
+        ));
+    }
+    Ok(())
 }
 
 fn flash_reader(addr: u32, buf: &mut [u32]) -> bool {

@@ -61,12 +61,10 @@ impl TlsClient {
             .map_err(|e| errors::map(&e, Side::Client))?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier));
-        // Only RSA signing is costly enough to need its own headroom (the
-        // `rsa` crate's big integers); ECDSA fits in the handshake base.
-        let signs = p
+        let signing = p
             .identity
             .as_ref()
-            .is_some_and(|(_, key)| crate::certs::keys::rsa_bits(key).is_some());
+            .map_or(0, |(_, key)| super::engine::signing_cost(key));
         let mut config = match p.identity {
             Some((chain, key)) => builder
                 .with_client_auth_cert(chain, key)
@@ -86,7 +84,7 @@ impl TlsClient {
                 )));
         let conn = UnbufferedClientConnection::new(Arc::new(config), server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;
-        let mut engine = Engine::new(conn, Side::Client, p.max_record, signs, diag)?;
+        let mut engine = Engine::new(conn, Side::Client, p.max_record, signing, diag)?;
         // Queue the ClientHello now, so output() is ready to send.
         engine.process()?;
         Ok(TlsClient {

@@ -190,8 +190,9 @@ pub(crate) struct Engine<C> {
     pending: u8,
     peer_closed: bool,
     received: usize,
-    /// We sign in the handshake (client certificate or server key).
-    signs: bool,
+    /// Heap our own signature in the handshake needs (client certificate or
+    /// server key; 0 when we do not sign), from [`signing_cost`].
+    signing: usize,
 }
 
 fn oom(bytes: usize, what: &str) -> Failure {
@@ -215,7 +216,7 @@ impl<C: Conn> Engine<C> {
         conn: C,
         side: Side,
         max_record: usize,
-        signs: bool,
+        signing: usize,
         diag: Diagnosis,
     ) -> Result<Self, Failure> {
         let max_record = max_record.clamp(512, TLS_MAX_PLAINTEXT);
@@ -249,7 +250,7 @@ impl<C: Conn> Engine<C> {
             pending: 0,
             peer_closed: false,
             received: 0,
-            signs,
+            signing,
         })
     }
 
@@ -660,24 +661,28 @@ impl<C: Conn> Engine<C> {
         if self.handshake_done {
             core::hint::black_box(TRAFFIC_BASE) + TRAFFIC_PER_BYTE * pending
         } else {
-            let signing = if self.signs {
-                core::hint::black_box(HANDSHAKE_SIGNING)
-            } else {
-                0
-            };
-            core::hint::black_box(HANDSHAKE_BASE) + signing + HANDSHAKE_PER_BYTE * pending
+            core::hint::black_box(HANDSHAKE_BASE) + self.signing + HANDSHAKE_PER_BYTE * pending
         }
     }
 }
 
 /// Measured in `tests::memory` (peak bytes allocated during one process()
 /// call, x86_64, 2048-bit RSA / P-256 chains) plus headroom. Peaks seen:
-/// handshake EC 3.4 KB, RSA-2048 chain 13.7 KB, with an RSA client key
-/// (signing) 25 KB; traffic 2 x record length (rustls's plaintext copy plus
-/// our queue). RSA-4096 chains are not measured yet.
-const HANDSHAKE_BASE: usize = 16 * 1024;
-/// Extra for signing with our own key (client certificate / server key).
-const HANDSHAKE_SIGNING: usize = 12 * 1024;
+/// handshake EC chain 3.4 KB, RSA-2048 chain 4.5 KB (our RSA verifier), with
+/// an EC client key 8.6 KB, with an RSA client key (the `rsa` crate) 25 KB;
+/// traffic 1 x record length (see `drive`: ciphertext is dropped before the
+/// plaintext is copied out). RSA-4096 adds ~1.5 KB of verifier scratch.
+const HANDSHAKE_BASE: usize = 7 * 1024;
+
+/// Extra heap for signing with `key` in the handshake.
+pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
+    if crate::certs::keys::rsa_bits(key).is_some() {
+        // The `rsa` crate's big integers.
+        core::hint::black_box(22 * 1024)
+    } else {
+        core::hint::black_box(6 * 1024)
+    }
+}
 const HANDSHAKE_PER_BYTE: usize = 2;
 const TRAFFIC_BASE: usize = 2048;
 const TRAFFIC_PER_BYTE: usize = 1;

@@ -68,6 +68,7 @@ impl TlsServer {
             }
             None => builder.with_no_client_auth(),
         };
+        let signing = super::engine::signing_cost(&p.key);
         let mut config = builder
             .with_single_cert(p.chain, p.key)
             .map_err(|e| errors::map(&e, Side::Server))?;
@@ -81,7 +82,7 @@ impl TlsServer {
                 conn,
                 Side::Server,
                 p.max_record,
-                true,
+                signing,
                 Arc::new(Mutex::new(None)),
             )?,
         })
