@@ -109,6 +109,33 @@ void ICACHE_FLASH_ATTR ex_resolve(struct espconn *conn, const char *host, void (
         done(NULL);
 }
 
+static struct espconn *connect_conn;
+static const char *connect_host;
+
+static void ICACHE_FLASH_ATTR connect_resolved(const ip_addr_t *ip)
+{
+    sint8 r;
+    if (ip == NULL) {
+        os_printf("cannot resolve %s\n", connect_host);
+        sim_exit(2);
+        return;
+    }
+    os_memcpy(connect_conn->proto.tcp->remote_ip, &ip->addr, 4);
+    os_printf("heap_free_before_connect=%u\n", system_get_free_heap_size());
+    r = espconn_secure_connect(connect_conn);
+    if (r != ESPCONN_OK) {
+        os_printf("espconn_secure_connect failed: %d\n", r);
+        sim_exit(1);
+    }
+}
+
+void ICACHE_FLASH_ATTR ex_secure_connect_to(struct espconn *conn, const char *host)
+{
+    connect_conn = conn;
+    connect_host = host;
+    ex_resolve(conn, host, connect_resolved);
+}
+
 bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
 {
     const char *ca = sim_arg("ca-sector");

@@ -27,6 +27,12 @@ void ex_wifi_start(void (*ready)(void));
 /* Resolves `host` and calls `done(ip)` (ip NULL on failure). */
 void ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_addr_t *ip));
 
+/* Resolves `host`, sets it as `conn`'s remote address and calls
+ * espconn_secure_connect; on failure prints why and ends the run. Prints
+ * heap_free_before_connect=N first, which scripts compare with the heap left
+ * at exit. */
+void ex_secure_connect_to(struct espconn *conn, const char *host);
+
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
  * --hostname (for `conn`). Returns false if an option was rejected. */
 bool ex_apply_tls_options(struct espconn *conn);

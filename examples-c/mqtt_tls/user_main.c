@@ -207,24 +207,6 @@ static void ICACHE_FLASH_ATTR on_reconnect(void *arg, sint8 err)
     sim_exit(1);
 }
 
-static void ICACHE_FLASH_ATTR resolved(const ip_addr_t *ip)
-{
-    sint8 r;
-    if (ip == NULL) {
-        os_printf("cannot resolve %s\n", host);
-        sim_exit(2);
-        return;
-    }
-    os_memcpy(tcp.remote_ip, &ip->addr, 4);
-    /* Scripts compare this with the heap left at exit: nothing may leak. */
-    os_printf("heap_free_before_connect=%u\n", system_get_free_heap_size());
-    r = espconn_secure_connect(&conn);
-    if (r != ESPCONN_OK) {
-        os_printf("espconn_secure_connect failed: %d\n", r);
-        sim_exit(1);
-    }
-}
-
 static void ICACHE_FLASH_ATTR start(void)
 {
     int port = 0;
@@ -249,7 +231,7 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
-    ex_resolve(&conn, host, resolved);
+    ex_secure_connect_to(&conn, host);
 }
 
 void ICACHE_FLASH_ATTR user_init(void)

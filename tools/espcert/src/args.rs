@@ -85,3 +85,33 @@ impl Args {
         self.flags.contains(&name)
     }
 }
+
+/// One command's front matter: its name, usage line, help text and options.
+pub struct Command {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub help: &'static str,
+    pub spec: Spec,
+}
+
+impl Command {
+    /// The parsed arguments to run with, or the status to exit with when
+    /// there is nothing to run (`--help` printed, or a usage error reported).
+    pub fn parse(&self, argv: &[String]) -> Result<Args, crate::Status> {
+        let a = Args::parse(argv, self.spec).map_err(|e| self.usage_error(&e))?;
+        if a.help {
+            print!("{}", self.help);
+            return Err(crate::Status::Ok);
+        }
+        Ok(a)
+    }
+
+    /// Reports a usage error (exit status 2).
+    pub fn usage_error(&self, e: &str) -> crate::Status {
+        eprintln!(
+            "espcert {}: {e}\nUsage: {}  (espcert {} --help)",
+            self.name, self.usage, self.name
+        );
+        crate::Status::Usage
+    }
+}

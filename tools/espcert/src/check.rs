@@ -18,7 +18,7 @@ use espconn_secure::error::{code, vendor_callback_code, Failure};
 use espconn_secure::fail;
 use espconn_secure::tls::{ClientParams, Negotiated, TimeSource, TlsClient};
 
-use crate::args::{Args, Spec};
+use crate::args::{Args, Command, Spec};
 use crate::report;
 use crate::Status;
 
@@ -45,6 +45,13 @@ the result the device would get, with the mbedTLS code and reason
 Exit status: 0 the device would connect, 1 it would fail, 2 usage.
 ";
 
+const CMD: Command = Command {
+    name: "check",
+    usage: "espcert check --ca FILE --server HOST:PORT [--hostname NAME] [--size N]",
+    help: HELP,
+    spec: SPEC,
+};
+
 const SPEC: Spec = &[
     (&["--ca"], "ca", true),
     (&["--server", "-s"], "server", true),
@@ -57,24 +64,15 @@ const SPEC: Spec = &[
 const RECORD_HEADER: usize = 5;
 
 pub fn main(argv: &[String]) -> Status {
-    let a = match Args::parse(argv, SPEC) {
+    let a = match CMD.parse(argv) {
         Ok(a) => a,
-        Err(e) => return usage(&e),
+        Err(status) => return status,
     };
-    if a.help {
-        print!("{HELP}");
-        return Status::Ok;
-    }
     let opts = match Options::from_args(&a) {
         Ok(o) => o,
-        Err(e) => return usage(&e),
+        Err(e) => return CMD.usage_error(&e),
     };
     run(&opts)
-}
-
-fn usage(e: &str) -> Status {
-    eprintln!("espcert check: {e}\nUsage: espcert check --ca FILE --server HOST:PORT [--hostname NAME] [--size N]  (espcert check --help)");
-    Status::Usage
 }
 
 struct Options {

@@ -3,7 +3,7 @@
 use espconn_secure::certs::flash::{self, Object, Place, Raw, Stop, MAX_IMAGE, SECTOR_SIZE};
 use espconn_secure::certs::{certificates, info, keys, pem, private_key};
 
-use crate::args::{Args, Spec};
+use crate::args::{Command, Spec};
 use crate::report::{self, cert_lines};
 use crate::Status;
 
@@ -23,19 +23,22 @@ A raw PEM or DER file (no records) is shown as the device would take it too.
 Exit status: 0 the image is sound, 1 something the device would fail on, 2 usage.
 ";
 
+const CMD: Command = Command {
+    name: "inspect",
+    usage: "espcert inspect FILE.bin",
+    help: HELP,
+    spec: SPEC,
+};
+
 const SPEC: Spec = &[];
 
 pub fn main(argv: &[String]) -> Status {
-    let a = match Args::parse(argv, SPEC) {
+    let a = match CMD.parse(argv) {
         Ok(a) => a,
-        Err(e) => return usage(&e),
+        Err(status) => return status,
     };
-    if a.help {
-        print!("{HELP}");
-        return Status::Ok;
-    }
     let [file] = a.positional.as_slice() else {
-        return usage("expected exactly one FILE");
+        return CMD.usage_error("expected exactly one FILE");
     };
     let data = match std::fs::read(file) {
         Ok(d) => d,
@@ -51,11 +54,6 @@ pub fn main(argv: &[String]) -> Status {
     } else {
         Status::Failed
     }
-}
-
-fn usage(e: &str) -> Status {
-    eprintln!("espcert inspect: {e}\nUsage: espcert inspect FILE.bin  (espcert inspect --help)");
-    Status::Usage
 }
 
 /// The report and whether the device would load everything in the image.

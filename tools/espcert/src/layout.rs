@@ -1,6 +1,6 @@
 //! `espcert layout`: suggested sectors for the images.
 
-use crate::args::{Args, Spec};
+use crate::args::{Command, Spec};
 use crate::Status;
 
 pub const HELP: &str = "\
@@ -19,46 +19,44 @@ the last 5 sectors of the flash. The images go just below them, 2 sectors each
 Check that your application (irom0 and, for OTA maps, both app slots) ends below.
 ";
 
+const CMD: Command = Command {
+    name: "layout",
+    usage: "espcert layout --flash 4M",
+    help: HELP,
+    spec: SPEC,
+};
+
 const SPEC: Spec = &[
     (&["--flash"], "flash", true),
     (&["--port", "-p"], "port", true),
 ];
 
 pub fn main(argv: &[String]) -> Status {
-    let a = match Args::parse(argv, SPEC) {
+    let a = match CMD.parse(argv) {
         Ok(a) => a,
-        Err(e) => return usage(&e),
+        Err(status) => return status,
     };
-    if a.help {
-        print!("{HELP}");
-        return Status::Ok;
-    }
     if let Some(p) = a.positional.first() {
-        return usage(&format!("unexpected argument '{p}'"));
+        return CMD.usage_error(&format!("unexpected argument '{p}'"));
     }
     let size = match a.one("flash") {
         Ok(Some(s)) => match parse_size(s) {
             Some(n) => n,
             None => {
-                return usage(&format!(
+                return CMD.usage_error(&format!(
                     "unknown flash size '{s}' (512K, 1M, 2M, 4M, 8M, 16M)"
                 ))
             }
         },
-        Ok(None) => return usage("missing --flash SIZE"),
-        Err(e) => return usage(&e),
+        Ok(None) => return CMD.usage_error("missing --flash SIZE"),
+        Err(e) => return CMD.usage_error(&e),
     };
     let port = match a.one("port") {
         Ok(p) => p.unwrap_or("/dev/ttyUSB0"),
-        Err(e) => return usage(&e),
+        Err(e) => return CMD.usage_error(&e),
     };
     print!("{}", layout(size, port));
     Status::Ok
-}
-
-fn usage(e: &str) -> Status {
-    eprintln!("espcert layout: {e}\nUsage: espcert layout --flash 4M  (espcert layout --help)");
-    Status::Usage
 }
 
 /// Flash size in bytes from `4M`, `4MB`, `512K`, `32Mbit`, `0x400000`.

@@ -6,7 +6,7 @@ use espconn_secure::certs::flash::{self, MAX_IMAGE};
 use espconn_secure::certs::{certificates, info, keys, pem, private_key, CertificateDer};
 use espconn_secure::error::Failure;
 
-use crate::args::{Args, Spec};
+use crate::args::{Args, Command, Spec};
 use crate::report::{self, cert_lines};
 use crate::Status;
 
@@ -47,6 +47,13 @@ that does not match its certificate, RSA under 2048 bits, an expired certificate
 (unless --allow-expired).
 ";
 
+const CMD: Command = Command {
+    name: "pack",
+    usage: "espcert pack --ca FILE... -o OUT | --cert FILE --key FILE -o OUT",
+    help: HELP,
+    spec: SPEC,
+};
+
 const SPEC: Spec = &[
     (&["--ca"], "ca", true),
     (&["--cert"], "cert", true),
@@ -67,27 +74,18 @@ enum Form {
 }
 
 pub fn main(argv: &[String]) -> Status {
-    let a = match Args::parse(argv, SPEC) {
+    let a = match CMD.parse(argv) {
         Ok(a) => a,
-        Err(e) => return usage(&e),
+        Err(status) => return status,
     };
-    if a.help {
-        print!("{HELP}");
-        return Status::Ok;
-    }
     match run(&a) {
         Ok(s) => s,
-        Err(Refusal::Usage(e)) => usage(&e),
+        Err(Refusal::Usage(e)) => CMD.usage_error(&e),
         Err(Refusal::Failed(e)) => {
             eprintln!("espcert pack: refused: {e}");
             Status::Failed
         }
     }
-}
-
-fn usage(e: &str) -> Status {
-    eprintln!("espcert pack: {e}\nUsage: espcert pack --ca FILE... -o OUT | --cert FILE --key FILE -o OUT  (espcert pack --help)");
-    Status::Usage
 }
 
 enum Refusal {
