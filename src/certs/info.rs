@@ -486,15 +486,8 @@ pub(crate) fn first_tlv_len(der: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::certs::pem::certificates;
-    use std::fs;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        fs::read(std::format!(
-            "{}/tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::certs::test_fixture as fixture;
 
     #[test]
     fn dates_round_trip() {

@@ -614,15 +614,8 @@ pub fn check_cert_strength(cert: &info::CertInfo) -> Result<(), Failure> {
 mod tests {
     use super::*;
     use crate::certs::pem::certificates;
-    use std::fs;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        fs::read(std::format!(
-            "{}/tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::certs::test_fixture as fixture;
 
     fn cert(name: &str) -> CertificateDer<'static> {
         certificates(&fixture(name)).unwrap().remove(0)

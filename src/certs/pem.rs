@@ -271,15 +271,8 @@ pub fn encode(label: &str, der: &[u8]) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        fs::read(std::format!(
-            "{}/tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::certs::test_fixture as fixture;
 
     #[test]
     fn base64_cases() {
