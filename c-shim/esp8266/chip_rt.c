@@ -118,3 +118,32 @@ static inline void irq_restore(uint32_t ps)
 ATOMIC_ALL(1, uint8_t)
 ATOMIC_ALL(2, uint16_t)
 ATOMIC_ALL(4, uint32_t)
+
+/*
+ * espconn_secure_stack_call(fn, arg, top): run fn(arg) with the stack pointer
+ * at `top` (16-byte aligned, the end of a block the caller allocated), then
+ * return on the caller's stack. The TLS engine's handshake steps need more
+ * stack than a NONOS callback may use, so the library runs them on a
+ * dedicated stack that exists only while they run. LX106 uses the call0 ABI:
+ * a0 return address, a1 stack pointer, a2.. arguments; the callee restores a1.
+ * The caller's a0 and a1 are kept in the first 16 bytes below `top`.
+ */
+__asm__(
+    "    .section .text.espconn_secure_stack_call,\"ax\",@progbits\n"
+    "    .literal_position\n"
+    "    .align 4\n"
+    "    .global espconn_secure_stack_call\n"
+    "    .type espconn_secure_stack_call,@function\n"
+    "espconn_secure_stack_call:\n"
+    "    addi    a4, a4, -16\n"
+    "    s32i    a0, a4, 0\n"
+    "    s32i    a1, a4, 4\n"
+    "    mov     a1, a4\n"
+    "    mov     a5, a2\n"
+    "    mov     a2, a3\n"
+    "    callx0  a5\n"
+    "    l32i    a0, a1, 0\n"
+    "    l32i    a1, a1, 4\n"
+    "    ret\n"
+    "    .size espconn_secure_stack_call, . - espconn_secure_stack_call\n"
+    "    .text\n");

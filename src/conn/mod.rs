@@ -149,7 +149,11 @@ impl Conn {
                 .ensure_free(SETUP_ESTIMATE)
                 .map_err(|e| oom("handshake setup", e.requested, e.free))?;
             // Key generation for the ClientHello is a long computation too.
-            crate::platform::with_watchdog_paused(|| self.arena.enter(|| TlsClient::new(p)))
+            let arena = &self.arena;
+            crate::platform::on_engine_stack(|| {
+                crate::platform::with_watchdog_paused(|| arena.enter(|| TlsClient::new(p)))
+            })
+            .map_err(|e| oom("the handshake stack", e.requested, e.free))?
         });
         match result {
             Ok(engine) => {
@@ -339,8 +343,14 @@ impl Conn {
             self.arena
                 .ensure_free(estimate)
                 .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-            let event =
-                crate::platform::with_watchdog_paused(|| self.arena.enter(|| engine.process()))?;
+            let arena = &self.arena;
+            let event = crate::platform::on_engine_stack(|| {
+                crate::platform::with_watchdog_paused(|| arena.enter(|| engine.process()))
+            })
+            .map_err(|e| oom("the engine stack", e.requested, e.free))?;
+            // Blocks emptied by this step go back to the SDK heap at once.
+            self.arena.trim();
+            let event = event?;
             match event {
                 Event::None => break,
                 Event::HandshakeComplete => {

@@ -54,6 +54,95 @@ pub fn with_watchdog_paused<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Stack the engine's steps get on the chip: the handshake's measured
+/// high-water (15.6 KB for an ECDSA chain, `make bench-chip`) plus room for an
+/// interrupt frame. More than a NONOS callback may use, hence its own block.
+#[cfg(target_os = "none")]
+pub const ENGINE_STACK: usize = 17 * 1024;
+
+/// Byte the engine stack is painted with, to find its high-water mark.
+#[cfg(target_os = "none")]
+const STACK_PAINT: u8 = 0xA5;
+
+static ENGINE_STACK_HIGH_WATER: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(0);
+
+/// Deepest use of the engine stack since the last call (0 on the host, where
+/// the engine runs on the caller's stack); for the chip's figures.
+pub fn take_engine_stack_high_water() -> usize {
+    ENGINE_STACK_HIGH_WATER.swap(0, core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Run `f` (an engine step) on a dedicated stack on the chip: a block of
+/// [`ENGINE_STACK`] bytes taken from the SDK heap for the duration of the
+/// call, so the NONOS system stack only carries the caller's frames. On the
+/// host `f` runs on the caller's stack. Fails (without running `f`) when the
+/// heap cannot give the block.
+pub fn on_engine_stack<R>(f: impl FnOnce() -> R) -> Result<R, alloc::OutOfMemory> {
+    #[cfg(not(target_os = "none"))]
+    {
+        Ok(f())
+    }
+    #[cfg(target_os = "none")]
+    {
+        use core::alloc::Layout;
+        use core::ffi::c_void;
+
+        unsafe extern "C" fn trampoline<F: FnOnce()>(arg: *mut c_void) {
+            // SAFETY: `arg` is the `Option<F>` on the caller's stack, alive
+            // until espconn_secure_stack_call returns.
+            let slot = unsafe { &mut *arg.cast::<Option<F>>() };
+            if let Some(f) = slot.take() {
+                f();
+            }
+        }
+
+        fn call_on<F: FnOnce()>(top: *mut u8, f: F) {
+            let mut slot = Some(f);
+            // SAFETY: `top` is the end of a live, 16-byte aligned block; the
+            // trampoline only touches `slot`, which outlives the call.
+            unsafe {
+                sdk::espconn_secure_stack_call(
+                    trampoline::<F>,
+                    (&mut slot as *mut Option<F>).cast(),
+                    top,
+                )
+            };
+        }
+
+        let Ok(layout) = Layout::from_size_align(ENGINE_STACK, 16) else {
+            return Err(alloc::OutOfMemory {
+                requested: ENGINE_STACK,
+                free: free_heap(),
+            });
+        };
+        let base = alloc::sdk_alloc(layout);
+        if base.is_null() {
+            return Err(alloc::OutOfMemory {
+                requested: ENGINE_STACK,
+                free: free_heap(),
+            });
+        }
+        // SAFETY: `base` is a fresh block of ENGINE_STACK bytes.
+        let stack = unsafe { core::slice::from_raw_parts_mut(base, ENGINE_STACK) };
+        stack.fill(STACK_PAINT);
+        let mut result = None;
+        call_on(stack.as_mut_ptr_range().end, || result = Some(f()));
+        let untouched = stack.iter().take_while(|&&b| b == STACK_PAINT).count();
+        ENGINE_STACK_HIGH_WATER.fetch_max(
+            ENGINE_STACK - untouched,
+            core::sync::atomic::Ordering::Relaxed,
+        );
+        // SAFETY: allocated above with this layout; the call has returned.
+        unsafe { alloc::sdk_free(base, layout) };
+        // The trampoline always runs `f` exactly once.
+        result.ok_or(alloc::OutOfMemory {
+            requested: 0,
+            free: free_heap(),
+        })
+    }
+}
+
 /// Reads `buf.len() * 4` bytes of flash at `addr` (4-byte aligned, as
 /// `spi_flash_read` requires). False if the SDK refuses the read.
 pub fn flash_read(addr: u32, buf: &mut [u32]) -> bool {

@@ -90,6 +90,14 @@ extern "C" {
     pub(crate) fn system_soft_wdt_restart();
     pub(crate) fn system_restart();
     pub(crate) fn sntp_get_current_timestamp() -> u32;
+    /// Chip only (c-shim/esp8266/chip_rt.c): runs `f(arg)` with the stack
+    /// pointer at `top`, then returns on the caller's stack.
+    #[cfg(target_os = "none")]
+    pub(crate) fn espconn_secure_stack_call(
+        f: unsafe extern "C" fn(*mut c_void),
+        arg: *mut c_void,
+        top: *mut u8,
+    );
     /// Chip only (c-shim/esp8266): installs the LoadStoreError handler once.
     #[cfg(target_os = "none")]
     pub(crate) fn espconn_secure_chip_init();
