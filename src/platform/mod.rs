@@ -5,6 +5,8 @@
 //! `unsafe` in the crate lives here and in `ffi`.
 
 pub mod alloc;
+#[cfg(test)]
+pub(crate) mod counting_alloc;
 #[cfg(feature = "runtime")]
 mod runtime;
 /// cbindgen:ignore

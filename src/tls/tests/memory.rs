@@ -1,75 +1,11 @@
-//! Heap used by rustls inside `process()`, measured with a counting global
-//! allocator (per thread, so parallel tests do not disturb it), checked
-//! against `work_estimate()`.
-//!
-//! Test-only: the `unsafe impl GlobalAlloc` below wraps std's allocator and
-//! is the one piece of `unsafe` outside `platform`/`ffi`; it is compiled
-//! only into the test binary.
+//! Heap used by rustls inside `process()`, measured with the test binary's
+//! counting global allocator (`platform::counting_alloc`), checked against
+//! `work_estimate()`.
 
-use core::cell::Cell;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::println;
 
 use super::*;
-
-std::thread_local! {
-    static ON: Cell<bool> = const { Cell::new(false) };
-    static CUR: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn track(delta: isize) {
-    let _ = ON.try_with(|on| {
-        if on.get() {
-            let _ = CUR.try_with(|c| {
-                let v = c.get() + delta;
-                c.set(v);
-                let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
-            });
-        }
-    });
-}
-
-struct Counting;
-
-// SAFETY: forwards every call to `System` unchanged; the bookkeeping only
-// touches const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: same contract as ours.
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            track(l.size() as isize);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(p, l) };
-        track(-(l.size() as isize));
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        // SAFETY: same contract as ours.
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            track(new as isize - l.size() as isize);
-        }
-        q
-    }
-}
-
-#[global_allocator]
-static COUNTING: Counting = Counting;
-
-/// Peak heap growth while `f` runs.
-fn measure<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    ON.with(|o| o.set(true));
-    CUR.with(|c| c.set(0));
-    PEAK.with(|p| p.set(0));
-    let r = f();
-    ON.with(|o| o.set(false));
-    (r, PEAK.with(|p| p.get()).max(0) as usize)
-}
+use crate::platform::counting_alloc::measure;
 
 #[derive(Default, Debug)]
 struct Peaks {
