@@ -202,6 +202,30 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
     vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
 }
 
+/// The provider's own RSA verifier (src/tls/provider/rsa_pub.rs), which is
+/// what the library ships; the `rsa` crate cases above are kept for comparison.
+#[cfg(feature = "lib")]
+fn own_rsa2048_pkcs1_verify() -> Result<(), &'static str> {
+    use espconn_secure::tls::provider::rsa_pub::{digest_info, verify_pkcs1};
+    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
+    let ok = verify_pkcs1::<sha2::Sha256>(vectors::RSA2048_PUB_DER, digest_info::SHA256, msg, vectors::RSA2048_PKCS1_SIG).is_ok();
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(!ok, "tampered message accepted");
+    }
+    expect(ok, "valid signature rejected")
+}
+
+#[cfg(feature = "lib")]
+fn own_rsa2048_pss_verify() -> Result<(), &'static str> {
+    use espconn_secure::tls::provider::rsa_pub::verify_pss;
+    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
+    let ok = verify_pss::<sha2::Sha256>(vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PSS_SIG).is_ok();
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(!ok, "tampered message accepted");
+    }
+    expect(ok, "valid signature rejected")
+}
+
 /// Set while the verify tests run again on a tampered message: once is
 /// enough to prove rejection, and keeping it out of the measured run keeps
 /// the figures to one verification each.
@@ -225,10 +249,20 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.measure("p256_ecdsa_verify", p256_ecdsa_verify);
     t.measure("rsa2048_pkcs1_verify", rsa2048_pkcs1_verify);
     t.measure("rsa2048_pss_verify", rsa2048_pss_verify);
+    #[cfg(feature = "lib")]
+    {
+        t.measure("own_rsa2048_pkcs1_verify", own_rsa2048_pkcs1_verify);
+        t.measure("own_rsa2048_pss_verify", own_rsa2048_pss_verify);
+    }
     TAMPER.store(true, core::sync::atomic::Ordering::Relaxed);
     t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pkcs1_rejects_tampered", rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pss_rejects_tampered", rsa2048_pss_verify().is_ok(), "tampered message accepted");
+    #[cfg(feature = "lib")]
+    {
+        t.check("own_rsa2048_pkcs1_rejects_tampered", own_rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
+        t.check("own_rsa2048_pss_rejects_tampered", own_rsa2048_pss_verify().is_ok(), "tampered message accepted");
+    }
     #[cfg(feature = "lib")]
     handshake::run(&mut t);
     #[cfg(not(feature = "lib"))]
