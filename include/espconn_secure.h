@@ -108,6 +108,50 @@ int espconn_secure_get_last_error(const struct espconn *espconn);
 // `espconn_secure_get_last_error` (never NULL).
 const char *espconn_secure_strerror(int code);
 
+// Start the TLS server on `espconn->proto.tcp->local_port` (all addresses).
+//
+// Several TLS clients may be connected at once (the vendor allowed one),
+// within the SDK's TCP connection limits. Requires the certificate and key
+// set with `espconn_secure_set_default_certificate` / `_private_key`; with
+// `espconn_secure_ca_enable(ESPCONN_SERVER, sector)` clients must present a
+// certificate issued by a CA in that sector.
+//
+// Returns ESPCONN_OK with `state = ESPCONN_LISTEN`; ESPCONN_ARG (-12) for
+// NULL or a non-TCP espconn; ESPCONN_INPROGRESS (-5) when a secure server
+// already exists (one at a time, as the vendor); ESPCONN_MEM (-1) when the
+// SDK cannot listen on the port.
+//
+// # Safety
+// `espconn` must be NULL or point to the caller's `struct espconn` with a
+// valid `proto.tcp`; both must stay valid until `espconn_secure_delete`.
+sint8 espconn_secure_accept(struct espconn *espconn);
+
+// Delete the secure server: stops listening and frees the default
+// certificate and key (set them again before the next accept), as the
+// vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
+// not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
+// connected.
+//
+// # Safety
+// `espconn` must be NULL or point to a `struct espconn`.
+sint8 espconn_secure_delete(struct espconn *espconn);
+
+// Set the server's certificate (PEM, possibly a chain leaf first, or DER;
+// RSA 2048-4096 or EC P-256/P-384). The bytes are copied; parsed at each
+// handshake. Returns false for NULL, length 0 or above 8192, or no heap for
+// the copy. A second call replaces (and frees) the first.
+//
+// # Safety
+// `certificate` must be NULL or point to `length` readable bytes.
+bool espconn_secure_set_default_certificate(const uint8 *certificate, uint16 length);
+
+// Set the server's private key (PKCS#8, PKCS#1 or SEC1; PEM or DER; not
+// encrypted). Same rules as `espconn_secure_set_default_certificate`.
+//
+// # Safety
+// `private_key` must be NULL or point to `length` readable bytes.
+bool espconn_secure_set_default_private_key(const uint8 *private_key, uint16 length);
+
 // Host builds link the toolchain's prebuilt `alloc`, compiled for unwinding,
 // which names this symbol; with `panic = "abort"` it is never called.
 void rust_eh_personality(void);

@@ -60,3 +60,33 @@ run_case ec ec reply no
 run_case rsa rsa reply no
 run_case mtls_ec ec reply yes
 run_case record16k ec big no
+
+# server_ec: build/host/https_server with the EC chain (P-256) serving one
+# TLS 1.2 client (openssl s_client, one request, ~250-byte page). The peak
+# includes the copies of the default certificate and key.
+run_server_case() {
+    local name=server_ec port out log=$work/server.out hex i
+    port=$(free_port)
+    build/host/https_server --port "$port" --cert "$pki/ec/chain.pem" --key "$pki/ec/leaf.key" \
+        --clients 1 --time "$(date +%s)" --run-for 20000 >"$log" 2>&1 &
+    local pid=$!
+    # Wait for the listening socket without connecting (that would be a client).
+    hex=$(printf ':%04X 00000000:0000 0A' "$port")
+    for i in $(seq 100); do grep -q "$hex" /proc/net/tcp && break; sleep 0.05; done
+    printf 'GET /bench HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:"$port" -tls1_2 \
+        -CAfile "$pki/ec/root.pem" -ign_eof >/dev/null 2>&1 || true
+    wait $pid 2>/dev/null || true
+    out=$(cat "$log")
+    if ! grep -q '^HANDSHAKE OK' <<<"$out" || ! grep -q '^DELETE ret=0' <<<"$out"; then
+        echo "bench case=$name FAILED" >&2
+        echo "$out" >&2
+        return 1
+    fi
+    local heap
+    heap=$(grep '^heap_peak=' <<<"$out" | tail -1)
+    local peak=${heap#heap_peak=}; peak=${peak%% *}
+    local allocs=${heap##*allocs=}
+    echo "bench case=$name heap_peak=$peak allocs=$allocs"
+}
+
+run_server_case

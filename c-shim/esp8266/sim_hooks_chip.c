@@ -15,6 +15,14 @@ const char *sim_arg(const char *name)
     return NULL;
 }
 
+const char *sim_arg_file(const char *name, unsigned int *len)
+{
+    (void)name;
+    if (len)
+        *len = 0;
+    return NULL;
+}
+
 void sim_exit(int code)
 {
     (void)code;

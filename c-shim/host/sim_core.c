@@ -181,6 +181,40 @@ const char *sim_arg(const char *name)
     return NULL;
 }
 
+const char *sim_arg_file(const char *name, unsigned int *len)
+{
+    const char *path = sim_arg(name);
+    if (len)
+        *len = 0;
+    if (!path)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf)
+            sim_fatal("out of memory");
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        cap *= 2;
+        buf = realloc(buf, cap + 1);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = (unsigned int)n;
+    /* Kept until exit (simulator bookkeeping, not the simulated heap). */
+    return buf;
+}
+
 /* ---------------------------------------------------------- exit control */
 
 static int exit_requested;

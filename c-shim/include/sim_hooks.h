@@ -13,4 +13,9 @@ void sim_exit(int code);
 /* Value of `--name VALUE` on the simulator's command line, or NULL. */
 const char *sim_arg(const char *name);
 
+/* Contents of the file named by `--name FILE`, NUL-terminated (the NUL is not
+ * counted in *len), or NULL when the option is absent or the file unreadable.
+ * The buffer stays valid until exit. Host only: NULL on the chip. */
+const char *sim_arg_file(const char *name, unsigned int *len);
+
 #endif /* SIM_HOOKS_H */

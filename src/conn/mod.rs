@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use crate::error::{code, Failure};
 use crate::fail;
 use crate::platform::alloc::{Arena, ArenaBox};
-use crate::tls::{ClientParams, Event, TlsClient};
+use crate::tls::{ClientParams, Event, ServerParams, TlsClient, TlsServer};
 
 /// Largest plaintext handed to one user recv callback (the vendor's `TCP_MSS`).
 pub const RECV_CHUNK: usize = 1460;
@@ -71,11 +71,86 @@ pub enum Ending {
     TcpError(i8),
 }
 
+/// Parameters for the engine a connection builds when TCP is up.
+#[derive(Debug)]
+pub enum Params {
+    Client(ClientParams),
+    Server(ServerParams),
+}
+
+/// Either side's engine; both have the same bytes-in / bytes-out interface.
+enum Engine {
+    Client(TlsClient),
+    Server(TlsServer),
+}
+
+macro_rules! both {
+    ($e:expr, $x:ident => $body:expr) => {
+        match $e {
+            Engine::Client($x) => $body,
+            Engine::Server($x) => $body,
+        }
+    };
+}
+
+impl Engine {
+    fn new(p: Params) -> Result<Engine, Failure> {
+        match p {
+            Params::Client(p) => TlsClient::new(p).map(Engine::Client),
+            Params::Server(p) => TlsServer::new(p).map(Engine::Server),
+        }
+    }
+    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        both!(self, e => e.receive(data))
+    }
+    fn process(&mut self) -> Result<Event, Failure> {
+        both!(self, e => e.process())
+    }
+    fn output(&self) -> &[u8] {
+        both!(self, e => e.output())
+    }
+    fn consume_output(&mut self, n: usize) {
+        both!(self, e => e.consume_output(n))
+    }
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        both!(self, e => e.read(buf))
+    }
+    fn readable(&self) -> usize {
+        both!(self, e => e.readable())
+    }
+    fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+        both!(self, e => e.write(plain))
+    }
+    fn close(&mut self) -> Result<(), Failure> {
+        both!(self, e => e.close())
+    }
+    fn work_estimate(&self) -> usize {
+        both!(self, e => e.work_estimate())
+    }
+}
+
+/// Which end of the TLS connection we are (log lines differ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Client,
+    Server,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+}
+
 pub struct Conn {
     phase: Phase,
+    role: Role,
     /// The engine and everything it allocates live in `arena`. Declared
     /// before it so that it drops first.
-    engine: Option<TlsClient>,
+    engine: Option<Engine>,
     arena: ArenaBox,
     /// Ciphertext the engine could not take yet (back-pressure), in order.
     backlog: Vec<u8>,
@@ -100,7 +175,7 @@ pub struct Conn {
 impl Conn {
     /// A connection waiting for TCP. Fails only when the heap cannot hold the
     /// bookkeeping.
-    pub fn new() -> Result<Conn, Failure> {
+    pub fn new(role: Role) -> Result<Conn, Failure> {
         let arena = Arena::new().map_err(|e| oom("connection arena", e.requested, e.free))?;
         let mut events = Vec::new();
         events.try_reserve_exact(4).map_err(|_| {
@@ -112,6 +187,7 @@ impl Conn {
         })?;
         Ok(Conn {
             phase: Phase::TcpConnecting,
+            role,
             engine: None,
             arena,
             backlog: Vec::new(),
@@ -138,11 +214,11 @@ impl Conn {
 
     /// TCP is up: start the handshake with `params` (built by `setup`, or the
     /// failure to build them).
-    pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, params: Result<ClientParams, Failure>) {
+    pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, params: Result<Params, Failure>) {
         if self.phase != Phase::TcpConnecting {
             return;
         }
-        crate::log!("client handshake start.");
+        crate::log!("{} handshake start.", self.role.name());
         self.phase = Phase::Handshaking;
         let result = params.and_then(|p| {
             self.arena
@@ -151,7 +227,7 @@ impl Conn {
             // Key generation for the ClientHello is a long computation too.
             let arena = &self.arena;
             crate::platform::on_engine_stack(|| {
-                crate::platform::with_watchdog_paused(|| arena.enter(|| TlsClient::new(p)))
+                crate::platform::with_watchdog_paused(|| arena.enter(|| Engine::new(p)))
             })
             .map_err(|e| oom("the handshake stack", e.requested, e.free))?
         });
@@ -203,11 +279,17 @@ impl Conn {
         let ending = match self.pending_ending.take() {
             Some(e) => e,
             None if self.phase == Phase::Handshaking || self.phase == Phase::TcpConnecting => {
-                let f = fail!(
-                    code::SSL_CONN_EOF,
-                    "server closed the connection during the handshake: check the port speaks TLS and accepts our versions and suites"
-                );
-                report(&f, true);
+                let f = match self.role {
+                    Role::Client => fail!(
+                        code::SSL_CONN_EOF,
+                        "server closed the connection during the handshake: check the port speaks TLS and accepts our versions and suites"
+                    ),
+                    Role::Server => fail!(
+                        code::SSL_CONN_EOF,
+                        "client closed the connection during the handshake: check it speaks TLS and accepts our versions, suites and certificate"
+                    ),
+                };
+                report(self.role, &f, true);
                 Ending::Failed(f)
             }
             None => Ending::Disconnected,
@@ -355,7 +437,7 @@ impl Conn {
                 Event::None => break,
                 Event::HandshakeComplete => {
                     self.phase = Phase::Open;
-                    crate::log!("client handshake ok!");
+                    crate::log!("{} handshake ok!", self.role.name());
                     self.push(UserEvent::Connected)?;
                 }
                 Event::PeerClosed => {
@@ -364,7 +446,7 @@ impl Conn {
                     if self.phase == Phase::Handshaking {
                         return Err(fail!(
                             code::SSL_CONN_EOF,
-                            "server sent close_notify during the handshake"
+                            "peer sent close_notify during the handshake"
                         ));
                     }
                     if self.pending_ending.is_none() {
@@ -417,7 +499,7 @@ impl Conn {
                     r
                 );
                 if self.pending_ending.is_none() {
-                    report(&f, self.phase != Phase::Open);
+                    report(self.role, &f, self.phase != Phase::Open);
                     self.pending_ending = Some(Ending::Failed(f));
                 }
                 self.phase = Phase::Closing;
@@ -455,7 +537,7 @@ impl Conn {
         if self.phase == Phase::Closing && self.pending_ending.is_some() {
             return;
         }
-        report(&f, self.phase != Phase::Open);
+        report(self.role, &f, self.phase != Phase::Open);
         self.pending_ending = Some(Ending::Failed(f));
         self.start_close(tcp, false);
     }
@@ -475,11 +557,11 @@ impl Conn {
 }
 
 /// The vendor's two lines, then ours (never secrets: codes, sizes, names).
-fn report(f: &Failure, handshake: bool) {
+fn report(role: Role, f: &Failure, handshake: bool) {
     if handshake {
-        crate::log!("client handshake failed!");
+        crate::log!("{} handshake failed!", role.name());
     } else {
-        crate::log!("client's data invalid protocol");
+        crate::log!("{}'s data invalid protocol", role.name());
     }
     crate::log!("Reason:[-0x{:x}]", f.code.unsigned_abs());
     crate::log!("espconn_secure: {}", f.reason);

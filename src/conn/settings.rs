@@ -59,6 +59,10 @@ pub struct Settings {
     ca_sector: [Option<u32>; 2],
     cert_sector: [Option<u32>; 2],
     hostnames: [Option<(usize, Vec<u8>)>; MAX_HOSTNAMES],
+    /// The server's own certificate and key (`espconn_secure_set_default_*`),
+    /// copied as given (PEM or DER); parsed at every server handshake.
+    server_cert: Option<Vec<u8>>,
+    server_key: Option<Vec<u8>>,
 }
 
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
@@ -67,7 +71,70 @@ static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     ca_sector: [None; 2],
     cert_sector: [None; 2],
     hostnames: [const { None }; MAX_HOSTNAMES],
+    server_cert: None,
+    server_key: None,
 });
+
+/// Largest certificate or key `espconn_secure_set_default_*` accepts (the vendor's limit).
+pub const MAX_DEFAULT_OBJECT: usize = 8192;
+
+/// Which default object of the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultObject {
+    Certificate,
+    PrivateKey,
+}
+
+/// `espconn_secure_set_default_certificate` / `_private_key`: keep a copy,
+/// replacing (and freeing) the previous one. False when empty, larger than
+/// 8192 bytes, or the heap cannot hold the copy.
+pub fn set_default(what: DefaultObject, data: &[u8]) -> bool {
+    if data.is_empty() || data.len() > MAX_DEFAULT_OBJECT {
+        return false;
+    }
+    let mut v = Vec::new();
+    if v.try_reserve_exact(data.len()).is_err() {
+        return false;
+    }
+    v.extend_from_slice(data);
+    let mut s = SETTINGS.lock();
+    let old = match what {
+        DefaultObject::Certificate => s.server_cert.replace(v),
+        DefaultObject::PrivateKey => s.server_key.replace(v),
+    };
+    drop(s);
+    if let Some(old) = old {
+        wipe(old);
+    }
+    true
+}
+
+/// `espconn_secure_delete`: forget (and free) the default certificate and key.
+pub fn clear_defaults() {
+    let mut s = SETTINGS.lock();
+    let cert = s.server_cert.take();
+    let key = s.server_key.take();
+    drop(s);
+    cert.into_iter().chain(key).for_each(wipe);
+}
+
+/// Overwrite key material before it goes back to the heap.
+fn wipe(mut v: Vec<u8>) {
+    for b in v.iter_mut() {
+        *b = 0;
+    }
+    core::hint::black_box(&v);
+}
+
+/// Run `f` on a default object (None when not set), under the settings lock.
+pub fn with_default<R>(what: DefaultObject, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+    let s = SETTINGS.lock();
+    let v = match what {
+        DefaultObject::Certificate => s.server_cert.as_deref(),
+        DefaultObject::PrivateKey => s.server_key.as_deref(),
+    };
+    f(v)
+}
 
 /// `espconn_secure_set_size`: false outside 2048..=8192.
 pub fn set_size(level: Level, size: u16) -> bool {

@@ -6,9 +6,9 @@ use alloc::string::String;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::tls::{ClientParams, TimeSource};
+use crate::tls::{ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
 
-use super::settings::{self, Side};
+use super::settings::{self, DefaultObject, Side};
 
 /// Parameters for the client connection of the user's espconn at `key`.
 pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
@@ -54,6 +54,57 @@ pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
         time,
         max_record: settings::record_cap(),
         tls13: true,
+    })
+}
+
+/// Parameters for an accepted server connection: the default certificate and
+/// key (`espconn_secure_set_default_*`, PEM or DER) and, with
+/// `espconn_secure_ca_enable(ESPCONN_SERVER, ..)`, the CA(s) that client
+/// certificates must chain to (then required).
+pub fn server_params() -> Result<ServerParams, Failure> {
+    let chain = settings::with_default(DefaultObject::Certificate, |c| {
+        match c {
+        Some(bytes) => crate::certs::certificates(bytes)
+            .map_err(|e| fail!(e.code, "default certificate: {}", e.reason)),
+        None => Err(fail!(
+            code::SSL_CERTIFICATE_REQUIRED,
+            "no server certificate: call espconn_secure_set_default_certificate before espconn_secure_accept (espconn_secure_delete forgets it)"
+        )),
+    }
+    })?;
+    let key = settings::with_default(DefaultObject::PrivateKey, |k| {
+        match k {
+        Some(bytes) => crate::certs::private_key(bytes)
+            .map_err(|e| fail!(e.code, "default private key: {}", e.reason)),
+        None => Err(fail!(
+            code::SSL_PRIVATE_KEY_REQUIRED,
+            "no server private key: call espconn_secure_set_default_private_key before espconn_secure_accept (espconn_secure_delete forgets it)"
+        )),
+    }
+    })?;
+    if let Some(leaf) = chain.first() {
+        crate::certs::keys::key_matches_cert_cheap(key.der(), leaf)
+            .map_err(|e| fail!(e.code, "default certificate and key: {}", e.reason))?;
+    }
+    let client_roots = match settings::ca_sector(Side::Server) {
+        Some(sector) => Some(crate::certs::load_ca_sector_within(
+            sector,
+            flash_reader,
+            &mut room,
+        )?),
+        None => None,
+    };
+    if crate::platform::sntp_time().is_none() && client_roots.is_some() {
+        crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");
+    }
+    Ok(ServerParams {
+        chain,
+        key: key.clone_der(),
+        client_roots,
+        time: TimeSource::Now(sntp_now),
+        max_record: settings::record_cap(),
+        tls13: cfg!(feature = "tls13"),
+        max_fragment: MAX_SEND_PLAINTEXT,
     })
 }
 

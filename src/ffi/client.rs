@@ -5,7 +5,7 @@ use core::ffi::{c_char, c_void};
 
 use super::types::*;
 use super::{dispatch, drive, find_slot, register, slot_of, SdkTcp, Slot};
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Params, Role};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         );
         return ret::MEM;
     }
-    let Ok(conn) = Conn::new() else {
+    let Ok(conn) = Conn::new(Role::Client) else {
         return ret::MEM;
     };
     // SAFETY: user.tcp checked non-null above.
@@ -75,6 +75,8 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
             disconnect_callback: Some(on_tcp_disconnect),
             write_finish_fn: None,
         },
+        sdk: core::ptr::null_mut(),
+        listener: core::ptr::null_mut(),
         conn,
         dead: false,
     };
@@ -87,6 +89,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
     unsafe {
         (*p).shadow.tcp = &mut (*p).shadow_tcp;
         (*p).shadow.reverse = p.cast();
+        (*p).sdk = &mut (*p).shadow;
     }
     if !register(p) {
         // SAFETY: not registered, so still solely ours.
@@ -120,7 +123,7 @@ pub unsafe extern "C" fn espconn_secure_disconnect(espconn: *mut Espconn) -> sin
     // inside our own borrows).
     unsafe {
         let s = &mut *slot;
-        let mut tcp = SdkTcp(&mut s.shadow);
+        let mut tcp = SdkTcp(s.sdk);
         s.conn.user_disconnect(&mut tcp)
     }
 }
@@ -157,7 +160,7 @@ pub unsafe extern "C" fn espconn_secure_send(
     // SAFETY: registered slot, not borrowed elsewhere.
     unsafe {
         let s = &mut *slot;
-        let mut tcp = SdkTcp(&mut s.shadow);
+        let mut tcp = SdkTcp(s.sdk);
         s.conn.user_send(&mut tcp, data)
     }
 }
@@ -183,12 +186,12 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
     };
     // SAFETY: live slot.
     let key = unsafe { (*slot).user } as usize;
-    let params = conn::setup::client_params(key);
+    let params = conn::setup::client_params(key).map(Params::Client);
     // SAFETY: live slot, no other borrow.
     unsafe { drive(slot, |c, t| c.tcp_connected(t, params)) };
 }
 
-unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {
+pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {
     // SAFETY: the SDK passes back our shadow.
     let Some(slot) = (unsafe { slot_of(arg) }) else {
         return;
@@ -203,7 +206,7 @@ unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) 
     unsafe { drive(slot, |c, t| c.tcp_received(t, bytes)) };
 }
 
-unsafe extern "C" fn on_tcp_sent(arg: *mut c_void) {
+pub(super) unsafe extern "C" fn on_tcp_sent(arg: *mut c_void) {
     // SAFETY: the SDK passes back our shadow.
     let Some(slot) = (unsafe { slot_of(arg) }) else {
         return;
@@ -212,7 +215,7 @@ unsafe extern "C" fn on_tcp_sent(arg: *mut c_void) {
     unsafe { drive(slot, |c, t| c.tcp_sent(t)) };
 }
 
-unsafe extern "C" fn on_tcp_disconnect(arg: *mut c_void) {
+pub(super) unsafe extern "C" fn on_tcp_disconnect(arg: *mut c_void) {
     // SAFETY: the SDK passes back our shadow.
     let Some(slot) = (unsafe { slot_of(arg) }) else {
         return;
@@ -224,7 +227,7 @@ unsafe extern "C" fn on_tcp_disconnect(arg: *mut c_void) {
     }
 }
 
-unsafe extern "C" fn on_tcp_error(arg: *mut c_void, err: i8) {
+pub(super) unsafe extern "C" fn on_tcp_error(arg: *mut c_void, err: i8) {
     // SAFETY: the SDK passes back our shadow.
     let Some(slot) = (unsafe { slot_of(arg) }) else {
         return;

@@ -11,10 +11,12 @@
 
 mod client;
 mod config;
+mod server;
 pub mod types;
 
 pub use client::*;
 pub use config::*;
+pub use server::*;
 
 use core::ffi::c_void;
 use core::ptr;
@@ -30,10 +32,21 @@ const MAX_CONNS: usize = 6;
 
 /// One connection: what the user gave us, what we gave the SDK, and the state
 /// machine between them.
+///
+/// Client slots: `user` is the caller's espconn and `shadow` ours, handed to
+/// `espconn_connect` (`sdk` points at it). Server slots: the SDK allocated the
+/// accepted TCP connection's espconn (`sdk`); `shadow` is the vendor's
+/// `accept_conn`, the espconn the user's connect/recv/sent callbacks receive
+/// (`user` points at it), and `listener` is the user's listening espconn,
+/// which the disconnect/reconnect callbacks receive.
 pub(crate) struct Slot {
     user: *mut Espconn,
     shadow: Espconn,
     shadow_tcp: EspTcp,
+    /// The espconn the SDK knows this TCP connection by.
+    sdk: *mut Espconn,
+    /// Server slots: the user's listening espconn; null for clients.
+    listener: *mut Espconn,
     conn: Conn,
     dead: bool,
 }
@@ -116,7 +129,7 @@ unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
     {
         // SAFETY: caller's contract; the borrow ends before any user callback.
         let s = unsafe { &mut *slot };
-        let mut tcp = SdkTcp(&mut s.shadow);
+        let mut tcp = SdkTcp(s.sdk);
         f(&mut s.conn, &mut tcp);
     }
     // SAFETY: caller's contract.
@@ -219,10 +232,16 @@ unsafe fn deliver(slot: *mut Slot) {
 unsafe fn finalize(slot: *mut Slot, ending: Ending) {
     unregister(slot);
     // SAFETY: caller's contract.
-    let user = unsafe {
+    let (mut user, listener) = unsafe {
         (*slot).dead = true;
-        (*slot).user
+        ((*slot).user, (*slot).listener)
     };
+    if !listener.is_null() {
+        // SAFETY: live slot; the listener outlives its connections
+        // (espconn_secure_delete refuses while any is connected).
+        unsafe { server::hand_back(slot, listener) };
+        user = listener;
+    }
     if let Ending::Failed(f) = &ending {
         config::record_error(user as usize, f.code);
     }

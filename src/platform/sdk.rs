@@ -109,4 +109,6 @@ extern "C" {
     pub(crate) fn espconn_recv_hold(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_recv_unhold(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_port() -> u32;
+    pub(crate) fn espconn_accept(c: *mut Espconn) -> i8;
+    pub(crate) fn espconn_delete(c: *mut Espconn) -> i8;
 }

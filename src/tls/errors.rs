@@ -119,7 +119,7 @@ pub fn map(e: &E, side: Side) -> Failure {
             Side::Client => fail!(code::SSL_BAD_HS_CERTIFICATE, "server sent no certificate"),
             Side::Server => fail!(
                 code::SSL_NO_CLIENT_CERTIFICATE,
-                "client sent no certificate, but one is required (cert_req_enable)"
+                "client sent no certificate, but one is required (espconn_secure_ca_enable for ESPCONN_SERVER)"
             ),
         },
         E::UnsupportedNameType => {

@@ -1,0 +1,341 @@
+//! Server exports: accept, delete, the default certificate and key, and the
+//! SDK callback for accepted TCP connections.
+//!
+//! The library listens with its own shadow listening espconn (one secure
+//! server at a time, as the vendor). Each TCP connection the SDK accepts comes
+//! with its own SDK-allocated espconn; the library gives it a [`Slot`] whose
+//! user-facing espconn is a fresh copy of the listening one (the vendor's
+//! `accept_conn`: the listener's callbacks, ports and `reverse`, plus the
+//! peer's address). Connect, recv and sent callbacks receive that copy;
+//! disconnect and reconnect callbacks receive the listening espconn, after the
+//! copy's fields were written back into it (vendor §3.7).
+
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use super::client::{on_tcp_disconnect, on_tcp_error, on_tcp_recv, on_tcp_sent};
+use super::types::*;
+use super::{drive, register, Slot, SLOTS};
+use crate::conn::settings::{self, DefaultObject};
+use crate::conn::{self, Conn, Params, Role};
+use crate::platform::alloc::SdkBox;
+use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
+
+/// The shadow listening espconn handed to `espconn_accept`. Static rather
+/// than on the heap: the SDK may still touch a deleted listener's espconn
+/// after `espconn_delete` returns. Two of them alternate, so that a new
+/// `espconn_secure_accept` right after `espconn_secure_delete` does not meet
+/// the previous one still being torn down.
+struct Listener {
+    shadow: Espconn,
+    tcp: EspTcp,
+}
+
+struct ListenerCell(UnsafeCell<Listener>);
+
+// SAFETY: NONOS runs everything on one thread; the cell is only touched from
+// the SDK's task context (API calls and SDK callbacks).
+unsafe impl Sync for ListenerCell {}
+
+impl ListenerCell {
+    const fn empty() -> ListenerCell {
+        ListenerCell(UnsafeCell::new(Listener {
+            shadow: Espconn {
+                type_: 0,
+                state: 0,
+                tcp: core::ptr::null_mut(),
+                recv_callback: None,
+                sent_callback: None,
+                link_cnt: 0,
+                reverse: core::ptr::null_mut(),
+            },
+            tcp: EspTcp {
+                remote_port: 0,
+                local_port: 0,
+                local_ip: [0; 4],
+                remote_ip: [0; 4],
+                connect_callback: None,
+                reconnect_callback: None,
+                disconnect_callback: None,
+                write_finish_fn: None,
+            },
+        }))
+    }
+}
+
+static LISTENERS: [ListenerCell; 2] = [ListenerCell::empty(), ListenerCell::empty()];
+/// The user's listening espconn while a secure server exists.
+static SERVER: AtomicPtr<Espconn> = AtomicPtr::new(core::ptr::null_mut());
+/// Which entry of `LISTENERS` the current server uses.
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+
+fn listener_shadow() -> *mut Espconn {
+    let i = CURRENT.load(Ordering::Acquire) % LISTENERS.len();
+    // SAFETY: a pointer into static memory; no reference is formed here.
+    unsafe { core::ptr::addr_of_mut!((*LISTENERS[i].0.get()).shadow) }
+}
+
+/// Live TLS connections of the secure server.
+fn server_connections() -> usize {
+    SLOTS
+        .iter()
+        .map(|s| s.load(Ordering::Acquire))
+        // SAFETY: registered slots are live until unregistered.
+        .filter(|&p| !p.is_null() && unsafe { !(*p).listener.is_null() })
+        .count()
+}
+
+/// Start the TLS server on `espconn->proto.tcp->local_port` (all addresses).
+///
+/// Several TLS clients may be connected at once (the vendor allowed one),
+/// within the SDK's TCP connection limits. Requires the certificate and key
+/// set with `espconn_secure_set_default_certificate` / `_private_key`; with
+/// `espconn_secure_ca_enable(ESPCONN_SERVER, sector)` clients must present a
+/// certificate issued by a CA in that sector.
+///
+/// Returns ESPCONN_OK with `state = ESPCONN_LISTEN`; ESPCONN_ARG (-12) for
+/// NULL or a non-TCP espconn; ESPCONN_INPROGRESS (-5) when a secure server
+/// already exists (one at a time, as the vendor); ESPCONN_MEM (-1) when the
+/// SDK cannot listen on the port.
+///
+/// # Safety
+/// `espconn` must be NULL or point to the caller's `struct espconn` with a
+/// valid `proto.tcp`; both must stay valid until `espconn_secure_delete`.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
+    if espconn.is_null() {
+        return ret::ARG;
+    }
+    crate::platform::chip_init();
+    // SAFETY: non-null pointer to the caller's espconn (vendor contract).
+    let user = unsafe { &mut *espconn };
+    if user.type_ != sdk::ESPCONN_TCP || user.tcp.is_null() {
+        return ret::ARG;
+    }
+    if !SERVER.load(Ordering::Acquire).is_null() {
+        return ret::INPROGRESS;
+    }
+    // SAFETY: checked non-null above.
+    let utcp = unsafe { &mut *user.tcp };
+    let next = (CURRENT.load(Ordering::Acquire) + 1) % LISTENERS.len();
+    CURRENT.store(next, Ordering::Release);
+    let shadow = listener_shadow();
+    // SAFETY: no server exists, so nothing else refers to this listener
+    // entry (the SDK may still hold the other one while tearing it down).
+    unsafe {
+        let l = &mut *LISTENERS[next].0.get();
+        l.tcp = EspTcp {
+            remote_port: 0,
+            local_port: utcp.local_port,
+            local_ip: [0; 4],
+            remote_ip: [0; 4],
+            connect_callback: Some(on_tcp_accepted),
+            reconnect_callback: Some(on_tcp_error),
+            disconnect_callback: Some(on_tcp_disconnect),
+            write_finish_fn: None,
+        };
+        l.shadow = Espconn {
+            type_: sdk::ESPCONN_TCP,
+            state: state::NONE,
+            tcp: &mut l.tcp,
+            recv_callback: Some(on_tcp_recv),
+            sent_callback: Some(on_tcp_sent),
+            link_cnt: 0,
+            reverse: core::ptr::null_mut(),
+        };
+    }
+    // SAFETY: the shadow listener is initialised and lives in static memory.
+    let r = unsafe { sdk::espconn_accept(shadow) };
+    if r != ret::OK {
+        return if r == ret::ARG { ret::ARG } else { ret::MEM };
+    }
+    // The SDK may have resolved port 0 (host builds); report it back.
+    // SAFETY: static listener entry, the SDK call has returned.
+    utcp.local_port = unsafe { (*(*shadow).tcp).local_port };
+    SERVER.store(espconn, Ordering::Release);
+    user.state = state::LISTEN;
+    user.link_cnt = 0;
+    ret::OK
+}
+
+/// Delete the secure server: stops listening and frees the default
+/// certificate and key (set them again before the next accept), as the
+/// vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
+/// not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
+/// connected.
+///
+/// # Safety
+/// `espconn` must be NULL or point to a `struct espconn`.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
+    let server = SERVER.load(Ordering::Acquire);
+    if espconn.is_null() || !core::ptr::eq(server, espconn) {
+        return ret::ARG;
+    }
+    if server_connections() != 0 {
+        return ret::INPROGRESS;
+    }
+    // SAFETY: the shadow listener is the one the SDK listens with.
+    let r = unsafe { sdk::espconn_delete(listener_shadow()) };
+    if r != ret::OK && r != ret::ARG {
+        // The SDK still has accepted TCP connections on it.
+        return ret::INPROGRESS;
+    }
+    SERVER.store(core::ptr::null_mut(), Ordering::Release);
+    settings::clear_defaults();
+    // SAFETY: the caller's espconn (checked equal to the live server's).
+    unsafe {
+        (*espconn).state = state::CLOSE;
+        (*espconn).link_cnt = 0;
+    }
+    ret::OK
+}
+
+/// Set the server's certificate (PEM, possibly a chain leaf first, or DER;
+/// RSA 2048-4096 or EC P-256/P-384). The bytes are copied; parsed at each
+/// handshake. Returns false for NULL, length 0 or above 8192, or no heap for
+/// the copy. A second call replaces (and frees) the first.
+///
+/// # Safety
+/// `certificate` must be NULL or point to `length` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_set_default_certificate(
+    certificate: *const uint8,
+    length: uint16,
+) -> bool {
+    // SAFETY: caller's contract.
+    unsafe { set_default(DefaultObject::Certificate, certificate, length) }
+}
+
+/// Set the server's private key (PKCS#8, PKCS#1 or SEC1; PEM or DER; not
+/// encrypted). Same rules as `espconn_secure_set_default_certificate`.
+///
+/// # Safety
+/// `private_key` must be NULL or point to `length` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_set_default_private_key(
+    private_key: *const uint8,
+    length: uint16,
+) -> bool {
+    // SAFETY: caller's contract.
+    unsafe { set_default(DefaultObject::PrivateKey, private_key, length) }
+}
+
+/// # Safety
+/// `p` must be NULL or point to `len` readable bytes.
+unsafe fn set_default(what: DefaultObject, p: *const u8, len: u16) -> bool {
+    if p.is_null() || len == 0 {
+        return false;
+    }
+    // SAFETY: caller's contract.
+    let data = unsafe { core::slice::from_raw_parts(p, usize::from(len)) };
+    settings::set_default(what, data)
+}
+
+/// The SDK accepted a TCP connection on the shadow listener: `arg` is the
+/// SDK's own espconn for it.
+unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
+    let sdk_conn = arg.cast::<Espconn>();
+    let listener = SERVER.load(Ordering::Acquire);
+    if sdk_conn.is_null() {
+        return;
+    }
+    // SAFETY: the SDK passes a live espconn; we own its `reverse` from now on.
+    unsafe { (*sdk_conn).reverse = core::ptr::null_mut() };
+    if listener.is_null() {
+        // SAFETY: as above.
+        unsafe { sdk::espconn_disconnect(sdk_conn) };
+        return;
+    }
+    // SAFETY: the user's listener is live while the server exists.
+    let (ltcp, lrecv, lsent, lrev) = unsafe {
+        let l = &*listener;
+        (*l.tcp, l.recv_callback, l.sent_callback, l.reverse)
+    };
+    // SAFETY: as above; the SDK fills in the peer's address.
+    let stcp = unsafe { *(*sdk_conn).tcp };
+    let Ok(conn) = Conn::new(Role::Server) else {
+        crate::log!(
+            "espconn_secure: no heap for a server connection ({} free); closing it",
+            crate::platform::free_heap()
+        );
+        // SAFETY: live SDK espconn; its reverse is null, so its final
+        // callback finds no slot.
+        unsafe { sdk::espconn_disconnect(sdk_conn) };
+        return;
+    };
+    let slot = Slot {
+        user: core::ptr::null_mut(),
+        shadow: Espconn {
+            type_: sdk::ESPCONN_TCP,
+            state: state::NONE,
+            tcp: core::ptr::null_mut(),
+            recv_callback: lrecv,
+            sent_callback: lsent,
+            link_cnt: 0,
+            reverse: lrev,
+        },
+        shadow_tcp: EspTcp {
+            remote_port: stcp.remote_port,
+            local_port: ltcp.local_port,
+            local_ip: stcp.local_ip,
+            remote_ip: stcp.remote_ip,
+            ..ltcp
+        },
+        sdk: sdk_conn,
+        listener,
+        conn,
+        dead: false,
+    };
+    let Ok(boxed) = SdkBox::try_new(slot) else {
+        // SAFETY: as above.
+        unsafe { sdk::espconn_disconnect(sdk_conn) };
+        return;
+    };
+    let p = boxed.into_raw();
+    // SAFETY: `p` is a live slot we own; self-pointers set at its final address.
+    unsafe {
+        (*p).shadow.tcp = &mut (*p).shadow_tcp;
+        (*p).user = &mut (*p).shadow;
+    }
+    if !register(p) {
+        // SAFETY: not registered, so still solely ours.
+        drop(unsafe { SdkBox::from_raw(p) });
+        crate::log!("espconn_secure: too many TLS connections; closing the new one");
+        // SAFETY: as above.
+        unsafe { sdk::espconn_disconnect(sdk_conn) };
+        return;
+    }
+    // SAFETY: live SDK espconn and slot.
+    unsafe {
+        (*sdk_conn).reverse = p.cast();
+        let n = server_connections() as u8;
+        (*listener).link_cnt = n;
+        (*p).shadow.link_cnt = n;
+        (*p).shadow.state = state::WAIT;
+    }
+    let params = conn::setup::server_params().map(Params::Server);
+    // SAFETY: live slot, no other borrow.
+    unsafe { drive(p, |c, t| c.tcp_connected(t, params)) };
+}
+
+/// Before a server connection's last callback: copy the accepted espconn's
+/// fields back into the listening one (the vendor passes the listener to
+/// disconnect/reconnect callbacks) and update its link count.
+///
+/// # Safety
+/// `slot` must be live and already unregistered; `listener` live.
+pub(super) unsafe fn hand_back(slot: *mut Slot, listener: *mut Espconn) {
+    // SAFETY: caller's contract.
+    unsafe {
+        let s = &*slot;
+        let l = &mut *listener;
+        if let Some(t) = l.tcp.as_mut() {
+            t.remote_port = s.shadow_tcp.remote_port;
+            t.remote_ip = s.shadow_tcp.remote_ip;
+            t.local_ip = s.shadow_tcp.local_ip;
+        }
+        l.link_cnt = server_connections() as u8;
+    }
+}

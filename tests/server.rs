@@ -1,0 +1,386 @@
+//! The TLS server (`espconn_secure_accept`) through the NONOS example
+//! examples-c/https_server, against real clients on 127.0.0.1: curl and
+//! openssl s_client, TLS 1.2 and 1.3, client certificates, a stalled client
+//! and several clients at once. Every run checks the callbacks (connect with
+//! the accepted espconn, disconnect/reconnect with the listener), the payload,
+//! `espconn_secure_delete` and that the heap returns to its start value.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+/// Starts build/host/https_server on a free port; it deletes the server and
+/// exits after `clients` clients ended.
+fn start_server(extra: &[(&str, String)], clients: u32) -> (u16, JoinHandle<Run>) {
+    start_server_heap(extra, clients, SIM_HEAP_CAP)
+}
+
+/// As [`start_server`] with a simulated heap of `heap` bytes.
+fn start_server_heap(extra: &[(&str, String)], clients: u32, heap: u64) -> (u16, JoinHandle<Run>) {
+    let port = free_port();
+    let mut a = args(&[
+        ("heap", heap.to_string()),
+        ("port", port.to_string()),
+        ("clients", clients.to_string()),
+        ("time", now()),
+        ("run-for", "40000".into()),
+    ]);
+    a.extend(args(extra));
+    let h = std::thread::spawn(move || {
+        let mut run = run_example("https_server", &a, 60);
+        run.cap = heap;
+        run
+    });
+    wait_listening(port);
+    (port, h)
+}
+
+/// Waits until something listens on `port` without connecting to it (a probe
+/// connection would count as a client).
+fn wait_listening(port: u16) {
+    let needle = format!(":{port:04X} 00000000:0000 0A");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        if tcp.contains(&needle) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("https_server did not listen on {port}");
+}
+
+fn curl(port: u16, extra: &[&str]) -> Output {
+    let pki = pki();
+    Command::new("curl")
+        .args(["-sS", "--max-time", "20", "--cacert"])
+        .arg(pki.join("ec/root.pem"))
+        .args(extra)
+        .arg(format!("https://localhost:{port}/status"))
+        .output()
+        .expect("run curl")
+}
+
+/// openssl s_client sending one HTTP request; returns what it printed.
+fn s_client(port: u16, extra: &[&str]) -> Output {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-ign_eof",
+        ])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run openssl s_client");
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(b"GET /s_client HTTP/1.0\r\n\r\n");
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn count(run: &Run, prefix: &str) -> usize {
+    run.stdout.lines().filter(|l| l.starts_with(prefix)).count()
+}
+
+/// Common end-of-run checks: `ok` clients served, every ending reported to
+/// the listener, the server deleted, the heap back to its start value.
+fn assert_served(run: &Run, ok: usize, endings: usize) {
+    assert_eq!(count(run, "HANDSHAKE OK peer=127.0.0.1:"), ok, "handshakes");
+    assert_eq!(
+        run.stdout.matches("accept_conn=1").count(),
+        ok,
+        "connect callback must get the accepted espconn"
+    );
+    assert_eq!(count(run, "REQUEST GET /"), ok, "requests");
+    assert_eq!(
+        count(run, "DISCONNECT listener=1") + count(run, "listener=1"),
+        endings,
+        "every ending reaches the listening espconn"
+    );
+    assert!(run.has("DELETE ret=0"), "espconn_secure_delete");
+    assert_eq!(run.code, Some(0));
+    run.assert_heap_returned();
+    assert_eq!(run.heap().1, 0, "default certificate and key freed");
+}
+
+#[test]
+fn curl_over_tls12_and_tls13_gets_the_status_page() {
+    let pki = pki();
+    let (port, h) = start_server(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("ec/leaf.key").display().to_string()),
+        ],
+        2,
+    );
+    let a = curl(port, &["--tlsv1.2", "--tls-max", "1.2"]);
+    let b = curl(port, &["--tlsv1.3"]);
+    let run = h.join().unwrap();
+    for o in [&a, &b] {
+        assert!(
+            o.status.success(),
+            "curl: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let body = String::from_utf8_lossy(&o.stdout);
+        assert!(body.contains("espconn_secure https_server"), "{body}");
+    }
+    assert!(run.has("DELETE while connected ret=-5"));
+    assert!(run.has("server handshake start."));
+    assert!(run.has("server handshake ok!"));
+    assert_served(&run, 2, 2);
+    assert_eq!(count(&run, "DISCONNECT listener=1"), 2);
+}
+
+#[test]
+fn rsa_certificate_and_key_in_der_serve_openssl_s_client() {
+    let pki = pki();
+    let dir = scratch("server_rsa_der");
+    let der = |args: &[&str], out: &Path| {
+        let st = Command::new("openssl")
+            .args(args)
+            .arg("-out")
+            .arg(out)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    let cert = dir.join("leaf.der");
+    let key = dir.join("leaf.key.der");
+    let leaf = pki.join("rsa/leaf.pem").display().to_string();
+    let leaf_key = pki.join("rsa/leaf.key").display().to_string();
+    der(&["x509", "-in", &leaf, "-outform", "DER"], &cert);
+    der(&["pkey", "-in", &leaf_key, "-outform", "DER"], &key);
+    let cafile = dir.join("ca.pem");
+    let mut ca = std::fs::read(pki.join("rsa/root.pem")).unwrap();
+    ca.extend(std::fs::read(pki.join("rsa/int.pem")).unwrap());
+    std::fs::write(&cafile, ca).unwrap();
+    // Signing with an RSA key (the `rsa` crate) needs ~30 KB during the
+    // handshake (see the README's figures).
+    let (port, h) = start_server_heap(
+        &[
+            ("cert", cert.display().to_string()),
+            ("key", key.display().to_string()),
+        ],
+        2,
+        65536,
+    );
+    let ca_s = cafile.display().to_string();
+    let a = s_client(port, &["-tls1_2", "-CAfile", &ca_s, "-verify_return_error"]);
+    let b = s_client(port, &["-tls1_3", "-CAfile", &ca_s, "-verify_return_error"]);
+    let run = h.join().unwrap();
+    for o in [&a, &b] {
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("HTTP/1.1 200 OK"), "{out}");
+        assert!(out.contains("espconn_secure https_server"), "{out}");
+    }
+    assert!(String::from_utf8_lossy(&a.stdout).contains("Protocol  : TLSv1.2"));
+    assert!(String::from_utf8_lossy(&b.stdout).contains("TLSv1.3"));
+    assert_served(&run, 2, 2);
+}
+
+#[test]
+fn client_certificates_required_with_ca_enable_server() {
+    let pki = pki();
+    // A client certificate (clientAuth) from a CA the server does not trust,
+    // made before the server starts (its clock must not predate it).
+    let dir = scratch("server_wrong_ca");
+    let st = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-days", "30", "-subj", "/CN=stranger"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "keyUsage=critical,digitalSignature"])
+        .args(["-addext", "extendedKeyUsage=clientAuth"])
+        .arg("-keyout")
+        .arg(dir.join("stranger.key"))
+        .arg("-out")
+        .arg(dir.join("stranger.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let stranger = dir.join("stranger.pem").display().to_string();
+    let stranger_key = dir.join("stranger.key").display().to_string();
+    let (port, h) = start_server(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("ec/leaf.key").display().to_string()),
+            (
+                "flash-place",
+                format!("0x77:{}", pki.join("ec/root.pem").display()),
+            ),
+            ("ca-sector", "0x77".into()),
+        ],
+        4,
+    );
+    let p = |s: &str| pki.join(s).display().to_string();
+    let root = p("ec/root.pem");
+    let good12 = s_client(
+        port,
+        &[
+            "-tls1_2",
+            "-CAfile",
+            &root,
+            "-cert",
+            &p("client/ec.pem"),
+            "-key",
+            &p("client/ec.key"),
+        ],
+    );
+    let good13 = curl(
+        port,
+        &[
+            "--tlsv1.3",
+            "--cert",
+            &p("client/rsa.pem"),
+            "--key",
+            &p("client/rsa.key"),
+        ],
+    );
+    let none = curl(port, &["--tlsv1.2", "--tls-max", "1.2"]);
+    let wrong = curl(
+        port,
+        &[
+            "--tlsv1.2",
+            "--tls-max",
+            "1.2",
+            "--cert",
+            &stranger,
+            "--key",
+            &stranger_key,
+        ],
+    );
+    let run = h.join().unwrap();
+    let out = String::from_utf8_lossy(&good12.stdout);
+    assert!(out.contains("espconn_secure https_server"), "{out}");
+    assert!(
+        good13.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good13.stderr)
+    );
+    assert!(
+        !none.status.success(),
+        "a client without certificate must be refused"
+    );
+    assert!(
+        !wrong.status.success(),
+        "a client certificate from another CA must be refused"
+    );
+    assert!(run.has("server handshake failed!"));
+    assert_eq!(count(&run, "RECONNECT err="), 2, "{}", run.stdout);
+    assert!(run.stdout.contains("espconn_secure: "), "a reason line");
+    // Both refusals carry a code and its text: no certificate (-0x7480 -> 12),
+    // unknown CA (-0x2700 -> -39, the issuer named in the reason).
+    assert!(run.has("RECONNECT err=12"), "{}", run.stdout);
+    assert!(run.has("RECONNECT err=-39"), "{}", run.stdout);
+    assert!(run.stdout.contains("unknown CA"), "{}", run.stdout);
+    assert_eq!(count(&run, "last_error=-0x"), 2);
+    assert_served(&run, 2, 4);
+}
+
+#[test]
+fn a_stalled_client_does_not_block_others_and_its_close_is_reported() {
+    let (port, h) = start_server(&[], 2);
+    // Half a record header, then nothing.
+    let mut stalled = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stalled.write_all(&[0x16, 0x03]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let o = Command::new("curl")
+        .args(["-sS", "-k", "--max-time", "20", "--tlsv1.3"])
+        .arg(format!("https://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    drop(stalled);
+    let run = h.join().unwrap();
+    // The built-in certificate served the page; the stalled client ended in
+    // the reconnect callback with SSL_CONN_EOF (-0x7280 -> 14).
+    assert!(run.has("RECONNECT err=14"), "{}", run.stdout);
+    assert_eq!(run.last_error(), Some(-0x7280));
+    assert_served(&run, 1, 2);
+}
+
+#[test]
+fn four_clients_at_once() {
+    let pki = pki();
+    // Four concurrent EC handshakes need about 4 x 13 KB at their peaks.
+    let (port, h) = start_server_heap(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("ec/leaf.key").display().to_string()),
+        ],
+        4,
+        81920,
+    );
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let v = if i % 2 == 0 { "--tlsv1.3" } else { "--tlsv1.2" };
+                curl(port, &[v])
+            })
+        })
+        .collect();
+    let outs: Vec<Output> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    let run = h.join().unwrap();
+    for o in &outs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("espconn_secure https_server"));
+    }
+    assert_served(&run, 4, 4);
+}
+
+#[test]
+fn vendor_return_codes_of_accept_delete_and_set_default() {
+    let r = run_example("test_server_api", &args(&[("run-for", "5000".into())]), 30);
+    let checks: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("CHECK "))
+        .collect();
+    assert!(checks.len() >= 27, "checks missing:\n{}", r.stdout);
+    let failed: Vec<&&str> = checks.iter().filter(|l| !l.ends_with(" ok")).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:?}");
+    assert!(r.has("DONE failures=0"));
+    assert_eq!(r.code, Some(0));
+}
+
+#[test]
+fn a_key_not_matching_the_certificate_fails_each_handshake_with_its_code() {
+    let pki = pki();
+    let (port, h) = start_server(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("other/leaf.key").display().to_string()),
+        ],
+        1,
+    );
+    let o = curl(port, &[]);
+    let run = h.join().unwrap();
+    assert!(!o.status.success());
+    assert!(run.has("server handshake failed!"), "{}", run.stdout);
+    // PK_TYPE_MISMATCH -0x3F00 -> -63, reason on its own line.
+    assert!(run.has("RECONNECT err=-63"), "{}", run.stdout);
+    assert!(run.stdout.contains("default certificate and key:"));
+    assert!(run.has("listener=1"));
+    assert!(run.has("DELETE ret=0"));
+    run.assert_heap_returned();
+}
