@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::*;
 
@@ -24,37 +24,31 @@ fn start_server(extra: &[(&str, String)], clients: u32) -> (u16, JoinHandle<Run>
 
 /// As [`start_server`] with a simulated heap of `heap` bytes.
 fn start_server_heap(extra: &[(&str, String)], clients: u32, heap: u64) -> (u16, JoinHandle<Run>) {
-    let port = free_port();
+    // Port 0: the server takes whatever the kernel gives it and prints it, so
+    // parallel tests never race for a port picked in advance.
     let mut a = args(&[
         ("heap", heap.to_string()),
-        ("port", port.to_string()),
+        ("port", "0".into()),
         ("clients", clients.to_string()),
         ("time", now()),
         ("run-for", "40000".into()),
     ]);
     a.extend(args(extra));
+    let (tx, rx) = std::sync::mpsc::channel();
     let h = std::thread::spawn(move || {
-        let mut run = run_example("https_server", &a, 60);
+        let mut run = run_example_watching("https_server", &a, 60, move |line| {
+            if let Some(p) = line.strip_prefix("LISTENING port=") {
+                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
+            }
+        });
         run.cap = heap;
         run
     });
-    wait_listening(port);
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("https_server did not start listening");
+    assert_ne!(port, 0, "https_server reported no port");
     (port, h)
-}
-
-/// Waits until something listens on `port` without connecting to it (a probe
-/// connection would count as a client).
-fn wait_listening(port: u16) {
-    let needle = format!(":{port:04X} 00000000:0000 0A");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-        if tcp.contains(&needle) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("https_server did not listen on {port}");
 }
 
 fn curl(port: u16, extra: &[&str]) -> Output {

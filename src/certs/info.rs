@@ -2,14 +2,13 @@
 //!
 //! It extracts names, validity, the public key and SANs; it does not verify
 //! anything (that is webpki's job in the engine). Parsing goes through the
-//! `der` crate's `AnyRef` TLV reader only, to keep flash use small.
+//! small TLV reader in [`der_lite`](super::der_lite), to keep flash use small.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write};
 
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use super::der_lite::{self as der, Reader, Tlv};
 
 use crate::error::{code, Failure};
 use crate::fail;
@@ -95,22 +94,22 @@ pub fn parse(der: &[u8]) -> Result<CertInfo, Failure> {
             "certificate is not valid X.509: bad {what}"
         )
     };
-    let cert = tlv_exact(der, Tag::Sequence).ok_or_else(|| bad("outer SEQUENCE"))?;
+    let cert = tlv_exact(der, der::SEQUENCE).ok_or_else(|| bad("outer SEQUENCE"))?;
     let mut c = reader(cert).ok_or_else(|| bad("outer SEQUENCE"))?;
-    let tbs = next(&mut c, Tag::Sequence).ok_or_else(|| bad("tbsCertificate"))?;
-    let sig_alg = next(&mut c, Tag::Sequence).ok_or_else(|| bad("signatureAlgorithm"))?;
-    next(&mut c, Tag::BitString).ok_or_else(|| bad("signature"))?;
+    let tbs = next(&mut c, der::SEQUENCE).ok_or_else(|| bad("tbsCertificate"))?;
+    let sig_alg = next(&mut c, der::SEQUENCE).ok_or_else(|| bad("signatureAlgorithm"))?;
+    next(&mut c, der::BIT_STRING).ok_or_else(|| bad("signature"))?;
 
     let mut t = reader(tbs).ok_or_else(|| bad("tbsCertificate"))?;
     if peek_context(&mut t) == Some(0) {
         next_any(&mut t).ok_or_else(|| bad("version"))?;
     }
-    let serial = next(&mut t, Tag::Integer).ok_or_else(|| bad("serialNumber"))?;
-    next(&mut t, Tag::Sequence).ok_or_else(|| bad("signature algorithm"))?;
-    let issuer = next(&mut t, Tag::Sequence).ok_or_else(|| bad("issuer"))?;
-    let validity = next(&mut t, Tag::Sequence).ok_or_else(|| bad("validity"))?;
-    let subject = next(&mut t, Tag::Sequence).ok_or_else(|| bad("subject"))?;
-    let spki = next(&mut t, Tag::Sequence).ok_or_else(|| bad("subjectPublicKeyInfo"))?;
+    let serial = next(&mut t, der::INTEGER).ok_or_else(|| bad("serialNumber"))?;
+    next(&mut t, der::SEQUENCE).ok_or_else(|| bad("signature algorithm"))?;
+    let issuer = next(&mut t, der::SEQUENCE).ok_or_else(|| bad("issuer"))?;
+    let validity = next(&mut t, der::SEQUENCE).ok_or_else(|| bad("validity"))?;
+    let subject = next(&mut t, der::SEQUENCE).ok_or_else(|| bad("subject"))?;
+    let spki = next(&mut t, der::SEQUENCE).ok_or_else(|| bad("subjectPublicKeyInfo"))?;
 
     let mut v = reader(validity).ok_or_else(|| bad("validity"))?;
     let not_before = next_time(&mut v).ok_or_else(|| bad("notBefore"))?;
@@ -132,14 +131,14 @@ pub fn parse(der: &[u8]) -> Result<CertInfo, Failure> {
         signature_algorithm: String::new(),
     };
     let mut sa = reader(sig_alg).ok_or_else(|| bad("signatureAlgorithm"))?;
-    let sig_oid = next(&mut sa, Tag::ObjectIdentifier).ok_or_else(|| bad("signatureAlgorithm"))?;
+    let sig_oid = next(&mut sa, der::OID).ok_or_else(|| bad("signatureAlgorithm"))?;
     info.signature_algorithm = oid_dotted(sig_oid);
 
     // Optional issuerUniqueID [1], subjectUniqueID [2], extensions [3].
     while !t.is_finished() {
         let any = next_any(&mut t).ok_or_else(|| bad("extensions"))?;
-        if any.tag().is_context_specific() && any.tag().number() == TagNumber::N3 {
-            extensions(any.value(), &mut info).ok_or_else(|| bad("extensions"))?;
+        if any.context() == Some(3) {
+            extensions(any.value, &mut info).ok_or_else(|| bad("extensions"))?;
         }
     }
     Ok(info)
@@ -148,20 +147,20 @@ pub fn parse(der: &[u8]) -> Result<CertInfo, Failure> {
 /// Parses a SubjectPublicKeyInfo: key type and subjectPublicKey bytes.
 pub fn spki_key(spki: &[u8]) -> Option<(KeyType, &[u8])> {
     let mut r = reader(spki)?;
-    let alg = next(&mut r, Tag::Sequence)?;
-    let bits = next(&mut r, Tag::BitString)?;
+    let alg = next(&mut r, der::SEQUENCE)?;
+    let bits = next(&mut r, der::BIT_STRING)?;
     let (&unused, key) = bits.split_first()?;
     if unused != 0 {
         return None;
     }
     let mut a = reader(alg)?;
-    let oid = next(&mut a, Tag::ObjectIdentifier)?;
+    let oid = next(&mut a, der::OID)?;
     let kt = if oid == OID_RSA {
         KeyType::Rsa {
             bits: rsa_public_bits(key).unwrap_or(0),
         }
     } else if oid == OID_EC {
-        match next(&mut a, Tag::ObjectIdentifier) {
+        match next(&mut a, der::OID) {
             Some(OID_P256) => KeyType::EcP256,
             Some(OID_P384) => KeyType::EcP384,
             _ => KeyType::EcOther,
@@ -176,8 +175,8 @@ pub fn spki_key(spki: &[u8]) -> Option<(KeyType, &[u8])> {
 
 /// Modulus size of a PKCS#1 `RSAPublicKey`.
 fn rsa_public_bits(key: &[u8]) -> Option<u32> {
-    let mut r = reader(tlv_exact(key, Tag::Sequence)?)?;
-    let n = next(&mut r, Tag::Integer)?;
+    let mut r = reader(tlv_exact(key, der::SEQUENCE)?)?;
+    let n = next(&mut r, der::INTEGER)?;
     Some(uint_bits(n))
 }
 
@@ -200,34 +199,31 @@ pub fn strip_zeros(n: &[u8]) -> &[u8] {
 }
 
 fn extensions(exts: &[u8], info: &mut CertInfo) -> Option<()> {
-    let mut r = reader(tlv_exact(exts, Tag::Sequence)?)?;
+    let mut r = reader(tlv_exact(exts, der::SEQUENCE)?)?;
     while !r.is_finished() {
-        let ext = next(&mut r, Tag::Sequence)?;
+        let ext = next(&mut r, der::SEQUENCE)?;
         let mut e = reader(ext)?;
-        let oid = next(&mut e, Tag::ObjectIdentifier)?;
-        if e.peek_tag().ok()? == Tag::Boolean {
+        let oid = next(&mut e, der::OID)?;
+        if e.peek_tag()? == der::BOOLEAN {
             next_any(&mut e)?;
         }
-        let value = next(&mut e, Tag::OctetString)?;
+        let value = next(&mut e, der::OCTET_STRING)?;
         if oid == OID_SAN {
-            let mut s = reader(tlv_exact(value, Tag::Sequence)?)?;
+            let mut s = reader(tlv_exact(value, der::SEQUENCE)?)?;
             while !s.is_finished() {
                 let gn = next_any(&mut s)?;
-                if !gn.tag().is_context_specific() {
-                    continue;
-                }
-                match gn.tag().number() {
-                    TagNumber::N2 => info
+                match gn.context() {
+                    Some(2) => info
                         .dns_names
-                        .push(String::from_utf8_lossy(gn.value()).into_owned()),
-                    TagNumber::N7 => info.ip_addrs.push(gn.value().to_vec()),
+                        .push(String::from_utf8_lossy(gn.value).into_owned()),
+                    Some(7) => info.ip_addrs.push(gn.value.to_vec()),
                     _ => {}
                 }
             }
         } else if oid == OID_BASIC_CONSTRAINTS {
-            let mut b = reader(tlv_exact(value, Tag::Sequence)?)?;
-            let ca = if !b.is_finished() && b.peek_tag().ok()? == Tag::Boolean {
-                next(&mut b, Tag::Boolean)?.first().is_some_and(|&v| v != 0)
+            let mut b = reader(tlv_exact(value, der::SEQUENCE)?)?;
+            let ca = if !b.is_finished() && b.peek_tag()? == der::BOOLEAN {
+                next(&mut b, der::BOOLEAN)?.first().is_some_and(|&v| v != 0)
             } else {
                 false
             };
@@ -242,13 +238,13 @@ fn name_string(name: &[u8]) -> Option<String> {
     let mut rdns: Vec<String> = Vec::new();
     let mut r = reader(name)?;
     while !r.is_finished() {
-        let set = next(&mut r, Tag::Set)?;
+        let set = next(&mut r, der::SET)?;
         let mut s = reader(set)?;
         let mut parts = String::new();
         while !s.is_finished() {
-            let atv = next(&mut s, Tag::Sequence)?;
+            let atv = next(&mut s, der::SEQUENCE)?;
             let mut a = reader(atv)?;
-            let oid = next(&mut a, Tag::ObjectIdentifier)?;
+            let oid = next(&mut a, der::OID)?;
             let val = next_any(&mut a)?;
             if !parts.is_empty() {
                 parts.push('+');
@@ -287,16 +283,16 @@ fn attr_name(oid: &[u8]) -> Option<&'static str> {
     })
 }
 
-fn push_string_value(out: &mut String, val: AnyRef<'_>) {
-    let v = val.value();
-    match val.tag() {
-        Tag::BmpString => {
+fn push_string_value(out: &mut String, val: Tlv<'_>) {
+    let v = val.value;
+    match val.tag {
+        der::BMP_STRING => {
             let units = v.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
             for ch in char::decode_utf16(units) {
                 push_char(out, ch.unwrap_or(char::REPLACEMENT_CHARACTER));
             }
         }
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
+        der::UTF8_STRING | der::PRINTABLE_STRING | der::IA5_STRING | der::VISIBLE_STRING => {
             for ch in String::from_utf8_lossy(v).chars() {
                 push_char(out, ch);
             }
@@ -349,11 +345,11 @@ pub fn oid_dotted(body: &[u8]) -> String {
     out
 }
 
-fn next_time(r: &mut SliceReader<'_>) -> Option<i64> {
+fn next_time(r: &mut Reader<'_>) -> Option<i64> {
     let any = next_any(r)?;
-    match any.tag() {
-        Tag::UtcTime => parse_time(any.value(), false),
-        Tag::GeneralizedTime => parse_time(any.value(), true),
+    match any.tag {
+        der::UTC_TIME => parse_time(any.value, false),
+        der::GENERALIZED_TIME => parse_time(any.value, true),
         _ => None,
     }
 }
@@ -444,42 +440,34 @@ impl fmt::Display for UnixDate {
     }
 }
 
-// --- TLV helpers over der's reader -------------------------------------------
+// --- TLV helpers ------------------------------------------------------------
 
-fn reader(body: &[u8]) -> Option<SliceReader<'_>> {
-    SliceReader::new(body).ok()
+fn reader(body: &[u8]) -> Option<Reader<'_>> {
+    Some(Reader::new(body))
 }
 
-fn next_any<'a>(r: &mut SliceReader<'a>) -> Option<AnyRef<'a>> {
-    if r.is_finished() {
-        return None;
-    }
-    r.decode::<AnyRef<'a>>().ok()
+fn next_any<'a>(r: &mut Reader<'a>) -> Option<Tlv<'a>> {
+    r.any()
 }
 
 /// The next element's contents if it has tag `tag`.
-fn next<'a>(r: &mut SliceReader<'a>, tag: Tag) -> Option<&'a [u8]> {
-    let any = next_any(r)?;
-    (any.tag() == tag).then(|| any.value())
+fn next<'a>(r: &mut Reader<'a>, tag: u8) -> Option<&'a [u8]> {
+    r.read(tag)
 }
 
-fn peek_context(r: &mut SliceReader<'_>) -> Option<u8> {
-    let t = r.peek_tag().ok()?;
-    t.is_context_specific().then(|| t.number().value())
+fn peek_context(r: &mut Reader<'_>) -> Option<u8> {
+    r.peek_tag()
+        .and_then(|t| Tlv { tag: t, value: &[] }.context())
 }
 
 /// Contents of `der` if it is exactly one element with tag `tag`.
-pub(crate) fn tlv_exact(der: &[u8], tag: Tag) -> Option<&[u8]> {
-    let any = AnyRef::from_der(der).ok()?;
-    (any.tag() == tag).then(|| any.value())
+pub(crate) fn tlv_exact(der: &[u8], tag: u8) -> Option<&[u8]> {
+    der::exact(der, tag)
 }
 
 /// Length of the first DER element of `der` (header + contents), if well formed.
 pub(crate) fn first_tlv_len(der: &[u8]) -> Option<usize> {
-    let mut r = SliceReader::new(der).ok()?;
-    let any: AnyRef<'_> = r.decode().ok()?;
-    let _ = any;
-    usize::try_from(u32::from(r.position())).ok()
+    der::first_len(der)
 }
 
 #[cfg(test)]

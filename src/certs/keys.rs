@@ -14,13 +14,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use der::asn1::AnyRef;
-use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
 use rustls_pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
 };
 use zeroize::{Zeroize, Zeroizing};
 
+use super::der_lite::{self as der, EcPrivate, Pkcs8, RsaPrivate};
 use super::info::{self, strip_zeros, KeyType};
 use super::pem;
 use crate::error::{code, Failure};
@@ -178,11 +177,7 @@ fn encrypted() -> Failure {
 /// The curve OID of an `ECParameters` DER; `Some(Err)` for a named curve
 /// that is not supported, `None` if not a named curve.
 fn named_curve(params: &[u8]) -> Option<Result<&'static [u8], Failure>> {
-    let any = AnyRef::from_der(params).ok()?;
-    if any.tag() != Tag::ObjectIdentifier {
-        return None;
-    }
-    Some(curve_of(any.value()))
+    der::exact(params, der::OID).map(curve_of)
 }
 
 fn curve_of(oid: &[u8]) -> Result<&'static [u8], Failure> {
@@ -216,7 +211,7 @@ fn ec_kind(curve: &[u8]) -> Result<KeyType, Failure> {
     ))
 }
 
-fn rsa_kind(key: &pkcs1::RsaPrivateKey<'_>) -> Result<KeyType, Failure> {
+fn rsa_kind(key: &RsaPrivate<'_>) -> Result<KeyType, Failure> {
     // Verifying RSA peers needs no `rsa-sign`; signing with an RSA key of our
     // own does, and without it the key is refused here, at load time, rather
     // than at the first handshake that asks for a client certificate.
@@ -227,18 +222,18 @@ fn rsa_kind(key: &pkcs1::RsaPrivateKey<'_>) -> Result<KeyType, Failure> {
         ));
     }
     Ok(KeyType::Rsa {
-        bits: info::uint_bits(key.modulus.as_bytes()),
+        bits: info::uint_bits(key.n),
     })
 }
 
 /// Checks an SEC1 `ECPrivateKey` and returns its curve; `fallback` is the
 /// curve from a PEM `EC PARAMETERS` block or PKCS#8 algorithm parameters.
 fn sec1_curve(
-    key: &sec1::EcPrivateKey<'_>,
+    key: &EcPrivate<'_>,
     fallback: Option<&'static [u8]>,
 ) -> Result<&'static [u8], Failure> {
-    let curve = match key.parameters.and_then(|p| p.named_curve()) {
-        Some(oid) => curve_of(oid.as_bytes())?,
+    let curve = match key.curve {
+        Some(oid) => curve_of(oid)?,
         None => match fallback {
             Some(c) => c,
             // No parameters anywhere: the scalar length tells P-256 from P-384.
@@ -279,7 +274,7 @@ fn classify(
     for &c in order {
         match c {
             Container::Pkcs8 => {
-                if let Ok(pki) = pkcs8::PrivateKeyInfo::try_from(&der[..]) {
+                if let Some(pki) = der::pkcs8(&der) {
                     let kind = pkcs8_kind(&pki)?;
                     return Ok(PrivateKey {
                         der: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(take(der))),
@@ -288,7 +283,7 @@ fn classify(
                 }
             }
             Container::Pkcs1 => {
-                if let Ok(k) = pkcs1::RsaPrivateKey::try_from(&der[..]) {
+                if let Some(k) = der::rsa_private(&der) {
                     let kind = rsa_kind(&k)?;
                     return Ok(PrivateKey {
                         der: PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(take(der))),
@@ -297,10 +292,10 @@ fn classify(
                 }
             }
             Container::Sec1 => {
-                if let Ok(k) = sec1::EcPrivateKey::try_from(&der[..]) {
+                if let Some(k) = der::ec_private(&der) {
                     let curve = sec1_curve(&k, ec_params)?;
                     let kind = ec_kind(curve)?;
-                    if k.parameters.is_some() {
+                    if k.curve.is_some() {
                         return Ok(PrivateKey {
                             der: PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(take(der))),
                             kind,
@@ -308,16 +303,10 @@ fn classify(
                     }
                     // Parameters came from elsewhere: write them into the key so
                     // that the engine's loader does not have to guess.
-                    let oid = der::asn1::ObjectIdentifier::from_bytes(curve)
-                        .map_err(|_| fail!(code::PK_KEY_INVALID_FORMAT, "bad curve OID"))?;
-                    let full = sec1::EcPrivateKey {
-                        private_key: k.private_key,
-                        parameters: Some(sec1::EcParameters::NamedCurve(oid)),
-                        public_key: k.public_key,
-                    };
-                    let out = Zeroizing::new(full.to_der().map_err(|_| {
-                        fail!(code::PK_KEY_INVALID_FORMAT, "cannot re-encode the SEC1 key")
-                    })?);
+                    let out = Zeroizing::new(der::encode_ec_private(&EcPrivate {
+                        curve: Some(curve),
+                        ..k
+                    }));
                     return Ok(PrivateKey {
                         der: PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(take(out))),
                         kind,
@@ -349,10 +338,10 @@ fn take(mut z: Zeroizing<Vec<u8>>) -> Vec<u8> {
     core::mem::take(&mut *z)
 }
 
-fn pkcs8_kind(pki: &pkcs8::PrivateKeyInfo<'_>) -> Result<KeyType, Failure> {
-    let oid = pki.algorithm.oid.as_bytes();
+fn pkcs8_kind(pki: &Pkcs8<'_>) -> Result<KeyType, Failure> {
+    let oid = pki.algorithm;
     if oid == OID_RSA {
-        let k = pkcs1::RsaPrivateKey::try_from(pki.private_key).map_err(|_| {
+        let k = der::rsa_private(pki.private_key).ok_or_else(|| {
             fail!(
                 code::PK_KEY_INVALID_FORMAT,
                 "PKCS#8 RSA key holds no valid PKCS#1 key"
@@ -361,11 +350,11 @@ fn pkcs8_kind(pki: &pkcs8::PrivateKeyInfo<'_>) -> Result<KeyType, Failure> {
         return rsa_kind(&k);
     }
     if oid == OID_EC {
-        let params = match pki.algorithm.parameters_oid() {
-            Ok(p) => Some(curve_of(p.as_bytes())?),
-            Err(_) => None,
+        let params = match pki.parameters_oid() {
+            Some(p) => Some(curve_of(p)?),
+            None => None,
         };
-        let k = sec1::EcPrivateKey::try_from(pki.private_key).map_err(|_| {
+        let k = der::ec_private(pki.private_key).ok_or_else(|| {
             fail!(
                 code::PK_KEY_INVALID_FORMAT,
                 "PKCS#8 EC key holds no valid SEC1 key"
@@ -389,15 +378,13 @@ fn pkcs8_kind(pki: &pkcs8::PrivateKeyInfo<'_>) -> Result<KeyType, Failure> {
 
 /// `EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }`.
 fn is_encrypted_pkcs8(der: &[u8]) -> bool {
-    let Some(body) = info::tlv_exact(der, Tag::Sequence) else {
+    let Some(body) = der::exact(der, der::SEQUENCE) else {
         return false;
     };
-    let Ok(mut r) = SliceReader::new(body) else {
-        return false;
-    };
-    let a: Result<AnyRef<'_>, _> = r.decode();
-    let b: Result<AnyRef<'_>, _> = r.decode();
-    matches!((a, b), (Ok(a), Ok(b)) if a.tag() == Tag::Sequence && b.tag() == Tag::OctetString && r.is_finished())
+    let mut r = der::Reader::new(body);
+    let a = r.any();
+    let b = r.any();
+    matches!((a, b), (Some(a), Some(b)) if a.tag == der::SEQUENCE && b.tag == der::OCTET_STRING && r.is_finished())
 }
 
 /// Public half of a private key, in comparable form.
@@ -415,11 +402,11 @@ enum Public {
 
 fn public_of(key: &PrivateKeyDer<'_>) -> Result<Public, Failure> {
     let bad = || fail!(code::PK_KEY_INVALID_FORMAT, "private key does not parse");
-    let rsa = |k: pkcs1::RsaPrivateKey<'_>| Public::Rsa {
-        n: strip_zeros(k.modulus.as_bytes()).to_vec(),
-        e: strip_zeros(k.public_exponent.as_bytes()).to_vec(),
+    let rsa = |k: RsaPrivate<'_>| Public::Rsa {
+        n: strip_zeros(k.n).to_vec(),
+        e: strip_zeros(k.e).to_vec(),
     };
-    let ec = |k: sec1::EcPrivateKey<'_>, params| -> Result<Public, Failure> {
+    let ec = |k: EcPrivate<'_>, params| -> Result<Public, Failure> {
         Ok(Public::Ec {
             curve: sec1_curve(&k, params)?,
             scalar: Zeroizing::new(k.private_key.to_vec()),
@@ -427,32 +414,18 @@ fn public_of(key: &PrivateKeyDer<'_>) -> Result<Public, Failure> {
         })
     };
     match key {
-        PrivateKeyDer::Pkcs1(k) => pkcs1::RsaPrivateKey::try_from(k.secret_pkcs1_der())
+        PrivateKeyDer::Pkcs1(k) => der::rsa_private(k.secret_pkcs1_der())
             .map(rsa)
-            .map_err(|_| bad()),
-        PrivateKeyDer::Sec1(k) => ec(
-            sec1::EcPrivateKey::try_from(k.secret_sec1_der()).map_err(|_| bad())?,
-            None,
-        ),
+            .ok_or_else(bad),
+        PrivateKeyDer::Sec1(k) => ec(der::ec_private(k.secret_sec1_der()).ok_or_else(bad)?, None),
         PrivateKeyDer::Pkcs8(k) => {
-            let pki = pkcs8::PrivateKeyInfo::try_from(k.secret_pkcs8_der()).map_err(|_| bad())?;
+            let pki = der::pkcs8(k.secret_pkcs8_der()).ok_or_else(bad)?;
             pkcs8_kind(&pki)?;
-            let oid = pki.algorithm.oid.as_bytes();
-            if oid == OID_RSA {
-                pkcs1::RsaPrivateKey::try_from(pki.private_key)
-                    .map(rsa)
-                    .map_err(|_| bad())
+            if pki.algorithm == OID_RSA {
+                der::rsa_private(pki.private_key).map(rsa).ok_or_else(bad)
             } else {
-                let params = pki
-                    .algorithm
-                    .parameters_oid()
-                    .ok()
-                    .map(|p| curve_of(p.as_bytes()))
-                    .transpose()?;
-                ec(
-                    sec1::EcPrivateKey::try_from(pki.private_key).map_err(|_| bad())?,
-                    params,
-                )
+                let params = pki.parameters_oid().map(curve_of).transpose()?;
+                ec(der::ec_private(pki.private_key).ok_or_else(bad)?, params)
             }
         }
         _ => Err(fail!(
@@ -495,15 +468,13 @@ fn matches_cert(
     };
     match (public, ci.key) {
         (Public::Rsa { n, e }, KeyType::Rsa { .. }) => {
-            let pk = pkcs1::RsaPublicKey::try_from(&ci.public_key[..]).map_err(|_| {
+            let (pk_n, pk_e) = der::rsa_public(&ci.public_key).ok_or_else(|| {
                 fail!(
                     code::X509_INVALID_FORMAT,
                     "certificate RSA key does not parse"
                 )
             })?;
-            if strip_zeros(pk.modulus.as_bytes()) != &n[..]
-                || strip_zeros(pk.public_exponent.as_bytes()) != &e[..]
-            {
+            if strip_zeros(pk_n) != &n[..] || strip_zeros(pk_e) != &e[..] {
                 return Err(mismatch("different RSA modulus"));
             }
             Ok(())
@@ -723,14 +694,12 @@ mod tests {
     #[test]
     fn sec1_without_parameters_gets_them() {
         let k = private_key(&fixture("client_ec.sec1.der")).unwrap();
-        let parsed = sec1::EcPrivateKey::try_from(k.der().secret_der()).unwrap();
-        let stripped = sec1::EcPrivateKey {
-            private_key: parsed.private_key,
-            parameters: None,
-            public_key: parsed.public_key,
-        }
-        .to_der()
-        .unwrap();
+        let parsed = der::ec_private(k.der().secret_der()).unwrap();
+        assert!(parsed.curve.is_some());
+        let stripped = der::encode_ec_private(&EcPrivate {
+            curve: None,
+            ..parsed
+        });
         let k2 = private_key(&stripped).unwrap();
         assert_eq!(k2.kind(), KeyType::EcP256);
         assert_eq!(k2.der(), k.der());

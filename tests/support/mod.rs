@@ -3,7 +3,6 @@
 //! simulator's heap line.
 #![allow(dead_code)]
 
-use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -223,6 +222,18 @@ impl Run {
 
 /// Runs a host example with the simulator's options; kills it after `secs`.
 pub fn run_example(name: &str, args: &[String], secs: u64) -> Run {
+    run_example_watching(name, args, secs, |_| {})
+}
+
+/// [`run_example`], handing each output line to `on_line` as it is printed
+/// (e.g. to learn the port a server example is listening on).
+pub fn run_example_watching(
+    name: &str,
+    args: &[String],
+    secs: u64,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> Run {
+    use std::io::BufRead;
     let bin = host_binary(name);
     let mut child = Command::new(&bin)
         .args(args)
@@ -230,10 +241,15 @@ pub fn run_example(name: &str, args: &[String], secs: u64) -> Run {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("run {bin:?}: {e}"));
-    let mut out = child.stdout.take().unwrap();
+    let out = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            on_line(&line);
+            s.push_str(&line);
+            s.push('\n');
+        }
         s
     });
     let deadline = Instant::now() + Duration::from_secs(secs);

@@ -9,7 +9,6 @@
 use alloc::vec::Vec;
 
 use digest::{Digest, FixedOutputReset};
-use pkcs1::der::Decode;
 
 use super::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 
@@ -27,9 +26,9 @@ struct PublicKey {
 }
 
 fn parse_key(der: &[u8]) -> Result<PublicKey, Invalid> {
-    let key = pkcs1::RsaPublicKey::from_der(der).map_err(|_| Invalid)?;
-    let n_bytes = strip(key.modulus.as_bytes());
-    let e_bytes = strip(key.public_exponent.as_bytes());
+    let (n, e) = crate::certs::der_lite::rsa_public(der).ok_or(Invalid)?;
+    let n_bytes = strip(n);
+    let e_bytes = strip(e);
     let bits = bit_len(n_bytes);
     if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) || e_bytes.is_empty() || e_bytes.len() > 8 {
         return Err(Invalid);

@@ -1,6 +1,7 @@
 //! Signing with our own key (client certificates; server identity): ECDSA
 //! P-256/P-384 and, with the `rsa-sign` feature, RSA PKCS#1 v1.5 / PSS, loaded
-//! from PKCS#8, PKCS#1 or SEC1 DER.
+//! from PKCS#8, PKCS#1 or SEC1 DER (read with `certs::der_lite`, not the
+//! `pkcs8`/`sec1`/`pkcs1` crates: see docs/SIZE.md).
 
 #![allow(unused_imports)]
 
@@ -13,6 +14,7 @@ use rustls::sign::{Signer, SigningKey};
 use rustls::{Error, SignatureAlgorithm, SignatureScheme};
 use rustls_pki_types::PrivateKeyDer;
 
+use crate::certs::der_lite as der;
 use crate::tls::rng::Rng;
 
 /// The provider's `KeyProvider`.
@@ -73,22 +75,40 @@ pub fn load(der: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, Error> {
 
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 macro_rules! ecdsa_key {
-    ($modname:ident, $curve:ident, $scheme:expr) => {
+    ($modname:ident, $curve:ident, $scheme:expr, $oid:expr) => {
         mod $modname {
             use super::*;
-            use $curve::pkcs8::DecodePrivateKey;
+
+            const CURVE_OID: &[u8] = $oid;
+            use $curve::elliptic_curve::sec1::ToEncodedPoint;
 
             #[derive(Debug)]
             struct Key(Arc<$curve::ecdsa::SigningKey>);
 
-            pub fn from_pkcs8(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
-                let k = $curve::ecdsa::SigningKey::from_pkcs8_der(der).ok()?;
-                Some(Arc::new(Key(Arc::new(k))))
+            /// id-ecPublicKey with this curve's OID as parameters (what
+            /// `elliptic-curve`'s PKCS#8 decoder insisted on), then SEC1.
+            pub fn from_pkcs8(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
+                let pki = der::pkcs8(bytes)?;
+                if pki.algorithm != OID_EC || pki.parameters_oid()? != CURVE_OID {
+                    return None;
+                }
+                from_sec1(pki.private_key)
             }
 
-            pub fn from_sec1(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
-                let k = $curve::SecretKey::from_sec1_der(der).ok()?;
-                Some(Arc::new(Key(Arc::new(k.into()))))
+            /// The curve parameters inside the SEC1 key are not checked (nor
+            /// were they by `SecretKey::from_sec1_der`); the scalar length
+            /// and the embedded public point are.
+            pub fn from_sec1(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
+                let k = der::ec_private(bytes)?;
+                let sk = $curve::SecretKey::from_slice(k.private_key).ok()?;
+                if let Some(point) = k.public_key {
+                    let compressed = matches!(point.first(), Some(2 | 3));
+                    let ours = sk.public_key().to_encoded_point(compressed);
+                    if ours.as_bytes() != point {
+                        return None;
+                    }
+                }
+                Some(Arc::new(Key(Arc::new(sk.into()))))
             }
 
             impl SigningKey for Key {
@@ -109,14 +129,15 @@ macro_rules! ecdsa_key {
                 fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
                     use signature::RandomizedSigner;
                     let mut rng = Rng::new();
-                    let sig: $curve::ecdsa::DerSignature = self
+                    let sig: $curve::ecdsa::Signature = self
                         .0
                         .try_sign_with_rng(&mut rng, message)
                         .map_err(|_| Error::General("ECDSA signing failed".into()))?;
                     if rng.failed() {
                         return Err(Error::FailedToGetRandomBytes);
                     }
-                    Ok(sig.as_bytes().to_vec())
+                    let (r, s) = sig.split_bytes();
+                    Ok(der::ecdsa_sig_to_der(&r, &s))
                 }
 
                 fn scheme(&self) -> SignatureScheme {
@@ -127,19 +148,32 @@ macro_rules! ecdsa_key {
     };
 }
 
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+const OID_EC: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
+
 #[cfg(feature = "ecdsa-p256")]
-ecdsa_key!(ecdsa_p256, p256, SignatureScheme::ECDSA_NISTP256_SHA256);
+ecdsa_key!(
+    ecdsa_p256,
+    p256,
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+    &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]
+);
 #[cfg(feature = "ecdsa-p384")]
-ecdsa_key!(ecdsa_p384, p384, SignatureScheme::ECDSA_NISTP384_SHA384);
+ecdsa_key!(
+    ecdsa_p384,
+    p384,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    &[0x2B, 0x81, 0x04, 0x00, 0x22]
+);
 
 // Tests build it in every profile: the in-process peer that stands in for an
 // RSA server or client must sign even where the device itself cannot.
 #[cfg(any(feature = "rsa-sign", test))]
 mod rsa_key {
     use super::*;
-    use rsa::pkcs1::DecodeRsaPrivateKey;
-    use rsa::pkcs8::DecodePrivateKey;
-    use rsa::RsaPrivateKey;
+    use rsa::{BigUint, RsaPrivateKey};
+
+    const OID_RSA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
 
     /// Preference order: PSS first (TLS 1.3 requires it), then PKCS#1 v1.5.
     const SCHEMES: &[SignatureScheme] = &[
@@ -166,13 +200,28 @@ mod rsa_key {
         scheme: SignatureScheme,
     }
 
-    pub fn from_pkcs8(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
-        let k = RsaPrivateKey::from_pkcs8_der(der).ok()?;
-        Some(Arc::new(Key(Arc::new(k))))
+    /// rsaEncryption with NULL parameters (as the `rsa` crate required).
+    pub fn from_pkcs8(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
+        let pki = der::pkcs8(bytes)?;
+        let null = der::Tlv {
+            tag: der::NULL,
+            value: &[],
+        };
+        if pki.algorithm != OID_RSA || pki.parameters != Some(null) {
+            return None;
+        }
+        from_pkcs1(pki.private_key)
     }
 
-    pub fn from_pkcs1(der: &[u8]) -> Option<Arc<dyn SigningKey>> {
-        let k = RsaPrivateKey::from_pkcs1_der(der).ok()?;
+    /// Two-prime keys only, as the `rsa` crate accepted them.
+    pub fn from_pkcs1(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
+        let k = der::rsa_private(bytes)?;
+        if k.version != 0 {
+            return None;
+        }
+        let big = BigUint::from_bytes_be;
+        let primes = alloc::vec![big(k.p), big(k.q)];
+        let k = RsaPrivateKey::from_components(big(k.n), big(k.e), big(k.d), primes).ok()?;
         Some(Arc::new(Key(Arc::new(k))))
     }
 

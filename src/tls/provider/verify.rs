@@ -41,8 +41,15 @@ macro_rules! ecdsa_alg {
                 use signature::hazmat::PrehashVerifier;
                 let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
                     .map_err(|_| InvalidSignature)?;
-                let sig =
-                    $curve::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+                // DER by hand (`certs::der_lite`): `Signature::from_der`
+                // pulled in the `der` crate. Same checks: strict DER, r and
+                // s no longer than the field, then range-checked scalars.
+                let size = $curve::FieldBytes::default().len();
+                let mut rs = [0u8; 96];
+                let rs = rs.get_mut(..2 * size).ok_or(InvalidSignature)?;
+                crate::certs::der_lite::ecdsa_sig_from_der(signature, size, rs)
+                    .ok_or(InvalidSignature)?;
+                let sig = $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
                 let digest = <$hash>::digest(message);
                 key.verify_prehash(&digest, &sig)
                     .map_err(|_| InvalidSignature)
