@@ -29,6 +29,82 @@ use alloc::vec::Vec;
 
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+/// The bytes-in / bytes-out interface both [`TlsClient`] and [`TlsServer`]
+/// offer, written once over their `engine` field.
+macro_rules! session_interface {
+    ($t:ty) => {
+        impl $t {
+            /// Offer ciphertext received from TCP; returns how many bytes were
+            /// taken. Fewer than offered means: call `process()` and drain
+            /// `read()`, then offer the rest (hold the TCP data meanwhile).
+            pub fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+                self.engine.receive(data)
+            }
+
+            /// Advance the protocol: consume received records, queue output and
+            /// plaintext. Stops early when the plaintext queue is full.
+            pub fn process(&mut self) -> Result<Event, Failure> {
+                self.engine.process()
+            }
+
+            /// Ciphertext waiting to be sent.
+            pub fn output(&self) -> &[u8] {
+                self.engine.output()
+            }
+
+            /// Drop the first `n` bytes of `output()` (TCP took them).
+            pub fn consume_output(&mut self, n: usize) {
+                self.engine.consume_output(n)
+            }
+
+            /// Copy decrypted bytes, in order; returns the count.
+            pub fn read(&mut self, buf: &mut [u8]) -> usize {
+                self.engine.read(buf)
+            }
+
+            /// Decrypted bytes waiting for `read()`.
+            pub fn readable(&self) -> usize {
+                self.engine.readable()
+            }
+
+            /// Encrypt `plain` into `output()`, in records of at most
+            /// [`MAX_SEND_PLAINTEXT`] bytes.
+            pub fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+                self.engine.write(plain)
+            }
+
+            /// Queue close_notify (nothing to do during the handshake).
+            pub fn close(&mut self) -> Result<(), Failure> {
+                self.engine.close()
+            }
+
+            /// The TCP connection ended: `Some` failure if that cut the
+            /// handshake short (`SSL_CONN_EOF`), `None` if it is an ordinary close.
+            pub fn peer_eof(&self) -> Option<Failure> {
+                self.engine.peer_eof()
+            }
+
+            pub fn is_handshaking(&self) -> bool {
+                self.engine.is_handshaking()
+            }
+
+            pub fn negotiated(&self) -> Option<Negotiated> {
+                self.engine.negotiated()
+            }
+
+            /// Largest record length announced by the peer so far.
+            pub fn largest_record_seen(&self) -> usize {
+                self.engine.largest_record_seen()
+            }
+
+            /// Upper bound of heap rustls may allocate during the next `process()`.
+            pub fn work_estimate(&self) -> usize {
+                self.engine.work_estimate()
+            }
+        }
+    };
+}
+
 mod client;
 mod engine;
 pub mod errors;

@@ -88,49 +88,12 @@ impl TlsServer {
         })
     }
 
-    pub fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        self.engine.receive(data)
-    }
-    pub fn process(&mut self) -> Result<Event, Failure> {
-        self.engine.process()
-    }
-    pub fn output(&self) -> &[u8] {
-        self.engine.output()
-    }
-    pub fn consume_output(&mut self, n: usize) {
-        self.engine.consume_output(n)
-    }
-    pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        self.engine.read(buf)
-    }
-    pub fn readable(&self) -> usize {
-        self.engine.readable()
-    }
-    pub fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
-        self.engine.write(plain)
-    }
-    pub fn close(&mut self) -> Result<(), Failure> {
-        self.engine.close()
-    }
-    pub fn peer_eof(&self) -> Option<Failure> {
-        self.engine.peer_eof()
-    }
-    pub fn is_handshaking(&self) -> bool {
-        self.engine.is_handshaking()
-    }
-    pub fn negotiated(&self) -> Option<Negotiated> {
-        self.engine.negotiated()
-    }
     /// Whether the client presented a (verified) certificate.
     pub fn client_authenticated(&self) -> bool {
         self.engine
             .peer_certificates()
             .is_some_and(|c| !c.is_empty())
     }
-    pub fn largest_record_seen(&self) -> usize {
-        self.engine.largest_record_seen()
-    }
-    pub fn work_estimate(&self) -> usize {
-        self.engine.work_estimate()
-    }
 }
+
+session_interface!(TlsServer);
