@@ -24,6 +24,15 @@ PY
 }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
+# The bench line from a run's final `heap_peak=N heap_in_use=N allocs=N`.
+report() { # name output
+    local heap peak allocs
+    heap=$(grep '^heap_peak=' <<<"$2" | tail -1)
+    peak=${heap#heap_peak=}; peak=${peak%% *}
+    allocs=${heap##*allocs=}
+    echo "bench case=$1 heap_peak=$peak allocs=$allocs"
+}
+
 run_case() { # name chain_dir server_kind client_identity(yes/no)
     local name=$1 chain=$2 kind=$3 mtls=$4 port pid out
     port=$(free_port)
@@ -49,11 +58,7 @@ run_case() { # name chain_dir server_kind client_identity(yes/no)
         echo "$out" >&2
         return 1
     fi
-    local heap
-    heap=$(grep '^heap_peak=' <<<"$out" | tail -1)
-    local peak=${heap#heap_peak=}; peak=${peak%% *}
-    local allocs=${heap##*allocs=}
-    echo "bench case=$name heap_peak=$peak allocs=$allocs"
+    report "$name" "$out"
 }
 
 run_case ec ec reply no
@@ -65,14 +70,15 @@ run_case record16k ec big no
 # TLS 1.2 client (openssl s_client, one request, ~250-byte page). The peak
 # includes the copies of the default certificate and key.
 run_server_case() {
-    local name=server_ec port out log=$work/server.out hex i
-    port=$(free_port)
-    build/host/https_server --port "$port" --cert "$pki/ec/chain.pem" --key "$pki/ec/leaf.key" \
+    local name=server_ec port out log=$work/server.out i
+    # Port 0: the server takes what the kernel gives it and prints it, so no
+    # other process can race for a port chosen in advance.
+    : >"$log"
+    build/host/https_server --port 0 --cert "$pki/ec/chain.pem" --key "$pki/ec/leaf.key" \
         --clients 1 --time "$(date +%s)" --run-for 20000 >"$log" 2>&1 &
     local pid=$!
-    # Wait for the listening socket without connecting (that would be a client).
-    hex=$(printf ':%04X 00000000:0000 0A' "$port")
-    for i in $(seq 100); do grep -q "$hex" /proc/net/tcp && break; sleep 0.05; done
+    for i in $(seq 200); do grep -q '^LISTENING port=' "$log" && break; sleep 0.05; done
+    port=$(sed -n 's/^LISTENING port=//p' "$log")
     printf 'GET /bench HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:"$port" -tls1_2 \
         -CAfile "$pki/ec/root.pem" -ign_eof >/dev/null 2>&1 || true
     wait $pid 2>/dev/null || true
@@ -82,11 +88,7 @@ run_server_case() {
         echo "$out" >&2
         return 1
     fi
-    local heap
-    heap=$(grep '^heap_peak=' <<<"$out" | tail -1)
-    local peak=${heap#heap_peak=}; peak=${peak%% *}
-    local allocs=${heap##*allocs=}
-    echo "bench case=$name heap_peak=$peak allocs=$allocs"
+    report "$name" "$out"
 }
 
 run_server_case

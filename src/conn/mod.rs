@@ -127,6 +127,9 @@ impl Engine {
     fn work_estimate(&self) -> usize {
         both!(self, e => e.work_estimate())
     }
+    fn peer_eof(&self) -> Option<Failure> {
+        both!(self, e => e.peer_eof())
+    }
 }
 
 /// Which end of the TLS connection we are (log lines differ).
@@ -278,23 +281,36 @@ impl Conn {
     pub fn tcp_closed(&mut self) {
         let ending = match self.pending_ending.take() {
             Some(e) => e,
-            None if self.phase == Phase::Handshaking || self.phase == Phase::TcpConnecting => {
-                let f = match self.role {
-                    Role::Client => fail!(
-                        code::SSL_CONN_EOF,
-                        "server closed the connection during the handshake: check the port speaks TLS and accepts our versions and suites"
-                    ),
-                    Role::Server => fail!(
-                        code::SSL_CONN_EOF,
-                        "client closed the connection during the handshake: check it speaks TLS and accepts our versions, suites and certificate"
-                    ),
-                };
-                report(self.role, &f, true);
-                Ending::Failed(f)
-            }
-            None => Ending::Disconnected,
+            // The engine knows whether the close cut a handshake short and
+            // how far it got; before the engine exists, TLS never started.
+            None => match self
+                .engine
+                .as_ref()
+                .map_or_else(|| self.eof_before_tls(), Engine::peer_eof)
+            {
+                Some(f) => {
+                    report(self.role, &f, true);
+                    Ending::Failed(f)
+                }
+                None => Ending::Disconnected,
+            },
         };
         self.finish(ending);
+    }
+
+    /// A TCP close before the engine existed: a failure unless the
+    /// connection was already open.
+    fn eof_before_tls(&self) -> Option<Failure> {
+        (self.phase != Phase::Open).then(|| {
+            fail!(
+                code::SSL_CONN_EOF,
+                "{} closed the connection before the TLS handshake started",
+                match self.role {
+                    Role::Client => "server",
+                    Role::Server => "client",
+                }
+            )
+        })
     }
 
     /// TCP failed with an lwIP code (-8 abort, -9 reset, -11 refused, -3 timeout).

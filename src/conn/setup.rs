@@ -135,12 +135,7 @@ const fn parse_u64(s: &str) -> u64 {
 fn room(bytes: usize) -> Result<(), Failure> {
     let free = crate::platform::free_heap();
     if (free as usize) < bytes {
-        return Err(fail!(
-            code::SSL_ALLOC_FAILED,
-            "out of memory loading certificates: needed {} bytes, {} free in the heap",
-            bytes,
-            free
-        ));
+        return Err(super::oom("the certificates", bytes, free));
     }
     Ok(())
 }
