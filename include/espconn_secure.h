@@ -99,9 +99,10 @@ bool espconn_secure_cert_req_disable(uint8 level);
 // `name` must be NULL or a NUL-terminated string.
 sint8 espconn_secure_set_hostname(struct espconn *espconn, const char *name);
 
-// The mbedTLS-compatible code (for example -0x7200) of the last TLS failure
-// on `espconn`, or 0 if none was recorded. Still valid inside and after the
-// reconnect callback.
+// The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
+// ended the last connection on `espconn`, or 0 if it had none (cleared by
+// `espconn_secure_connect`). Still valid inside and after the reconnect
+// callback.
 int espconn_secure_get_last_error(const struct espconn *espconn);
 
 // A static, readable description of an error code from

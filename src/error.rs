@@ -140,7 +140,7 @@ pub fn vendor_callback_code(mbedtls_code: i32) -> i8 {
 }
 
 /// A readable line, held inline so that reporting never allocates.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct Reason {
     buf: [u8; Reason::CAP],
     len: u8,
@@ -204,7 +204,7 @@ impl fmt::Display for Reason {
 }
 
 /// A failure: the mbedTLS-compatible code and what to tell the user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Failure {
     pub code: i32,
     pub reason: Reason,

@@ -120,13 +120,22 @@ ATOMIC_ALL(2, uint16_t)
 ATOMIC_ALL(4, uint32_t)
 
 /*
- * espconn_secure_stack_call(fn, arg, top): run fn(arg) with the stack pointer
- * at `top` (16-byte aligned, the end of a block the caller allocated), then
- * return on the caller's stack. The TLS engine's handshake steps need more
- * stack than a NONOS callback may use, so the library runs them on a
- * dedicated stack that exists only while they run. LX106 uses the call0 ABI:
- * a0 return address, a1 stack pointer, a2.. arguments; the callee restores a1.
- * The caller's a0 and a1 are kept in the first 16 bytes below `top`.
+ * The engine-step guard. espconn_secure_stack_call(fn, arg, top) runs fn(arg)
+ * with the stack pointer at `top` (16-byte aligned, the end of a block the
+ * caller allocated; NULL = stay on the current stack) and returns 0 on the
+ * caller's stack. The TLS engine's handshake steps need more stack than a
+ * NONOS callback may use, so the library runs them on a dedicated stack that
+ * exists only while they run.
+ *
+ * espconn_secure_stack_escape() abandons the innermost such call: it restores
+ * the registers the call saved and makes it return 1. The library uses it when
+ * an allocation fails inside an engine step (the engine allocates infallibly):
+ * the step's frames are dropped, never resumed, and the connection's arena
+ * gives back all its memory. With no call running it simply returns.
+ *
+ * LX106 uses the call0 ABI: a0 return address, a1 stack pointer, a2.. the
+ * arguments and result, a12..a15 callee-saved. A 32-byte frame below `top`
+ * keeps a0, a1, a12..a15 and the previous frame pointer (nesting).
  */
 __asm__(
     "    .section .text.espconn_secure_stack_call,\"ax\",@progbits\n"
@@ -135,15 +144,54 @@ __asm__(
     "    .global espconn_secure_stack_call\n"
     "    .type espconn_secure_stack_call,@function\n"
     "espconn_secure_stack_call:\n"
-    "    addi    a4, a4, -16\n"
+    "    bnez    a4, 1f\n"
+    "    mov     a4, a1\n"
+    "1:  addi    a4, a4, -32\n"
     "    s32i    a0, a4, 0\n"
     "    s32i    a1, a4, 4\n"
+    "    s32i    a12, a4, 8\n"
+    "    s32i    a13, a4, 12\n"
+    "    s32i    a14, a4, 16\n"
+    "    s32i    a15, a4, 20\n"
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a7, a6, 0\n"
+    "    s32i    a7, a4, 24\n"
+    "    s32i    a4, a6, 0\n"
     "    mov     a1, a4\n"
     "    mov     a5, a2\n"
     "    mov     a2, a3\n"
     "    callx0  a5\n"
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a7, a1, 24\n"
+    "    s32i    a7, a6, 0\n"
     "    l32i    a0, a1, 0\n"
     "    l32i    a1, a1, 4\n"
+    "    movi    a2, 0\n"
     "    ret\n"
     "    .size espconn_secure_stack_call, . - espconn_secure_stack_call\n"
+    "\n"
+    "    .section .text.espconn_secure_stack_escape,\"ax\",@progbits\n"
+    "    .literal_position\n"
+    "    .align 4\n"
+    "    .global espconn_secure_stack_escape\n"
+    "    .type espconn_secure_stack_escape,@function\n"
+    "espconn_secure_stack_escape:\n"
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a4, a6, 0\n"
+    "    bnez    a4, 1f\n"
+    "    ret\n"
+    "1:  l32i    a7, a4, 24\n"
+    "    s32i    a7, a6, 0\n"
+    "    l32i    a0, a4, 0\n"
+    "    l32i    a12, a4, 8\n"
+    "    l32i    a13, a4, 12\n"
+    "    l32i    a14, a4, 16\n"
+    "    l32i    a15, a4, 20\n"
+    "    l32i    a1, a4, 4\n"
+    "    movi    a2, 1\n"
+    "    ret\n"
+    "    .size espconn_secure_stack_escape, . - espconn_secure_stack_escape\n"
     "    .text\n");
+
+/* The innermost running espconn_secure_stack_call's saved frame, or NULL. */
+void *espconn_secure_escape_frame;

@@ -264,7 +264,7 @@ impl<'a> Records<'a> {
 
     fn end(&mut self, stop: Stop) -> Option<Result<Record<'a>, Failure>> {
         let out = match &stop {
-            Stop::Corrupt { failure, .. } => Some(Err(failure.clone())),
+            Stop::Corrupt { failure, .. } => Some(Err(*failure)),
             _ => None,
         };
         self.stop = Some(stop);

@@ -12,8 +12,9 @@ use alloc::vec::Vec;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::platform::alloc::{Arena, ArenaBox};
-use crate::tls::{ClientParams, Event, ServerParams, TlsClient, TlsServer};
+use crate::platform::alloc::Confined;
+use crate::platform::StepError;
+use crate::tls::{Event, TlsClient, TlsServer};
 
 /// Largest plaintext handed to one user recv callback (the vendor's `TCP_MSS`).
 pub const RECV_CHUNK: usize = 1460;
@@ -71,11 +72,14 @@ pub enum Ending {
     TcpError(i8),
 }
 
-/// Parameters for the engine a connection builds when TCP is up.
-#[derive(Debug)]
-pub enum Params {
-    Client(ClientParams),
-    Server(ServerParams),
+/// Which engine a connection builds when TCP is up.
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    /// A client for the user's espconn registered under this key (its host
+    /// name and options).
+    Client(usize),
+    /// A server connection with the default certificate and key.
+    Server,
 }
 
 /// Either side's engine; both have the same bytes-in / bytes-out interface.
@@ -94,11 +98,14 @@ macro_rules! both {
 }
 
 impl Engine {
-    fn new(p: Params) -> Result<Engine, Failure> {
-        match p {
-            Params::Client(p) => TlsClient::new(p).map(Engine::Client),
-            Params::Server(p) => TlsServer::new(p).map(Engine::Server),
-        }
+    /// Reads the configuration (certificates from flash included) and builds
+    /// the engine: all of it inside the connection's arena, so that an
+    /// allocation failing anywhere in it loses nothing.
+    fn build(start: Start) -> Result<Engine, Failure> {
+        crate::platform::with_watchdog_paused(|| match start {
+            Start::Client(key) => TlsClient::new(setup::client_params(key)?).map(Engine::Client),
+            Start::Server => TlsServer::new(setup::server_params()?).map(Engine::Server),
+        })
     }
     fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
         both!(self, e => e.receive(data))
@@ -112,6 +119,10 @@ impl Engine {
     fn consume_output(&mut self, n: usize) {
         both!(self, e => e.consume_output(n))
     }
+    /// A handshake step can be seconds of CPU on the chip.
+    fn process_step(&mut self, _: ()) -> Result<Event, Failure> {
+        crate::platform::with_watchdog_paused(|| self.process())
+    }
     fn read(&mut self, buf: &mut [u8]) -> usize {
         both!(self, e => e.read(buf))
     }
@@ -121,7 +132,7 @@ impl Engine {
     fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
         both!(self, e => e.write(plain))
     }
-    fn close(&mut self) -> Result<(), Failure> {
+    fn close(&mut self, _: ()) -> Result<(), Failure> {
         both!(self, e => e.close())
     }
     fn work_estimate(&self) -> usize {
@@ -151,10 +162,9 @@ impl Role {
 pub struct Conn {
     phase: Phase,
     role: Role,
-    /// The engine and everything it allocates live in `arena`. Declared
-    /// before it so that it drops first.
-    engine: Option<Engine>,
-    arena: ArenaBox,
+    /// The engine, confined with everything it allocates to the connection's
+    /// own arena and worked on in guarded steps only.
+    engine: Confined<Engine>,
     /// Ciphertext the engine could not take yet (back-pressure), in order.
     backlog: Vec<u8>,
     holding: bool,
@@ -179,7 +189,7 @@ impl Conn {
     /// A connection waiting for TCP. Fails only when the heap cannot hold the
     /// bookkeeping.
     pub fn new(role: Role) -> Result<Conn, Failure> {
-        let arena = Arena::new().map_err(|e| oom("connection arena", e.requested, e.free))?;
+        let engine = Confined::new().map_err(|e| oom("connection arena", e.requested, e.free))?;
         let mut events = Vec::new();
         events.try_reserve_exact(4).map_err(|_| {
             oom(
@@ -191,8 +201,7 @@ impl Conn {
         Ok(Conn {
             phase: Phase::TcpConnecting,
             role,
-            engine: None,
-            arena,
+            engine,
             backlog: Vec::new(),
             holding: false,
             tcp_busy: false,
@@ -212,40 +221,35 @@ impl Conn {
 
     /// Bytes this connection holds from the SDK heap for its engine.
     pub fn arena_bytes(&self) -> usize {
-        self.arena.held_bytes()
+        self.engine.held_bytes()
     }
 
-    /// TCP is up: start the handshake with `params` (built by `setup`, or the
-    /// failure to build them).
-    pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, params: Result<Params, Failure>) {
+    /// TCP is up: build the engine (configuration, certificates, the
+    /// ClientHello's key share) and start the handshake.
+    pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, start: Start) {
         if self.phase != Phase::TcpConnecting {
             return;
         }
         crate::log!("{} handshake start.", self.role.name());
         self.phase = Phase::Handshaking;
-        let result = params.and_then(|p| {
-            self.arena
-                .ensure_free(SETUP_ESTIMATE)
-                .map_err(|e| oom("handshake setup", e.requested, e.free))?;
-            // Key generation for the ClientHello is a long computation too.
-            let arena = &self.arena;
-            crate::platform::on_engine_stack(|| {
-                crate::platform::with_watchdog_paused(|| arena.enter(|| Engine::new(p)))
-            })
-            .map_err(|e| oom("the handshake stack", e.requested, e.free))?
-        });
+        let result = self
+            .engine
+            .ensure_free(SETUP_ESTIMATE)
+            .map_err(|e| oom("handshake setup", e.requested, e.free))
+            .and_then(|()| {
+                self.engine
+                    .init(true, start, Engine::build)
+                    .map_err(|e| step_failure("handshake setup", e))?
+            });
         match result {
-            Ok(engine) => {
-                self.engine = Some(engine);
-                self.pump(tcp);
-            }
+            Ok(()) => self.pump(tcp),
             Err(f) => self.fail(tcp, f),
         }
     }
 
     /// Ciphertext arrived from TCP.
     pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
-        if self.engine.is_none() || self.phase == Phase::TcpConnecting {
+        if self.engine.get().is_none() || self.phase == Phase::TcpConnecting {
             return;
         }
         if !self.backlog.is_empty() {
@@ -285,7 +289,7 @@ impl Conn {
             // how far it got; before the engine exists, TLS never started.
             None => match self
                 .engine
-                .as_ref()
+                .get()
                 .map_or_else(|| self.eof_before_tls(), Engine::peer_eof)
             {
                 Some(f) => {
@@ -329,17 +333,26 @@ impl Conn {
         if self.phase != Phase::Open || self.user_sending {
             return crate::platform::sdk::ret::INPROGRESS;
         }
-        let Some(engine) = self.engine.as_mut() else {
+        if self.engine.get().is_none() {
             return crate::platform::sdk::ret::INPROGRESS;
-        };
+        }
         let records = data.len().div_ceil(RECV_CHUNK).max(1);
         let need = data.len() + records * 32 + WRITE_OVERHEAD;
-        if self.arena.ensure_free(need).is_err() {
+        if self.engine.ensure_free(need).is_err() {
             return crate::platform::sdk::ret::MEM;
         }
-        if let Err(f) = self.arena.enter(|| engine.write(data)) {
-            self.fail(tcp, f);
-            return crate::platform::sdk::ret::OK;
+        match self.engine.step(false, data, Engine::write) {
+            Ok(Some(Ok(()))) => {}
+            Ok(None) => return crate::platform::sdk::ret::INPROGRESS,
+            Ok(Some(Err(f))) => {
+                self.fail(tcp, f);
+                return crate::platform::sdk::ret::OK;
+            }
+            Err(e) => {
+                // The connection is lost; the records were never queued.
+                self.fail(tcp, step_failure("encrypting", e));
+                return crate::platform::sdk::ret::MEM;
+            }
         }
         self.user_sending = true;
         self.pump(tcp);
@@ -358,6 +371,13 @@ impl Conn {
         crate::platform::sdk::ret::OK
     }
 
+    /// The glue could not get `bytes` of heap for `what`: the connection
+    /// fails with -0x7F00 (what was not delivered is lost with it, reported).
+    pub fn out_of_memory(&mut self, tcp: &mut dyn Tcp, what: &str, bytes: usize) {
+        let f = oom(what, bytes, crate::platform::free_heap());
+        self.fail(tcp, f);
+    }
+
     /// Whether decrypted data still goes to the user (not after they
     /// disconnected, nor after a failure).
     pub fn delivering(&self) -> bool {
@@ -374,17 +394,19 @@ impl Conn {
         self.ending.take()
     }
 
-    /// Decrypted bytes, in order; 0 when none are buffered.
+    /// Decrypted bytes, in order; 0 when none are buffered. (Reading only
+    /// copies out of the engine's buffer; the step guard is there anyway.)
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        match self.engine.as_mut() {
-            Some(e) => self.arena.enter(|| e.read(buf)),
-            None => 0,
-        }
+        self.engine
+            .step(false, buf, Engine::read)
+            .ok()
+            .flatten()
+            .unwrap_or(0)
     }
 
     /// Decrypted bytes waiting for the user.
     pub fn readable(&self) -> usize {
-        self.engine.as_ref().map_or(0, |e| e.readable())
+        self.engine.get().map_or(0, |e| e.readable())
     }
 
     /// After the user drained what was readable: continue with buffered input.
@@ -393,10 +415,11 @@ impl Conn {
     }
 
     fn feed(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        let Some(engine) = self.engine.as_mut() else {
-            return Ok(data.len());
-        };
-        self.arena.enter(|| engine.receive(data))
+        match self.engine.step(false, data, Engine::receive) {
+            Ok(Some(r)) => r,
+            Ok(None) => Ok(data.len()),
+            Err(e) => Err(step_failure("receiving", e)),
+        }
     }
 
     /// Run the engine as far as it goes, then hand its output to TCP.
@@ -434,21 +457,18 @@ impl Conn {
 
     fn process(&mut self) -> Result<(), Failure> {
         loop {
-            let Some(engine) = self.engine.as_mut() else {
+            let Some(engine) = self.engine.get() else {
                 return Ok(());
             };
             let estimate = engine.work_estimate();
-            self.arena
+            self.engine
                 .ensure_free(estimate)
                 .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-            let arena = &self.arena;
-            let event = crate::platform::on_engine_stack(|| {
-                crate::platform::with_watchdog_paused(|| arena.enter(|| engine.process()))
-            })
-            .map_err(|e| oom("the engine stack", e.requested, e.free))?;
-            // Blocks emptied by this step go back to the SDK heap at once.
-            self.arena.trim();
-            let event = event?;
+            let event = match self.engine.step(true, (), Engine::process_step) {
+                Ok(Some(event)) => event?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(step_failure("TLS processing", e)),
+            };
             match event {
                 Event::None => break,
                 Event::HandshakeComplete => {
@@ -473,7 +493,7 @@ impl Conn {
                 }
             }
         }
-        let readable = self.engine.as_ref().is_some_and(|e| e.readable() > 0);
+        let readable = self.engine.get().is_some_and(|e| e.readable() > 0);
         if readable && !matches!(self.events.last(), Some(UserEvent::Readable)) {
             self.push(UserEvent::Readable)?;
         }
@@ -498,14 +518,23 @@ impl Conn {
         if self.tcp_busy || self.tcp_closing {
             return;
         }
-        if let Some(engine) = self.engine.as_mut() {
+        if let Some(engine) = self.engine.get() {
             let out = engine.output();
             if !out.is_empty() {
                 let n = out.len().min(TCP_SEND_CHUNK);
                 let r = tcp.send(&out[..n]);
                 if r == 0 {
                     self.tcp_busy = true;
-                    self.arena.enter(|| engine.consume_output(n));
+                    if let Err(e) = self.engine.step(false, n, Engine::consume_output) {
+                        // The bytes are with TCP; the engine that queued the
+                        // rest is gone.
+                        let f = step_failure("sending", e);
+                        if self.pending_ending.is_none() {
+                            report(self.role, &f, self.phase != Phase::Open);
+                            self.pending_ending = Some(Ending::Failed(f));
+                        }
+                        self.phase = Phase::Closing;
+                    }
                     return;
                 }
                 let f = fail!(
@@ -538,9 +567,10 @@ impl Conn {
         let was = self.phase;
         self.phase = Phase::Closing;
         if notify && matches!(was, Phase::Open | Phase::Handshaking) {
-            if let Some(engine) = self.engine.as_mut() {
-                let _ = self.arena.ensure_free(WRITE_OVERHEAD);
-                let _ = self.arena.enter(|| engine.close());
+            // Best effort: without room (or engine) TCP closes without the
+            // alert, which the peer sees as a truncation, not as data.
+            if self.engine.ensure_free(WRITE_OVERHEAD).is_ok() {
+                let _ = self.engine.step(false, (), Engine::close);
             }
         }
         self.flush(tcp);
@@ -563,9 +593,7 @@ impl Conn {
             return;
         }
         // The engine goes before anything else so its arena can be returned whole.
-        if let Some(engine) = self.engine.take() {
-            self.arena.enter(|| drop(engine));
-        }
+        self.engine.clear();
         self.backlog = Vec::new();
         self.events.clear();
         self.ending = Some(ending);
@@ -581,6 +609,26 @@ fn report(role: Role, f: &Failure, handshake: bool) {
     }
     crate::log!("Reason:[-0x{:x}]", f.code.unsigned_abs());
     crate::log!("espconn_secure: {}", f.reason);
+}
+
+/// The failure of a step that did not complete (the engine is gone if it
+/// was abandoned).
+fn step_failure(what: &str, e: StepError) -> Failure {
+    match e {
+        StepError::NoStack(e) => oom("the engine stack", e.requested, e.free),
+        StepError::OutOfMemory { requested } => fail!(
+            code::SSL_ALLOC_FAILED,
+            "out of memory in {}: an allocation of {} bytes failed ({} free in the heap); the connection's memory was released",
+            what,
+            requested,
+            crate::platform::free_heap()
+        ),
+        StepError::Panic => fail!(
+            code::SSL_INTERNAL_ERROR,
+            "internal error in {} (see the log line before); the connection's memory was released",
+            what
+        ),
+    }
 }
 
 fn oom(what: &str, requested: usize, free: u32) -> Failure {

@@ -119,21 +119,39 @@ pub fn clear_defaults() {
 }
 
 /// Overwrite key material before it goes back to the heap.
-fn wipe(mut v: Vec<u8>) {
+pub fn wipe(mut v: Vec<u8>) {
     for b in v.iter_mut() {
         *b = 0;
     }
     core::hint::black_box(&v);
 }
 
-/// Run `f` on a default object (None when not set), under the settings lock.
-pub fn with_default<R>(what: DefaultObject, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+/// A copy of a default object (None when not set), made fallibly under the
+/// settings lock so that nothing that could fail half-way (parsing) runs while
+/// the lock is held: an engine step abandoned there would leave it locked.
+/// Wipe a private key's copy with [`wipe`] after use.
+pub fn copy_default(what: DefaultObject) -> Result<Option<Vec<u8>>, crate::error::Failure> {
     let s = SETTINGS.lock();
-    let v = match what {
+    let Some(data) = (match what {
         DefaultObject::Certificate => s.server_cert.as_deref(),
         DefaultObject::PrivateKey => s.server_key.as_deref(),
+    }) else {
+        return Ok(None);
     };
-    f(v)
+    let mut v = Vec::new();
+    v.try_reserve_exact(data.len()).map_err(|_| {
+        crate::fail!(
+            crate::error::code::SSL_ALLOC_FAILED,
+            "out of memory copying the default {} ({} bytes)",
+            match what {
+                DefaultObject::Certificate => "certificate",
+                DefaultObject::PrivateKey => "private key",
+            },
+            data.len()
+        )
+    })?;
+    v.extend_from_slice(data);
+    Ok(Some(v))
 }
 
 /// `espconn_secure_set_size`: false outside 2048..=8192.

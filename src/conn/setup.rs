@@ -62,26 +62,26 @@ pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
 /// `espconn_secure_ca_enable(ESPCONN_SERVER, ..)`, the CA(s) that client
 /// certificates must chain to (then required).
 pub fn server_params() -> Result<ServerParams, Failure> {
-    let chain = settings::with_default(DefaultObject::Certificate, |c| {
-        match c {
-        Some(bytes) => crate::certs::certificates(bytes)
-            .map_err(|e| fail!(e.code, "default certificate: {}", e.reason)),
-        None => Err(fail!(
+    let chain = match settings::copy_default(DefaultObject::Certificate)? {
+        Some(bytes) => crate::certs::certificates(&bytes)
+            .map_err(|e| fail!(e.code, "default certificate: {}", e.reason))?,
+        None => return Err(fail!(
             code::SSL_CERTIFICATE_REQUIRED,
             "no server certificate: call espconn_secure_set_default_certificate before espconn_secure_accept (espconn_secure_delete forgets it)"
         )),
-    }
-    })?;
-    let key = settings::with_default(DefaultObject::PrivateKey, |k| {
-        match k {
-        Some(bytes) => crate::certs::private_key(bytes)
-            .map_err(|e| fail!(e.code, "default private key: {}", e.reason)),
-        None => Err(fail!(
+    };
+    let key = match settings::copy_default(DefaultObject::PrivateKey)? {
+        Some(bytes) => {
+            let key = crate::certs::private_key(&bytes)
+                .map_err(|e| fail!(e.code, "default private key: {}", e.reason));
+            settings::wipe(bytes);
+            key?
+        }
+        None => return Err(fail!(
             code::SSL_PRIVATE_KEY_REQUIRED,
             "no server private key: call espconn_secure_set_default_private_key before espconn_secure_accept (espconn_secure_delete forgets it)"
         )),
-    }
-    })?;
+    };
     if let Some(leaf) = chain.first() {
         crate::certs::keys::key_matches_cert_cheap(key.der(), leaf)
             .map_err(|e| fail!(e.code, "default certificate and key: {}", e.reason))?;

@@ -5,7 +5,7 @@ use core::ffi::{c_char, c_void};
 
 use super::types::*;
 use super::{dispatch, drive, find_slot, register, slot_of, SdkTcp, Slot};
-use crate::conn::{self, Conn, Params, Role};
+use crate::conn::{Conn, Role, Start};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
@@ -40,6 +40,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
     if find_slot(espconn).is_some() {
         return ret::ISCONN;
     }
+    super::config::clear_error(espconn as usize);
     if crate::platform::free_heap() <= CONNECT_HEAP_NEED {
         crate::log!(
             "espconn_secure: connect refused: {} bytes of heap free, a handshake needs {}",
@@ -186,9 +187,8 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
     };
     // SAFETY: live slot.
     let key = unsafe { (*slot).user } as usize;
-    let params = conn::setup::client_params(key).map(Params::Client);
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(slot, |c, t| c.tcp_connected(t, params)) };
+    unsafe { drive(slot, |c, t| c.tcp_connected(t, Start::Client(key))) };
 }
 
 pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {

@@ -139,9 +139,17 @@ pub(crate) fn record_error(key: usize, code: i32) {
     *next = (*next + 1) % ERROR_SLOTS;
 }
 
-/// The mbedTLS-compatible code (for example -0x7200) of the last TLS failure
-/// on `espconn`, or 0 if none was recorded. Still valid inside and after the
-/// reconnect callback.
+/// A new connection attempt on `key` starts without an error.
+pub(crate) fn clear_error(key: usize) {
+    if let Some(e) = LAST_ERRORS.lock().0.iter_mut().find(|e| e.0 == key) {
+        e.1 = 0;
+    }
+}
+
+/// The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
+/// ended the last connection on `espconn`, or 0 if it had none (cleared by
+/// `espconn_secure_connect`). Still valid inside and after the reconnect
+/// callback.
 #[no_mangle]
 pub extern "C" fn espconn_secure_get_last_error(espconn: *const Espconn) -> c_int {
     let key = espconn as usize;

@@ -184,15 +184,22 @@ unsafe fn deliver(slot: *mut Slot) {
     // SAFETY: caller's contract; short borrow.
     let size = unsafe { (*slot).conn.readable() }.clamp(1, RECV_CHUNK);
     let mut buf = alloc::vec::Vec::new();
-    if buf.try_reserve_exact(size).is_err() {
-        // Leave the bytes in the engine; the next segment retries.
-        crate::log!(
-            "espconn_secure: no heap for a {}-byte receive buffer; delivery deferred",
-            size
-        );
+    // A short heap (or a fragmented one) may still give a smaller buffer: the
+    // bytes then arrive in smaller pieces. Without any, the connection fails:
+    // waiting could stall it forever, and the user must hear of the loss.
+    if ![size, size.min(256), size.min(32)]
+        .into_iter()
+        .any(|n| buf.try_reserve_exact(n).is_ok())
+    {
+        // SAFETY: caller's contract.
+        unsafe {
+            drive(slot, |c, t| {
+                c.out_of_memory(t, "the receive callback's buffer", size)
+            })
+        };
         return;
     }
-    buf.resize(size, 0);
+    buf.resize(buf.capacity().min(size), 0);
     loop {
         // SAFETY: caller's contract; short borrow.
         let (user, n, closing) = unsafe {
@@ -242,8 +249,10 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
         unsafe { server::hand_back(slot, listener) };
         user = listener;
     }
-    if let Ending::Failed(f) = &ending {
-        config::record_error(user as usize, f.code);
+    match &ending {
+        Ending::Failed(f) => config::record_error(user as usize, f.code),
+        // A server's listener reports the connection that ended last.
+        _ => config::clear_error(user as usize),
     }
     // SAFETY: the user's espconn outlives its connection (vendor contract).
     unsafe {

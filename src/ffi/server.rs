@@ -18,7 +18,7 @@ use super::client::{on_tcp_disconnect, on_tcp_error, on_tcp_recv, on_tcp_sent};
 use super::types::*;
 use super::{drive, register, Slot, SLOTS};
 use crate::conn::settings::{self, DefaultObject};
-use crate::conn::{self, Conn, Params, Role};
+use crate::conn::{Conn, Role, Start};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
@@ -315,9 +315,8 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         (*p).shadow.link_cnt = n;
         (*p).shadow.state = state::WAIT;
     }
-    let params = conn::setup::server_params().map(Params::Server);
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(p, |c, t| c.tcp_connected(t, params)) };
+    unsafe { drive(p, |c, t| c.tcp_connected(t, Start::Server)) };
 }
 
 /// Before a server connection's last callback: copy the accepted espconn's

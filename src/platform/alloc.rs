@@ -3,10 +3,17 @@
 //! rustls allocates infallibly, so running out of heap inside it would abort.
 //! Each connection's engine therefore runs inside its own arena: blocks taken
 //! from the SDK heap with `pvPortMalloc` and managed by `linked_list_allocator`.
-//! The glue grows the arena (fallibly) before it hands the engine work of a
-//! known size, so a real shortage surfaces as a clean error in the glue, not as
-//! an abort inside the engine. When the connection closes, its blocks go back
-//! to the SDK heap whole, so nothing an engine allocated can leak.
+//! The glue checks that the heap has room before it hands the engine work of
+//! a known size, so an ordinary shortage surfaces as a clean error in the glue.
+//! An allocation that fails anyway inside a step (a fragmented heap, another
+//! user of the heap, an injected fault) abandons the step (see
+//! `platform::run_step`); the arena then gives back every block it holds with
+//! [`Arena::release_all`], live or not, so nothing the engine allocated leaks.
+//!
+//! Small blocks live in chunks managed by `linked_list_allocator`; large ones
+//! come straight from the SDK heap with a [`Big`] header that links them into
+//! their arena's list (or marks them as nobody's), so an arena can find all
+//! of its memory without the engine's help.
 //!
 //! The `#[global_allocator]` (feature `runtime`, see `runtime.rs`) routes each
 //! allocation to the arena entered with [`Arena::enter`] (NONOS is
@@ -77,6 +84,123 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
     unsafe { sdk::vPortFree(raw.cast(), c"".as_ptr(), 0) }
 }
 
+/// Header in front of every large block (and every block allocated outside
+/// an arena) that the global allocator takes from the SDK heap: the owning
+/// arena's list links, and the block `pvPortMalloc` returned.
+#[repr(C)]
+struct Big {
+    owner: *const Arena,
+    prev: *mut Big,
+    next: *mut Big,
+    raw: *mut u8,
+    total: usize,
+}
+
+/// Allocate `layout` from the SDK heap behind a [`Big`] header, linked into
+/// `owner`'s list when given. Null when the heap is exhausted.
+fn big_alloc(owner: Option<&Arena>, layout: Layout) -> *mut u8 {
+    let align = layout.align().max(align_of::<Big>());
+    // `raw` is SDK_ALIGN-aligned, so aligning the payload costs at most this.
+    let pad = align.saturating_sub(SDK_ALIGN);
+    let Some(total) = layout
+        .size()
+        .checked_add(size_of::<Big>() + pad)
+        .filter(|&t| t <= isize::MAX as usize)
+    else {
+        return ptr::null_mut();
+    };
+    // SAFETY: pvPortMalloc accepts any size and returns null on failure.
+    let raw: *mut u8 = unsafe { sdk::pvPortMalloc(total, c"".as_ptr(), 0, 0) }.cast();
+    if raw.is_null() {
+        return raw;
+    }
+    let start = raw as usize + size_of::<Big>();
+    let payload = raw.wrapping_add(((start + align - 1) & !(align - 1)) - raw as usize);
+    let hdr = payload.wrapping_sub(size_of::<Big>()).cast::<Big>();
+    let head = owner.map_or(ptr::null_mut(), |a| a.inner().big);
+    // SAFETY: `hdr..payload+size` lies inside the fresh block (`pad` covers
+    // the alignment step) and is aligned for `Big` (payload is aligned to at
+    // least `align_of::<Big>()` and `Big`'s size is a multiple of it).
+    unsafe {
+        hdr.write(Big {
+            owner: owner.map_or(ptr::null(), |a| a as *const Arena),
+            prev: ptr::null_mut(),
+            next: head,
+            raw,
+            total,
+        });
+        if let Some(a) = owner {
+            if !head.is_null() {
+                (*head).prev = hdr;
+            }
+            a.inner().big = hdr;
+        }
+    }
+    payload
+}
+
+/// Zero `len` bytes at `p`, in a way the optimiser keeps although the block
+/// is freed right after.
+///
+/// # Safety
+/// `p..p+len` must be valid for writes.
+unsafe fn wipe(p: *mut u8, len: usize) {
+    for i in 0..len {
+        // SAFETY: in bounds (caller's contract).
+        unsafe { ptr::write_volatile(p.add(i), 0) };
+    }
+}
+
+/// Free a block from [`big_alloc`], unlinking it from its arena.
+///
+/// # Safety
+/// `p` must come from `big_alloc` and not have been freed.
+unsafe fn big_free(p: *mut u8) {
+    // SAFETY: big_alloc put the header right below the payload.
+    let hdr = unsafe { &mut *p.sub(size_of::<Big>()).cast::<Big>() };
+    // SAFETY: an owner stays registered (and alive) while it has blocks: its
+    // box unlinks or frees them before the arena goes.
+    if let Some(owner) = unsafe { hdr.owner.as_ref() } {
+        // SAFETY: list neighbours are live headers of the same arena.
+        unsafe {
+            if hdr.prev.is_null() {
+                owner.inner().big = hdr.next;
+            } else {
+                (*hdr.prev).next = hdr.next;
+            }
+            if !hdr.next.is_null() {
+                (*hdr.next).prev = hdr.prev;
+            }
+        }
+    }
+    // SAFETY: `raw` is what pvPortMalloc returned for this block.
+    unsafe { sdk::vPortFree(hdr.raw.cast(), c"".as_ptr(), 0) }
+}
+
+/// The global allocator's path for memory outside any arena (see
+/// `runtime.rs`): headed blocks, so that frees need no lookup.
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn global_alloc(layout: Layout) -> *mut u8 {
+    match current() {
+        Some(arena) => arena.alloc(layout),
+        None => big_alloc(None, layout),
+    }
+}
+
+/// Free what [`global_alloc`] handed out.
+///
+/// # Safety
+/// `p` must come from `global_alloc(layout)` and not have been freed.
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) unsafe fn global_free(p: *mut u8, layout: Layout) {
+    match owner_of(p) {
+        // SAFETY: the arena handed out `p` with this layout.
+        Some(arena) => unsafe { arena.dealloc(p, layout) },
+        // SAFETY: not in any arena's chunks, so it is a headed block.
+        None => unsafe { big_free(p) },
+    }
+}
+
 /// Most blocks one arena may hold; a connection needs two or three.
 const MAX_CHUNKS: usize = 8;
 /// Allocations at least this large bypass the blocks (see `Arena::alloc`).
@@ -96,6 +220,8 @@ struct Chunk {
 
 struct Inner {
     chunks: [Option<Chunk>; MAX_CHUNKS],
+    /// Head of the list of this arena's large blocks.
+    big: *mut Big,
 }
 
 /// One connection's arena. Created with [`Arena::new`], which registers it so
@@ -140,6 +266,7 @@ impl Arena {
             ptr.as_ptr().write(Arena {
                 inner: UnsafeCell::new(Inner {
                     chunks: [const { None }; MAX_CHUNKS],
+                    big: ptr::null_mut(),
                 }),
             })
         };
@@ -268,9 +395,9 @@ impl Arena {
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.size() >= DIRECT_MIN {
             // Large blocks (buffers, big integers) come straight from the SDK
-            // heap: inside blocks they would leave holes that keep whole
-            // blocks from being given back. Frees find them by address.
-            return sdk_alloc(layout);
+            // heap: inside chunks they would leave holes that keep whole
+            // chunks from being given back. Their header links them to us.
+            return big_alloc(Some(self), layout);
         }
         for c in self.inner().chunks.iter_mut().flatten() {
             if let Ok(p) = c.heap.allocate_first_fit(layout) {
@@ -315,6 +442,52 @@ impl Arena {
                 }
                 return;
             }
+        }
+        // SAFETY: not in a chunk, so `alloc` made it with `big_alloc`.
+        unsafe { big_free(p) }
+    }
+
+    /// Large blocks currently live.
+    fn big_count(&self) -> usize {
+        let mut n = 0;
+        let mut h = self.inner().big;
+        while !h.is_null() {
+            n += 1;
+            // SAFETY: the list only links live headers of this arena.
+            h = unsafe { (*h).next };
+        }
+        n
+    }
+
+    /// Give every block back to the SDK heap, including blocks still in use:
+    /// for an engine step that was abandoned half-way, whose objects will
+    /// never be touched (nor dropped) again. The arena stays usable, empty.
+    ///
+    /// # Safety
+    /// Nothing allocated in this arena may be used or dropped afterwards.
+    pub unsafe fn release_all(&self) {
+        let inner = self.inner();
+        // The abandoned objects' destructors, which would have zeroised
+        // their secrets (keys, traffic secrets), never run: wipe instead.
+        for c in inner.chunks.iter_mut().filter_map(Option::take) {
+            // SAFETY: the chunk came from sdk_alloc with this size; the
+            // caller guarantees its contents are dead.
+            unsafe {
+                wipe(c.base, c.size);
+                sdk_free(c.base, Layout::from_size_align_unchecked(c.size, SDK_ALIGN))
+            };
+        }
+        let mut h = core::mem::replace(&mut inner.big, ptr::null_mut());
+        while !h.is_null() {
+            // SAFETY: a live header of this arena; read before its block goes.
+            let (next, raw, total) = unsafe { ((*h).next, (*h).raw, (*h).total) };
+            // SAFETY: `raw..raw+total` is the whole block pvPortMalloc
+            // returned; nothing in it is used again.
+            unsafe {
+                wipe(raw, total);
+                sdk::vPortFree(raw.cast(), c"".as_ptr(), 0)
+            };
+            h = next;
         }
     }
 
@@ -376,9 +549,155 @@ impl Drop for ArenaBox {
             // SAFETY: the block came from sdk_alloc with this size.
             unsafe { sdk_free(c.base, Layout::from_size_align_unchecked(c.size, SDK_ALIGN)) };
         }
+        if arena.big_count() != 0 {
+            // As above: large blocks still live would dangle. Keep them, and
+            // unhook them from the arena that is going away.
+            crate::log!(
+                "espconn_secure: bug: arena freed with {} large blocks live",
+                arena.big_count()
+            );
+            let mut h = arena.inner().big;
+            while !h.is_null() {
+                // SAFETY: live headers of this arena; they become nobody's.
+                unsafe {
+                    (*h).owner = ptr::null();
+                    h = (*h).next;
+                }
+            }
+        }
         // SAFETY: `me` came from sdk_alloc(Layout::new::<Arena>()); Arena has
         // no drop glue of its own (its blocks were handed back above).
         unsafe { sdk_free(me.cast(), Layout::new::<Arena>()) };
+    }
+}
+
+/// What an engine step may be handed besides its value: plain data that
+/// cannot take ownership of memory, so that nothing the step allocates can
+/// outlive an abandoned step outside the arena.
+pub trait StepArg: sealed::Sealed {}
+impl StepArg for () {}
+impl StepArg for usize {}
+impl StepArg for &[u8] {}
+impl StepArg for &mut [u8] {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for usize {}
+    impl Sealed for &[u8] {}
+    impl Sealed for &mut [u8] {}
+}
+
+/// A value (a connection's TLS engine) that lives, with everything it
+/// allocates, in an arena of its own, and is only ever worked on in guarded
+/// steps (`platform::run_step`). When a step is abandoned half-way (an
+/// allocation failed, or the engine panicked) the value is forgotten and the
+/// arena gives back all its memory: nothing leaks and nothing half-updated is
+/// touched again.
+///
+/// Steps are plain functions (no captures) taking the value and a
+/// [`StepArg`], and return `Copy` results, so nothing outside can come to own
+/// memory of the arena. (Statics could; the engine's code keeps none that
+/// hold heap memory.)
+pub struct Confined<T> {
+    /// Declared before the arena so that it drops first.
+    value: Option<T>,
+    arena: ArenaBox,
+}
+
+impl<T> Confined<T> {
+    /// An empty confinement with its (empty) arena.
+    pub fn new() -> Result<Self, OutOfMemory> {
+        Ok(Confined {
+            value: None,
+            arena: Arena::new()?,
+        })
+    }
+
+    /// The value, for calls that do not allocate (reading state, borrowing
+    /// output). Anything that allocates goes through [`Confined::step`].
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref()
+    }
+
+    /// Build the value in a guarded step. `Ok(Err(e))` when `build` failed
+    /// cleanly; `Err` when the step was abandoned or could not start.
+    pub fn init<A: Copy + 'static, E: Copy>(
+        &mut self,
+        big_stack: bool,
+        arg: A,
+        build: fn(A) -> Result<T, E>,
+    ) -> Result<Result<(), E>, super::StepError> {
+        self.clear();
+        let arena = &*self.arena;
+        match super::run_step(big_stack, || arena.enter(|| build(arg))) {
+            Ok(Ok(v)) => {
+                self.value = Some(v);
+                Ok(Ok(()))
+            }
+            Ok(Err(e)) => {
+                arena.trim();
+                Ok(Err(e))
+            }
+            Err(e) => Err(self.abandon(e)),
+        }
+    }
+
+    /// Run `op` on the value in a guarded step; `Ok(None)` when there is no
+    /// value. Emptied chunks go back to the SDK heap afterwards.
+    pub fn step<A: StepArg, R: Copy>(
+        &mut self,
+        big_stack: bool,
+        arg: A,
+        op: fn(&mut T, A) -> R,
+    ) -> Result<Option<R>, super::StepError> {
+        let Some(value) = self.value.as_mut() else {
+            return Ok(None);
+        };
+        let arena = &*self.arena;
+        match super::run_step(big_stack, || arena.enter(|| op(value, arg))) {
+            Ok(r) => {
+                arena.trim();
+                Ok(Some(r))
+            }
+            Err(e) => Err(self.abandon(e)),
+        }
+    }
+
+    fn abandon(&mut self, e: super::StepError) -> super::StepError {
+        if e.abandoned() {
+            // Half-updated: never dropped (its destructors could follow
+            // broken links), never used again; its memory goes with the arena.
+            core::mem::forget(self.value.take());
+            // SAFETY: the value, the only owner of memory in this arena
+            // (steps cannot move arena memory out, see `StepArg`), is gone.
+            unsafe { self.arena.release_all() };
+        }
+        e
+    }
+
+    /// Drop the value inside its arena and give back the emptied chunks.
+    pub fn clear(&mut self) {
+        if let Some(v) = self.value.take() {
+            self.arena.enter(|| drop(v));
+            self.arena.trim();
+        }
+    }
+
+    /// See [`Arena::ensure_free`].
+    pub fn ensure_free(&self, bytes: usize) -> Result<(), OutOfMemory> {
+        self.arena.ensure_free(bytes)
+    }
+
+    /// Bytes the arena holds from the SDK heap in chunks.
+    pub fn held_bytes(&self) -> usize {
+        self.arena.held_bytes()
+    }
+}
+
+impl<T> Drop for Confined<T> {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 
@@ -455,6 +774,17 @@ impl<T> Drop for SdkBox<T> {
     }
 }
 
+/// The arena currently entered (null: none), to restore after a step that
+/// was abandoned inside [`Arena::enter`].
+pub(crate) fn current_ptr() -> *mut Arena {
+    CURRENT.load(Ordering::Acquire)
+}
+
+/// See [`current_ptr`].
+pub(crate) fn set_current_ptr(p: *mut Arena) {
+    CURRENT.store(p, Ordering::Release);
+}
+
 /// The arena currently entered, if any.
 #[cfg_attr(not(feature = "runtime"), allow(dead_code))]
 pub(crate) fn current() -> Option<&'static Arena> {
@@ -520,8 +850,55 @@ mod tests {
             "large block must come from the SDK heap"
         );
         assert_eq!(arena.held_bytes(), 0);
-        // SAFETY: it came from sdk_alloc with this layout.
-        unsafe { sdk_free(p, l) };
+        assert_eq!(arena.big_count(), 1, "the arena tracks its large blocks");
+        // SAFETY: the arena handed it out with this layout.
+        unsafe { arena.dealloc(p, l) };
+        assert_eq!(arena.big_count(), 0);
+    }
+
+    #[test]
+    fn release_all_returns_live_blocks_of_an_abandoned_step() {
+        let _g = serial();
+        let before = crate::platform::free_heap();
+        let arena = Arena::new().expect("arena");
+        let after_arena = crate::platform::free_heap();
+        // A mix the engine might leave behind when a step is cut short:
+        // small blocks in chunks and large over-aligned ones outside.
+        for i in 0..40usize {
+            let l = Layout::from_size_align(16 + (i * 37) % 3000, 1 << (i % 7)).unwrap();
+            assert!(!arena.alloc(l).is_null());
+        }
+        assert!(crate::platform::free_heap() < after_arena);
+        // SAFETY: nothing allocated above is used again.
+        unsafe { arena.release_all() };
+        assert_eq!(crate::platform::free_heap(), after_arena);
+        assert_eq!(arena.big_count(), 0);
+        assert_eq!(arena.held_bytes(), 0);
+        // Still usable afterwards.
+        let l = Layout::from_size_align(500, 4).unwrap();
+        let p = arena.alloc(l);
+        assert!(!p.is_null());
+        // SAFETY: allocated above with this layout.
+        unsafe { arena.dealloc(p, l) };
+        drop(arena);
+        assert_eq!(crate::platform::free_heap(), before);
+    }
+
+    #[test]
+    fn headed_blocks_outside_arenas_round_trip_at_any_alignment() {
+        let _g = serial();
+        let before = crate::platform::free_heap();
+        for align in [1usize, 2, 4, 8, 16, 64, 256] {
+            let l = Layout::from_size_align(align * 3 + 1, align).unwrap();
+            let p = big_alloc(None, l);
+            assert!(!p.is_null());
+            assert_eq!(p as usize % align, 0);
+            // SAFETY: the payload is valid for l.size() bytes.
+            unsafe { p.write_bytes(0x5A, l.size()) };
+            // SAFETY: allocated above.
+            unsafe { big_free(p) };
+        }
+        assert_eq!(crate::platform::free_heap(), before);
     }
 
     #[test]

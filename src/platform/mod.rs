@@ -75,74 +75,144 @@ pub fn take_engine_stack_high_water() -> usize {
     ENGINE_STACK_HIGH_WATER.swap(0, core::sync::atomic::Ordering::Relaxed)
 }
 
-/// Run `f` (an engine step) on a dedicated stack on the chip: a block of
-/// [`ENGINE_STACK`] bytes taken from the SDK heap for the duration of the
-/// call, so the NONOS system stack only carries the caller's frames. On the
-/// host `f` runs on the caller's stack. Fails (without running `f`) when the
-/// heap cannot give the block.
-pub fn on_engine_stack<R>(f: impl FnOnce() -> R) -> Result<R, alloc::OutOfMemory> {
+/// Why an engine step did not complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepError {
+    /// The step never started: the heap could not give its stack.
+    NoStack(alloc::OutOfMemory),
+    /// An allocation of `requested` bytes failed inside the step, which was
+    /// abandoned half-way.
+    OutOfMemory { requested: usize },
+    /// The engine panicked (a bug); the step was abandoned half-way.
+    Panic,
+}
+
+impl StepError {
+    /// Whether the step ran part-way: everything it touched is inconsistent
+    /// and must be released without being used or dropped.
+    pub fn abandoned(self) -> bool {
+        !matches!(self, StepError::NoStack(_))
+    }
+}
+
+/// Requested size of the allocation that failed in the running step (0: none).
+static FAILED_ALLOC: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Record an allocation that returned null (it may be a fallible one the
+/// engine handles itself; it only matters if a panic follows).
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn note_failed_alloc(size: usize) {
+    FAILED_ALLOC.store(size.max(1), core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Called by the panic handler: abandon the running engine step, if any
+/// (then this does not return). Returns when no step is running.
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn escape_step() {
+    // SAFETY: returns at once when no guarded call is running; otherwise it
+    // resumes the innermost espconn_secure_stack_call, whose caller
+    // (`run_step`) treats everything the step touched as dead.
+    unsafe { sdk::espconn_secure_stack_escape() }
+}
+
+/// Run `f`, an engine step, under the step guard. The engine allocates
+/// infallibly, so an allocation that fails inside it ends in the panic
+/// handler; there, instead of restarting the chip, the guard abandons the
+/// step: `f`'s frames are dropped without running their destructors and this
+/// returns `Err(StepError::OutOfMemory)` (or `Panic` for a bug). The caller
+/// must then never touch what `f` was working on again, only release its
+/// memory whole (`Arena::release_all`). The arena pointer and the watchdog,
+/// which `f` may have left changed, are restored here.
+///
+/// With `big_stack` on the chip `f` runs on a dedicated stack of
+/// [`ENGINE_STACK`] bytes taken from the SDK heap for the duration of the call,
+/// so the NONOS system stack only carries the caller's frames (fails without
+/// running `f` when the heap cannot give it). On the host `f` runs on the
+/// caller's stack.
+pub fn run_step<R>(big_stack: bool, f: impl FnOnce() -> R) -> Result<R, StepError> {
+    unsafe extern "C" fn trampoline<F: FnOnce()>(arg: *mut core::ffi::c_void) {
+        // SAFETY: `arg` is the `Option<F>` on run_step's frame, alive until
+        // espconn_secure_stack_call returns.
+        let slot = unsafe { &mut *arg.cast::<Option<F>>() };
+        if let Some(f) = slot.take() {
+            f();
+        }
+    }
+
+    fn guarded<F: FnOnce()>(top: *mut u8, f: F) -> bool {
+        let mut slot = Some(f);
+        // SAFETY: `top` is null or the end of a live, 16-byte aligned block;
+        // the trampoline only touches `slot`, which outlives the call. After
+        // an escape (return 1) `slot`'s closure is half-run: it is leaked
+        // here (Option<F> has been taken; nothing of it is dropped twice).
+        let rc = unsafe {
+            sdk::espconn_secure_stack_call(
+                trampoline::<F>,
+                (&mut slot as *mut Option<F>).cast(),
+                top,
+            )
+        };
+        rc == 0
+    }
+
+    let arena = alloc::current_ptr();
+    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    let mut result = None;
+    let completed;
     #[cfg(not(target_os = "none"))]
     {
-        Ok(f())
+        let _ = big_stack;
+        completed = guarded(core::ptr::null_mut(), || result = Some(f()));
     }
     #[cfg(target_os = "none")]
     {
         use core::alloc::Layout;
-        use core::ffi::c_void;
-
-        unsafe extern "C" fn trampoline<F: FnOnce()>(arg: *mut c_void) {
-            // SAFETY: `arg` is the `Option<F>` on the caller's stack, alive
-            // until espconn_secure_stack_call returns.
-            let slot = unsafe { &mut *arg.cast::<Option<F>>() };
-            if let Some(f) = slot.take() {
-                f();
-            }
-        }
-
-        fn call_on<F: FnOnce()>(top: *mut u8, f: F) {
-            let mut slot = Some(f);
-            // SAFETY: `top` is the end of a live, 16-byte aligned block; the
-            // trampoline only touches `slot`, which outlives the call.
-            unsafe {
-                sdk::espconn_secure_stack_call(
-                    trampoline::<F>,
-                    (&mut slot as *mut Option<F>).cast(),
-                    top,
-                )
+        if big_stack {
+            let stack_oom = alloc::OutOfMemory {
+                requested: ENGINE_STACK,
+                free: free_heap(),
             };
+            let Ok(layout) = Layout::from_size_align(ENGINE_STACK, 16) else {
+                return Err(StepError::NoStack(stack_oom));
+            };
+            let base = alloc::sdk_alloc(layout);
+            if base.is_null() {
+                return Err(StepError::NoStack(stack_oom));
+            }
+            // SAFETY: `base` is a fresh block of ENGINE_STACK bytes.
+            let stack = unsafe { core::slice::from_raw_parts_mut(base, ENGINE_STACK) };
+            stack.fill(STACK_PAINT);
+            completed = guarded(stack.as_mut_ptr_range().end, || result = Some(f()));
+            let untouched = stack.iter().take_while(|&&b| b == STACK_PAINT).count();
+            ENGINE_STACK_HIGH_WATER.fetch_max(
+                ENGINE_STACK - untouched,
+                core::sync::atomic::Ordering::Relaxed,
+            );
+            // SAFETY: allocated above with this layout; the call has returned.
+            unsafe { alloc::sdk_free(base, layout) };
+        } else {
+            completed = guarded(core::ptr::null_mut(), || result = Some(f()));
         }
-
-        let Ok(layout) = Layout::from_size_align(ENGINE_STACK, 16) else {
-            return Err(alloc::OutOfMemory {
-                requested: ENGINE_STACK,
-                free: free_heap(),
-            });
-        };
-        let base = alloc::sdk_alloc(layout);
-        if base.is_null() {
-            return Err(alloc::OutOfMemory {
-                requested: ENGINE_STACK,
-                free: free_heap(),
-            });
-        }
-        // SAFETY: `base` is a fresh block of ENGINE_STACK bytes.
-        let stack = unsafe { core::slice::from_raw_parts_mut(base, ENGINE_STACK) };
-        stack.fill(STACK_PAINT);
-        let mut result = None;
-        call_on(stack.as_mut_ptr_range().end, || result = Some(f()));
-        let untouched = stack.iter().take_while(|&&b| b == STACK_PAINT).count();
-        ENGINE_STACK_HIGH_WATER.fetch_max(
-            ENGINE_STACK - untouched,
-            core::sync::atomic::Ordering::Relaxed,
-        );
-        // SAFETY: allocated above with this layout; the call has returned.
-        unsafe { alloc::sdk_free(base, layout) };
-        // The trampoline always runs `f` exactly once.
-        result.ok_or(alloc::OutOfMemory {
-            requested: 0,
-            free: free_heap(),
-        })
     }
+    if completed {
+        if let Some(r) = result {
+            return Ok(r);
+        }
+    }
+    // Abandoned: put back what the step's skipped frames would have.
+    alloc::set_current_ptr(arena);
+    // SAFETY: plain SDK calls without arguments; restarting a running
+    // watchdog is harmless.
+    unsafe {
+        sdk::system_soft_wdt_restart();
+        sdk::system_soft_wdt_feed();
+    }
+    Err(
+        match FAILED_ALLOC.swap(0, core::sync::atomic::Ordering::Relaxed) {
+            0 => StepError::Panic,
+            requested => StepError::OutOfMemory { requested },
+        },
+    )
 }
 
 /// Reads `buf.len() * 4` bytes of flash at `addr` (4-byte aligned, as

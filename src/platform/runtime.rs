@@ -3,7 +3,7 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 
-use super::alloc::{current, owner_of, sdk_alloc, sdk_free};
+use super::alloc::{global_alloc, global_free};
 
 struct SdkAllocator;
 
@@ -11,33 +11,33 @@ struct SdkAllocator;
 // and freed by the one that owns its address.
 unsafe impl GlobalAlloc for SdkAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match current() {
-            Some(arena) => arena.alloc(layout),
-            None => sdk_alloc(layout),
+        let p = global_alloc(layout);
+        if p.is_null() {
+            super::note_failed_alloc(layout.size());
         }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        match owner_of(ptr) {
-            // SAFETY: the arena handed out `ptr` with this layout.
-            Some(arena) => unsafe { arena.dealloc(ptr, layout) },
-            // SAFETY: not an arena block, so it came from sdk_alloc.
-            None => unsafe { sdk_free(ptr, layout) },
-        }
+        // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc contract).
+        unsafe { global_free(ptr, layout) }
     }
 }
 
 #[global_allocator]
 static ALLOCATOR: SdkAllocator = SdkAllocator;
 
-/// A last resort for bugs (and for an allocation that failed inside an engine
-/// despite the arena's headroom): say why, then restart through the SDK.
+/// Inside an engine step (an allocation that failed there ends here too), the
+/// step is abandoned and only its connection fails (`super::run_step`).
+/// Anywhere else it is a bug: say why, then restart through the SDK.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    crate::log!("espconn_secure: fatal: {}", info.message());
+    crate::log!("espconn_secure: {}", info.message());
     if let Some(loc) = info.location() {
         crate::log!("espconn_secure: at {}:{}", loc.file(), loc.line());
     }
+    super::escape_step();
+    crate::log!("espconn_secure: fatal: restarting");
     super::restart()
 }
 

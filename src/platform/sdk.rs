@@ -90,14 +90,19 @@ extern "C" {
     pub(crate) fn system_soft_wdt_restart();
     pub(crate) fn system_restart();
     pub(crate) fn sntp_get_current_timestamp() -> u32;
-    /// Chip only (c-shim/esp8266/chip_rt.c): runs `f(arg)` with the stack
-    /// pointer at `top`, then returns on the caller's stack.
-    #[cfg(target_os = "none")]
+    /// The engine-step guard (c-shim/esp8266/chip_rt.c on the chip,
+    /// c-shim/host/step_escape.c on the host): runs `f(arg)` with the stack
+    /// pointer at `top` (chip; null = the caller's stack; ignored on the
+    /// host) and returns 0, or 1 when `espconn_secure_stack_escape` cut `f`
+    /// short.
     pub(crate) fn espconn_secure_stack_call(
         f: unsafe extern "C" fn(*mut c_void),
         arg: *mut c_void,
         top: *mut u8,
-    );
+    ) -> c_int;
+    /// Abandons the innermost running `espconn_secure_stack_call` (which then
+    /// returns 1); returns only when none is running.
+    pub(crate) fn espconn_secure_stack_escape();
     /// Chip only (c-shim/esp8266): installs the LoadStoreError handler once.
     #[cfg(target_os = "none")]
     pub(crate) fn espconn_secure_chip_init();

@@ -256,14 +256,14 @@ impl<C: Conn> Engine<C> {
 
     fn check_failed(&self) -> Result<(), Failure> {
         match &self.failed {
-            Some(f) => Err(f.clone()),
+            Some(f) => Err(*f),
             None => Ok(()),
         }
     }
 
     fn fail(&mut self, f: Failure) -> Failure {
         if self.failed.is_none() {
-            self.failed = Some(f.clone());
+            self.failed = Some(f);
         }
         f
     }

@@ -62,10 +62,12 @@ fn bit_len(b: &[u8]) -> usize {
     }
 }
 
-/// Big-endian bytes to `limbs` little-endian u32 limbs (fallible allocation).
+/// Big-endian bytes to `limbs` little-endian u32 limbs. (Allocations here
+/// are infallible on purpose: inside an engine step a failure abandons the
+/// step as out of memory, where an error would read as a bad signature.)
 fn from_be(b: &[u8], limbs: usize) -> Result<Vec<u32>, Invalid> {
     let mut v = Vec::new();
-    v.try_reserve_exact(limbs).map_err(|_| Invalid)?;
+    v.reserve_exact(limbs);
     v.resize(limbs, 0);
     for (i, &byte) in b.iter().rev().enumerate() {
         if i / 4 >= limbs {
@@ -156,7 +158,7 @@ fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     // Montgomery form, the accumulator, a second accumulator, the constant 1
     // and the multiplication scratch.
     let mut work: Vec<u32> = Vec::new();
-    work.try_reserve_exact(5 * s + 2).map_err(|_| Invalid)?;
+    work.reserve_exact(5 * s + 2);
     work.resize(5 * s + 2, 0);
     let (r2, rest) = work.split_at_mut(s);
     let (base, rest) = rest.split_at_mut(s);
@@ -194,7 +196,7 @@ fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     mont_mul(tmp, acc, r2, &key.n, n0inv, t);
 
     let mut out = Vec::new();
-    out.try_reserve_exact(key.k).map_err(|_| Invalid)?;
+    out.reserve_exact(key.k);
     for i in (0..key.k).rev() {
         out.push((tmp[i / 4] >> (8 * (i % 4))) as u8);
     }
@@ -279,7 +281,7 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
         return Err(Invalid);
     }
     let mut db = Vec::new();
-    db.try_reserve_exact(db_len).map_err(|_| Invalid)?;
+    db.reserve_exact(db_len);
     db.extend_from_slice(masked_db);
     mgf1_xor::<D>(h, &mut db);
     if zero_bits > 0 {

@@ -683,7 +683,7 @@ fn server_alert_is_fatal_alert_with_its_name() {
     .unwrap();
     let err = pump(&mut c, &mut s, usize::MAX).unwrap_err();
     // The server refuses (no ECDSA suite for its EC key); the client sees its alert.
-    let sf = err.1.clone();
+    let sf = err.1;
     let c_out = s.output().to_vec();
     if let Some(sf) = sf {
         assert!(sf.code != 0);

@@ -96,9 +96,9 @@ impl Meter {
         // painted system stack shows only what a NONOS callback pays.
         let r = match kind {
             Call::Other => core::hint::black_box(f()),
-            _ => match espconn_secure::platform::on_engine_stack(f) {
+            _ => match espconn_secure::platform::run_step(true, f) {
                 Ok(r) => core::hint::black_box(r),
-                Err(e) => panic!("no heap for the engine stack: {e:?}"),
+                Err(e) => panic!("engine step failed: {e:?}"),
             },
         };
         let t1 = unsafe { super::chip_ccount() };

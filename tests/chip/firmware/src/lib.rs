@@ -264,11 +264,39 @@ pub extern "C" fn chip_tests_main() -> i32 {
         t.check("own_rsa2048_pss_rejects_tampered", own_rsa2048_pss_verify().is_ok(), "tampered message accepted");
     }
     #[cfg(feature = "lib")]
+    t.check(
+        "step_guard_contains_allocation_failure",
+        step_guard().is_ok(),
+        "an allocation failing inside a step was not contained",
+    );
+    #[cfg(feature = "lib")]
     handshake::run(&mut t);
     #[cfg(not(feature = "lib"))]
     out!("skip tls_handshake: needs the library (feature `lib`)");
     out!("done pass={} fail={}", t.pass, t.fail);
     t.fail as i32
+}
+
+/// The step guard on the real core: an allocation that cannot succeed,
+/// inside a step on the dedicated stack and on the caller's, ends in the
+/// library's panic handler, which abandons the step (the chip goes on);
+/// registers and heap are intact afterwards.
+#[cfg(feature = "lib")]
+fn step_guard() -> Result<(), &'static str> {
+    use espconn_secure::platform::{run_step, StepError};
+    const HUGE: usize = 1 << 30;
+    let before = espconn_secure::platform::free_heap();
+    for big_stack in [true, false] {
+        let r = run_step(big_stack, || {
+            let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
+            v.capacity()
+        });
+        expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
+    }
+    let x = core::hint::black_box(41u32);
+    expect(run_step(false, || x + 1) == Ok(42), "a step after an escape")?;
+    expect(run_step(true, || x + 2) == Ok(43), "a big-stack step after an escape")?;
+    expect(espconn_secure::platform::free_heap() == before, "heap not returned")
 }
 
 #[cfg(not(feature = "lib"))]
