@@ -158,7 +158,48 @@ bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
         os_printf("bad --hostname %s\n", name);
         return false;
     }
+    const char *cache = sim_arg("session-cache");
+    if (cache && !espconn_secure_set_session_cache((uint8)ex_parse_uint(cache, 0))) {
+        os_printf("bad --session-cache %s (0..4)\n", cache);
+        return false;
+    }
+    const char *alpn = sim_arg("alpn");
+    if (alpn) {
+        /* "a,b,c": the list and its pointers must only live for the call. */
+        static char names[256];
+        const char *list[8];
+        uint8 count = 0;
+        uint32 i = 0;
+        if (os_strlen(alpn) >= sizeof names) {
+            os_printf("bad --alpn (too long)\n");
+            return false;
+        }
+        os_strcpy(names, alpn);
+        list[count++] = names;
+        for (i = 0; names[i] && count <= 8; i++) {
+            if (names[i] == ',') {
+                names[i] = 0;
+                if (count == 8)
+                    break;
+                list[count++] = names + i + 1;
+            }
+        }
+        if (!espconn_secure_set_alpn(conn, list, count)) {
+            os_printf("bad --alpn %s\n", alpn);
+            return false;
+        }
+    }
     return true;
+}
+
+void ICACHE_FLASH_ATTR ex_report_session(struct espconn *conn)
+{
+    if (sim_arg("alpn")) {
+        const char *p = espconn_secure_get_alpn(conn);
+        os_printf("ALPN %s\n", p ? p : "(none)");
+    }
+    if (sim_arg("session-cache"))
+        os_printf("RESUMED %s\n", espconn_secure_session_resumed(conn) ? "yes" : "no");
 }
 
 void ICACHE_FLASH_ATTR ex_report_reconnect(struct espconn *conn, sint8 err)

@@ -34,8 +34,12 @@ void ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_ad
 void ex_secure_connect_to(struct espconn *conn, const char *host);
 
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
- * --hostname (for `conn`). Returns false if an option was rejected. */
+ * --hostname (for `conn`), --session-cache N, --alpn a,b,c. Returns false if an option was rejected. */
 bool ex_apply_tls_options(struct espconn *conn);
+
+/* With --alpn: prints "ALPN <selected>" or "ALPN (none)"; with
+ * --session-cache: "RESUMED yes|no". Call from the connect callback. */
+void ex_report_session(struct espconn *conn);
 
 /* Prints "RECONNECT err=N" plus the library's code and reason text. */
 void ex_report_reconnect(struct espconn *conn, sint8 err);

@@ -382,6 +382,19 @@ impl Conn {
         }
     }
 
+    /// The ALPN protocol the server selected (client connections, once open).
+    pub fn alpn(&self) -> Option<&[u8]> {
+        match self.engine.as_ref()? {
+            Engine::Client(c) => c.alpn(),
+            Engine::Server(_) => None,
+        }
+    }
+
+    /// Whether this client connection's handshake resumed a cached session.
+    pub fn resumed(&self) -> bool {
+        matches!(&self.engine, Some(Engine::Client(c)) if c.resumed())
+    }
+
     /// Decrypted bytes waiting for the user.
     pub fn readable(&self) -> usize {
         self.engine.as_ref().map_or(0, |e| e.readable())
@@ -454,6 +467,9 @@ impl Conn {
                 Event::HandshakeComplete => {
                     self.phase = Phase::Open;
                     crate::log!("{} handshake ok!", self.role.name());
+                    if self.resumed() {
+                        crate::log!("espconn_secure: session resumed (abbreviated handshake)");
+                    }
                     self.push(UserEvent::Connected)?;
                 }
                 Event::PeerClosed => {

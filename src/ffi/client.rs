@@ -185,8 +185,11 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
         return;
     };
     // SAFETY: live slot.
-    let key = unsafe { (*slot).user } as usize;
-    let params = conn::setup::client_params(key).map(Params::Client);
+    let (key, peer) = unsafe {
+        let t = &(*slot).shadow_tcp;
+        ((*slot).user as usize, (t.remote_ip, t.remote_port as u16))
+    };
+    let params = conn::setup::client_params(key, peer).map(Params::Client);
     // SAFETY: live slot, no other borrow.
     unsafe { drive(slot, |c, t| c.tcp_connected(t, params)) };
 }

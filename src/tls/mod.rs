@@ -111,6 +111,7 @@ pub mod errors;
 pub mod provider;
 pub mod rng;
 mod server;
+pub mod session;
 mod verifier;
 mod x509;
 
@@ -150,6 +151,11 @@ pub struct ClientParams {
     pub max_record: usize,
     /// Offer TLS 1.3 as well as 1.2 (only with the `tls13` feature).
     pub tls13: bool,
+    /// ALPN protocol names to offer, in order of preference (none: no ALPN).
+    pub alpn: Vec<Vec<u8>>,
+    /// Session resumption through the session cache ([`session`]) under this
+    /// binding; `None`: no resumption (the default).
+    pub session: Option<session::Binding>,
 }
 
 impl ClientParams {
@@ -162,6 +168,8 @@ impl ClientParams {
             time,
             max_record: TLS_MAX_PLAINTEXT,
             tls13: cfg!(feature = "tls13"),
+            alpn: Vec::new(),
+            session: None,
         }
     }
 }

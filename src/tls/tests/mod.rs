@@ -108,6 +108,8 @@ pub(crate) fn client_params(pki: Pki) -> ClientParams {
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: tls13_ok(pki),
+        alpn: Vec::new(),
+        session: None,
     }
 }
 
