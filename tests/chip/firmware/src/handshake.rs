@@ -227,6 +227,8 @@ fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
                     time: TimeSource::Fixed(NOW),
                     max_record: TLS_MAX_PLAINTEXT,
                     tls13: false,
+                    alpn: Vec::new(),
+                    session: None,
                 })
             })
         })
