@@ -2,7 +2,9 @@
  * https_get: fetch one path over TLS, the way a NONOS program does it.
  * Options (host build): --server HOST:PORT --path /P [--hostname NAME]
  * [--ca-sector N] [--cert-sector N] [--size N] [--alpn a,b] [--session-cache N]
- * [--repeat N] (connect N more times after the first, e.g. to see a session resumed).
+ * [--repeat N] (connect N more times after the first, e.g. to see a session resumed)
+ * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
+ * RTC memory at boot; at the end save it there and enter deep sleep).
  */
 #include "ets_sys.h"
 #include "osapi.h"
@@ -67,6 +69,10 @@ static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
         os_timer_arm(&again_timer, 10, 0);
         return;
     }
+    if (sim_arg("sleep")) {
+        ex_session_sleep(&conn, 10);
+        return;
+    }
     sim_exit(0);
 }
 
@@ -97,6 +103,8 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
+    if (sim_arg("sleep"))
+        ex_session_restore();
     ex_secure_connect_to(&conn, host);
 }
 
