@@ -462,3 +462,48 @@ impl ClientSessionStore for View {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blob round trip and every refusal, on the one process-wide store
+    /// (one test function, so no other test races it).
+    #[test]
+    fn blob_round_trip_and_refusals() {
+        let b: Binding = [7; 16];
+        assert_eq!(load(&[0; 64]), Err(LoadError::Version(0)));
+        assert!(set_capacity(1));
+        {
+            let mut s = STORE.lock();
+            let e = s.find_or_take(&b).unwrap();
+            e.kind = KIND_TLS12;
+            e.len = 5;
+            e.value[..5].copy_from_slice(b"hello");
+        }
+        let mut out = [0u8; BLOB_MAX];
+        assert_eq!(save(&b, &mut out[..20]), Err(SaveError::TooSmall(35)));
+        assert_eq!(save(&[8; 16], &mut out), Err(SaveError::NoSession));
+        let n = save(&b, &mut out).unwrap();
+        assert_eq!(n, BLOB_HEADER + 5 + BLOB_CHECK);
+        assert_eq!(out[0], BLOB_VERSION);
+        let blob = out[..n].to_vec();
+        // Wipe the store, then bring the session back from the blob.
+        assert!(set_capacity(0));
+        assert_eq!(load(&blob), Err(LoadError::CacheOff));
+        assert!(set_capacity(1));
+        assert_eq!(load(&blob), Ok(()));
+        let mut again = [0u8; BLOB_MAX];
+        assert_eq!(save(&b, &mut again), Ok(n));
+        assert_eq!(&again[..n], &blob[..]);
+        // Any flipped bit is refused.
+        for i in 0..n {
+            let mut bad = blob.clone();
+            bad[i] ^= 0x10;
+            assert!(load(&bad).is_err(), "flip at {i} accepted");
+        }
+        assert_eq!(load(&blob[..n - 1]), Err(LoadError::Truncated));
+        assert!(set_capacity(0));
+        assert!(!set_capacity(MAX_ENTRIES as u8 + 1));
+    }
+}
