@@ -117,6 +117,7 @@ pub fn server_params() -> Result<ServerParams, Failure> {
         max_record: settings::record_cap(),
         tls13: cfg!(feature = "tls13"),
         max_fragment: MAX_SEND_PLAINTEXT,
+        resumption: None,
     })
 }
 

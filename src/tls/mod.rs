@@ -120,7 +120,7 @@ mod tests;
 
 pub use client::TlsClient;
 pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};
-pub use server::TlsServer;
+pub use server::{ServerSessions, TlsServer};
 
 /// Where certificate dates are checked against.
 #[derive(Clone, Copy, Debug)]
@@ -188,6 +188,9 @@ pub struct ServerParams {
     /// Largest plaintext per record we send ([`MAX_SEND_PLAINTEXT`] fits a
     /// TCP segment; up to 16384).
     pub max_fragment: usize,
+    /// Sessions shared with other server connections (TLS 1.2 session ids),
+    /// or `None`: no resumption (what `espconn_secure_accept` uses).
+    pub resumption: Option<ServerSessions>,
 }
 
 /// What `process()` reports.

@@ -90,6 +90,7 @@ pub(crate) fn server_params(pki: Pki) -> ServerParams {
         max_record: TLS_MAX_PLAINTEXT,
         tls13: true,
         max_fragment: MAX_SEND_PLAINTEXT,
+        resumption: None,
     }
 }
 
