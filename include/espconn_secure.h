@@ -153,6 +153,65 @@ bool espconn_secure_set_default_certificate(const uint8 *certificate, uint16 len
 // `private_key` must be NULL or point to `length` readable bytes.
 bool espconn_secure_set_default_private_key(const uint8 *private_key, uint16 length);
 
+// Keep up to `entries` TLS sessions (1..4) so that later connections to the
+// same server resume them (TLS 1.2 session tickets or session ids, TLS 1.3
+// tickets): an abbreviated handshake without certificate verification or
+// key exchange signatures. Each entry takes about 500 bytes of heap. 0 (the
+// default) turns the cache off and wipes it. A session is resumed only by a
+// connection with the same host name, server address, CA certificates,
+// client certificate and ALPN list as the connection that made it; any
+// change means a full handshake. False when `entries` is above 4 or the heap
+// cannot hold them.
+bool espconn_secure_set_session_cache(uint8 entries);
+
+// Copy the session of `conn`'s last connection (kept in the session cache)
+// into `buf` as a blob of at most 510 bytes, for RTC memory
+// (`system_rtc_mem_write`, 512 bytes of user area) or flash across deep
+// sleep. The blob holds the session's secret: keep it only in RTC memory or
+// flash and wipe `buf` after writing it. It carries a version byte and a
+// checksum, and is bound to the connection's host name, server address and
+// certificates. Returns the blob's length; 0 when there is no session to
+// save (cache off, or the server issued none yet; TLS 1.3 tickets arrive
+// after the handshake, so save once data has been exchanged); ESPCONN_ARG
+// (-12) for NULL arguments; ESPCONN_MEM (-1) when `len` is too small.
+//
+// # Safety
+// `buf` must point to `len` writable bytes.
+sint16 espconn_secure_session_save(const struct espconn *conn, uint8 *buf, uint16 len);
+
+// Put a session saved with `espconn_secure_session_save` back into the
+// session cache (enable the cache first: after deep sleep RAM starts empty).
+// The next connection with the same host name, address and certificates
+// resumes it; if the server refuses it or the ticket expired, a full
+// handshake follows. False (with one log line) for a blob that is
+// truncated, from another version, or fails its checksum, and when the
+// cache is off. The caller should wipe `buf` afterwards.
+//
+// # Safety
+// `buf` must point to `len` readable bytes.
+bool espconn_secure_session_load(const uint8 *buf, uint16 len);
+
+// Whether `conn`'s handshake resumed a cached session (valid from the
+// connect callback until the connection ends).
+bool espconn_secure_session_resumed(const struct espconn *conn);
+
+// Offer the ALPN protocols `protocols[0..count]` (NUL-terminated names, 1 to
+// 255 bytes each, most preferred first, at most 8) on `conn`'s next
+// `espconn_secure_connect`, e.g. "x-amzn-mqtt-ca" or "mqtt" for MQTT on port
+// 443. `count` 0 clears the list. The strings are copied. False for a NULL
+// espconn, a bad name, more than 8 names, or a full table or heap.
+//
+// # Safety
+// `protocols` must point to `count` NUL-terminated strings (or be NULL
+// with `count` 0).
+bool espconn_secure_set_alpn(struct espconn *conn, const char *const *protocols, uint8 count);
+
+// The ALPN protocol the server selected on `conn` (from the connect callback
+// until the connection ends), or NULL when none was offered or the server
+// did not select one. Points into the library's copy of the list given to
+// `espconn_secure_set_alpn`.
+const char *espconn_secure_get_alpn(const struct espconn *conn);
+
 // Host builds link the toolchain's prebuilt `alloc`, compiled for unwinding,
 // which names this symbol; with `panic = "abort"` it is never called.
 void rust_eh_personality(void);

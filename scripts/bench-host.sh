@@ -66,6 +66,36 @@ run_case rsa rsa reply no
 run_case mtls_ec ec reply yes
 run_case record16k ec big no
 
+# resume_ec: as `ec`, but the handshake resumes a TLS 1.2 session (ticket)
+# saved to RTC memory by a first boot (full handshake, then deep sleep); the
+# figures are the second boot's, which starts with empty RAM and heap and
+# includes the one-entry session cache (~0.5 KB).
+run_resume_case() {
+    local name=resume_ec port pid out rtc=$work/rtc-resume.bin i
+    port=$(free_port)
+    rm -f "$rtc"
+    record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/ec/root.pem"
+    python3 tests/support/tls_peer.py --port "$port" --cert "$pki/ec/chain.pem" \
+        --key "$pki/ec/leaf.key" --mode reply --size 100 >/dev/null 2>&1 &
+    pid=$!
+    wait_port "$port"
+    for i in 1 2; do
+        out=$(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost \
+            --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 --session-cache 1 --sleep \
+            --rtc "$rtc" --time "$(date +%s)" --run-for 20000 || true)
+    done
+    kill $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    if ! grep -q '^RESUMED yes' <<<"$out"; then
+        echo "bench case=$name FAILED (not resumed)" >&2
+        echo "$out" >&2
+        return 1
+    fi
+    report "$name" "$out"
+}
+
+run_resume_case
+
 # server_ec: build/host/https_server with the EC chain (P-256) serving one
 # TLS 1.2 client (openssl s_client, one request, ~250-byte page). The peak
 # includes the copies of the default certificate and key.

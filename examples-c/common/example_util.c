@@ -158,7 +158,48 @@ bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
         os_printf("bad --hostname %s\n", name);
         return false;
     }
+    const char *cache = sim_arg("session-cache");
+    if (cache && !espconn_secure_set_session_cache((uint8)ex_parse_uint(cache, 0))) {
+        os_printf("bad --session-cache %s (0..4)\n", cache);
+        return false;
+    }
+    const char *alpn = sim_arg("alpn");
+    if (alpn) {
+        /* "a,b,c": the list and its pointers must only live for the call. */
+        static char names[256];
+        const char *list[8];
+        uint8 count = 0;
+        uint32 i = 0;
+        if (os_strlen(alpn) >= sizeof names) {
+            os_printf("bad --alpn (too long)\n");
+            return false;
+        }
+        os_strcpy(names, alpn);
+        list[count++] = names;
+        for (i = 0; names[i] && count <= 8; i++) {
+            if (names[i] == ',') {
+                names[i] = 0;
+                if (count == 8)
+                    break;
+                list[count++] = names + i + 1;
+            }
+        }
+        if (!espconn_secure_set_alpn(conn, list, count)) {
+            os_printf("bad --alpn %s\n", alpn);
+            return false;
+        }
+    }
     return true;
+}
+
+void ICACHE_FLASH_ATTR ex_report_session(struct espconn *conn)
+{
+    if (sim_arg("alpn")) {
+        const char *p = espconn_secure_get_alpn(conn);
+        os_printf("ALPN %s\n", p ? p : "(none)");
+    }
+    if (sim_arg("session-cache"))
+        os_printf("RESUMED %s\n", espconn_secure_session_resumed(conn) ? "yes" : "no");
 }
 
 void ICACHE_FLASH_ATTR ex_report_reconnect(struct espconn *conn, sint8 err)
@@ -167,4 +208,49 @@ void ICACHE_FLASH_ATTR ex_report_reconnect(struct espconn *conn, sint8 err)
     os_printf("RECONNECT err=%d\n", err);
     if (code != 0)
         os_printf("last_error=-0x%x (%s)\n", -code, espconn_secure_strerror(code));
+}
+
+/* The session blob lives at the start of the RTC user area (block 64, 512
+ * bytes); RTC memory is read and written in whole 4-byte words. */
+#define EX_RTC_SESSION_BLOCK 64
+static uint8 rtc_buf[512] __attribute__((aligned(4)));
+
+bool ICACHE_FLASH_ATTR ex_session_restore(void)
+{
+    struct rst_info *ri = system_get_rst_info();
+    bool ok;
+    if (ri == NULL || ri->reason != REASON_DEEP_SLEEP_AWAKE) {
+        os_printf("WAKE cold boot\n");
+        return false;
+    }
+    os_printf("WAKE from deep sleep\n");
+    if (!system_rtc_mem_read(EX_RTC_SESSION_BLOCK, rtc_buf, sizeof rtc_buf)) {
+        os_printf("SESSION REFUSED (RTC read failed)\n");
+        return false;
+    }
+    ok = espconn_secure_session_load(rtc_buf, sizeof rtc_buf);
+    /* The blob holds the session secret: no copy stays in RAM. */
+    os_memset(rtc_buf, 0, sizeof rtc_buf);
+    os_printf(ok ? "SESSION LOADED\n" : "SESSION REFUSED\n");
+    return ok;
+}
+
+void ICACHE_FLASH_ATTR ex_session_sleep(struct espconn *conn, uint32 seconds)
+{
+    sint16 n = espconn_secure_session_save(conn, rtc_buf, sizeof rtc_buf);
+    if (n > 0) {
+        uint16 words = (uint16)((n + 3) & ~3);
+        if (system_rtc_mem_write(EX_RTC_SESSION_BLOCK, rtc_buf, words))
+            os_printf("SESSION SAVED %d bytes\n", n);
+        else
+            os_printf("SESSION NOT SAVED (RTC write failed)\n");
+    } else {
+        /* Nothing to keep: clear the area so that no stale blob is offered. */
+        os_memset(rtc_buf, 0, 4);
+        system_rtc_mem_write(EX_RTC_SESSION_BLOCK, rtc_buf, 4);
+        os_printf("SESSION NOT SAVED (%d)\n", n);
+    }
+    os_memset(rtc_buf, 0, sizeof rtc_buf);
+    os_printf("DEEP SLEEP %u s\n", seconds);
+    system_deep_sleep((uint64)seconds * 1000000ull);
 }

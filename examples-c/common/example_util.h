@@ -34,10 +34,24 @@ void ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_ad
 void ex_secure_connect_to(struct espconn *conn, const char *host);
 
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
- * --hostname (for `conn`). Returns false if an option was rejected. */
+ * --hostname (for `conn`), --session-cache N, --alpn a,b,c. Returns false if an option was rejected. */
 bool ex_apply_tls_options(struct espconn *conn);
+
+/* With --alpn: prints "ALPN <selected>" or "ALPN (none)"; with
+ * --session-cache: "RESUMED yes|no". Call from the connect callback. */
+void ex_report_session(struct espconn *conn);
 
 /* Prints "RECONNECT err=N" plus the library's code and reason text. */
 void ex_report_reconnect(struct espconn *conn, sint8 err);
+
+/* After a deep-sleep wake, loads the session blob kept in RTC memory
+ * (enable the session cache first). Prints "WAKE cold boot" or "WAKE from
+ * deep sleep", then "SESSION LOADED" or "SESSION REFUSED". */
+bool ex_session_restore(void);
+
+/* Saves `conn`'s session to RTC memory ("SESSION SAVED N bytes"), wipes the
+ * staging buffer and enters deep sleep for `seconds` (RAM and heap are lost;
+ * the simulator keeps RTC memory in its --rtc file and exits). */
+void ex_session_sleep(struct espconn *conn, uint32 seconds);
 
 #endif

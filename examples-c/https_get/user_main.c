@@ -1,7 +1,10 @@
 /*
  * https_get: fetch one path over TLS, the way a NONOS program does it.
  * Options (host build): --server HOST:PORT --path /P [--hostname NAME]
- * [--ca-sector N] [--cert-sector N] [--size N].
+ * [--ca-sector N] [--cert-sector N] [--size N] [--alpn a,b] [--session-cache N]
+ * [--repeat N] (connect N more times after the first, e.g. to see a session resumed)
+ * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
+ * RTC memory at boot; at the end save it there and enter deep sleep).
  */
 #include "ets_sys.h"
 #include "osapi.h"
@@ -23,6 +26,7 @@ static void ICACHE_FLASH_ATTR on_connect(void *arg)
     const char *path = sim_arg("path");
     const char *name = sim_arg("hostname");
     os_printf("HANDSHAKE OK\n");
+    ex_report_session(c);
     os_sprintf(request, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
                path ? path : "/", name ? name : host);
     if (espconn_secure_send(c, (uint8 *)request, (uint16)os_strlen(request)) != ESPCONN_OK)
@@ -42,11 +46,33 @@ static void ICACHE_FLASH_ATTR on_sent(void *arg)
     os_printf("SENT\n");
 }
 
+static os_timer_t again_timer;
+static uint32 repeats_done;
+
+static void ICACHE_FLASH_ATTR connect_again(void *arg)
+{
+    (void)arg;
+    received = 0;
+    ex_secure_connect_to(&conn, host);
+}
+
 static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
 {
     (void)arg;
     os_printf("\nRECEIVED %u bytes\n", received);
     os_printf("DISCONNECT\n");
+    if (repeats_done < ex_parse_uint(sim_arg("repeat"), 0)) {
+        repeats_done++;
+        /* Reconnect from a timer, outside the library's callback. */
+        os_timer_disarm(&again_timer);
+        os_timer_setfn(&again_timer, connect_again, NULL);
+        os_timer_arm(&again_timer, 10, 0);
+        return;
+    }
+    if (sim_arg("sleep")) {
+        ex_session_sleep(&conn, 10);
+        return;
+    }
     sim_exit(0);
 }
 
@@ -77,6 +103,8 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
+    if (sim_arg("sleep"))
+        ex_session_restore();
     ex_secure_connect_to(&conn, host);
 }
 

@@ -75,9 +75,10 @@ pub enum Ending {
 /// Which engine a connection builds when TCP is up.
 #[derive(Debug, Clone, Copy)]
 pub enum Start {
-    /// A client for the user's espconn registered under this key (its host
-    /// name and options).
-    Client(usize),
+    /// A client for the user's espconn registered under `key` (its host
+    /// name and options), to `peer` (IPv4 address, port: part of the key
+    /// its TLS sessions are cached under).
+    Client { key: usize, peer: ([u8; 4], u16) },
     /// A server connection with the default certificate and key.
     Server,
 }
@@ -103,7 +104,9 @@ impl Engine {
     /// allocation failing anywhere in it loses nothing.
     fn build(start: Start) -> Result<Engine, Failure> {
         crate::platform::with_watchdog_paused(|| match start {
-            Start::Client(key) => TlsClient::new(setup::client_params(key)?).map(Engine::Client),
+            Start::Client { key, peer } => {
+                TlsClient::new(setup::client_params(key, peer)?).map(Engine::Client)
+            }
             Start::Server => TlsServer::new(setup::server_params()?).map(Engine::Server),
         })
     }
@@ -404,6 +407,19 @@ impl Conn {
             .unwrap_or(0)
     }
 
+    /// The ALPN protocol the server selected (client connections, once open).
+    pub fn alpn(&self) -> Option<&[u8]> {
+        match self.engine.get()? {
+            Engine::Client(c) => c.alpn(),
+            Engine::Server(_) => None,
+        }
+    }
+
+    /// Whether this client connection's handshake resumed a cached session.
+    pub fn resumed(&self) -> bool {
+        matches!(self.engine.get(), Some(Engine::Client(c)) if c.resumed())
+    }
+
     /// Decrypted bytes waiting for the user.
     pub fn readable(&self) -> usize {
         self.engine.get().map_or(0, |e| e.readable())
@@ -474,6 +490,9 @@ impl Conn {
                 Event::HandshakeComplete => {
                     self.phase = Phase::Open;
                     crate::log!("{} handshake ok!", self.role.name());
+                    if self.resumed() {
+                        crate::log!("espconn_secure: session resumed (abbreviated handshake)");
+                    }
                     self.push(UserEvent::Connected)?;
                 }
                 Event::PeerClosed => {

@@ -63,6 +63,9 @@ pub struct Settings {
     /// copied as given (PEM or DER); parsed at every server handshake.
     server_cert: Option<Vec<u8>>,
     server_key: Option<Vec<u8>>,
+    /// ALPN lists per connection (`espconn_secure_set_alpn`): each name
+    /// followed by a NUL, so that `espconn_secure_get_alpn` can point into it.
+    alpn: [Option<(usize, Vec<u8>)>; MAX_HOSTNAMES],
 }
 
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
@@ -73,6 +76,7 @@ static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     hostnames: [const { None }; MAX_HOSTNAMES],
     server_cert: None,
     server_key: None,
+    alpn: [const { None }; MAX_HOSTNAMES],
 });
 
 /// Largest certificate or key `espconn_secure_set_default_*` accepts (the vendor's limit).
@@ -247,4 +251,94 @@ pub fn hostname(key: usize) -> Result<Option<Vec<u8>>, crate::error::Failure> {
     })?;
     v.extend_from_slice(name);
     Ok(Some(v))
+}
+
+/// Most ALPN names per connection, and the longest name (RFC 7301).
+pub const MAX_ALPN: usize = 8;
+pub const MAX_ALPN_NAME: usize = 255;
+
+/// Remember the ALPN names to offer on the connection of espconn `key`
+/// (`None` or an empty list forgets them). False when a name is empty or too
+/// long, there are more than [`MAX_ALPN`], or the table or heap is full.
+pub fn set_alpn(key: usize, names: Option<&[&[u8]]>) -> bool {
+    let names = names.unwrap_or(&[]);
+    if names.len() > MAX_ALPN
+        || names
+            .iter()
+            .any(|n| n.is_empty() || n.len() > MAX_ALPN_NAME || n.contains(&0))
+    {
+        return false;
+    }
+    let mut v = Vec::new();
+    if !names.is_empty() {
+        let total: usize = names.iter().map(|n| n.len() + 1).sum();
+        if v.try_reserve_exact(total).is_err() {
+            return false;
+        }
+        for n in names {
+            v.extend_from_slice(n);
+            v.push(0);
+        }
+    }
+    let mut s = SETTINGS.lock();
+    let slot = s
+        .alpn
+        .iter()
+        .position(|h| h.as_ref().is_some_and(|(k, _)| *k == key));
+    if names.is_empty() {
+        let old = slot.and_then(|i| s.alpn[i].take());
+        drop(s);
+        drop(old);
+        return true;
+    }
+    let Some(i) = slot.or_else(|| s.alpn.iter().position(Option::is_none)) else {
+        return false;
+    };
+    let old = s.alpn[i].replace((key, v));
+    drop(s);
+    drop(old);
+    true
+}
+
+/// The ALPN names set for `key`, copied (fallibly) for the handshake.
+pub fn alpn(key: usize) -> Result<Vec<Vec<u8>>, crate::error::Failure> {
+    let oom = |n: usize| {
+        crate::fail!(
+            crate::error::code::SSL_ALLOC_FAILED,
+            "out of memory copying the ALPN names ({n} bytes)"
+        )
+    };
+    let s = SETTINGS.lock();
+    let Some((_, list)) = s.alpn.iter().flatten().find(|(k, _)| *k == key) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let count = list.iter().filter(|&&b| b == 0).count();
+    out.try_reserve_exact(count).map_err(|_| oom(count))?;
+    for name in list.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let mut v = Vec::new();
+        v.try_reserve_exact(name.len())
+            .map_err(|_| oom(name.len()))?;
+        v.extend_from_slice(name);
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Address of the NUL-terminated copy of `proto` in `key`'s ALPN list (stable
+/// until the list is set again), or None.
+pub fn alpn_entry(key: usize, proto: &[u8]) -> Option<*const u8> {
+    let s = SETTINGS.lock();
+    let (_, list) = s.alpn.iter().flatten().find(|(k, _)| *k == key)?;
+    let mut at = 0;
+    for name in list.split(|&b| b == 0) {
+        if name == proto && !name.is_empty() {
+            return Some(list[at..].as_ptr());
+        }
+        at += name.len() + 1;
+        if at >= list.len() {
+            break;
+        }
+    }
+    None
 }

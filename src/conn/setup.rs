@@ -6,12 +6,13 @@ use alloc::string::String;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::tls::{ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
+use crate::tls::{session, ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
 
 use super::settings::{self, DefaultObject, Side};
 
-/// Parameters for the client connection of the user's espconn at `key`.
-pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
+/// Parameters for the client connection of the user's espconn at `key` to
+/// `peer` (IPv4 address, port).
+pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, Failure> {
     let roots = match settings::ca_sector(Side::Client) {
         Some(sector) => Some(crate::certs::load_ca_sector_within(
             sector,
@@ -47,14 +48,25 @@ pub fn client_params(key: usize) -> Result<ClientParams, Failure> {
         crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");
     }
     let time = TimeSource::Now(sntp_now);
-    Ok(ClientParams {
+    let mut p = ClientParams {
         roots,
         hostname,
         identity,
         time,
         max_record: settings::record_cap(),
         tls13: true,
-    })
+        alpn: settings::alpn(key)?,
+        session: None,
+    };
+    // Sessions are looked up under everything the server's verification
+    // depended on; the binding also lets espconn_secure_session_save find
+    // this connection's session after it ended.
+    if session::enabled() {
+        let b = session::binding(&p, peer);
+        session::remember(key, b);
+        p.session = Some(b);
+    }
+    Ok(p)
 }
 
 /// Parameters for an accepted server connection: the default certificate and
@@ -105,6 +117,7 @@ pub fn server_params() -> Result<ServerParams, Failure> {
         max_record: settings::record_cap(),
         tls13: cfg!(feature = "tls13"),
         max_fragment: MAX_SEND_PLAINTEXT,
+        resumption: None,
     })
 }
 

@@ -186,9 +186,12 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
         return;
     };
     // SAFETY: live slot.
-    let key = unsafe { (*slot).user } as usize;
+    let (key, peer) = unsafe {
+        let t = &(*slot).shadow_tcp;
+        ((*slot).user as usize, (t.remote_ip, t.remote_port as u16))
+    };
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(slot, |c, t| c.tcp_connected(t, Start::Client(key))) };
+    unsafe { drive(slot, |c, t| c.tcp_connected(t, Start::Client { key, peer })) };
 }
 
 pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {

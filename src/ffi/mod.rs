@@ -12,11 +12,13 @@
 mod client;
 mod config;
 mod server;
+mod session;
 pub mod types;
 
 pub use client::*;
 pub use config::*;
 pub use server::*;
+pub use session::*;
 
 use core::ffi::c_void;
 use core::ptr;

@@ -2,12 +2,14 @@
 
 use alloc::sync::Arc;
 
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::{ClientConfig, Resumption, UnbufferedClientConnection};
 use rustls_pki_types::ServerName;
 use spin::Mutex;
 
 use super::engine::{Engine, MAX_SEND_PLAINTEXT};
 use super::errors::{self, Side};
+use super::session;
 use super::verifier::Verifier;
 use super::{provider, versions, ClientParams, Clock, Event, Negotiated, Warnings};
 use crate::error::{code, Failure};
@@ -46,21 +48,22 @@ impl TlsClient {
             None => None,
         };
         let check_name = verify && name.is_some();
-        let verifier = Verifier::new(
+        let verifier: Arc<dyn ServerCertVerifier> = Arc::new(Verifier::new(
             p.roots.as_deref(),
             check_name,
             provider::VERIFY_ALGORITHMS,
             diag.clone(),
-        )?;
+        )?);
+        let crypto = provider::shared();
         let clock = Clock {
             src: p.time,
             required: verify,
         };
-        let builder = ClientConfig::builder_with_details(provider::shared(), Arc::new(clock))
+        let builder = ClientConfig::builder_with_details(crypto.clone(), Arc::new(clock))
             .with_protocol_versions(versions(p.tls13))
             .map_err(|e| errors::map(&e, Side::Client))?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier));
+            .with_custom_certificate_verifier(verifier.clone());
         let signing = p
             .identity
             .as_ref()
@@ -74,8 +77,19 @@ impl TlsClient {
         // Without a DNS name there is nothing meaningful to send as SNI.
         config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
         config.max_fragment_size = Some(MAX_SEND_PLAINTEXT + 5);
-        // No session cache: it would hold memory across connections.
-        config.resumption = Resumption::disabled();
+        config.alpn_protocols = p.alpn;
+        // Without the program's session cache nothing is kept between
+        // connections; with it, sessions go to storage outside this
+        // connection's arena (session.rs).
+        config.resumption = match p.session {
+            Some(binding) => Resumption::store(Arc::new(session::View {
+                binding,
+                provider: crypto,
+                verifier,
+                creds: config.client_auth_cert_resolver.clone(),
+            })),
+            None => Resumption::disabled(),
+        };
         // rustls needs some name; it is neither sent nor checked when absent.
         let server_name =
             name.clone()
@@ -99,6 +113,16 @@ impl TlsClient {
     /// Shortcuts in effect (unverified certificate, unchecked name).
     pub fn warnings(&self) -> Warnings {
         self.warnings
+    }
+
+    /// The ALPN protocol the server selected (after the handshake).
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.engine.alpn()
+    }
+
+    /// Whether the handshake resumed a cached session (abbreviated handshake).
+    pub fn resumed(&self) -> bool {
+        self.engine.resumed()
     }
 
     /// Current receive buffer capacity (it grows and shrinks with records).

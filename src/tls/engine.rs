@@ -641,6 +641,14 @@ impl<C: Conn> Engine<C> {
         })
     }
 
+    pub(crate) fn alpn(&self) -> Option<&[u8]> {
+        self.conn.common().alpn_protocol()
+    }
+
+    pub(crate) fn resumed(&self) -> bool {
+        self.conn.common().handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
     pub(crate) fn largest_record_seen(&self) -> usize {
         self.tracker.largest
     }

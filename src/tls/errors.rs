@@ -291,6 +291,9 @@ fn alert(a: A, peer: &str) -> Failure {
         A::UnrecognisedName => "it does not serve this host name (check the SNI name)",
         A::DecryptError | A::BadRecordMac => "it could not verify our data",
         A::AccessDenied => "access denied",
+        A::NoApplicationProtocol => {
+            "it serves none of the ALPN protocols offered (espconn_secure_set_alpn)"
+        }
         _ => "",
     };
     if hint.is_empty() {

@@ -111,6 +111,7 @@ pub mod errors;
 pub mod provider;
 pub mod rng;
 mod server;
+pub mod session;
 mod verifier;
 mod x509;
 
@@ -119,7 +120,7 @@ mod tests;
 
 pub use client::TlsClient;
 pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};
-pub use server::TlsServer;
+pub use server::{ServerSessions, TlsServer};
 
 /// Where certificate dates are checked against.
 #[derive(Clone, Copy, Debug)]
@@ -150,6 +151,11 @@ pub struct ClientParams {
     pub max_record: usize,
     /// Offer TLS 1.3 as well as 1.2 (only with the `tls13` feature).
     pub tls13: bool,
+    /// ALPN protocol names to offer, in order of preference (none: no ALPN).
+    pub alpn: Vec<Vec<u8>>,
+    /// Session resumption through the session cache ([`session`]) under this
+    /// binding; `None`: no resumption (the default).
+    pub session: Option<session::Binding>,
 }
 
 impl ClientParams {
@@ -162,6 +168,8 @@ impl ClientParams {
             time,
             max_record: TLS_MAX_PLAINTEXT,
             tls13: cfg!(feature = "tls13"),
+            alpn: Vec::new(),
+            session: None,
         }
     }
 }
@@ -180,6 +188,9 @@ pub struct ServerParams {
     /// Largest plaintext per record we send ([`MAX_SEND_PLAINTEXT`] fits a
     /// TCP segment; up to 16384).
     pub max_fragment: usize,
+    /// Sessions shared with other server connections (TLS 1.2 session ids),
+    /// or `None`: no resumption (what `espconn_secure_accept` uses).
+    pub resumption: Option<ServerSessions>,
 }
 
 /// What `process()` reports.

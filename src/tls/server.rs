@@ -73,8 +73,12 @@ impl TlsServer {
             .with_single_cert(p.chain, p.key)
             .map_err(|e| errors::map(&e, Side::Server))?;
         config.max_fragment_size = Some(p.max_fragment.clamp(64, super::TLS_MAX_PLAINTEXT) + 5);
-        // Tickets cost memory on both ends and resumption is off anyway.
+        // Tickets cost memory on both ends; resumption is off unless the
+        // caller shares a session store between connections.
         config.send_tls13_tickets = 0;
+        if let Some(r) = p.resumption {
+            config.session_storage = r.0;
+        }
         let conn = UnbufferedServerConnection::new(Arc::new(config))
             .map_err(|e| errors::map(&e, Side::Server))?;
         Ok(TlsServer {
@@ -97,3 +101,51 @@ impl TlsServer {
 }
 
 session_interface!(TlsServer);
+
+/// One TLS 1.2 session (by session id) shared by the server connections it
+/// is given to, so that a client can resume. Not used by `espconn_secure_accept`
+/// (its connections' memory is freed with them); the chip bench uses it as
+/// the counterpart of a resuming client.
+#[derive(Clone, Default)]
+pub struct ServerSessions(Arc<OneSession>);
+
+impl core::fmt::Debug for ServerSessions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerSessions").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct OneSession(Mutex<Option<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>)>>);
+
+impl core::fmt::Debug for OneSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OneSession").finish_non_exhaustive()
+    }
+}
+
+impl rustls::server::StoresServerSessions for OneSession {
+    fn put(&self, key: alloc::vec::Vec<u8>, value: alloc::vec::Vec<u8>) -> bool {
+        *self.0.lock() = Some((key, value));
+        true
+    }
+
+    fn get(&self, key: &[u8]) -> Option<alloc::vec::Vec<u8>> {
+        let g = self.0.lock();
+        let (k, v) = g.as_ref()?;
+        (k.as_slice() == key).then(|| v.clone())
+    }
+
+    fn take(&self, key: &[u8]) -> Option<alloc::vec::Vec<u8>> {
+        let mut g = self.0.lock();
+        if g.as_ref().is_some_and(|(k, _)| k.as_slice() == key) {
+            g.take().map(|(_, v)| v)
+        } else {
+            None
+        }
+    }
+
+    fn can_cache(&self) -> bool {
+        true
+    }
+}

@@ -90,6 +90,7 @@ pub(crate) fn server_params(pki: Pki) -> ServerParams {
         max_record: TLS_MAX_PLAINTEXT,
         tls13: true,
         max_fragment: MAX_SEND_PLAINTEXT,
+        resumption: None,
     }
 }
 
@@ -108,6 +109,8 @@ pub(crate) fn client_params(pki: Pki) -> ClientParams {
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: tls13_ok(pki),
+        alpn: Vec::new(),
+        session: None,
     }
 }
 

@@ -13,11 +13,12 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
+use alloc::vec::Vec;
 
 use espconn_secure::platform::alloc::{Arena, ArenaBox};
 use espconn_secure::tls::{
-    CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, TimeSource, TlsClient,
-    TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
+    session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, ServerSessions,
+    TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
 };
 
 use super::{Tally, INSNS_PER_TICK};
@@ -192,9 +193,28 @@ fn pattern(seed: u8) -> [u8; MSG_LEN] {
     core::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(7)))
 }
 
+fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
+    ClientParams {
+        roots: Some(vec![CertificateDer::from(pki.root)]),
+        hostname: Some(HOST.into()),
+        identity: None,
+        time: TimeSource::Fixed(NOW),
+        max_record: TLS_MAX_PLAINTEXT,
+        tls13,
+        alpn: Vec::new(),
+        session: None,
+    }
+}
+
 /// The whole case; the meter counts the client's part of the handshake only.
-fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
-    let root = CertificateDer::from(pki.root);
+/// With `resumption`, the server keeps TLS 1.2 sessions there and the client
+/// uses the session cache; returns whether the handshake was resumed.
+fn case(
+    pki: &Pki,
+    m: &mut Meter,
+    resumption: Option<&ServerSessions>,
+    tls13: bool,
+) -> Result<bool, String> {
     let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
     let s = TlsServer::new(ServerParams {
         chain: vec![
@@ -207,9 +227,14 @@ fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
         max_record: TLS_MAX_PLAINTEXT,
         tls13: false,
         max_fragment: MAX_SEND_PLAINTEXT,
+        resumption: resumption.cloned(),
     })
     .map_err(|f| server_fail("new", f))?;
 
+    let mut params = client_params(pki, tls13);
+    if resumption.is_some() {
+        params.session = Some(session::binding(&params, ([127, 0, 0, 1], 443)));
+    }
     m.on = true;
     let arena = m.client(Call::New, Arena::new).map_err(|e| {
         format!(
@@ -220,14 +245,7 @@ fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
     let c = m
         .client(Call::New, || {
             arena.enter(|| {
-                TlsClient::new(ClientParams {
-                    roots: Some(vec![root]),
-                    hostname: Some(HOST.into()),
-                    identity: None,
-                    time: TimeSource::Fixed(NOW),
-                    max_record: TLS_MAX_PLAINTEXT,
-                    tls13: false,
-                })
+                TlsClient::new(params)
             })
         })
         .map_err(|f| client_fail("new", f))?;
@@ -280,11 +298,12 @@ fn case(pki: &Pki, m: &mut Meter) -> Result<(), String> {
     if got[..n] != down[..] {
         return Err(format!("client read {n} bytes, not the server's {MSG_LEN}"));
     }
+    let resumed = p.c.resumed();
     // The engine's allocations must be dropped inside its arena.
     let Pair { arena, c, .. } = p;
     arena.enter(|| drop(c));
     drop(arena);
-    Ok(())
+    Ok(resumed)
 }
 
 pub(crate) fn run(t: &mut Tally) {
@@ -293,10 +312,11 @@ pub(crate) fn run(t: &mut Tally) {
         let mut m = Meter::default();
         // SAFETY: plain helper of the test runtime.
         unsafe { super::chip_heap_tag_reset_peak() };
-        let r = case(pki, &mut m);
+        let r = case(pki, &mut m, None, false);
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
-            Ok(()) => t.check(&name, true, ""),
+            Ok(false) => t.check(&name, true, ""),
+            Ok(true) => t.check(&name, false, "resumed without a session cache"),
             Err(why) => t.check(&name, false, &why),
         }
         out!(
@@ -315,4 +335,50 @@ pub(crate) fn run(t: &mut Tally) {
             m.stack_by[Call::Other as usize]
         );
     }
+}
+
+/// The EC case again, twice, with the session cache on: the first handshake
+/// is full and leaves a TLS 1.2 session (session id) in the client's cache
+/// and the server's store; the second resumes it and is the one measured.
+/// The cache's own entry is taken before the meter runs (as on a device,
+/// where `espconn_secure_set_session_cache` runs once at boot).
+/// `lx106_resume_ec` offers TLS 1.2 only, like `lx106_handshake_ec`;
+/// `lx106_resume_ec_tls13_offered` offers 1.3 as well, as a device does, so
+/// its ClientHello also carries a fresh X25519 key share (unused by the TLS
+/// 1.2 server).
+pub(crate) fn run_resume(t: &mut Tally) {
+    for (name, tls13) in [("resume_ec", false), ("resume_ec_tls13_offered", true)] {
+        resume_case(t, name, tls13);
+    }
+}
+
+fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
+    if !session::set_capacity(1) {
+        t.check(name, false, "no heap for the session cache");
+        return;
+    }
+    let sessions = ServerSessions::default();
+    let mut warm = Meter::default();
+    let first = case(&EC, &mut warm, Some(&sessions), tls13);
+    let mut m = Meter::default();
+    // SAFETY: plain helpers of the test runtime.
+    unsafe { super::chip_heap_tag_reset_peak() };
+    let _ = espconn_secure::platform::take_engine_stack_high_water();
+    let second = case(&EC, &mut m, Some(&sessions), tls13);
+    let heap = unsafe { super::chip_heap_tag_peak() };
+    session::set_capacity(0);
+    match (first, second) {
+        (Ok(false), Ok(true)) => t.check(name, true, ""),
+        (Ok(true), _) => t.check(name, false, "first handshake resumed"),
+        (_, Ok(false)) => t.check(name, false, "second handshake not resumed"),
+        (Err(why), _) | (_, Err(why)) => t.check(name, false, &why),
+    }
+    out!(
+        "bench case=lx106_{} insns={} stack={} engine_stack={} heap_peak={}",
+        name,
+        m.ticks * INSNS_PER_TICK,
+        m.stack,
+        espconn_secure::platform::take_engine_stack_high_water(),
+        heap
+    );
 }
