@@ -314,6 +314,49 @@ fn a_stalled_client_does_not_block_others_and_its_close_is_reported() {
 }
 
 #[test]
+fn espconn_tcp_set_max_con_allow_bounds_the_tls_clients() {
+    let pki = pki();
+    let (port, h) = start_server(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("ec/leaf.key").display().to_string()),
+            ("max-con", "1".into()),
+        ],
+        2,
+    );
+    // A first client holds the only place: half a record header, then nothing.
+    let mut first = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    first.write_all(&[0x16, 0x03]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A second one is turned away by the SDK while the first is connected.
+    let refused = curl(port, &["--tlsv1.2"]);
+    assert!(
+        !refused.status.success(),
+        "second client served beyond the limit"
+    );
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        ["reset", "(7)", "(35)", "(56)"]
+            .iter()
+            .any(|s| why.contains(s)),
+        "refused for another reason: {why}"
+    );
+    drop(first);
+    std::thread::sleep(Duration::from_millis(300));
+    // With the place free again, a client is served.
+    let served = curl(port, &["--tlsv1.2"]);
+    assert!(
+        served.status.success(),
+        "{}",
+        String::from_utf8_lossy(&served.stderr)
+    );
+    let run = h.join().unwrap();
+    assert!(run.has("MAX_CON_ALLOW set=0 get=1"), "{}", run.stdout);
+    assert_eq!(count(&run, "HANDSHAKE OK"), 1, "{}", run.stdout);
+    assert_served(&run, 1, 2);
+}
+
+#[test]
 fn four_clients_at_once() {
     let pki = pki();
     // Four concurrent EC handshakes need about 4 x 13 KB at their peaks.

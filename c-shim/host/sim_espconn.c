@@ -67,8 +67,10 @@ static uint8 max_con = 5;       /* lwIP's MEMP_NUM_TCP_PCB default */
 
 static struct conn *find_any(struct espconn *esp)
 {
+    /* A deleted listener has no final callback to wait for: as on the SDK,
+     * its espconn may listen again at once (it is reaped later). */
     for (struct conn *c = conns; c; c = c->next)
-        if (c->esp == esp)
+        if (c->esp == esp && !(c->dead && c->kind == K_LISTENER))
             return c;
     return NULL;
 }

@@ -3,7 +3,8 @@
  * program does it (espconn_secure_accept with the default certificate/key).
  * Options (host build): [--port N] [--cert FILE --key FILE] [--ca-sector N]
  * (client certificates required, verified against that sector's CA)
- * [--clients N] (after N clients have come and gone: espconn_secure_delete,
+ * [--max-con N] (espconn_tcp_set_max_con_allow on the listener: at most N
+ * TLS clients at once) [--clients N] (after N clients have come and gone: espconn_secure_delete,
  * then exit). Without --cert/--key (and always on the chip) a built-in
  * self-signed certificate is used.
  * Prints per client: HANDSHAKE OK, REQUEST <line>, then DISCONNECT or
@@ -204,6 +205,12 @@ static void ICACHE_FLASH_ATTR start(void)
         os_printf("espconn_secure_accept failed: %d\n", r);
         sim_exit(1);
         return;
+    }
+    /* As on a plain server: bounds the TLS clients served at once. */
+    const char *max_con = sim_arg("max-con");
+    if (max_con) {
+        r = espconn_tcp_set_max_con_allow(&server, (uint8)ex_parse_uint(max_con, 0));
+        os_printf("MAX_CON_ALLOW set=%d get=%d\n", r, espconn_tcp_get_max_con_allow(&server));
     }
     os_printf("LISTENING port=%d\n", server_tcp.local_port);
 }

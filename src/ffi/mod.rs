@@ -256,10 +256,20 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
         // A server's listener reports the connection that ended last.
         _ => config::clear_error(user as usize),
     }
+    // A server's listener holds the library's callbacks while the server
+    // runs; the user's were copied into the slot when it was accepted.
+    // SAFETY: live slot; the user's espconn outlives its connection.
+    let callbacks = unsafe {
+        if listener.is_null() {
+            user_tcp(user).copied()
+        } else {
+            Some((*slot).shadow_tcp)
+        }
+    };
     // SAFETY: the user's espconn outlives its connection (vendor contract).
     unsafe {
         (*user).state = state::CLOSE;
-        let tcp = user_tcp(user);
+        let tcp = callbacks.as_ref();
         match ending {
             Ending::Disconnected => {
                 if let Some(cb) = tcp.and_then(|t| t.disconnect_callback) {

@@ -1,18 +1,24 @@
 //! Server exports: accept, delete, the default certificate and key, and the
 //! SDK callback for accepted TCP connections.
 //!
-//! The library listens with its own shadow listening espconn (one secure
-//! server at a time, as the vendor). Each TCP connection the SDK accepts comes
-//! with its own SDK-allocated espconn; the library gives it a [`Slot`] whose
-//! user-facing espconn is a fresh copy of the listening one (the vendor's
-//! `accept_conn`: the listener's callbacks, ports and `reverse`, plus the
-//! peer's address). Connect, recv and sent callbacks receive that copy;
-//! disconnect and reconnect callbacks receive the listening espconn, after the
-//! copy's fields were written back into it (vendor §3.7).
+//! The user's listening espconn itself goes to `espconn_accept`, so that the
+//! SDK's per-listener calls keep working on it as on a plain server:
+//! `espconn_tcp_set_max_con_allow` bounds the TLS clients,
+//! `espconn_tcp_get_max_con_allow`, `espconn_regist_time` and
+//! `espconn_get_connection_info` see its connections. While the server runs,
+//! the listener's TCP callbacks are the library's (the user's are kept aside
+//! and put back by `espconn_secure_delete`), so the SDK hands every accepted
+//! connection to TLS first. Each one comes with its own SDK-allocated espconn;
+//! the library gives it a [`Slot`] whose user-facing espconn is a fresh copy
+//! of the listening one (the vendor's `accept_conn`: the user's callbacks,
+//! ports and `reverse`, plus the peer's address). Connect, recv and sent
+//! callbacks receive that copy; disconnect and reconnect callbacks receive the
+//! listening espconn, after the copy's fields were written back into it
+//! (vendor §3.7). One secure server at a time, as the vendor.
 
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use super::client::{on_tcp_disconnect, on_tcp_error, on_tcp_recv, on_tcp_sent};
 use super::types::*;
@@ -20,61 +26,41 @@ use super::{drive, register, Slot, SLOTS};
 use crate::conn::settings::{self, DefaultObject};
 use crate::conn::{Conn, Role, Start};
 use crate::platform::alloc::SdkBox;
-use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
+use crate::platform::sdk::{
+    self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
+};
 
-/// The shadow listening espconn handed to `espconn_accept`. Static rather
-/// than on the heap: the SDK may still touch a deleted listener's espconn
-/// after `espconn_delete` returns. Two of them alternate, so that a new
-/// `espconn_secure_accept` right after `espconn_secure_delete` does not meet
-/// the previous one still being torn down.
-struct Listener {
-    shadow: Espconn,
-    tcp: EspTcp,
+/// The listener's own callbacks, kept while the library's are installed in it.
+#[derive(Clone, Copy)]
+struct UserCallbacks {
+    connect: Option<ConnectCb>,
+    reconnect: Option<ReconnectCb>,
+    disconnect: Option<ConnectCb>,
+    recv: Option<RecvCb>,
+    sent: Option<SentCb>,
 }
 
-struct ListenerCell(UnsafeCell<Listener>);
+struct SavedCell(UnsafeCell<UserCallbacks>);
 
 // SAFETY: NONOS runs everything on one thread; the cell is only touched from
 // the SDK's task context (API calls and SDK callbacks).
-unsafe impl Sync for ListenerCell {}
+unsafe impl Sync for SavedCell {}
 
-impl ListenerCell {
-    const fn empty() -> ListenerCell {
-        ListenerCell(UnsafeCell::new(Listener {
-            shadow: Espconn {
-                type_: 0,
-                state: 0,
-                tcp: core::ptr::null_mut(),
-                recv_callback: None,
-                sent_callback: None,
-                link_cnt: 0,
-                reverse: core::ptr::null_mut(),
-            },
-            tcp: EspTcp {
-                remote_port: 0,
-                local_port: 0,
-                local_ip: [0; 4],
-                remote_ip: [0; 4],
-                connect_callback: None,
-                reconnect_callback: None,
-                disconnect_callback: None,
-                write_finish_fn: None,
-            },
-        }))
-    }
+static SAVED: SavedCell = SavedCell(UnsafeCell::new(UserCallbacks {
+    connect: None,
+    reconnect: None,
+    disconnect: None,
+    recv: None,
+    sent: None,
+}));
+
+fn saved() -> UserCallbacks {
+    // SAFETY: single-threaded; copied out, no reference kept.
+    unsafe { *SAVED.0.get() }
 }
 
-static LISTENERS: [ListenerCell; 2] = [ListenerCell::empty(), ListenerCell::empty()];
 /// The user's listening espconn while a secure server exists.
 static SERVER: AtomicPtr<Espconn> = AtomicPtr::new(core::ptr::null_mut());
-/// Which entry of `LISTENERS` the current server uses.
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-
-fn listener_shadow() -> *mut Espconn {
-    let i = CURRENT.load(Ordering::Acquire) % LISTENERS.len();
-    // SAFETY: a pointer into static memory; no reference is formed here.
-    unsafe { core::ptr::addr_of_mut!((*LISTENERS[i].0.get()).shadow) }
-}
 
 /// Live TLS connections of the secure server.
 fn server_connections() -> usize {
@@ -118,41 +104,27 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
     }
     // SAFETY: checked non-null above.
     let utcp = unsafe { &mut *user.tcp };
-    let next = (CURRENT.load(Ordering::Acquire) + 1) % LISTENERS.len();
-    CURRENT.store(next, Ordering::Release);
-    let shadow = listener_shadow();
-    // SAFETY: no server exists, so nothing else refers to this listener
-    // entry (the SDK may still hold the other one while tearing it down).
-    unsafe {
-        let l = &mut *LISTENERS[next].0.get();
-        l.tcp = EspTcp {
-            remote_port: 0,
-            local_port: utcp.local_port,
-            local_ip: [0; 4],
-            remote_ip: [0; 4],
-            connect_callback: Some(on_tcp_accepted),
-            reconnect_callback: Some(on_tcp_error),
-            disconnect_callback: Some(on_tcp_disconnect),
-            write_finish_fn: None,
-        };
-        l.shadow = Espconn {
-            type_: sdk::ESPCONN_TCP,
-            state: state::NONE,
-            tcp: &mut l.tcp,
-            recv_callback: Some(on_tcp_recv),
-            sent_callback: Some(on_tcp_sent),
-            link_cnt: 0,
-            reverse: core::ptr::null_mut(),
-        };
-    }
-    // SAFETY: the shadow listener is initialised and lives in static memory.
-    let r = unsafe { sdk::espconn_accept(shadow) };
+    let mine = UserCallbacks {
+        connect: utcp.connect_callback,
+        reconnect: utcp.reconnect_callback,
+        disconnect: utcp.disconnect_callback,
+        recv: user.recv_callback,
+        sent: user.sent_callback,
+    };
+    utcp.connect_callback = Some(on_tcp_accepted);
+    utcp.reconnect_callback = Some(on_tcp_error);
+    utcp.disconnect_callback = Some(on_tcp_disconnect);
+    user.recv_callback = Some(on_tcp_recv);
+    user.sent_callback = Some(on_tcp_sent);
+    // SAFETY: single-threaded; no server exists, so nothing reads it now.
+    unsafe { *SAVED.0.get() = mine };
+    // SAFETY: the user's listener stays valid until espconn_secure_delete
+    // (vendor contract).
+    let r = unsafe { sdk::espconn_accept(espconn) };
     if r != ret::OK {
+        restore(user, mine);
         return if r == ret::ARG { ret::ARG } else { ret::MEM };
     }
-    // The SDK may have resolved port 0 (host builds); report it back.
-    // SAFETY: static listener entry, the SDK call has returned.
-    utcp.local_port = unsafe { (*(*shadow).tcp).local_port };
     SERVER.store(espconn, Ordering::Release);
     user.state = state::LISTEN;
     user.link_cnt = 0;
@@ -176,8 +148,8 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     if server_connections() != 0 {
         return ret::INPROGRESS;
     }
-    // SAFETY: the shadow listener is the one the SDK listens with.
-    let r = unsafe { sdk::espconn_delete(listener_shadow()) };
+    // SAFETY: the listener the SDK listens with.
+    let r = unsafe { sdk::espconn_delete(espconn) };
     if r != ret::OK && r != ret::ARG {
         // The SDK still has accepted TCP connections on it.
         return ret::INPROGRESS;
@@ -185,11 +157,24 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     SERVER.store(core::ptr::null_mut(), Ordering::Release);
     settings::clear_defaults();
     // SAFETY: the caller's espconn (checked equal to the live server's).
-    unsafe {
-        (*espconn).state = state::CLOSE;
-        (*espconn).link_cnt = 0;
-    }
+    let user = unsafe { &mut *espconn };
+    restore(user, saved());
+    user.state = state::CLOSE;
+    user.link_cnt = 0;
     ret::OK
+}
+
+/// Put the user's own callbacks back into their listener.
+fn restore(user: &mut Espconn, cb: UserCallbacks) {
+    // SAFETY: `proto.tcp` was checked non-null when the server started and is
+    // the user's esp_tcp.
+    if let Some(t) = unsafe { user.tcp.as_mut() } {
+        t.connect_callback = cb.connect;
+        t.reconnect_callback = cb.reconnect;
+        t.disconnect_callback = cb.disconnect;
+    }
+    user.recv_callback = cb.recv;
+    user.sent_callback = cb.sent;
 }
 
 /// Set the server's certificate (PEM, possibly a chain leaf first, or DER;
@@ -233,8 +218,9 @@ unsafe fn set_default(what: DefaultObject, p: *const u8, len: u16) -> bool {
     settings::set_default(what, data)
 }
 
-/// The SDK accepted a TCP connection on the shadow listener: `arg` is the
-/// SDK's own espconn for it.
+/// The SDK accepted a TCP connection on the user's listener (whose connect
+/// callback is this one while the server runs): `arg` is the SDK's own
+/// espconn for it.
 unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
     let sdk_conn = arg.cast::<Espconn>();
     let listener = SERVER.load(Ordering::Acquire);
@@ -249,10 +235,11 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         return;
     }
     // SAFETY: the user's listener is live while the server exists.
-    let (ltcp, lrecv, lsent, lrev) = unsafe {
+    let (ltcp, lrev) = unsafe {
         let l = &*listener;
-        (*l.tcp, l.recv_callback, l.sent_callback, l.reverse)
+        (*l.tcp, l.reverse)
     };
+    let user_cb = saved();
     // SAFETY: as above; the SDK fills in the peer's address.
     let stcp = unsafe { *(*sdk_conn).tcp };
     let Ok(conn) = Conn::new(Role::Server) else {
@@ -271,8 +258,8 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
             type_: sdk::ESPCONN_TCP,
             state: state::NONE,
             tcp: core::ptr::null_mut(),
-            recv_callback: lrecv,
-            sent_callback: lsent,
+            recv_callback: user_cb.recv,
+            sent_callback: user_cb.sent,
             link_cnt: 0,
             reverse: lrev,
         },
@@ -281,6 +268,9 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
             local_port: ltcp.local_port,
             local_ip: stcp.local_ip,
             remote_ip: stcp.remote_ip,
+            connect_callback: user_cb.connect,
+            reconnect_callback: user_cb.reconnect,
+            disconnect_callback: user_cb.disconnect,
             ..ltcp
         },
         sdk: sdk_conn,
