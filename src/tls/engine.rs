@@ -115,6 +115,16 @@ impl Tracker {
         } else {
             "client"
         };
+        if (!(20..=24).contains(&h[0]) || h[1] != 3) && self.records > 0 {
+            return Err(fail!(
+                code::SSL_INVALID_RECORD,
+                "{peer} sent a record of content type {} and version 0x{:02x}{:02x} after {} valid records; not TLS",
+                h[0],
+                h[1],
+                h[2],
+                self.records
+            ));
+        }
         if !(20..=24).contains(&h[0]) || h[1] != 3 {
             return Err(fail!(
                 code::SSL_INVALID_RECORD,
@@ -186,6 +196,13 @@ pub(crate) struct Engine<C> {
     ceiling: usize,
     diag: Diagnosis,
     failed: Option<Failure>,
+    /// The stream stopped being TLS at a record header (bad type, version or
+    /// length; the tracker keeps it to say why). Reported once the records
+    /// before it have been processed and their data read, unless one of them
+    /// was the peer's close_notify, after which nothing the peer sends
+    /// matters (RFC 8446 6.1, RFC 5246 7.2.1). A flag, not the Failure: every
+    /// connection carries this field.
+    bad_header: bool,
     handshake_done: bool,
     pending: u8,
     peer_closed: bool,
@@ -246,6 +263,7 @@ impl<C: Conn> Engine<C> {
             ceiling: max_record + JOIN_ALLOWANCE,
             diag,
             failed: None,
+            bad_header: false,
             handshake_done: false,
             pending: 0,
             peer_closed: false,
@@ -273,6 +291,11 @@ impl<C: Conn> Engine<C> {
     /// offer the rest.
     pub(crate) fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
         self.check_failed()?;
+        if self.peer_closed || self.bad_header {
+            // Nothing after close_notify or after a broken header is TLS
+            // data: dropped unread.
+            return Ok(data.len());
+        }
         let mut taken = 0;
         while taken < data.len() {
             let want = self.tracker.remaining();
@@ -286,10 +309,13 @@ impl<C: Conn> Engine<C> {
             }
             let n = want.min(data.len() - taken);
             let chunk = &data[taken..taken + n];
-            self.inbuf.extend_from_slice(chunk);
-            if let Err(f) = self.tracker.feed(chunk) {
-                return Err(self.fail(f));
+            if self.tracker.feed(chunk).is_err() {
+                // The complete records before this header still go to
+                // rustls: one of them may be a close_notify.
+                self.bad_header = true;
+                return Ok(data.len());
             }
+            self.inbuf.extend_from_slice(chunk);
             taken += n;
             self.received += n;
         }
@@ -300,6 +326,13 @@ impl<C: Conn> Engine<C> {
         self.check_failed()?;
         self.drive(Action::Process)?;
         self.after_processing()?;
+        if self.bad_header && !self.peer_closed && self.plain_unread() == 0 {
+            // Everything before the broken header was processed and read;
+            // the tracker still holds that header and gives the reason again.
+            if let Err(f) = self.tracker.header() {
+                return Err(self.fail(f));
+            }
+        }
         Ok(self.next_event())
     }
 
