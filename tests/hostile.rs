@@ -7,9 +7,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::thread::JoinHandle;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::*;
@@ -17,105 +15,39 @@ use support::*;
 /// The only application data the peer sends authentically (`--body`).
 const BODY: &str = "hostile-peer-body";
 
-/// The hostile peer: one connection, one mode; killed by PID if still running.
-struct Hostile {
-    child: Option<Child>,
-    port: u16,
-    log: Option<JoinHandle<String>>,
-}
-
-impl Hostile {
-    fn start(mode: &str) -> Hostile {
-        let pki = pki();
-        let mut child = Command::new("python3")
-            .arg(root().join("tests/support/hostile_peer.py"))
-            .arg("--cert")
-            .arg(pki.join("ec/chain.pem"))
-            .arg("--key")
-            .arg(pki.join("ec/leaf.key"))
-            .arg("--mode")
-            .arg(mode)
-            .arg("--body")
-            .arg(format!("{BODY}\n"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start hostile_peer.py");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        let port = first
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("hostile peer printed {first:?}, not its port"));
-        let log = std::thread::spawn(move || {
-            let mut s = String::new();
-            for line in out.lines() {
-                let Ok(line) = line else { break };
-                s.push_str(&line);
-                s.push('\n');
-            }
-            s
-        });
-        Hostile {
-            child: Some(child),
-            port,
-            log: Some(log),
-        }
-    }
-
-    /// Waits (at most 10 s) for the peer to finish; returns what it printed.
-    fn finish(mut self) -> String {
-        let mut child = self.child.take().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        let log = self.log.take().unwrap().join().unwrap();
-        eprintln!("--- hostile peer\n{log}");
-        log
-    }
-}
-
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// The hostile peer in `mode` (one connection).
+fn hostile(mode: &str) -> ScriptPeer {
+    let pki = pki();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support/hostile_peer.py"))
+        .arg("--cert")
+        .arg(pki.join("ec/chain.pem"))
+        .arg("--key")
+        .arg(pki.join("ec/leaf.key"))
+        .arg("--mode")
+        .arg(mode)
+        .arg("--body")
+        .arg(format!("{BODY}\n"));
+    ScriptPeer::start(cmd)
 }
 
 /// https_get against the peer in `mode`, verifying the peer's EC chain and
 /// name; returns the client's run, the peer's log and the run's duration.
 fn run(mode: &str) -> (Run, String, Duration) {
-    let peer = Hostile::start(mode);
-    let pki = pki();
+    let peer = hostile(mode);
     let dir = scratch(&format!("hostile-{mode}"));
-    let ca = dir.join("esp_ca_cert.bin");
-    std::fs::write(
-        &ca,
-        flash_record(
-            "TLS.ca_x509.cer",
-            &std::fs::read(pki.join("ec/root.pem")).unwrap(),
-        ),
-    )
-    .unwrap();
-    let a = args(&[
+    let mut a = ca_args(&dir, "ec");
+    a.extend(args(&[
         ("server", format!("127.0.0.1:{}", peer.port)),
-        ("flash-place", format!("0x77:{}", ca.display())),
-        ("ca-sector", "0x77".into()),
         ("hostname", "localhost".into()),
         ("time", now()),
         ("run-for", "25000".into()),
         ("heap", SIM_HEAP_CAP.to_string()),
-    ]);
+    ]));
     let t = Instant::now();
     let r = run_example("https_get", &a, 40);
     let took = t.elapsed();
-    let log = peer.finish();
+    let log = peer.finish(10);
     (r, log, took)
 }
 

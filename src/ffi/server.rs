@@ -20,7 +20,7 @@ use super::{drive, register, Slot, SLOTS};
 use crate::conn::settings::{self, DefaultObject};
 use crate::conn::{self, Conn, Params, Role};
 use crate::platform::alloc::SdkBox;
-use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
+use crate::platform::sdk::{self, ret, state, EspTcp, Espconn, EtsTimer};
 
 /// The shadow listening espconn handed to `espconn_accept`. Static rather
 /// than on the heap: the SDK may still touch a deleted listener's espconn
@@ -287,6 +287,7 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         listener,
         conn,
         dead: false,
+        kick: EtsTimer::new(),
     };
     let Ok(boxed) = SdkBox::try_new(slot) else {
         // SAFETY: as above.
