@@ -376,11 +376,14 @@ impl<C: Conn> Engine<C> {
     }
 
     /// Give back a receive buffer that grew for a large record once what it
-    /// still holds (and the rest of the record being received) fits the
-    /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
+    /// still holds fits the initial size, even when the record being
+    /// received will need more: its body is not here yet (it waits in the
+    /// glue's backlog or in TCP), and regrowing from a small buffer later
+    /// costs less than keeping the large one alive next to the plaintext
+    /// copies of the record just decrypted. Reallocates rather than
+    /// `shrink_to`, which aborts on failure.
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
-        let need = self.inbuf.len() + self.tracker.remaining();
-        if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF {
+        if self.inbuf.capacity() > 2 * INITIAL_INBUF && self.inbuf.len() <= INITIAL_INBUF {
             // Free the large buffer before taking the small one, so the two
             // never coexist at the peak; the few bytes kept wait on the stack.
             let mut keep = [0u8; INITIAL_INBUF];
@@ -423,9 +426,16 @@ impl<C: Conn> Engine<C> {
             plain.clear();
             *start = 0;
         }
-        plain
-            .try_reserve(data.len())
-            .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
+        if plain.len() + data.len() > plain.capacity() {
+            // Growing: drop what was read first (a move, no allocation) and
+            // grow to exactly what is needed; amortised doubling of a 16 KB
+            // queue would take 32 KB while the old block still exists.
+            plain.drain(..*start);
+            *start = 0;
+            plain
+                .try_reserve_exact(data.len())
+                .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
+        }
         plain.extend_from_slice(data);
         Ok(())
     }
@@ -606,6 +616,11 @@ impl<C: Conn> Engine<C> {
         if self.plain_start == self.plain.len() {
             self.plain.clear();
             self.plain_start = 0;
+            if self.plain.capacity() > INITIAL_INBUF {
+                // Drained: the queue of a large record goes back at once,
+                // before the next record's ciphertext is taken in.
+                self.plain = Vec::new();
+            }
         }
         n
     }
