@@ -198,6 +198,18 @@ fn renegotiation_request_is_refused_with_a_warning_and_the_connection_continues(
 }
 
 #[test]
+fn second_renegotiation_request_is_fatal() {
+    let (r, peer, _) = run("renegotiate-twice");
+    assert!(peer.contains("client answered alert warning 100"));
+    assert!(
+        peer.contains("sent a second HelloRequest"),
+        "peer did not run"
+    );
+    assert!(r.has("HANDSHAKE OK"));
+    assert_fails(&r, -119, -0x7700, "TooManyRenegotiationRequests", 0);
+}
+
+#[test]
 fn garbage_after_close_notify_is_dropped_and_the_close_is_clean() {
     let (r, peer, _) = run("close-garbage");
     assert!(

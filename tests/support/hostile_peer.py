@@ -29,6 +29,8 @@ Modes (BODY is --body, the only application data sent authentically):
                  encrypted by this script with the session's keys (keylog +
                  ChaCha20-Poly1305 below); then reads and decrypts what the
                  client answers, then BODY and close_notify.
+  renegotiate-twice  as renegotiate, but answers the refusal with a second
+                 HelloRequest.
   close-garbage  BODY, close_notify, a record of random bytes and more random
                  bytes in the same TCP send, more random bytes 200 ms later,
                  then FIN.
@@ -266,7 +268,7 @@ def main():
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.options |= ssl.OP_NO_TICKET
-    if a.mode == "renegotiate":
+    if a.mode.startswith("renegotiate"):
         # A suite this script can encrypt itself (stdlib has no AES).
         ctx.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
         fd, keylog = tempfile.mkstemp(prefix="hostile-keylog-")
@@ -356,8 +358,8 @@ def run(mode, s, body, keylog):
         s.send(struct.pack(">BHH", 23, 0xFEFD, 32) + os.urandom(32))
         log("sent a record with version 0xFEFD")
         s.wait_client_close()
-    elif mode == "renegotiate":
-        renegotiate(s, body, keylog, flights)
+    elif mode in ("renegotiate", "renegotiate-twice"):
+        renegotiate(s, body, keylog, flights, mode == "renegotiate-twice")
     elif mode == "close-garbage":
         data = s.wrap(body) + close_notify(s)
         # A well-formed record header first (its body is random), then noise.
@@ -384,7 +386,7 @@ def close_notify(s):
     return s.outg.read()
 
 
-def renegotiate(s, body, keylog, flights):
+def renegotiate(s, body, keylog, flights, twice):
     cr = s.client_hello[11:43]
     sh = flights[0][0]
     sr = sh[11:43]
@@ -417,7 +419,10 @@ def renegotiate(s, body, keylog, flights):
                 log("client sent record type", typ, "len", len(pt))
     except socket.timeout:
         log("client did not answer the HelloRequest")
-    if answer is not None and answer[0] == 1:
+    if answer is not None and answer[0] == 1 and twice:
+        s.send(k.seal(22, b"\x00\x00\x00\x00"))
+        log("sent a second HelloRequest")
+    elif answer is not None and answer[0] == 1:
         s.send(k.seal(23, body) + k.seal(21, b"\x01\x00"))
         log("sent body and close_notify after the refusal")
     s.wait_client_close()
