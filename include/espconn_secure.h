@@ -17,6 +17,26 @@
 extern "C" {
 #endif // __cplusplus
 
+// Stop receiving on a TLS connection (back-pressure): no recv callbacks,
+// and TCP input is held at the SDK so the peer meets TCP flow control,
+// until `espconn_secure_recv_unhold`. May be called from inside the recv
+// callback; the vendor library has no working equivalent (its
+// `espconn_recv_hold` does not reach TLS connections). Returns ESPCONN_OK,
+// or ESPCONN_ARG if `espconn` is not a live TLS connection.
+//
+// # Safety
+// `espconn` must be NULL or point to a live `struct espconn`.
+sint8 espconn_secure_recv_hold(struct espconn *espconn);
+
+// Resume receiving after `espconn_secure_recv_hold`. Data that arrived
+// before the hold is delivered from an SDK timer callback shortly after
+// (never inside this call). Returns ESPCONN_OK, or ESPCONN_ARG if
+// `espconn` is not a live TLS connection.
+//
+// # Safety
+// `espconn` must be NULL or point to a live `struct espconn`.
+sint8 espconn_secure_recv_unhold(struct espconn *espconn);
+
 // Start a TLS client connection to `espconn->proto.tcp->remote_ip:remote_port`.
 //
 // The connect callback fires after the TLS handshake (not when TCP connects).

@@ -78,6 +78,7 @@ static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
 
 static void ICACHE_FLASH_ATTR on_reconnect(void *arg, sint8 err)
 {
+    os_printf("\nRECEIVED %u bytes\n", received);
     ex_report_reconnect(arg, err);
     sim_exit(1);
 }

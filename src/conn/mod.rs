@@ -171,6 +171,9 @@ pub struct Conn {
     /// Ciphertext the engine could not take yet (back-pressure), in order.
     backlog: Vec<u8>,
     holding: bool,
+    /// The user called `espconn_secure_recv_hold`: no recv callbacks and no
+    /// TCP input until they unhold.
+    user_hold: bool,
     /// One `espconn_send` may be outstanding at a time.
     tcp_busy: bool,
     /// A user send is in progress until all its records reached TCP.
@@ -207,6 +210,7 @@ impl Conn {
             engine,
             backlog: Vec::new(),
             holding: false,
+            user_hold: false,
             tcp_busy: false,
             user_sending: false,
             events,
@@ -387,6 +391,27 @@ impl Conn {
         !self.user_closed && !matches!(self.pending_ending, Some(Ending::Failed(_)))
     }
 
+    /// `espconn_secure_recv_hold` / `_unhold`: while held, decrypted data
+    /// stays in the engine and TCP input is held at the SDK, so the peer
+    /// meets TCP flow control. After an unhold, `ffi` resumes delivery from
+    /// an SDK timer callback (never inside the API call).
+    pub fn user_hold(&mut self, tcp: &mut dyn Tcp, hold: bool) {
+        self.user_hold = hold;
+        self.sync_hold(tcp);
+    }
+
+    pub fn user_held(&self) -> bool {
+        self.user_hold
+    }
+
+    fn sync_hold(&mut self, tcp: &mut dyn Tcp) {
+        let want_hold = self.user_hold || !self.backlog.is_empty();
+        if want_hold != self.holding && self.ending.is_none() {
+            self.holding = want_hold;
+            tcp.hold(want_hold);
+        }
+    }
+
     /// Next event for the user, in order.
     pub fn next_event(&mut self) -> Option<UserEvent> {
         (!self.events.is_empty()).then(|| self.events.remove(0))
@@ -464,11 +489,7 @@ impl Conn {
             self.start_close(tcp, true);
         }
         self.flush(tcp);
-        let want_hold = !self.backlog.is_empty();
-        if want_hold != self.holding {
-            self.holding = want_hold;
-            tcp.hold(want_hold);
-        }
+        self.sync_hold(tcp);
     }
 
     fn process(&mut self) -> Result<(), Failure> {

@@ -7,7 +7,7 @@ use super::types::*;
 use super::{dispatch, drive, find_slot, register, slot_of, SdkTcp, Slot};
 use crate::conn::{Conn, Role, Start};
 use crate::platform::alloc::SdkBox;
-use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
+use crate::platform::sdk::{self, ret, state, EspTcp, Espconn, EtsTimer};
 
 /// Free heap a client connection needs for its handshake (measured peak with
 /// headroom; see the README's figures). `espconn_secure_connect` refuses with
@@ -80,6 +80,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         listener: core::ptr::null_mut(),
         conn,
         dead: false,
+        kick: EtsTimer::new(),
     };
     let Ok(boxed) = SdkBox::try_new(slot) else {
         return ret::MEM;

@@ -27,7 +27,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use crate::conn::{Conn, Ending, Tcp, UserEvent, RECV_CHUNK};
 use crate::error::vendor_callback_code;
 use crate::platform::alloc::SdkBox;
-use crate::platform::sdk::{self, state, EspTcp, Espconn};
+use crate::platform::sdk::{self, state, EspTcp, Espconn, EtsTimer};
 
 /// Most TLS connections at once (the vendor allows three sockets in all).
 const MAX_CONNS: usize = 6;
@@ -51,6 +51,8 @@ pub(crate) struct Slot {
     listener: *mut Espconn,
     conn: Conn,
     dead: bool,
+    /// Resumes delivery after `espconn_secure_recv_unhold`.
+    kick: EtsTimer,
 }
 
 static SLOTS: [AtomicPtr<Slot>; MAX_CONNS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CONNS];
@@ -204,6 +206,11 @@ unsafe fn deliver(slot: *mut Slot) {
     buf.resize(buf.capacity().min(size), 0);
     loop {
         // SAFETY: caller's contract; short borrow.
+        if unsafe { (*slot).conn.user_held() } {
+            // The bytes wait in the engine; unhold's timer delivers them.
+            return;
+        }
+        // SAFETY: caller's contract; short borrow.
         let (user, n, closing) = unsafe {
             let s = &mut *slot;
             let closing = !s.conn.delivering();
@@ -295,9 +302,71 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
 /// its disconnect/reconnect callback (NONOS programs routinely free theirs
 /// there), so this runs at the end of that callback.
 fn bury(slot: *mut Slot) {
+    // SAFETY: the slot is live; a disarmed timer is no longer in the SDK's list.
+    unsafe { sdk::ets_timer_disarm(&mut (*slot).kick) };
     // SAFETY: the slot came from `SdkBox::into_raw`, is unregistered, and its
     // last callback has run.
     drop(unsafe { SdkBox::from_raw(slot) });
+}
+
+/// Stop receiving on a TLS connection (back-pressure): no recv callbacks,
+/// and TCP input is held at the SDK so the peer meets TCP flow control,
+/// until `espconn_secure_recv_unhold`. May be called from inside the recv
+/// callback; the vendor library has no working equivalent (its
+/// `espconn_recv_hold` does not reach TLS connections). Returns ESPCONN_OK,
+/// or ESPCONN_ARG if `espconn` is not a live TLS connection.
+///
+/// # Safety
+/// `espconn` must be NULL or point to a live `struct espconn`.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_recv_hold(espconn: *mut Espconn) -> types::sint8 {
+    let Some(slot) = find_slot(espconn) else {
+        return sdk::ret::ARG;
+    };
+    // SAFETY: registered slot; API calls run outside our own borrows.
+    unsafe {
+        let s = &mut *slot;
+        sdk::ets_timer_disarm(&mut s.kick);
+        let mut tcp = SdkTcp(s.sdk);
+        s.conn.user_hold(&mut tcp, true);
+    }
+    sdk::ret::OK
+}
+
+/// Resume receiving after `espconn_secure_recv_hold`. Data that arrived
+/// before the hold is delivered from an SDK timer callback shortly after
+/// (never inside this call). Returns ESPCONN_OK, or ESPCONN_ARG if
+/// `espconn` is not a live TLS connection.
+///
+/// # Safety
+/// `espconn` must be NULL or point to a live `struct espconn`.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_recv_unhold(espconn: *mut Espconn) -> types::sint8 {
+    let Some(slot) = find_slot(espconn) else {
+        return sdk::ret::ARG;
+    };
+    // SAFETY: registered slot; API calls run outside our own borrows. The
+    // timer lives in the slot and is disarmed before the slot is freed.
+    unsafe {
+        let s = &mut *slot;
+        let mut tcp = SdkTcp(s.sdk);
+        s.conn.user_hold(&mut tcp, false);
+        sdk::ets_timer_disarm(&mut s.kick);
+        sdk::ets_timer_setfn(&mut s.kick, on_unhold, slot.cast());
+        sdk::ets_timer_arm_new(&mut s.kick, 0, false, true);
+    }
+    sdk::ret::OK
+}
+
+/// The timer armed by `espconn_secure_recv_unhold`: deliver what waited.
+unsafe extern "C" fn on_unhold(arg: *mut c_void) {
+    let slot = arg.cast::<Slot>();
+    // SAFETY: the timer is disarmed before its slot is freed, so `slot` is live.
+    if unsafe { (*slot).dead || (*slot).conn.user_held() } {
+        return;
+    }
+    // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
+    unsafe { drive(slot, |c, t| c.resume(t)) };
 }
 
 /// The user's `esp_tcp`, if they gave one.

@@ -27,7 +27,7 @@ use crate::conn::settings::{self, DefaultObject};
 use crate::conn::{Conn, Role, Start};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{
-    self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
+    self, ret, state, ConnectCb, EspTcp, Espconn, EtsTimer, ReconnectCb, RecvCb, SentCb,
 };
 
 /// The listener's own callbacks, kept while the library's are installed in it.
@@ -277,6 +277,7 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         listener,
         conn,
         dead: false,
+        kick: EtsTimer::new(),
     };
     let Ok(boxed) = SdkBox::try_new(slot) else {
         // SAFETY: as above.

@@ -64,6 +64,34 @@ pub struct Espconn {
     pub reverse: *mut c_void,
 }
 
+/// `ETSTimer` / `os_timer_t` (the SDK links it into its timer list while armed).
+#[repr(C)]
+pub struct EtsTimer {
+    pub next: *mut EtsTimer,
+    pub expire: u32,
+    pub period: u32,
+    pub func: Option<unsafe extern "C" fn(arg: *mut c_void)>,
+    pub arg: *mut c_void,
+}
+
+impl Default for EtsTimer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EtsTimer {
+    pub const fn new() -> EtsTimer {
+        EtsTimer {
+            next: core::ptr::null_mut(),
+            expire: 0,
+            period: 0,
+            func: None,
+            arg: core::ptr::null_mut(),
+        }
+    }
+}
+
 /// `remot_info` (12 bytes).
 #[repr(C)]
 pub struct RemotInfo {
@@ -114,6 +142,13 @@ extern "C" {
     pub(crate) fn espconn_recv_hold(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_recv_unhold(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_port() -> u32;
+    pub(crate) fn ets_timer_setfn(
+        t: *mut EtsTimer,
+        f: unsafe extern "C" fn(arg: *mut c_void),
+        arg: *mut c_void,
+    );
+    pub(crate) fn ets_timer_arm_new(t: *mut EtsTimer, time: u32, repeat: bool, ms: bool);
+    pub(crate) fn ets_timer_disarm(t: *mut EtsTimer);
     pub(crate) fn espconn_accept(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_delete(c: *mut Espconn) -> i8;
 }

@@ -115,6 +115,16 @@ impl Tracker {
         } else {
             "client"
         };
+        if (!(20..=24).contains(&h[0]) || h[1] != 3) && self.records > 0 {
+            return Err(fail!(
+                code::SSL_INVALID_RECORD,
+                "{peer} sent a record of content type {} and version 0x{:02x}{:02x} after {} valid records; not TLS",
+                h[0],
+                h[1],
+                h[2],
+                self.records
+            ));
+        }
         if !(20..=24).contains(&h[0]) || h[1] != 3 {
             return Err(fail!(
                 code::SSL_INVALID_RECORD,
@@ -186,6 +196,13 @@ pub(crate) struct Engine<C> {
     ceiling: usize,
     diag: Diagnosis,
     failed: Option<Failure>,
+    /// The stream stopped being TLS at a record header (bad type, version or
+    /// length; the tracker keeps it to say why). Reported once the records
+    /// before it have been processed and their data read, unless one of them
+    /// was the peer's close_notify, after which nothing the peer sends
+    /// matters (RFC 8446 6.1, RFC 5246 7.2.1). A flag, not the Failure: every
+    /// connection carries this field.
+    bad_header: bool,
     handshake_done: bool,
     pending: u8,
     peer_closed: bool,
@@ -246,6 +263,7 @@ impl<C: Conn> Engine<C> {
             ceiling: max_record + JOIN_ALLOWANCE,
             diag,
             failed: None,
+            bad_header: false,
             handshake_done: false,
             pending: 0,
             peer_closed: false,
@@ -273,6 +291,11 @@ impl<C: Conn> Engine<C> {
     /// offer the rest.
     pub(crate) fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
         self.check_failed()?;
+        if self.peer_closed || self.bad_header {
+            // Nothing after close_notify or after a broken header is TLS
+            // data: dropped unread.
+            return Ok(data.len());
+        }
         let mut taken = 0;
         while taken < data.len() {
             let want = self.tracker.remaining();
@@ -286,10 +309,13 @@ impl<C: Conn> Engine<C> {
             }
             let n = want.min(data.len() - taken);
             let chunk = &data[taken..taken + n];
-            self.inbuf.extend_from_slice(chunk);
-            if let Err(f) = self.tracker.feed(chunk) {
-                return Err(self.fail(f));
+            if self.tracker.feed(chunk).is_err() {
+                // The complete records before this header still go to
+                // rustls: one of them may be a close_notify.
+                self.bad_header = true;
+                return Ok(data.len());
             }
+            self.inbuf.extend_from_slice(chunk);
             taken += n;
             self.received += n;
         }
@@ -300,6 +326,13 @@ impl<C: Conn> Engine<C> {
         self.check_failed()?;
         self.drive(Action::Process)?;
         self.after_processing()?;
+        if self.bad_header && !self.peer_closed && self.plain_unread() == 0 {
+            // Everything before the broken header was processed and read;
+            // the tracker still holds that header and gives the reason again.
+            if let Err(f) = self.tracker.header() {
+                return Err(self.fail(f));
+            }
+        }
         Ok(self.next_event())
     }
 
@@ -343,11 +376,14 @@ impl<C: Conn> Engine<C> {
     }
 
     /// Give back a receive buffer that grew for a large record once what it
-    /// still holds (and the rest of the record being received) fits the
-    /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
+    /// still holds fits the initial size, even when the record being
+    /// received will need more: its body is not here yet (it waits in the
+    /// glue's backlog or in TCP), and regrowing from a small buffer later
+    /// costs less than keeping the large one alive next to the plaintext
+    /// copies of the record just decrypted. Reallocates rather than
+    /// `shrink_to`, which aborts on failure.
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
-        let need = self.inbuf.len() + self.tracker.remaining();
-        if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF {
+        if self.inbuf.capacity() > 2 * INITIAL_INBUF && self.inbuf.len() <= INITIAL_INBUF {
             // Free the large buffer before taking the small one, so the two
             // never coexist at the peak; the few bytes kept wait on the stack.
             let mut keep = [0u8; INITIAL_INBUF];
@@ -390,9 +426,16 @@ impl<C: Conn> Engine<C> {
             plain.clear();
             *start = 0;
         }
-        plain
-            .try_reserve(data.len())
-            .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
+        if plain.len() + data.len() > plain.capacity() {
+            // Growing: drop what was read first (a move, no allocation) and
+            // grow to exactly what is needed; amortised doubling of a 16 KB
+            // queue would take 32 KB while the old block still exists.
+            plain.drain(..*start);
+            *start = 0;
+            plain
+                .try_reserve_exact(data.len())
+                .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
+        }
         plain.extend_from_slice(data);
         Ok(())
     }
@@ -573,6 +616,11 @@ impl<C: Conn> Engine<C> {
         if self.plain_start == self.plain.len() {
             self.plain.clear();
             self.plain_start = 0;
+            if self.plain.capacity() > INITIAL_INBUF {
+                // Drained: the queue of a large record goes back at once,
+                // before the next record's ciphertext is taken in.
+                self.plain = Vec::new();
+            }
         }
         n
     }

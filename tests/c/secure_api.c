@@ -41,6 +41,8 @@ static void on_connect(void *arg)
 {
     static char msg[] = "GET / HTTP/1.0\r\n\r\n";
     check("connect_callback_arg_is_user_espconn", arg == &conn, 1);
+    check("recv_hold_ok", espconn_secure_recv_hold(&conn), ESPCONN_OK);
+    check("recv_unhold_ok", espconn_secure_recv_unhold(&conn), ESPCONN_OK);
     check("state_connect_in_connect_callback", conn.state, ESPCONN_CONNECT);
     check("send_ok", espconn_secure_send(&conn, (uint8 *)msg, sizeof msg - 1), ESPCONN_OK);
     /* The data is copied: scribbling over it now must not matter. */
@@ -113,6 +115,9 @@ void user_init(void)
     check("connect_udp_arg", espconn_secure_connect(&udp), ESPCONN_ARG);
     check("send_unknown_conn_arg", espconn_secure_send(&conn, (uint8 *)"x", 1), ESPCONN_ARG);
     check("disconnect_unknown_conn_arg", espconn_secure_disconnect(&conn), ESPCONN_ARG);
+    check("recv_hold_unknown_conn_arg", espconn_secure_recv_hold(&conn), ESPCONN_ARG);
+    check("recv_unhold_unknown_conn_arg", espconn_secure_recv_unhold(&conn), ESPCONN_ARG);
+    check("recv_hold_null_arg", espconn_secure_recv_hold(NULL), ESPCONN_ARG);
     check("hostname_null_conn_arg", espconn_secure_set_hostname(NULL, "x"), ESPCONN_ARG);
     check("hostname_empty_arg", espconn_secure_set_hostname(&conn, ""), ESPCONN_ARG);
     check("hostname_ok", espconn_secure_set_hostname(&conn, "localhost"), ESPCONN_OK);

@@ -280,3 +280,79 @@ pub fn args(pairs: &[(&str, String)]) -> Vec<String> {
         .flat_map(|(k, v)| [format!("--{k}"), v.clone()])
         .collect()
 }
+
+/// A peer script that listens on a port of its choosing, prints
+/// `PORT <n>` first, serves one connection and prints what it saw; killed
+/// (by PID) when dropped.
+pub struct ScriptPeer {
+    child: Option<Child>,
+    pub port: u16,
+    log: Option<std::thread::JoinHandle<String>>,
+}
+
+impl ScriptPeer {
+    pub fn start(mut cmd: Command) -> ScriptPeer {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let port = first
+            .strip_prefix("PORT ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{cmd:?} printed {first:?}, not its port"));
+        let log = std::thread::spawn(move || {
+            let mut s = String::new();
+            for line in out.lines() {
+                let Ok(line) = line else { break };
+                s.push_str(&line);
+                s.push('\n');
+            }
+            s
+        });
+        ScriptPeer {
+            child: Some(child),
+            port,
+            log: Some(log),
+        }
+    }
+
+    /// Waits (at most `secs`) for the peer to exit; returns what it printed.
+    pub fn finish(mut self, secs: u64) -> String {
+        let mut child = self.child.take().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let log = self.log.take().unwrap().join().unwrap();
+        eprintln!("--- peer\n{log}");
+        log
+    }
+}
+
+impl Drop for ScriptPeer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The CA of `pki/<chain>` as a vendor `esp_ca_cert.bin` image in `dir`;
+/// returns the simulator arguments that place it at sector 0x77 and enable it.
+pub fn ca_args(dir: &Path, chain: &str) -> Vec<String> {
+    let ca = dir.join("esp_ca_cert.bin");
+    let pem = std::fs::read(pki().join(chain).join("root.pem")).unwrap();
+    std::fs::write(&ca, flash_record("TLS.ca_x509.cer", &pem)).unwrap();
+    args(&[
+        ("flash-place", format!("0x77:{}", ca.display())),
+        ("ca-sector", "0x77".into()),
+    ])
+}

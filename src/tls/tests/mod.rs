@@ -514,8 +514,11 @@ fn record_over_the_cap_fails_at_once_naming_both_sizes() {
     let mut cp = client_params(Pki::Ec);
     cp.max_record = 2048;
     let mut c = TlsClient::new(cp).unwrap();
-    // A 16384-byte handshake record header: refused before its body arrives.
-    let f = c.receive(&[0x16, 0x03, 0x03, 0x40, 0x00]).unwrap_err();
+    // A 16384-byte handshake record header: refused before its body arrives
+    // (nothing is buffered; the next process() reports it).
+    assert_eq!(c.receive(&[0x16, 0x03, 0x03, 0x40, 0x00]).unwrap(), 5);
+    assert_eq!(c.receive_capacity(), engine::INITIAL_INBUF);
+    let f = c.process().unwrap_err();
     assert_eq!(f.code, code::SSL_INVALID_RECORD);
     assert!(
         f.reason
@@ -632,6 +635,60 @@ fn close_notify_reports_peer_closed() {
 }
 
 #[test]
+fn garbage_after_close_notify_in_the_same_input_is_dropped() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    s.write(b"bye").unwrap();
+    s.close().unwrap();
+    let mut wire = s.output().to_vec();
+    let n = wire.len();
+    s.consume_output(n);
+    // A well-formed header with a random body, then bytes that are not TLS.
+    wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x00, 0x04, 1, 2, 3, 4]);
+    wire.extend_from_slice(b"\x00\xffnot TLS at all");
+    assert_eq!(c.receive(&wire).unwrap(), wire.len());
+    let mut events = Vec::new();
+    loop {
+        match c.process().unwrap() {
+            Event::None => break,
+            e => events.push(e),
+        }
+    }
+    assert!(events.contains(&Event::PeerClosed), "{events:?}");
+    assert_eq!(read_all_client(&mut c), b"bye");
+    // Later segments of noise are dropped too.
+    assert_eq!(c.receive(b"more noise").unwrap(), 10);
+    assert!(matches!(c.process(), Ok(Event::None)));
+}
+
+#[test]
+fn bad_record_after_data_fails_once_the_data_was_read() {
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    s.write(b"authentic").unwrap();
+    let mut wire = s.output().to_vec();
+    let n = wire.len();
+    s.consume_output(n);
+    wire.extend_from_slice(&[99, 0x03, 0x03, 0x00, 0x02, 0, 0]);
+    assert_eq!(c.receive(&wire).unwrap(), wire.len());
+    // The record before the bad header is delivered first...
+    assert!(matches!(c.process(), Ok(Event::None)));
+    assert_eq!(read_all_client(&mut c), b"authentic");
+    // ...then the failure, naming type and version.
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_INVALID_RECORD);
+    assert!(
+        f.reason
+            .as_str()
+            .contains("content type 99 and version 0x0303"),
+        "{:?}",
+        f.reason
+    );
+}
+
+#[test]
 fn eof_during_handshake_is_conn_eof() {
     let c = TlsClient::new(client_params(Pki::Ec)).unwrap();
     let f = c.peer_eof().expect("failure");
@@ -646,7 +703,8 @@ fn eof_during_handshake_is_conn_eof() {
 #[test]
 fn plain_http_reply_is_invalid_record_saying_not_tls() {
     let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
-    let f = c.receive(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
+    c.receive(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap();
+    let f = c.process().unwrap_err();
     assert_eq!(f.code, code::SSL_INVALID_RECORD);
     assert!(f.reason.as_str().contains("'HTTP/'"), "{:?}", f.reason);
 }
