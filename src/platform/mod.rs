@@ -11,6 +11,8 @@ pub(crate) mod counting_alloc;
 mod runtime;
 /// cbindgen:ignore
 pub mod sdk;
+#[cfg(all(feature = "fuzzing", not(target_os = "none")))]
+pub mod sim;
 
 use core::fmt::{self, Write};
 

@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+"""Worst-case stack depth of the library's TLS path on the ESP8266, by static
+analysis of the assembly the chip build leaves (RUSTFLAGS=--emit=asm, one .s
+per crate; see build.sh and build-archive.sh).
+
+Frames: every function's prologue moves a1 (the stack pointer, call0 ABI)
+down by a constant: `addi a8, a1, -N; or a1, a8, a8`, or for larger frames
+`movi`/`l32r` of the constant and `add`/`sub`. The script follows register
+constants through each function and takes the lowest a1 reached. A change of
+a1 by an unknown amount (a dynamic alloca) is reported; none exist today.
+
+Call graph: `call0 sym`, and `callx0 aN` / `jx aN` whose register was loaded
+with `l32r` from a literal naming a function. Every function a function's
+literal pool names counts as a callee (a function pointer handed to another
+function is called from deeper down, so this over-approximates only by
+counting it one level too high). Indirect calls through memory (`l32i aN,
+aB, off; callx0 aN`: trait objects, fn pointers in structs) are resolved to
+every function stored at byte offset `off` of any constant data object
+(vtables, fmt argument tables); offsets no data object has fall back to every
+function stored in constant data. That over-approximates: a `dyn Write`
+call site may be charged with the deepest `write_str` in the program.
+
+Cycles (recursion, and cycles the indirect-call approximation creates) are
+collapsed: each strongly connected component is charged once, at the cost of
+its deepest member's frame plus its deepest way out. The report lists them.
+
+Roots: the engine steps, i.e. every instance of
+`platform::on_engine_stack::trampoline`, which the chip runs on the dedicated
+engine stack (edges into `espconn_secure_stack_call` are cut: they switch
+stacks); and, for the system stack, the exported `espconn_secure_*` functions
+and the SDK callbacks the library registers.
+
+Functions outside the Rust objects (the SDK's os_printf_plus, pvPortMalloc,
+ROM memcpy, the C glue) count 0 bytes and are listed.
+
+usage: stack-depth.py ASM_LIST [--top N] [--frames N]
+ASM_LIST: the asm-files.txt build-archive.sh leaves next to the objects.
+Prints `bench case=stack_xtensa bytes=N ...` for the engine stack, `bench
+case=stack_xtensa_system bytes=N` for the system stack and the deepest chains.
+"""
+
+import argparse
+import collections
+import re
+import subprocess
+import sys
+
+TYPE_FN = re.compile(r"^\s*\.type\s+([^,\s]+),\s*@function")
+LABEL = re.compile(r"^([^\s:#][^\s:]*):\s*(?:#.*)?$")
+LITERAL = re.compile(r"^\s*\.literal\s+(\S+),\s*(.+?)\s*$")
+SECTION = re.compile(r"^\s*\.section\s+([^,\s]+)")
+INSN = re.compile(r"^\s+([a-z][a-z0-9.]*)\s*(.*?)\s*(?:#.*)?$")
+# Functions that only end in a panic (the chip's handler restarts).
+NO_RETURN = re.compile(r"(^core::panicking::|^rust_begin_unwind$|::panic_fmt$|_fail$|_failed$|::capacity_overflow$"
+                       r"|handle_alloc_error|::alloc_error|::assert_failed|::unwrap_failed|::expect_failed"
+                       r"|^std::panicking::|::rust_panic|::panic_|::panic$|__rust_alloc_error_handler)")
+DATA_LONG = re.compile(r"^\s*\.(long|word|4byte)\s+(\S+)\s*$")
+
+
+
+def data_size(directive, args):
+    """Bytes a data directive emits (enough for offsets inside objects)."""
+    d = directive
+    if d in ("long", "word", "4byte", "int"):
+        return 4 * (args.count(",") + 1)
+    if d in ("short", "2byte", "half"):
+        return 2 * (args.count(",") + 1)
+    if d in ("byte",):
+        return args.count(",") + 1
+    if d in ("quad", "8byte"):
+        return 8 * (args.count(",") + 1)
+    if d in ("zero", "space", "skip"):
+        try:
+            return int(args.split(",")[0], 0)
+        except ValueError:
+            return 0
+    if d in ("ascii", "asciz", "string"):
+        n = 0
+        for lit in re.findall(r'"((?:[^"\\]|\\.)*)"', args):
+            n += len(bytes(lit, "utf-8").decode("unicode_escape").encode("latin-1", "replace"))
+            if d != "ascii":
+                n += 1
+        return n
+    return 0
+
+
+class Fn:
+    __slots__ = ("name", "frame", "dynamic", "callees", "indirect")
+
+    def __init__(self, name):
+        self.name = name
+        self.frame = 0
+        self.dynamic = False
+        self.callees = set()
+        self.indirect = []  # byte offsets of `l32i` feeding callx0 (None: unknown)
+
+
+def parse(files):
+    fns = {}
+    slots = collections.defaultdict(set)  # offset -> functions stored there in data
+    data_fns = set()
+    for path in files:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().split("\n")
+        fn_names = set()
+        lits = {}
+        for ln in lines:
+            m = TYPE_FN.match(ln)
+            if m:
+                fn_names.add(m.group(1))
+                continue
+            m = LITERAL.match(ln)
+            if m:
+                lits[m.group(1)] = m.group(2)
+        cur = None
+        regs = {}
+        slots_sp = {}
+        sp = 0
+        in_text = True
+        data_off = None
+        for ln in lines:
+            m = SECTION.match(ln)
+            if m:
+                sec = m.group(1)
+                in_text = sec.startswith(".text") or sec == ".literal"
+                if not in_text:
+                    cur = None
+                continue
+            m = LABEL.match(ln)
+            if m:
+                name = m.group(1)
+                if name in fn_names:
+                    cur = fns.setdefault(name, Fn(name))
+                    regs, sp, slots_sp = {}, 0, {}
+                elif not in_text:
+                    data_off = 0
+                continue
+            if not in_text:
+                m = re.match(r"^\s*\.([a-z0-9]+)\s*(.*)$", ln)
+                if m and data_off is not None:
+                    d, args = m.group(1), m.group(2)
+                    if d in ("long", "word", "4byte"):
+                        for a in args.split(","):
+                            a = a.strip()
+                            if a in fn_names or a.startswith("_R") or a.startswith("_ZN"):
+                                slots[data_off].add(a)
+                                data_fns.add(a)
+                            data_off += 4
+                    else:
+                        data_off += data_size(d, args)
+                continue
+            if cur is None:
+                continue
+            m = INSN.match(ln)
+            if not m:
+                continue
+            op, args = m.group(1), [a.strip() for a in m.group(2).split(",")] if m.group(2) else []
+            if op.startswith("."):
+                continue
+            if op == "movi" and len(args) == 2:
+                try:
+                    regs[args[0]] = ("c", int(args[1], 0))
+                except ValueError:
+                    regs[args[0]] = ("s", args[1])
+            elif op == "l32r" and len(args) == 2:
+                v = lits.get(args[1])
+                if v is None:
+                    regs.pop(args[0], None)
+                else:
+                    try:
+                        regs[args[0]] = ("c", int(v, 0))
+                    except ValueError:
+                        regs[args[0]] = ("s", v)
+                        if v in fn_names or v.startswith("_R") or v.startswith("_ZN") or not v.startswith("."):
+                            cur.callees.add(v)
+            elif op in ("l32i", "l32i.n") and len(args) == 3:
+                try:
+                    off = int(args[2], 0)
+                except ValueError:
+                    off = None
+                if args[1] == "a1":
+                    # A spilled register coming back (e.g. a callee's address
+                    # loaded with l32r before a loop).
+                    v = slots_sp.get((sp, off))
+                    if v is None:
+                        regs.pop(args[0], None)
+                    else:
+                        regs[args[0]] = v
+                else:
+                    regs[args[0]] = ("m", off)
+            elif op in ("s32i", "s32i.n") and len(args) == 3 and args[1] == "a1":
+                try:
+                    off = int(args[2], 0)
+                except ValueError:
+                    off = None
+                v = regs.get(args[0])
+                if v is None:
+                    slots_sp.pop((sp, off), None)
+                else:
+                    slots_sp[(sp, off)] = v
+            elif op in ("or", "mov", "mov.n") and (len(args) == 3 and args[1] == args[2] or len(args) == 2):
+                src = regs.get(args[1]) if args[1] != "a1" else ("sp", sp)
+                if args[0] == "a1":
+                    if src and src[0] == "sp":
+                        sp = src[1]
+                        cur.frame = max(cur.frame, -sp)
+                    else:
+                        cur.dynamic = True
+                elif src is None:
+                    regs.pop(args[0], None)
+                else:
+                    regs[args[0]] = src
+            elif op in ("addi", "addi.n", "addmi") and len(args) == 3:
+                base = ("sp", sp) if args[1] == "a1" else regs.get(args[1])
+                try:
+                    imm = int(args[2], 0)
+                except ValueError:
+                    imm = None
+                val = None
+                if base and imm is not None:
+                    if base[0] == "sp":
+                        val = ("sp", base[1] + imm)
+                    elif base[0] == "c":
+                        val = ("c", base[1] + imm)
+                if args[0] == "a1":
+                    if val and val[0] == "sp":
+                        sp = val[1]
+                        cur.frame = max(cur.frame, -sp)
+                    else:
+                        cur.dynamic = True
+                elif val is None:
+                    regs.pop(args[0], None)
+                else:
+                    regs[args[0]] = val
+            elif op in ("add", "sub", "add.n") and len(args) == 3:
+                a = ("sp", sp) if args[1] == "a1" else regs.get(args[1])
+                b = ("sp", sp) if args[2] == "a1" else regs.get(args[2])
+                val = None
+                if a and b:
+                    if a[0] == "sp" and b[0] == "c":
+                        val = ("sp", a[1] + (b[1] if op != "sub" else -b[1]))
+                    elif b[0] == "sp" and a[0] == "c" and op != "sub":
+                        val = ("sp", b[1] + a[1])
+                    elif a[0] == "c" and b[0] == "c":
+                        val = ("c", a[1] + b[1] if op != "sub" else a[1] - b[1])
+                if args[0] == "a1":
+                    if val and val[0] == "sp":
+                        sp = val[1]
+                        cur.frame = max(cur.frame, -sp)
+                    else:
+                        cur.dynamic = True
+                elif val is None:
+                    regs.pop(args[0], None)
+                else:
+                    regs[args[0]] = val
+            elif op == "and" and len(args) == 3 and args[0] == "a1":
+                # Over-aligned frame: a1 = (a1 - N) & -A costs up to A-4 more.
+                a = regs.get(args[1]) if args[1] != "a1" else ("sp", sp)
+                b = regs.get(args[2])
+                if a and a[0] == "sp" and b and b[0] == "c" and b[1] < 0:
+                    sp = a[1] - (-b[1] - 4)
+                    cur.frame = max(cur.frame, -sp)
+                else:
+                    cur.dynamic = True
+            elif op == "call0" and args:
+                cur.callees.add(args[0])
+            elif op in ("callx0", "jx") and args:
+                v = regs.get(args[0])
+                if v and v[0] == "s":
+                    cur.callees.add(v[1])
+                elif op == "callx0":
+                    cur.indirect.append(v[1] if v and v[0] == "m" else None)
+            elif op in ("j",) and args and not args[0].startswith(".L"):
+                cur.callees.add(args[0])  # tail call
+            elif args and not (op.startswith("s") and op[1:2] in "13") and not op.startswith("b") \
+                    and op not in ("wsr", "wur", "j", "ret", "ret.n"):
+                # Any other instruction writing a register: its value is unknown.
+                if args[0] == "a1":
+                    cur.dynamic = True
+                regs.pop(args[0], None)
+    return fns, slots, data_fns
+
+
+def demangle(names):
+    if not names:
+        return {}
+    out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True).stdout.split("\n")
+    res = {}
+    for n, d in zip(names, out):
+        d = re.sub(r"\[[0-9a-f]{16}\]", "", d)
+        res[n] = d
+    return res
+
+
+PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)+")
+IMPL = re.compile(r" as ([A-Za-z_][A-Za-z0-9_:]*)")
+
+
+def trait_path(dm):
+    """`<T as a::b::Trait<..>>::m` -> a::b::Trait; otherwise the path itself."""
+    m = IMPL.search(dm)
+    if m:
+        return m.group(1).split("::")
+    p = PATH.match(dm.lstrip("<&"))
+    return p.group(0).split("::") if p else [dm]
+
+
+def nearest_trait(caller_dm, cands, dm):
+    """The candidates whose trait shares the longest module prefix with a
+    path the caller names (a heuristic: a rustls function calls the rustls
+    traits its provider implements, core::fmt calls core::fmt::Write); all
+    candidates when none shares even the crate."""
+    paths = [p.split("::") for p in PATH.findall(caller_dm)]
+
+    def score(c):
+        t = trait_path(dm.get(c, c))
+        best = 0
+        for p in paths:
+            n = 0
+            while n < min(len(p), len(t)) and p[n] == t[n]:
+                n += 1
+            best = max(best, n)
+        return best
+
+    def generic_ok(c):
+        # A generic trait (`State<ClientConnectionData>`) is only called
+        # from code instantiated with the same argument.
+        d = dm.get(c, c)
+        m = re.search(r" as [A-Za-z0-9_:]+<(.*)>>::[A-Za-z0-9_]+$", d)
+        if not m:
+            return True
+        args = PATH.findall(m.group(1))
+        return all(a in caller_dm for a in args)
+
+    kept = {c for c in cands if generic_ok(c)}
+    cands = kept or cands
+    scored = {c: score(c) for c in cands}
+    top = max(scored.values())
+    return {c for c, v in scored.items() if v == top} if top > 0 else set(cands)
+
+
+class Graph:
+    """Strongly connected components (each charged once, at its largest
+    frame) and the deepest path from every function."""
+
+    def __init__(self, fns):
+        self.fns = fns
+        index, low, onstack, stack = {}, {}, set(), []
+        self.comp, self.comps = {}, []
+        counter = 0
+        for root in fns:
+            if root in index:
+                continue
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            onstack.add(root)
+            work = [(root, iter(sorted(fns[root].callees)))]
+            while work:
+                v, it = work[-1]
+                nxt = next(it, None)
+                if nxt is not None:
+                    if nxt not in index:
+                        index[nxt] = low[nxt] = counter
+                        counter += 1
+                        stack.append(nxt)
+                        onstack.add(nxt)
+                        work.append((nxt, iter(sorted(fns[nxt].callees))))
+                    elif nxt in onstack:
+                        low[v] = min(low[v], index[nxt])
+                    continue
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    members = []
+                    while True:
+                        w = stack.pop()
+                        onstack.discard(w)
+                        self.comp[w] = len(self.comps)
+                        members.append(w)
+                        if w == v:
+                            break
+                    self.comps.append(members)
+        # Components come out callees first: one pass gives the longest paths.
+        n = len(self.comps)
+        self.cost, self.next, self.top = [0] * n, [None] * n, [None] * n
+        for ci, members in enumerate(self.comps):
+            top = max(members, key=lambda m: fns[m].frame)
+            deepest, via = 0, None
+            for m in members:
+                for c in fns[m].callees:
+                    cj = self.comp[c]
+                    if cj != ci and self.cost[cj] > deepest:
+                        deepest, via = self.cost[cj], c
+            self.top[ci] = top
+            self.cost[ci] = fns[top].frame + deepest
+            self.next[ci] = via
+
+    def depth(self, name):
+        return self.cost[self.comp[name]]
+
+    def chain(self, name):
+        """[(function, frame, in a cycle)] along the deepest path."""
+        out = []
+        first = name
+        while first is not None:
+            ci = self.comp[first]
+            m = first if len(self.comps[ci]) == 1 else self.top[ci]
+            out.append((m, self.fns[m].frame, len(self.comps[ci]) > 1))
+            first = self.next[ci]
+        return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("asm_list", help="asm-files.txt written by build-archive.sh")
+    ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
+    a = ap.parse_args()
+
+    with open(a.asm_list, encoding="utf-8") as f:
+        files = [ln.strip() for ln in f if ln.strip()]
+    fns, slots, data_fns = parse(files)
+    all_dm = demangle(sorted(set(fns) | data_fns))
+    # Indirect call resolution: the functions stored at that byte offset of
+    # constant data (vtables), narrowed to the traits nearest the caller.
+    n_indirect = n_narrowed = 0
+    unresolved = []
+    for name, f in fns.items():
+        for off in f.indirect:
+            n_indirect += 1
+            cands = slots.get(off) if off is not None else None
+            if not cands:
+                unresolved.append(name)
+                continue
+            near = nearest_trait(all_dm.get(name, name), cands, all_dm)
+            n_narrowed += len(near) < len(cands)
+            f.callees |= near
+    external = set()
+    for f in fns.values():
+        for c in list(f.callees):
+            if c not in fns:
+                f.callees.discard(c)
+                if not c.startswith("."):
+                    external.add(c)
+    # Stack switches and the engine's roots.
+    trampolines = [n for n in fns if "on_engine_stack10trampoline" in n]
+    for f in fns.values():
+        f.callees = {c for c in f.callees if c not in trampolines}
+
+    # Panics: the chip's panic handler (platform/runtime.rs) prints and
+    # restarts; a panic inside it aborts. So the panic path is measured on its
+    # own with every edge back into the panic entry points removed, and those
+    # entry points are leaves of that cost everywhere else. Without this,
+    # "panic -> fmt -> any Display impl -> panic" joins half the program
+    # into one cycle.
+    panics = {n for n in fns if NO_RETURN.search(all_dm.get(n, n))}
+    cut = {n: Fn(n) for n in fns}
+    for n, f in fns.items():
+        cut[n].frame = f.frame
+        cut[n].callees = {c for c in f.callees if c not in panics}
+    pan = Graph(cut)
+    main_fns = {n: Fn(n) for n in fns}
+    for n, f in fns.items():
+        g = main_fns[n]
+        g.frame = pan.depth(n) if n in panics else f.frame
+        g.callees = set() if n in panics else set(f.callees)
+    gr = Graph(main_fns)
+    comp, comps, cost = gr.comp, gr.comps, gr.cost
+
+    def chain(name):
+        out = gr.chain(name)
+        # Expand a panic entry point into its own chain (measured on `pan`).
+        if out and out[-1][0] in panics:
+            m = out.pop()[0]
+            out += pan.chain(m)
+        return out
+
+    def worst(roots):
+        roots = [r for r in roots if r in fns]
+        if not roots:
+            return 0, None
+        r = max(roots, key=gr.depth)
+        return gr.depth(r), r
+
+    eng, eng_root = worst(trampolines)
+    sys_roots = [n for n in fns if n.startswith("espconn_secure_") and "stack_call" not in n] + [
+        n for n in fns if re.search(r"ffi.*(connect|recv|sent|disconnect|reconnect|accept)_cb", n)]
+    sysd, sys_root = worst(sys_roots)
+
+    names = set()
+    for r in (eng_root, sys_root):
+        if r:
+            names |= {m for m, _, _ in chain(r)}
+    cyc = [c for c in comps if len(c) > 1]
+    dm = demangle(sorted(names | set(trampolines)))
+
+    def short(n, width=110):
+        d = dm.get(n, n)
+        return d if len(d) <= width else d[:width - 3] + "..."
+
+    dyn = sorted(n for n, f in fns.items() if f.dynamic)
+    print(f"stack-depth: {len(files)} crates, {len(fns)} functions, {n_indirect} indirect call sites, "
+          f"{len(cyc)} cycles (largest {max((len(c) for c in cyc), default=0)} functions), "
+          f"{n_narrowed} narrowed to the nearest trait, "
+          f"{len(dyn)} with a dynamic stack adjustment, {len(external)} external callees counted as 0")
+    for label, depth, root in (("engine stack", eng, eng_root), ("system stack", sysd, sys_root)):
+        if not root:
+            continue
+        ch = chain(root)
+        print(f"stack-depth: {label}: worst {depth} bytes from {short(root)}")
+        for m, fr, in_cycle in ch[: a.top]:
+            print(f"  {fr:6d}  {'(cycle) ' if in_cycle else ''}{short(m)}")
+        if len(ch) > a.top:
+            print(f"  ... {len(ch) - a.top} more frames, {sum(fr for _, fr, _ in ch[a.top:])} bytes")
+    print("stack-depth: engine steps (each runs on the engine stack):")
+    for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
+        print(f"  {gr.depth(t):6d}  {short(t, 160)}")
+    if eng_root:
+        top = sorted(chain(eng_root), key=lambda x: -x[1])[: a.frames]
+        dm2 = demangle([m for m, _, _ in top])
+        print("stack-depth: largest frames on the deepest engine chain:")
+        for m, fr, _ in top:
+            d = dm2.get(m, m)
+            print(f"  {fr:6d}  {d[:140]}")
+    top_chain = " > ".join(f"{short(m, 60)}:{fr}" for m, fr, _ in (chain(eng_root)[:6] if eng_root else []))
+    print(f"bench case=stack_xtensa bytes={eng} chain=\"{top_chain}\"")
+    print(f"bench case=stack_xtensa_system bytes={sysd}")
+    if unresolved:
+        print(f"stack-depth: {len(unresolved)} indirect calls through a computed address, not followed, in: "
+              + "; ".join(sorted(set(demangle(unresolved).values()))))
+    if dyn:
+        print("stack-depth: dynamic stack adjustments in: " + ", ".join(sorted(demangle(dyn).values())[:10]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
