@@ -41,6 +41,7 @@ case=stack_xtensa_system bytes=N` for the system stack and the deepest chains.
 
 import argparse
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -85,14 +86,18 @@ def data_size(directive, args):
 
 
 class Fn:
-    __slots__ = ("name", "frame", "dynamic", "callees", "indirect")
+    __slots__ = ("name", "frame", "dynamic", "callees", "refs", "indirect", "ir", "ir_callees", "ir_indirect")
 
     def __init__(self, name):
         self.name = name
         self.frame = 0
         self.dynamic = False
-        self.callees = set()
+        self.callees = set()  # reached by call0 / callx0 / jx / j
+        self.refs = set()  # named in its literal pool
         self.indirect = []  # byte offsets of `l32i` feeding callx0 (None: unknown)
+        self.ir = False  # the LLVM IR defines it (then its calls come from there)
+        self.ir_callees = set()
+        self.ir_indirect = []  # parameter kinds of its indirect calls
 
 
 def parse(files):
@@ -171,8 +176,8 @@ def parse(files):
                         regs[args[0]] = ("c", int(v, 0))
                     except ValueError:
                         regs[args[0]] = ("s", v)
-                        if v in fn_names or v.startswith("_R") or v.startswith("_ZN") or not v.startswith("."):
-                            cur.callees.add(v)
+                        if not v.startswith("."):
+                            cur.refs.add(v)
             elif op in ("l32i", "l32i.n") and len(args) == 3:
                 try:
                     off = int(args[2], 0)
@@ -293,51 +298,236 @@ def demangle(names):
 
 
 PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)+")
-IMPL = re.compile(r" as ([A-Za-z_][A-Za-z0-9_:]*)")
+TRAIT_ARGS = re.compile(r" as [A-Za-z0-9_:]+<(.*)>>::[A-Za-z0-9_]+$")
 
 
-def trait_path(dm):
-    """`<T as a::b::Trait<..>>::m` -> a::b::Trait; otherwise the path itself."""
-    m = IMPL.search(dm)
+def trait_crate(dm):
+    """The crate defining the trait of `<T as krate::Trait>::m` (the
+    function's own crate for anything else)."""
+    m = re.search(r" as ([A-Za-z_][A-Za-z0-9_]*)::", dm)
     if m:
-        return m.group(1).split("::")
-    p = PATH.match(dm.lstrip("<&"))
-    return p.group(0).split("::") if p else [dm]
+        return m.group(1)
+    m = re.match(r"^[<&]*([A-Za-z_][A-Za-z0-9_]*)::", dm)
+    return m.group(1) if m else ""
 
 
-def nearest_trait(caller_dm, cands, dm):
-    """The candidates whose trait shares the longest module prefix with a
-    path the caller names (a heuristic: a rustls function calls the rustls
-    traits its provider implements, core::fmt calls core::fmt::Write); all
-    candidates when none shares even the crate."""
-    paths = [p.split("::") for p in PATH.findall(caller_dm)]
+def generic_ok(caller_dm, cand_dm):
+    """A method of a generic trait (`State<ClientConnectionData>`,
+    `FnMut<(&TrustAnchor,)>`) is only called from code instantiated with
+    those types: every path in the trait's arguments must appear in the
+    caller's (demangled) name."""
+    m = TRAIT_ARGS.search(cand_dm)
+    if not m:
+        return True
+    return all(a in caller_dm for a in PATH.findall(m.group(1)))
 
-    def score(c):
-        t = trait_path(dm.get(c, c))
-        best = 0
-        for p in paths:
-            n = 0
-            while n < min(len(p), len(t)) and p[n] == t[n]:
-                n += 1
-            best = max(best, n)
-        return best
 
-    def generic_ok(c):
-        # A generic trait (`State<ClientConnectionData>`) is only called
-        # from code instantiated with the same argument.
-        d = dm.get(c, c)
-        m = re.search(r" as [A-Za-z0-9_:]+<(.*)>>::[A-Za-z0-9_]+$", d)
-        if not m:
-            return True
-        args = PATH.findall(m.group(1))
-        return all(a in caller_dm for a in args)
+def crate_deps(lock_path):
+    """{crate: every crate it depends on, itself included} from Cargo.lock
+    (library names: hyphens as underscores, rustls-webpki is `webpki`)."""
+    def lib(n):
+        return {"rustls-webpki": "webpki"}.get(n, n).replace("-", "_")
+    direct = collections.defaultdict(set)
+    name = None
+    in_deps = False
+    with open(lock_path, encoding="utf-8") as f:
+        for ln in f:
+            ln = ln.strip()
+            if ln == "[[package]]":
+                name, in_deps = None, False
+            elif ln.startswith("name = "):
+                name = lib(ln.split('"')[1])
+            elif ln.startswith("dependencies = ["):
+                in_deps = True
+            elif in_deps and ln.startswith('"'):
+                direct[name].add(lib(ln.split('"')[1].split()[0]))
+            elif ln == "]":
+                in_deps = False
+    closure = {}
 
-    kept = {c for c in cands if generic_ok(c)}
-    cands = kept or cands
-    scored = {c: score(c) for c in cands}
-    top = max(scored.values())
-    return {c for c, v in scored.items() if v == top} if top > 0 else set(cands)
+    def walk(c, seen):
+        for d in direct.get(c, ()):
+            if d not in seen:
+                seen.add(d)
+                walk(d, seen)
+        return seen
 
+    for c in list(direct):
+        closure[c] = walk(c, {c})
+    return closure
+
+
+def crates_named(dm):
+    """The crates whose paths a demangled name starts with (both sides of
+    `<A as B>::m`)."""
+    out = set()
+    for m in re.finditer(r"(?:^|<|&|\bas |\()\s*(?:&|mut |dyn |\*const |\*mut )*([A-Za-z_][A-Za-z0-9_]*)::", dm):
+        out.add(m.group(1))
+    return out
+
+
+DEFINE = re.compile(r"^define\s[^@]*@(\"[^\"]+\"|[\w.$-]+)\((.*)\)[^(]*\{\s*$")
+CALL = re.compile(r"\b(?:call|invoke)\b(.*?)\s(@\"[^\"]+\"|@[\w.$-]+|%[\w.$-]+)\((.*)$")
+FNREF = re.compile(r"\bptr @(\"[^\"]+\"|[\w.$-]+)")
+# LLVM intrinsics that become library calls (or nothing) on the LX106.
+INTRINSIC_CALLS = {"llvm.memcpy": "memcpy", "llvm.memmove": "memmove", "llvm.memset": "memset"}
+
+
+def split_top(args):
+    """Split an LLVM argument list at top-level commas."""
+    out, depth, cur = [], 0, []
+    for ch in args:
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    if "".join(cur).strip():
+        out.append("".join(cur).strip())
+    return out
+
+
+TYPE_TOKEN = re.compile(r"^(void|ptr|i\d+|float|double|\{.*\}|\[.*\]|<.*>)$")
+
+
+def ret_type(prefix):
+    """The return type in the text before a function's name (`define
+    internal fastcc noundef zeroext i1` -> i1)."""
+    toks = [t for t in prefix.replace("(", " ( ").split() if TYPE_TOKEN.match(t)]
+    return toks[-1] if toks else "?"
+
+
+def kind(params, ret="?"):
+    """A function's kind: its return type and the LLVM types of its
+    parameters (the first token of each: `ptr`, `i32`, `i1`, ...)."""
+    return (ret,) + tuple(p.split()[0] if p.split() else "" for p in split_top(params))
+
+
+def type_size(t):
+    """Bytes of an LLVM type on the LX106 (32-bit pointers, packed
+    structs as rustc prints vtables), enough for offsets in constant data."""
+    t = t.strip()
+    if t in ("ptr", "i32", "float"):
+        return 4
+    if t in ("i64", "double"):
+        return 8
+    if t == "i16":
+        return 2
+    if t in ("i8", "i1"):
+        return 1
+    m = re.match(r"^\[(\d+) x (.*)\]$", t)
+    if m:
+        return int(m.group(1)) * type_size(m.group(2))
+    m = re.match(r"^<?\{(.*)\}>?$", t)
+    if m:
+        return sum(type_size(x) for x in split_top(m.group(1)))
+    return 4
+
+
+def first_type(elem):
+    """The type at the start of `<type> <value>` (types may nest)."""
+    elem = elem.strip()
+    if elem[:1] in "[<{":
+        close = {"[": "]", "<": ">", "{": "}"}
+        depth = 0
+        for i, ch in enumerate(elem):
+            if ch in "[<{":
+                depth += 1
+            elif ch in "]>}":
+                depth -= 1
+                if depth == 0:
+                    return elem[: i + 1]
+        return elem
+    return elem.split()[0] if elem.split() else ""
+
+
+GLOBAL = re.compile(r"^@(\"[^\"]+\"|[\w.$-]+) = .*?\b(?:constant|global) (.*?)(?:, align \d+)?\s*$")
+SSA_GEP = re.compile(r"^\s*(%[\w.$-]+) = getelementptr (?:inbounds |nuw |nusw )*i8, ptr (%[\w.$-]+|@[\w.$\"-]+), i32 (-?\d+)")
+SSA_LOAD = re.compile(r"^\s*(%[\w.$-]+) = load ptr, ptr (%[\w.$-]+|@[\w.$\"-]+)")
+
+
+def parse_ir(path, fns, slots, taken):
+    """Calls from the optimised LLVM IR rustc printed next to the assembly:
+    direct callees, and for each indirect call its parameter kinds and, when
+    the pointer was loaded from a constant offset (a vtable slot), that
+    offset. Fills `slots` (offset -> functions stored there in constant data)
+    and `taken` (function -> kind, for every function whose address is used
+    as a value)."""
+    cur = None
+    loads = {}
+    geps = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for ln in f:
+            if ln.startswith("define"):
+                m = DEFINE.match(ln)
+                cur = None
+                if m:
+                    cur = m.group(1).strip('"')
+                    taken_kind[cur] = kind(m.group(2), ret_type(ln[: ln.index("@")]))
+                    fn = fns.get(cur)
+                    if fn is not None:
+                        fn.ir = True
+                    loads, geps = {}, {}
+                continue
+            if ln.startswith("}"):
+                cur = None
+                continue
+            if cur is None:
+                if ln.startswith("@"):
+                    m = GLOBAL.match(ln.rstrip())
+                    if m:
+                        body = m.group(2)
+                        ty = first_type(body)
+                        init = body[len(ty):].strip()
+                        off = 0
+                        if init[:2] == "<{" or init[:1] == "{":
+                            inner = init.lstrip("<{").rstrip("}>")
+                            for el in split_top(inner):
+                                et = first_type(el)
+                                r = re.match(r"^ptr @(\"[^\"]+\"|[\w.$-]+)$", el.strip())
+                                if r:
+                                    slots[off].add(r.group(1).strip('"'))
+                                off += type_size(et)
+                    for r in FNREF.findall(ln):
+                        taken.add(r.strip('"'))
+                continue
+            fn = fns.get(cur)
+            g = SSA_GEP.match(ln)
+            if g:
+                geps[g.group(1)] = int(g.group(3))
+            ld = SSA_LOAD.match(ln)
+            if ld:
+                src = ld.group(2)
+                loads[ld.group(1)] = geps.get(src, 0 if src.startswith("%") else None)
+            m = CALL.search(ln)
+            callee_pos = None
+            if m:
+                target = m.group(2)
+                callee_pos = m.start(2)
+                if fn is not None:
+                    if target.startswith("@"):
+                        t = target[1:].strip('"')
+                        base = next((v for k, v in INTRINSIC_CALLS.items() if t.startswith(k)), None)
+                        if base:
+                            fn.ir_callees.add(base)
+                        elif not t.startswith("llvm."):
+                            fn.ir_callees.add(t)
+                    else:
+                        fn.ir_indirect.append((kind(m.group(3), ret_type(m.group(1))), loads.get(target)))
+            # Functions used as values (not as the callee): address taken.
+            for r in FNREF.finditer(ln):
+                if callee_pos is not None and r.start() < callee_pos <= r.end():
+                    continue
+                taken.add(r.group(1).strip('"'))
+
+
+taken_kind = {}
 
 class Graph:
     """Strongly connected components (each charged once, at its largest
@@ -415,28 +605,69 @@ class Graph:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("asm_list", help="asm-files.txt written by build-archive.sh")
+    ap.add_argument("--lock", default="Cargo.lock", help="Cargo.lock, for which crate can name which trait")
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--steps", action="store_true", help="print the deepest chain of every engine step")
     ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
     a = ap.parse_args()
 
     with open(a.asm_list, encoding="utf-8") as f:
         files = [ln.strip() for ln in f if ln.strip()]
     fns, slots, data_fns = parse(files)
-    all_dm = demangle(sorted(set(fns) | data_fns))
-    # Indirect call resolution: the functions stored at that byte offset of
-    # constant data (vtables), narrowed to the traits nearest the caller.
-    n_indirect = n_narrowed = 0
+    # The call graph of functions the LLVM IR defines comes from the IR (the
+    # .ll rustc printed next to each .s): direct calls, and indirect calls
+    # resolved to the address-taken functions of the same parameter kinds
+    # stored at the same vtable offset. Library calls the backend adds
+    # (memcpy, __muldi3, __atomic_*) come from the assembly's call0/callx0.
+    ir_slots = collections.defaultdict(set)
+    taken = set()
+    n_ir = 0
+    for sfile in files:
+        ll = sfile[:-2] + ".ll"
+        if os.path.exists(ll):
+            n_ir += 1
+            parse_ir(ll, fns, ir_slots, taken)
+    taken = {t for t in taken if t in fns}
+    by_kind = collections.defaultdict(set)
+    for t in taken:
+        by_kind[taken_kind.get(t)].add(t)
+    all_dm = demangle(sorted(fns))
+    deps = crate_deps(a.lock)
+    n_indirect = n_by_slot = n_by_generic = 0
     unresolved = []
     for name, f in fns.items():
-        for off in f.indirect:
-            n_indirect += 1
-            cands = slots.get(off) if off is not None else None
-            if not cands:
-                unresolved.append(name)
-                continue
-            near = nearest_trait(all_dm.get(name, name), cands, all_dm)
-            n_narrowed += len(near) < len(cands)
-            f.callees |= near
+        if f.ir:
+            f.callees |= f.ir_callees
+            for k, off in f.ir_indirect:
+                n_indirect += 1
+                cands = by_kind.get(k, set())
+                if off is not None and ir_slots.get(off):
+                    narrowed = cands & ir_slots[off]
+                    if narrowed:
+                        n_by_slot += 1
+                        cands = narrowed
+                caller_dm = all_dm.get(name, name)
+                callers = crates_named(caller_dm)
+                visible = set().union(*(deps.get(c, {c}) for c in callers)) | {"core", "alloc"}
+                kept = {c for c in cands if generic_ok(caller_dm, all_dm.get(c, c))
+                        and trait_crate(all_dm.get(c, c)) in visible}
+                if kept and kept != cands:
+                    n_by_generic += 1
+                    cands = kept
+                if not cands:
+                    unresolved.append(name)
+                f.callees |= cands
+        else:
+            # No IR (none today): every function the literal pool names, and
+            # loads through memory resolved by vtable offset.
+            f.callees |= f.refs
+            for off in f.indirect:
+                n_indirect += 1
+                cands = slots.get(off) if off is not None else None
+                if not cands:
+                    unresolved.append(name)
+                    continue
+                f.callees |= cands
     external = set()
     for f in fns.values():
         for c in list(f.callees):
@@ -501,9 +732,9 @@ def main():
         return d if len(d) <= width else d[:width - 3] + "..."
 
     dyn = sorted(n for n, f in fns.items() if f.dynamic)
-    print(f"stack-depth: {len(files)} crates, {len(fns)} functions, {n_indirect} indirect call sites, "
+    print(f"stack-depth: {len(files)} crates ({n_ir} with LLVM IR), {len(fns)} functions, {n_indirect} indirect call sites "
+          f"({n_by_slot} narrowed to a vtable slot, {n_by_generic} by trait arguments), "
           f"{len(cyc)} cycles (largest {max((len(c) for c in cyc), default=0)} functions), "
-          f"{n_narrowed} narrowed to the nearest trait, "
           f"{len(dyn)} with a dynamic stack adjustment, {len(external)} external callees counted as 0")
     for label, depth, root in (("engine stack", eng, eng_root), ("system stack", sysd, sys_root)):
         if not root:
@@ -517,6 +748,11 @@ def main():
     print("stack-depth: engine steps (each runs on the engine stack):")
     for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
         print(f"  {gr.depth(t):6d}  {short(t, 160)}")
+        if a.steps:
+            ch = chain(t)
+            dm3 = demangle([m for m, _, _ in ch])
+            for m, fr, in_cycle in ch[: a.top]:
+                print(f"          {fr:6d}  {'(cycle) ' if in_cycle else ''}{dm3.get(m, m)[:120]}")
     if eng_root:
         top = sorted(chain(eng_root), key=lambda x: -x[1])[: a.frames]
         dm2 = demangle([m for m, _, _ in top])
@@ -524,9 +760,22 @@ def main():
         for m, fr, _ in top:
             d = dm2.get(m, m)
             print(f"  {fr:6d}  {d[:140]}")
-    top_chain = " > ".join(f"{short(m, 60)}:{fr}" for m, fr, _ in (chain(eng_root)[:6] if eng_root else []))
-    print(f"bench case=stack_xtensa bytes={eng} chain=\"{top_chain}\"")
+    def leaf_name(n):
+        d = dm.get(n) or demangle([n]).get(n, n)
+        for _ in range(6):  # generic arguments, innermost first
+            d = re.sub(r"(?<=[\w:])<[^<>]*>", "", d)
+        d = re.sub(r" as [^>]*>", ">", d).replace("<", "").replace(">", "")
+        return "::".join(d.split("::")[-2:])
+
+    print(f"bench case=stack_xtensa bytes={eng}")
+    for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
+        step = "setup" if "4conn6Engine" in t else "process" if "3tls5Event" in t else "other"
+        print(f"bench case=stack_xtensa_step step={step} bytes={gr.depth(t)}")
     print(f"bench case=stack_xtensa_system bytes={sysd}")
+    if eng_root:
+        big = sorted(chain(eng_root), key=lambda x: -x[1])[:6]
+        print("stack-depth: deepest engine chain, largest frames: "
+              + ", ".join(f"{leaf_name(m)} {fr}" for m, fr, _ in big))
     if unresolved:
         print(f"stack-depth: {len(unresolved)} indirect calls through a computed address, not followed, in: "
               + "; ".join(sorted(set(demangle(unresolved).values()))))

@@ -175,7 +175,11 @@ enum Action<'a> {
 }
 
 pub(crate) struct Engine<C> {
-    conn: C,
+    /// Boxed: rustls's connection is most of the engine's size, and the
+    /// engine travels by value through several frames on its way into the
+    /// connection (constructor, arena, engine-stack trampoline, `conn`); on
+    /// the chip each of those frames held a copy (docs/STACK.md).
+    conn: alloc::boxed::Box<C>,
     side: Side,
     inbuf: Vec<u8>,
     tracker: Tracker,
@@ -224,7 +228,9 @@ impl<C: Conn> Engine<C> {
         let mut inbuf = Vec::new();
         reserve_total(&mut inbuf, INITIAL_INBUF, "receive buffer")?;
         Ok(Engine {
-            conn,
+            // rustls allocates infallibly in the same step; the glue's
+            // SETUP_ESTIMATE covers this block too.
+            conn: alloc::boxed::Box::new(conn),
             side,
             inbuf,
             tracker: Tracker {
@@ -261,6 +267,7 @@ impl<C: Conn> Engine<C> {
         }
     }
 
+    #[inline(never)]
     fn fail(&mut self, f: Failure) -> Failure {
         if self.failed.is_none() {
             self.failed = Some(f.clone());
@@ -317,6 +324,7 @@ impl<C: Conn> Engine<C> {
 
     /// Shrink the receive buffer after a large record, and detect a
     /// handshake message that cannot fit.
+    #[inline(never)]
     fn after_processing(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
         if need > self.ceiling && self.plain_unread() == 0 && !self.peer_closed {
@@ -345,6 +353,7 @@ impl<C: Conn> Engine<C> {
     /// Give back a receive buffer that grew for a large record once what it
     /// still holds (and the rest of the record being received) fits the
     /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
+    #[inline(never)]
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
         if self.inbuf.capacity() > 2 * INITIAL_INBUF && need <= INITIAL_INBUF {
@@ -385,6 +394,7 @@ impl<C: Conn> Engine<C> {
         unread + next.min(self.tracker.limit) > self.plain_cap
     }
 
+    #[inline(never)]
     fn push_plain(plain: &mut Vec<u8>, start: &mut usize, data: &[u8]) -> Result<(), Failure> {
         if *start == plain.len() {
             plain.clear();
@@ -529,6 +539,7 @@ impl<C: Conn> Engine<C> {
         Ok(())
     }
 
+    #[inline(never)]
     fn map_error(&mut self, e: &rustls::Error) -> Failure {
         // The verifier's own account is more precise than the error it returned.
         if let Some(f) = self.diag.lock().take() {
@@ -693,6 +704,7 @@ enum EncodeOrEncrypt {
 }
 
 /// Append to `out` what `f` writes, growing `out` when rustls says it needs more.
+#[inline(never)]
 fn encode(
     out: &mut Vec<u8>,
     mut f: impl FnMut(&mut [u8]) -> Result<usize, EncodeOrEncrypt>,
@@ -739,6 +751,7 @@ fn encode(
     }
 }
 
+#[inline(never)]
 fn perform<Data>(
     wt: &mut rustls::unbuffered::WriteTraffic<'_, Data>,
     action: Action<'_>,
