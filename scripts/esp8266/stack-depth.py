@@ -1,42 +1,45 @@
 #!/usr/bin/env python3
-"""Worst-case stack depth of the library's TLS path on the ESP8266, by static
-analysis of the assembly the chip build leaves (RUSTFLAGS=--emit=asm, one .s
-per crate; see build.sh and build-archive.sh).
+"""Worst-case stack depth of the library on the ESP8266, by static analysis
+of what the chip build leaves next to each crate's rlib (build.sh:
+RUSTFLAGS=--emit=asm,llvm-ir, one .s and one .ll per crate; the list of
+crates really in the archive is build-archive.sh's asm-files.txt).
+Method and limits: docs/STACK.md.
 
-Frames: every function's prologue moves a1 (the stack pointer, call0 ABI)
-down by a constant: `addi a8, a1, -N; or a1, a8, a8`, or for larger frames
-`movi`/`l32r` of the constant and `add`/`sub`. The script follows register
-constants through each function and takes the lowest a1 reached. A change of
-a1 by an unknown amount (a dynamic alloca) is reported; none exist today.
+Frames (from the assembly): every function's prologue moves a1, the stack
+pointer of the call0 ABI, down by a constant: `addi a8, a1, -N; or a1, a8,
+a8`, or `movi`/`l32r` of a larger constant and `add`/`sub`. Register
+constants are followed through each function and the lowest a1 is its frame.
+A change of a1 by an unknown amount (alloca) is reported; none exist today.
 
-Call graph: `call0 sym`, and `callx0 aN` / `jx aN` whose register was loaded
-with `l32r` from a literal naming a function. Every function a function's
-literal pool names counts as a callee (a function pointer handed to another
-function is called from deeper down, so this over-approximates only by
-counting it one level too high). Indirect calls through memory (`l32i aN,
-aB, off; callx0 aN`: trait objects, fn pointers in structs) are resolved to
-every function stored at byte offset `off` of any constant data object
-(vtables, fmt argument tables); offsets no data object has fall back to every
-function stored in constant data. That over-approximates: a `dyn Write`
-call site may be charged with the deepest `write_str` in the program.
+Call graph (from the optimised LLVM IR, which codegen does not inline
+further): direct calls, plus the library calls the backend adds (memcpy,
+__muldi3, __atomic_*) taken from the assembly's call0/callx0. An indirect call
+(trait object, fn pointer) is resolved to the functions whose address is
+taken anywhere that have the same LLVM kind (return and parameter types);
+when the pointer was loaded from a constant offset (a vtable slot), to those
+stored at that offset of a constant object; of a generic trait
+(`State<ClientConnectionData>`, `FnMut<(&TrustAnchor,)>`) only impls whose
+type arguments appear in the caller's name; and only traits of a crate the
+caller's crate depends on (Cargo.lock). That over-approximates (two traits
+with the same slot and kind are confused) but never drops a real target of
+a vtable call; the few calls through a computed address are listed.
 
-Cycles (recursion, and cycles the indirect-call approximation creates) are
-collapsed: each strongly connected component is charged once, at the cost of
-its deepest member's frame plus its deepest way out. The report lists them.
+Cycles (recursion) are collapsed: each strongly connected component is
+charged once, at its largest frame plus its deepest way out. Panics end in
+the handler that prints and restarts (a nested panic aborts): the panic path
+is measured once with edges back into panicking functions cut.
 
 Roots: the engine steps, i.e. every instance of
 `platform::on_engine_stack::trampoline`, which the chip runs on the dedicated
-engine stack (edges into `espconn_secure_stack_call` are cut: they switch
-stacks); and, for the system stack, the exported `espconn_secure_*` functions
-and the SDK callbacks the library registers.
+engine stack (the stack switch cuts the edge from the caller); and, for the
+system stack, the exported `espconn_secure_*` functions and the SDK
+callbacks. Functions outside the Rust code (the SDK's os_printf_plus,
+pvPortMalloc, ROM memcpy, the C glue) count 0 bytes.
 
-Functions outside the Rust objects (the SDK's os_printf_plus, pvPortMalloc,
-ROM memcpy, the C glue) count 0 bytes and are listed.
-
-usage: stack-depth.py ASM_LIST [--top N] [--frames N]
-ASM_LIST: the asm-files.txt build-archive.sh leaves next to the objects.
-Prints `bench case=stack_xtensa bytes=N ...` for the engine stack, `bench
-case=stack_xtensa_system bytes=N` for the system stack and the deepest chains.
+usage: stack-depth.py ASM_LIST [--lock Cargo.lock] [--top N] [--steps]
+Prints `bench case=stack_xtensa bytes=N` (deepest engine step),
+`bench case=stack_xtensa_step step=setup|process bytes=N`,
+`bench case=stack_xtensa_system bytes=N` and the deepest chains.
 """
 
 import argparse
@@ -55,7 +58,6 @@ INSN = re.compile(r"^\s+([a-z][a-z0-9.]*)\s*(.*?)\s*(?:#.*)?$")
 NO_RETURN = re.compile(r"(^core::panicking::|^rust_begin_unwind$|::panic_fmt$|_fail$|_failed$|::capacity_overflow$"
                        r"|handle_alloc_error|::alloc_error|::assert_failed|::unwrap_failed|::expect_failed"
                        r"|^std::panicking::|::rust_panic|::panic_|::panic$|__rust_alloc_error_handler)")
-DATA_LONG = re.compile(r"^\s*\.(long|word|4byte)\s+(\S+)\s*$")
 
 
 

@@ -11,6 +11,7 @@ pub(crate) mod counting_alloc;
 mod runtime;
 /// cbindgen:ignore
 pub mod sdk;
+/// cbindgen:ignore
 #[cfg(all(feature = "fuzzing", not(target_os = "none")))]
 pub mod sim;
 
