@@ -30,10 +30,12 @@ demo: deps-host examples
 	bash scripts/demo.sh
 
 # All tests: unit, simulator, end-to-end against real peers, espcert, chip
-# build and emulated-core tests, header freshness, the small profile.
+# build and emulated-core tests, header freshness, the small profile, the
+# fuzzing harness on its seeds (replayable transcripts).
 test: deps-host deps-chip examples
 	$(CARGO) test --workspace
 	$(CARGO) test --lib --no-default-features --features profile-small
+	$(CARGO) test --lib --features fuzzing fuzzing::
 	$(MAKE) esp8266-check-symbols
 
 bench: deps-host examples

@@ -17,7 +17,7 @@ cd "$root"
 seconds=${FUZZ_SECONDS:-600}
 sanitizer=${FUZZ_SANITIZER:-address}
 targets=("$@")
-((${#targets[@]})) || targets=(flash_format loaders record_path)
+((${#targets[@]})) || targets=(flash_format loaders record_path server_path)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
@@ -25,7 +25,7 @@ for t in "${targets[@]}"; do cargo fuzz build -O -s "$sanitizer" "$t"; done
 
 # Largest input per target: a flash image is at most 8192 bytes; the record
 # path needs room for a 16 KB record plus the handshake.
-declare -A max_len=([flash_format]=9000 [loaders]=9000 [record_path]=24000)
+declare -A max_len=([flash_format]=9000 [loaders]=9000 [record_path]=24000 [server_path]=24000)
 pids=()
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"

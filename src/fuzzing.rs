@@ -11,6 +11,7 @@
 //! * [`record_path`]: the client connection state machine (`conn::Conn`, with
 //!   its arena on the simulator's heap) fed the bytes as the server's side of
 //!   the connection after our ClientHello.
+//! * [`server_path`]: the same machine as a server, fed a client's bytes.
 //!
 //! The production code is unchanged by this module: it only calls public
 //! items; the simulator's replayable random stream (`platform::sim`) makes a
@@ -303,26 +304,43 @@ fn settle(conn: &mut Conn, tcp: &mut MockTcp, seen: &mut Seen) {
 /// exactly once (a documented code when it fails); the connect callback
 /// comes at most once and before any data; the arena's heap is all returned.
 pub fn record_path(data: &[u8]) {
-    let _ = drive_client(data);
+    let _ = drive(Role::Client, data);
 }
 
-/// [`record_path`], returning what the user saw (`None` for an empty input).
-fn drive_client(data: &[u8]) -> Option<Seen> {
-    let (&mode, server) = data.split_first()?;
+/// The server's record path: our server (`conn::Conn` with the fixture
+/// identity, `espconn_secure_accept`'s engine) receives `data[1..]` as
+/// everything a client sends. Mode byte and properties as in [`record_path`]
+/// (pki 1: RSA server key, else EC; the mTLS bit requires a client
+/// certificate).
+pub fn server_path(data: &[u8]) {
+    let _ = drive(Role::Server, data);
+}
+
+/// [`record_path`] / [`server_path`], returning what the user saw (`None`
+/// for an empty input).
+fn drive(role: Role, data: &[u8]) -> Option<Seen> {
+    let (&mode, peer) = data.split_first()?;
     let mode = Mode::of(mode);
     sim::quiet_log();
-    sim::random_set_state(CLIENT_SEED);
+    sim::random_set_state(match role {
+        Role::Client => CLIENT_SEED,
+        Role::Server => SERVER_SEED,
+    });
     let heap_before = sim::heap_in_use();
     let seen = {
-        let Ok(mut conn) = Conn::new(Role::Client) else {
+        let Ok(mut conn) = Conn::new(role) else {
             return None;
         };
         let mut tcp = MockTcp::default();
         let mut seen = Seen::default();
-        conn.tcp_connected(&mut tcp, Ok(Params::Client(mode.client_params())));
+        let params = match role {
+            Role::Client => Params::Client(mode.client_params()),
+            Role::Server => Params::Server(mode.server_params()),
+        };
+        conn.tcp_connected(&mut tcp, Ok(params));
         settle(&mut conn, &mut tcp, &mut seen);
         let mut sent = false;
-        for piece in server.chunks(mode.chunk.min(server.len()).max(1)) {
+        for piece in peer.chunks(mode.chunk.min(peer.len()).max(1)) {
             if tcp.disconnected {
                 break;
             }
@@ -419,26 +437,110 @@ pub fn transcript(mode: u8) -> Vec<u8> {
     out
 }
 
+/// A seed for [`server_path`]: the mode byte, then everything our own client
+/// (rustls with the fixture PKI) sends to our server in mode `mode`: a
+/// complete handshake, 100 bytes of application data and close_notify,
+/// valid for the server's replayed random stream.
+pub fn server_transcript(mode: u8) -> Vec<u8> {
+    let m = Mode::of(mode);
+    let mut out = vec![mode];
+    let mut cstate = CLIENT_SEED;
+    let mut sstate = SERVER_SEED;
+    sim::random_set_state(cstate);
+    let mut client = crate::tls::TlsClient::new(m.client_params()).expect("fixture client");
+    cstate = sim::random_state();
+
+    sim::random_set_state(sstate);
+    let mut conn = Conn::new(Role::Server).expect("connection");
+    let mut tcp = MockTcp {
+        record: true,
+        ..MockTcp::default()
+    };
+    let mut seen = Seen::default();
+    conn.tcp_connected(&mut tcp, Ok(Params::Server(m.server_params())));
+    settle(&mut conn, &mut tcp, &mut seen);
+    sstate = sim::random_state();
+    let mut data_sent = false;
+    for _ in 0..100 {
+        // server -> client
+        sim::random_set_state(cstate);
+        let mut input = core::mem::take(&mut tcp.out);
+        while !input.is_empty() {
+            let n = client.receive(&input).expect("client receive");
+            input.drain(..n);
+            client.process().expect("client process");
+        }
+        client.process().expect("client process");
+        if !client.is_handshaking() && !data_sent {
+            data_sent = true;
+            client.write(&[0x43; 100]).expect("client write");
+            client.close().expect("client close");
+        }
+        let sent = client.output().to_vec();
+        client.consume_output(sent.len());
+        cstate = sim::random_state();
+        if sent.is_empty() && tcp.out.is_empty() {
+            break;
+        }
+        // client -> server
+        sim::random_set_state(sstate);
+        out.extend_from_slice(&sent);
+        conn.tcp_received(&mut tcp, &sent);
+        settle(&mut conn, &mut tcp, &mut seen);
+        sstate = sim::random_state();
+    }
+    assert!(seen.connected, "the recorded handshake completed");
+    assert_eq!(seen.plain, [0x43; 100], "the recorded data arrived");
+    sim::random_system();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The simulator's heap counter and random stream are process-wide; the
+    /// harness checks them, so its tests take turns.
+    static SIM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn sim_lock() -> std::sync::MutexGuard<'static, ()> {
+        SIM.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     /// The seeds in fuzz/seeds/record_path are only useful if a recorded
     /// transcript replays to a complete handshake and the server's data.
     #[test]
     fn recorded_transcripts_replay_to_a_complete_exchange() {
+        let _sim = sim_lock();
         // EC TLS 1.2 whole, RSA TLS 1.3 in 517-byte pieces, unverified EC
         // TLS 1.2 byte by byte with a send, EC TLS 1.3 mTLS in 64-byte pieces.
         for mode in [0x00u8, 0x2D, 0x4A, 0xA4] {
             let t = transcript(mode);
-            let seen = drive_client(&t).expect("input");
+            let seen = drive(Role::Client, &t).expect("input");
             assert!(seen.connected, "mode {mode:#x}: handshake replayed");
             assert_eq!(seen.plain, [0x53; 100], "mode {mode:#x}: data replayed");
             // One flipped byte in the middle must not complete it.
             let mut bad = t.clone();
             let mid = bad.len() / 2;
             bad[mid] ^= 0x40;
-            let seen = drive_client(&bad).expect("input");
+            let seen = drive(Role::Client, &bad).expect("input");
+            assert!(seen.plain.is_empty(), "mode {mode:#x}: tampered transcript");
+        }
+    }
+
+    /// The same for the server's seeds in fuzz/seeds/server_path.
+    #[test]
+    fn recorded_client_transcripts_replay_to_a_complete_exchange() {
+        let _sim = sim_lock();
+        for mode in [0x00u8, 0x2D, 0x4A, 0xA4] {
+            let t = server_transcript(mode);
+            let seen = drive(Role::Server, &t).expect("input");
+            assert!(seen.connected, "mode {mode:#x}: handshake replayed");
+            assert_eq!(seen.plain, [0x43; 100], "mode {mode:#x}: data replayed");
+            let mut bad = t.clone();
+            let mid = bad.len() / 2;
+            bad[mid] ^= 0x40;
+            let seen = drive(Role::Server, &bad).expect("input");
             assert!(seen.plain.is_empty(), "mode {mode:#x}: tampered transcript");
         }
     }
@@ -447,6 +549,7 @@ mod tests {
     #[test]
     #[ignore = "writes fuzz/seeds; run by make fuzz-seeds"]
     fn write_seed_corpora() {
+        let _sim = sim_lock();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
         let put = |target: &str, name: &str, bytes: &[u8]| {
             let d = dir.join(target);
@@ -458,6 +561,11 @@ mod tests {
                 "record_path",
                 &std::format!("mode-{mode:02x}"),
                 &transcript(mode),
+            );
+            put(
+                "server_path",
+                &std::format!("mode-{mode:02x}"),
+                &server_transcript(mode),
             );
         }
         let fx = |n: &str| {
@@ -496,9 +604,12 @@ mod tests {
 
     #[test]
     fn harness_properties_hold_on_simple_inputs() {
+        let _sim = sim_lock();
         record_path(&[]);
         record_path(&[0]);
         record_path(&[0x08, 0x16, 0x03, 0x03, 0x00, 0x01, 0x02]);
+        server_path(&[]);
+        server_path(&[0x08, 0x16, 0x03, 0x01, 0x00, 0x01, 0x01]);
         flash_format(&[]);
         flash_format(&[0xFF; 64]);
         loaders(&[]);
