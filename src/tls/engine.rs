@@ -267,6 +267,8 @@ impl<C: Conn> Engine<C> {
         }
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn fail(&mut self, f: Failure) -> Failure {
         if self.failed.is_none() {
@@ -324,6 +326,8 @@ impl<C: Conn> Engine<C> {
 
     /// Shrink the receive buffer after a large record, and detect a
     /// handshake message that cannot fit.
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn after_processing(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
@@ -353,6 +357,8 @@ impl<C: Conn> Engine<C> {
     /// Give back a receive buffer that grew for a large record once what it
     /// still holds (and the rest of the record being received) fits the
     /// initial size. Reallocates rather than `shrink_to`, which aborts on failure.
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
@@ -394,6 +400,8 @@ impl<C: Conn> Engine<C> {
         unread + next.min(self.tracker.limit) > self.plain_cap
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn push_plain(plain: &mut Vec<u8>, start: &mut usize, data: &[u8]) -> Result<(), Failure> {
         if *start == plain.len() {
@@ -539,6 +547,8 @@ impl<C: Conn> Engine<C> {
         Ok(())
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn map_error(&mut self, e: &rustls::Error) -> Failure {
         // The verifier's own account is more precise than the error it returned.
@@ -704,6 +714,8 @@ enum EncodeOrEncrypt {
 }
 
 /// Append to `out` what `f` writes, growing `out` when rustls says it needs more.
+// Out of line: its `Failure` temporaries stay out of the frames under
+// rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
 #[inline(never)]
 fn encode(
     out: &mut Vec<u8>,
@@ -751,6 +763,8 @@ fn encode(
     }
 }
 
+// Out of line: its `Failure` temporaries stay out of the frames under
+// rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
 #[inline(never)]
 fn perform<Data>(
     wt: &mut rustls::unbuffered::WriteTraffic<'_, Data>,
