@@ -8,7 +8,7 @@ CARGO ?= cargo
 BUILD := build
 HOST := $(BUILD)/host
 
-.PHONY: all demo test examples esp8266 bench bench-chip header deps-host deps-chip clean
+.PHONY: all demo test examples esp8266 bench bench-chip header deps-host deps-chip clean fuzz fuzz-seeds
 
 all: header examples
 
@@ -30,12 +30,26 @@ demo: deps-host examples
 	bash scripts/demo.sh
 
 # All tests: unit, simulator, end-to-end against real peers, espcert, chip
-# build and emulated-core tests, header freshness, the small profile.
+# build and emulated-core tests, header freshness, the small profile, the
+# fuzzing harness on its seeds (replayable transcripts).
 test: deps-host deps-chip examples
 	$(CARGO) test --workspace
 	$(CARGO) test --lib --no-default-features --features profile-small
+	$(CARGO) test --lib --features fuzzing fuzzing::
 	$(MAKE) esp8266-check-symbols
 
 bench: deps-host examples
 	bash scripts/bench-host.sh
 	$(MAKE) bench-chip
+
+# Coverage-guided fuzzing (docs/FUZZING.md): every cargo-fuzz target in fuzz/
+# for FUZZ_SECONDS (default 600) each, all at once under nice. Needs nightly
+# flags, given to the stable toolchain with RUSTC_BOOTSTRAP=1 by the script.
+FUZZ_SECONDS ?= 600
+fuzz: deps-host
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# Rewrites the committed seeds in fuzz/seeds/ (record_path: transcripts of our
+# own server replayable by the fuzz target).
+fuzz-seeds: deps-host
+	$(CARGO) test --lib --features fuzzing fuzzing::tests::write_seed_corpora -- --ignored

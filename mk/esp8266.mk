@@ -8,6 +8,8 @@
 #   make esp8266-check-symbols only the archive + allowlist check (for `make test`)
 #   make bench-chip            flash figures of both profiles + QEMU chip benches
 #   make chip-test             QEMU known-answer tests (tests/chip)
+#   make esp8266-stack         static worst-case stack depth of the engine steps
+#                              (scripts/esp8266/stack-depth.py, docs/STACK.md)
 
 ESP_DIR        := $(BUILD)/esp8266
 ESP_LIB        := $(ESP_DIR)/libespconn_secure.a
@@ -27,7 +29,7 @@ ESP_GOAL_SMALL   := 409600
 
 ESP_EXAMPLES := $(sort $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard examples-c/*/*.c))))))
 
-.PHONY: esp8266-lib esp8266-check-symbols esp8266-firmware esp8266-fw-shape esp8266-small chip-test
+.PHONY: esp8266-lib esp8266-check-symbols esp8266-firmware esp8266-fw-shape esp8266-small chip-test esp8266-stack
 
 esp8266: esp8266-lib esp8266-check-symbols esp8266-firmware
 
@@ -79,7 +81,12 @@ esp8266-ex-%: esp8266-lib $(ESP_STUB) header FORCE
 
 FORCE:
 
-bench-chip: esp8266-firmware esp8266-small
+# Reads the assembly and LLVM IR of the default profile's crates (the list
+# build-archive.sh keeps): `bench case=stack_xtensa bytes=N` and the chains.
+esp8266-stack: esp8266-lib
+	python3 scripts/esp8266/stack-depth.py $(ESP_DIR)/work-default/asm-files.txt --steps --top 8
+
+bench-chip: esp8266-firmware esp8266-stack esp8266-small
 	$(call esp_link,fw_shape,tests/chip/fw_shape/user_main.c,$(ESP_LIB_SMALL),$(ESP_DIR)/small)
 	python3 scripts/esp8266/size-report.py $(ESP_DIR)/small/fw_shape.map libespconn_secure.a \
 	  --case flash_xtensa_small --goal-irom $(ESP_GOAL_SMALL)

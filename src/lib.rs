@@ -26,3 +26,7 @@ pub mod conn;
 pub mod ffi;
 pub mod platform;
 pub mod tls;
+
+// Entry points for the fuzz targets in fuzz/ (docs/FUZZING.md); host only.
+#[cfg(all(feature = "fuzzing", not(target_os = "none")))]
+pub mod fuzzing;

@@ -73,4 +73,14 @@ struct sim_counters {
 };
 void sim_get_counters(struct sim_counters *out);
 
+/* ---- randomness ---- */
+/* os_get_random() reads getrandom() unless a state is set: then it draws
+ * from a deterministic generator (splitmix64) whose state can be read back
+ * and set again, so that a driver can keep separate, replayable streams
+ * (fuzzing the record path against a recorded transcript). */
+void sim_random_set_state(uint64_t state);
+uint64_t sim_random_state(void);
+/* Back to getrandom(). */
+void sim_random_system(void);
+
 #endif /* SIM_H */

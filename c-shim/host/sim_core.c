@@ -279,9 +279,45 @@ int os_printf_plus(const char *format, ...)
     return n;
 }
 
+static int rng_fixed;
+static uint64_t rng_state;
+
+void sim_random_set_state(uint64_t state)
+{
+    rng_state = state;
+    rng_fixed = 1;
+}
+
+uint64_t sim_random_state(void)
+{
+    return rng_state;
+}
+
+void sim_random_system(void)
+{
+    rng_fixed = 0;
+}
+
+/* splitmix64: reproducible, not secret; only for sim_random_set_state(). */
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 int os_get_random(unsigned char *buf, size_t len)
 {
     size_t done = 0;
+    if (rng_fixed) {
+        while (done < len) {
+            uint64_t v = rng_next();
+            for (int i = 0; i < 8 && done < len; i++, v >>= 8)
+                buf[done++] = (unsigned char)v;
+        }
+        return 0;
+    }
     while (done < len) {
         ssize_t r = getrandom(buf + done, len - done, 0);
         if (r < 0) {

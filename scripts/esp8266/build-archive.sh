@@ -48,6 +48,9 @@ if ((${#asm_list[@]} == 0)); then
     exit 1
 fi
 
+# The list of assembly files is kept for the static stack analysis
+# (stack-depth.py), which reads the same code the archive holds.
+printf '%s\n' "${asm_list[@]}" >"$work/asm-files.txt"
 printf '%s\n' "${asm_list[@]}" | xargs -P "$JOBS" -I{} sh -c '
     s="$1"; b=$(basename "$s" .s); crate=${b%-*}
     exec "$2" -o "$3/obj/$crate.o" "$s"' _ {} "$AS" "$work"

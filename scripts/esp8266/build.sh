@@ -27,7 +27,9 @@ esac
 # -Zlocation-detail=none and -Zfmt-debug=shallow drop ~56 KB of panic
 # locations and derived-Debug field printing (docs/SIZE.md): chip panics keep
 # their message, and Debug-printed values keep their variant names.
-rustflags="--emit=asm -Zlocation-detail=none -Zfmt-debug=shallow"
+# llvm-ir: the optimised IR next to each .s, for the call graph of the
+# static stack analysis (stack-depth.py); it does not change the code.
+rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=shallow"
 env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$tdir" \
     /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \
     -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \

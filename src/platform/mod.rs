@@ -11,6 +11,9 @@ pub(crate) mod counting_alloc;
 mod runtime;
 /// cbindgen:ignore
 pub mod sdk;
+/// cbindgen:ignore
+#[cfg(all(feature = "fuzzing", not(target_os = "none")))]
+pub mod sim;
 
 use core::fmt::{self, Write};
 

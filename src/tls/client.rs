@@ -32,6 +32,19 @@ impl core::fmt::Debug for TlsClient {
 impl TlsClient {
     /// Build the connection and queue the ClientHello in `output()`.
     pub fn new(p: ClientParams) -> Result<Self, Failure> {
+        let (mut engine, warnings) = Self::build(p)?;
+        // Queue the ClientHello now, so output() is ready to send. Key
+        // generation runs below this frame, which is why the configuration
+        // is built in its own (docs/STACK.md).
+        engine.process()?;
+        Ok(TlsClient { engine, warnings })
+    }
+
+    /// Configuration and connection; its temporaries (builder, config,
+    /// verifier, the connection before it is boxed) are gone before the
+    /// ClientHello's key generation starts.
+    #[inline(never)]
+    fn build(p: ClientParams) -> Result<(Engine<UnbufferedClientConnection>, Warnings), Failure> {
         let diag = Arc::new(Mutex::new(None));
         let verify = p.roots.is_some();
         let name = match &p.hostname {
@@ -98,16 +111,14 @@ impl TlsClient {
                 )));
         let conn = UnbufferedClientConnection::new(Arc::new(config), server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;
-        let mut engine = Engine::new(conn, Side::Client, p.max_record, signing, diag)?;
-        // Queue the ClientHello now, so output() is ready to send.
-        engine.process()?;
-        Ok(TlsClient {
+        let engine = Engine::new(conn, Side::Client, p.max_record, signing, diag)?;
+        Ok((
             engine,
-            warnings: Warnings {
+            Warnings {
                 certificate_not_verified: !verify,
                 name_not_checked: !check_name,
             },
-        })
+        ))
     }
 
     /// Shortcuts in effect (unverified certificate, unchecked name).

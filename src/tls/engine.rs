@@ -185,7 +185,11 @@ enum Action<'a> {
 }
 
 pub(crate) struct Engine<C> {
-    conn: C,
+    /// Boxed: rustls's connection is most of the engine's size, and the
+    /// engine travels by value through several frames on its way into the
+    /// connection (constructor, arena, engine-stack trampoline, `conn`); on
+    /// the chip each of those frames held a copy (docs/STACK.md).
+    conn: alloc::boxed::Box<C>,
     side: Side,
     inbuf: Vec<u8>,
     tracker: Tracker,
@@ -241,7 +245,9 @@ impl<C: Conn> Engine<C> {
         let mut inbuf = Vec::new();
         reserve_total(&mut inbuf, INITIAL_INBUF, "receive buffer")?;
         Ok(Engine {
-            conn,
+            // rustls allocates infallibly in the same step; the glue's
+            // SETUP_ESTIMATE covers this block too.
+            conn: alloc::boxed::Box::new(conn),
             side,
             inbuf,
             tracker: Tracker {
@@ -279,6 +285,9 @@ impl<C: Conn> Engine<C> {
         }
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
     fn fail(&mut self, f: Failure) -> Failure {
         if self.failed.is_none() {
             self.failed = Some(f);
@@ -350,6 +359,9 @@ impl<C: Conn> Engine<C> {
 
     /// Shrink the receive buffer after a large record, and detect a
     /// handshake message that cannot fit.
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
     fn after_processing(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
         if need > self.ceiling && self.plain_unread() == 0 && !self.peer_closed {
@@ -382,6 +394,9 @@ impl<C: Conn> Engine<C> {
     /// costs less than keeping the large one alive next to the plaintext
     /// copies of the record just decrypted. Reallocates rather than
     /// `shrink_to`, which aborts on failure.
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
         if self.inbuf.capacity() > 2 * INITIAL_INBUF && self.inbuf.len() <= INITIAL_INBUF {
             // Free the large buffer before taking the small one, so the two
@@ -421,6 +436,9 @@ impl<C: Conn> Engine<C> {
         unread + next.min(self.tracker.limit) > self.plain_cap
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
     fn push_plain(plain: &mut Vec<u8>, start: &mut usize, data: &[u8]) -> Result<(), Failure> {
         if *start == plain.len() {
             plain.clear();
@@ -572,6 +590,9 @@ impl<C: Conn> Engine<C> {
         Ok(())
     }
 
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
     fn map_error(&mut self, e: &rustls::Error) -> Failure {
         // The verifier's own account is more precise than the error it returned.
         if let Some(f) = self.diag.lock().take() {
@@ -749,6 +770,9 @@ enum EncodeOrEncrypt {
 }
 
 /// Append to `out` what `f` writes, growing `out` when rustls says it needs more.
+// Out of line: its `Failure` temporaries stay out of the frames under
+// rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+#[inline(never)]
 fn encode(
     out: &mut Vec<u8>,
     mut f: impl FnMut(&mut [u8]) -> Result<usize, EncodeOrEncrypt>,
@@ -795,6 +819,9 @@ fn encode(
     }
 }
 
+// Out of line: its `Failure` temporaries stay out of the frames under
+// rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+#[inline(never)]
 fn perform<Data>(
     wt: &mut rustls::unbuffered::WriteTraffic<'_, Data>,
     action: Action<'_>,
