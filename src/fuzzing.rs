@@ -21,7 +21,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::certs::{self, der_lite, flash, info, keys, pem, CertificateDer, Object, Place};
-use crate::conn::{Conn, Ending, Params, Role, Tcp, UserEvent};
+use crate::conn::{Conn, Ending, Role, Start, Tcp, UserEvent};
 use crate::platform::sim;
 use crate::tls::{
     ClientParams, ServerParams, TimeSource, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
@@ -189,6 +189,8 @@ impl Mode {
             time: TimeSource::Fixed(NOW),
             max_record: TLS_MAX_PLAINTEXT,
             tls13: self.tls13,
+            alpn: Vec::new(),
+            session: None,
         }
     }
 
@@ -219,6 +221,7 @@ impl Mode {
             max_record: TLS_MAX_PLAINTEXT,
             tls13: self.tls13,
             max_fragment: MAX_SEND_PLAINTEXT,
+            resumption: None,
         }
     }
 }
@@ -316,11 +319,22 @@ pub fn server_path(data: &[u8]) {
     let _ = drive(Role::Server, data);
 }
 
+/// The client parameters the harness uses for mode byte `mode` (built inside
+/// the connection's first engine step, `conn::Start::Fixture`).
+pub(crate) fn client_params_of(mode: u8) -> ClientParams {
+    Mode::of(mode).client_params()
+}
+
+/// As [`client_params_of`], for the server side.
+pub(crate) fn server_params_of(mode: u8) -> ServerParams {
+    Mode::of(mode).server_params()
+}
+
 /// [`record_path`] / [`server_path`], returning what the user saw (`None`
 /// for an empty input).
 fn drive(role: Role, data: &[u8]) -> Option<Seen> {
-    let (&mode, peer) = data.split_first()?;
-    let mode = Mode::of(mode);
+    let (&mode_byte, peer) = data.split_first()?;
+    let mode = Mode::of(mode_byte);
     sim::quiet_log();
     sim::random_set_state(match role {
         Role::Client => CLIENT_SEED,
@@ -333,11 +347,7 @@ fn drive(role: Role, data: &[u8]) -> Option<Seen> {
         };
         let mut tcp = MockTcp::default();
         let mut seen = Seen::default();
-        let params = match role {
-            Role::Client => Params::Client(mode.client_params()),
-            Role::Server => Params::Server(mode.server_params()),
-        };
-        conn.tcp_connected(&mut tcp, Ok(params));
+        conn.tcp_connected(&mut tcp, Start::Fixture(role, mode_byte));
         settle(&mut conn, &mut tcp, &mut seen);
         let mut sent = false;
         for piece in peer.chunks(mode.chunk.min(peer.len()).max(1)) {
@@ -399,7 +409,7 @@ pub fn transcript(mode: u8) -> Vec<u8> {
         ..MockTcp::default()
     };
     let mut seen = Seen::default();
-    conn.tcp_connected(&mut tcp, Ok(Params::Client(m.client_params())));
+    conn.tcp_connected(&mut tcp, Start::Fixture(Role::Client, mode));
     settle(&mut conn, &mut tcp, &mut seen);
     cstate = sim::random_state();
     let mut data_sent = false;
@@ -457,7 +467,7 @@ pub fn server_transcript(mode: u8) -> Vec<u8> {
         ..MockTcp::default()
     };
     let mut seen = Seen::default();
-    conn.tcp_connected(&mut tcp, Ok(Params::Server(m.server_params())));
+    conn.tcp_connected(&mut tcp, Start::Fixture(Role::Server, mode));
     settle(&mut conn, &mut tcp, &mut seen);
     sstate = sim::random_state();
     let mut data_sent = false;

@@ -81,6 +81,10 @@ pub enum Start {
     Client { key: usize, peer: ([u8; 4], u16) },
     /// A server connection with the default certificate and key.
     Server,
+    /// Fuzzing only: the harness's fixed parameters for `Mode::of(byte)`
+    /// (src/fuzzing.rs) instead of the settings and flash.
+    #[cfg(feature = "fuzzing")]
+    Fixture(Role, u8),
 }
 
 /// Either side's engine; both have the same bytes-in / bytes-out interface.
@@ -108,6 +112,14 @@ impl Engine {
                 TlsClient::new(setup::client_params(key, peer)?).map(Engine::Client)
             }
             Start::Server => TlsServer::new(setup::server_params()?).map(Engine::Server),
+            #[cfg(feature = "fuzzing")]
+            Start::Fixture(Role::Client, mode) => {
+                TlsClient::new(crate::fuzzing::client_params_of(mode)).map(Engine::Client)
+            }
+            #[cfg(feature = "fuzzing")]
+            Start::Fixture(Role::Server, mode) => {
+                TlsServer::new(crate::fuzzing::server_params_of(mode)).map(Engine::Server)
+            }
         })
     }
     fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
