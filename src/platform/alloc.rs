@@ -595,10 +595,12 @@ mod sealed {
 /// arena gives back all its memory: nothing leaks and nothing half-updated is
 /// touched again.
 ///
-/// Steps are plain functions (no captures) taking the value and a
-/// [`StepArg`], and return `Copy` results, so nothing outside can come to own
-/// memory of the arena. (Statics could; the engine's code keeps none that
-/// hold heap memory.)
+/// Steps are functions or closures that capture nothing (checked at compile
+/// time: their type has size 0), taking the value and a [`StepArg`], and
+/// return `Copy` results, so nothing outside can come to own memory of the
+/// arena. (Statics could; the engine's code keeps none that hold heap
+/// memory.) They are generic rather than `fn` pointers so that the calls stay
+/// direct, which the chip's static stack analysis can follow.
 pub struct Confined<T> {
     /// Declared before the arena so that it drops first.
     value: Option<T>,
@@ -622,12 +624,13 @@ impl<T> Confined<T> {
 
     /// Build the value in a guarded step. `Ok(Err(e))` when `build` failed
     /// cleanly; `Err` when the step was abandoned or could not start.
-    pub fn init<A: Copy + 'static, E: Copy>(
+    pub fn init<A: Copy + 'static, E: Copy, F: FnOnce(A) -> Result<T, E>>(
         &mut self,
         big_stack: bool,
         arg: A,
-        build: fn(A) -> Result<T, E>,
+        build: F,
     ) -> Result<Result<(), E>, super::StepError> {
+        const { assert!(size_of::<F>() == 0, "a step must not capture anything") };
         self.clear();
         let arena = &*self.arena;
         match super::run_step(big_stack, || arena.enter(|| build(arg))) {
@@ -645,12 +648,13 @@ impl<T> Confined<T> {
 
     /// Run `op` on the value in a guarded step; `Ok(None)` when there is no
     /// value. Emptied chunks go back to the SDK heap afterwards.
-    pub fn step<A: StepArg, R: Copy>(
+    pub fn step<A: StepArg, R: Copy, F: FnOnce(&mut T, A) -> R>(
         &mut self,
         big_stack: bool,
         arg: A,
-        op: fn(&mut T, A) -> R,
+        op: F,
     ) -> Result<Option<R>, super::StepError> {
+        const { assert!(size_of::<F>() == 0, "a step must not capture anything") };
         let Some(value) = self.value.as_mut() else {
             return Ok(None);
         };
