@@ -20,6 +20,7 @@
 #include "sim_hooks.h"
 #include "espconn_secure.h"
 #include "example_util.h"
+#include "mqtt_packet.h"
 
 enum step { CONNECTING, PUBLISHING, LEAVING };
 
@@ -30,8 +31,7 @@ static const char *topic = "espconn_secure/sleep";
 static const char *message = "awake";
 static enum step step;
 static uint8 out[300];
-static uint8 in[600];
-static uint32 in_len;
+static struct mqtt_reader in;
 /* PUBLISH goes out once CONNACK arrived and CONNECT's sent callback ran
  * (one send at a time; after a resumed handshake CONNACK can come first). */
 static bool connack, connect_sent;
@@ -46,31 +46,6 @@ static void ICACHE_FLASH_ATTR maybe_publish(void)
     }
 }
 
-static uint32 ICACHE_FLASH_ATTR put_str(uint8 *p, const char *s)
-{
-    uint32 n = os_strlen(s);
-    p[0] = (uint8)(n >> 8);
-    p[1] = (uint8)n;
-    os_memcpy(p + 2, s, n);
-    return n + 2;
-}
-
-/* Fixed header with a one- or two-byte remaining length; body at out+4 is
- * moved down to follow the header. Returns the packet length. */
-static uint32 ICACHE_FLASH_ATTR finish_packet(uint8 type, uint32 body_len)
-{
-    uint32 hdr = body_len < 128 ? 2 : 3;
-    out[0] = type;
-    if (hdr == 2) {
-        out[1] = (uint8)body_len;
-    } else {
-        out[1] = (uint8)(0x80 | (body_len & 0x7F));
-        out[2] = (uint8)(body_len >> 7);
-    }
-    os_memmove(out + hdr, out + 4, body_len);
-    return hdr + body_len;
-}
-
 static void ICACHE_FLASH_ATTR send_packet(uint32 len, const char *what)
 {
     sint8 r = espconn_secure_send(&conn, out, (uint16)len);
@@ -82,31 +57,18 @@ static void ICACHE_FLASH_ATTR send_packet(uint32 len, const char *what)
 
 static void ICACHE_FLASH_ATTR mqtt_connect(void)
 {
-    uint8 *b = out + 4;
-    uint32 n = put_str(b, "MQTT");
-    b[n++] = 4;    /* protocol level 3.1.1 */
-    b[n++] = 0x02; /* clean session */
-    b[n++] = 0;
-    b[n++] = 30; /* keep-alive seconds */
-    n += put_str(b + n, "espconn-secure-sleep");
-    send_packet(finish_packet(0x10, n), "CONNECT");
+    send_packet(mqtt_connect_packet(out, "espconn-secure-sleep", 30), "CONNECT");
 }
 
 static void ICACHE_FLASH_ATTR mqtt_publish(void)
 {
-    uint8 *b = out + 4;
-    uint32 n = put_str(b, topic);
-    uint32 m = os_strlen(message);
-    os_memcpy(b + n, message, m);
-    send_packet(finish_packet(0x30, n + m), "PUBLISH");
+    send_packet(mqtt_publish_packet(out, topic, message), "PUBLISH");
 }
 
 static void ICACHE_FLASH_ATTR mqtt_disconnect(void)
 {
-    out[0] = 0xE0;
-    out[1] = 0;
     step = LEAVING;
-    send_packet(2, "DISCONNECT");
+    send_packet(mqtt_disconnect_packet(out), "DISCONNECT");
 }
 
 /* One complete packet from the broker. */
@@ -127,33 +89,9 @@ static void ICACHE_FLASH_ATTR handle_packet(uint8 type, const uint8 *body, uint3
 static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
 {
     (void)arg;
-    if (in_len + len > sizeof in) {
+    if (!mqtt_read(&in, data, len, handle_packet)) {
         os_printf("MQTT packet too large for the example's buffer\n");
         espconn_secure_disconnect(&conn);
-        return;
-    }
-    os_memcpy(in + in_len, data, len);
-    in_len += len;
-    for (;;) {
-        uint32 rl = 0, mult = 1, i = 1, total;
-        bool complete = false;
-        while (i < in_len && i <= 4) {
-            uint8 b = in[i++];
-            rl += (uint32)(b & 0x7F) * mult;
-            mult *= 128;
-            if (!(b & 0x80)) {
-                complete = true;
-                break;
-            }
-        }
-        if (!complete)
-            return; /* fixed header not complete yet */
-        total = i + rl;
-        if (in_len < total)
-            return;
-        handle_packet(in[0], in + i, rl);
-        os_memmove(in, in + total, in_len - total);
-        in_len -= total;
     }
 }
 
