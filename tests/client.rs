@@ -448,23 +448,10 @@ fn key_not_matching_certificate_fails_with_pk_type_mismatch() {
 #[test]
 fn mqtt_round_trip_through_mosquitto_with_client_certificate() {
     let pki = pki();
-    let port = free_port();
     let dir = scratch("mosquitto");
     let ec = pki.join("ec");
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nallow_anonymous true\n",
-            ec.join("root.pem").display(),
-            ec.join("chain.pem").display(),
-            ec.join("leaf.key").display()
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new("mosquitto");
-    cmd.arg("-c").arg(&conf);
-    let _broker = Peer::start(cmd, port);
+    let broker = mosquitto(&dir, &ec, true);
+    let port = broker.port;
     let r = Device::new("mqtt", port)
         .ca(&ec.join("root.pem"))
         .identity(&pki.join("client/ec.pem"), &pki.join("client/ec.key"))

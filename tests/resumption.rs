@@ -9,7 +9,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use support::*;
 
@@ -356,29 +355,11 @@ fn alpn_list_is_validated() {
     assert!(!r.has("HANDSHAKE OK"));
 }
 
-fn mosquitto(dir: &Path, ec: &Path) -> Peer {
-    let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nallow_anonymous true\n",
-            ec.join("root.pem").display(),
-            ec.join("chain.pem").display(),
-            ec.join("leaf.key").display()
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new("mosquitto");
-    cmd.arg("-c").arg(&conf);
-    Peer::start(cmd, port)
-}
-
 #[test]
 fn mqtt_sleep_resumes_with_mosquitto_after_deep_sleep() {
     let pki = pki();
     let dir = scratch("mqtt_sleep_broker");
-    let broker = mosquitto(&dir, &pki.join("ec"));
+    let broker = mosquitto(&dir, &pki.join("ec"), false);
     let d = Device::new("mqtt_sleep", broker.port)
         .ca(&pki.join("ec/root.pem"))
         .opt("hostname", "localhost");

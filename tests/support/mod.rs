@@ -108,6 +108,27 @@ impl Peer {
     }
 }
 
+/// mosquitto on a free port of 127.0.0.1 serving TLS with the chain in
+/// `ec` (root.pem, chain.pem, leaf.key); with `require_certificate` clients
+/// must present a certificate issued by that root. Its config goes to `dir`.
+pub fn mosquitto(dir: &Path, ec: &Path, require_certificate: bool) -> Peer {
+    let port = free_port();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require_certificate}\nallow_anonymous true\n",
+            ec.join("root.pem").display(),
+            ec.join("chain.pem").display(),
+            ec.join("leaf.key").display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new("mosquitto");
+    cmd.arg("-c").arg(&conf);
+    Peer::start(cmd, port)
+}
+
 /// `openssl s_server` on a free port serving its status page (`-www`), with
 /// `leaf`/`key` and the intermediate in `chain`, plus any `extra` arguments.
 pub fn openssl_server(dir: &Path, extra: &[&str]) -> Peer {
