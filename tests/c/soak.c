@@ -136,6 +136,14 @@ static void report_and_close(void)
     if (finished)
         return;
     finished = true;
+    /* A hold still running is released first, and counted like the others. */
+    os_timer_disarm(&unhold_timer);
+    if (held) {
+        held = false;
+        unholds++;
+        if (espconn_secure_recv_unhold(&conn) != ESPCONN_OK)
+            violations++;
+    }
     sha256_hex(&tx_sha, hex);
     os_printf("SOAK tx_bytes=%u tx_sha256=%s\n", tx_done, hex);
     sha256_hex(&rx_sha, hex);
@@ -143,11 +151,8 @@ static void report_and_close(void)
     os_printf("SOAK holds=%u holds_in_recv=%u long_holds=%u unholds=%u sends=%u recvs=%u "
               "send_retries=%u\n", holds, holds_in_recv, long_holds, unholds, sends, recvs, retries);
     os_printf("SOAK violations=%u\n", violations);
-    os_timer_disarm(&unhold_timer);
     os_timer_disarm(&hold_timer);
     os_timer_disarm(&retry_timer);
-    if (held && espconn_secure_recv_unhold(&conn) != ESPCONN_OK)
-        violations++;
     if (espconn_secure_disconnect(&conn) != ESPCONN_OK) {
         os_printf("SOAK disconnect refused\n");
         sim_exit(1);
