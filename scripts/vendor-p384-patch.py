@@ -14,13 +14,23 @@ P = 2**384 - 2**128 - 2**96 + 2**32 - 1
 N = int("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973", 16)
 
 
-def cios(bits, m):
+def cios(bits, m, special):
     """Body of a word-by-word Montgomery multiplication (CIOS) as loops:
     a*b*R^-1 mod m, fully reduced for a, b < m, without branches on values."""
     n = 384 // bits
     w, d = "u%d" % bits, "u%d" % (2 * bits)
     limbs = ", ".join("0x%0*x" % (bits // 4, (m >> (bits * i)) & (2**bits - 1)) for i in range(n))
     mprime = (-pow(m, -1, 2**bits)) % 2**bits
+    if special:
+        # p's words are 0, 2^w-1 and 2^w-2: q*M[j] without a multiplication
+        # (the branch is on the public modulus word, not on the values).
+        qm = (f"        let qm1 = (q << {bits}) - q; // q * (2^{bits} - 1)\n"
+              f"        let qm2 = qm1 - q; // q * (2^{bits} - 2)\n")
+        sel = lambda i: (f"match M[{i}] {{ 0 => 0, {hex(2**bits - 1)} => qm1, "
+                         f"{hex(2**bits - 2)} => qm2, v => q * (v as {d}) }}")
+        qm0, qmj = sel(0), sel("j")
+    else:
+        qm, qm0, qmj = "", f"q * (M[0] as {d})", f"q * (M[j] as {d})"
     return f"""    // PATCH (espconn_secure): the same product as fiat's unrolled code, as
     // loops (CIOS, one reduction step per word of arg2): ~0.5 KB of code
     // instead of ~18 KB on a 32-bit target.
@@ -42,11 +52,11 @@ def cios(bits, m):
         t[{n}] = s as {w};
         t[{n + 1}] = (s >> {bits}) as {w};
         let q = t[0].wrapping_mul(M_PRIME) as {d};
-        let s = (t[0] as {d}) + q * (M[0] as {d});
+{qm}        let s = (t[0] as {d}) + {qm0};
         let mut c = s >> {bits};
         let mut j = 1;
         while j < {n} {{
-            let s = (t[j] as {d}) + q * (M[j] as {d}) + c;
+            let s = (t[j] as {d}) + {qmj} + c;
             t[j - 1] = s as {w};
             c = s >> {bits};
             j += 1;
@@ -89,7 +99,7 @@ for kind,bits,path,pre in (('field',32,'field/p384_32.rs','fiat_p384'),('field',
         e=s.index('\n}\n',k)
         s=s[:k]+newbody+s[e:]
     tag="    // PATCH (espconn_secure): "
-    body('mul', cios(bits, P if kind == 'field' else N))
+    body('mul', cios(bits, P if kind == 'field' else N, kind == 'field'))
     body('square', tag+"one Montgomery multiplication routine (flash size).\n    %s_mul(arg1, arg1)"%pre)
     body('from_montgomery', tag+"a * 1 * R^-1 with the one multiplication routine.\n    let mut one: [%s; %d] = [0; %d];\n    one[0] = 1;\n    %s_mul(arg1, &one)"%(w,n,n,pre))
     body('to_montgomery', tag+"a * (R^2 mod m) * R^-1 with the one multiplication routine.\n    const R2: [%s; %d] = [%s];\n    %s_mul(arg1, &R2)"%(w,n,R2[(kind,bits)],pre))

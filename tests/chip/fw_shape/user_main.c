@@ -76,7 +76,7 @@ void user_pre_init(void)
 void user_init(void)
 {
     struct espconn *c = (struct espconn *)conn_storage;
-    const void *const volatile *api = fw_shape_api;
+    void *const volatile *api = (void *const volatile *)fw_shape_api;
     uintptr_t sum = 0;
     for (unsigned i = 0; i < sizeof fw_shape_api / sizeof fw_shape_api[0]; i++)
         sum += (uintptr_t)api[i];

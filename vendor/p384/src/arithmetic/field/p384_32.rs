@@ -168,11 +168,13 @@ pub const fn fiat_p384_mul(
         t[12] = s as u32;
         t[13] = (s >> 32) as u32;
         let q = t[0].wrapping_mul(M_PRIME) as u64;
-        let s = (t[0] as u64) + q * (M[0] as u64);
+        let qm1 = (q << 32) - q; // q * (2^32 - 1)
+        let qm2 = qm1 - q; // q * (2^32 - 2)
+        let s = (t[0] as u64) + match M[0] { 0 => 0, 0xffffffff => qm1, 0xfffffffe => qm2, v => q * (v as u64) };
         let mut c = s >> 32;
         let mut j = 1;
         while j < 12 {
-            let s = (t[j] as u64) + q * (M[j] as u64) + c;
+            let s = (t[j] as u64) + match M[j] { 0 => 0, 0xffffffff => qm1, 0xfffffffe => qm2, v => q * (v as u64) } + c;
             t[j - 1] = s as u32;
             c = s >> 32;
             j += 1;

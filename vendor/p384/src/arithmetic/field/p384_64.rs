@@ -168,11 +168,13 @@ pub const fn fiat_p384_mul(
         t[6] = s as u64;
         t[7] = (s >> 64) as u64;
         let q = t[0].wrapping_mul(M_PRIME) as u128;
-        let s = (t[0] as u128) + q * (M[0] as u128);
+        let qm1 = (q << 64) - q; // q * (2^64 - 1)
+        let qm2 = qm1 - q; // q * (2^64 - 2)
+        let s = (t[0] as u128) + match M[0] { 0 => 0, 0xffffffffffffffff => qm1, 0xfffffffffffffffe => qm2, v => q * (v as u128) };
         let mut c = s >> 64;
         let mut j = 1;
         while j < 6 {
-            let s = (t[j] as u128) + q * (M[j] as u128) + c;
+            let s = (t[j] as u128) + match M[j] { 0 => 0, 0xffffffffffffffff => qm1, 0xfffffffffffffffe => qm2, v => q * (v as u128) } + c;
             t[j - 1] = s as u64;
             c = s >> 64;
             j += 1;
