@@ -3,7 +3,7 @@
 #
 #   make esp8266               build/esp8266/libespconn_secure.a (+ identical libmbedtls.a),
 #                              undefined-symbol check, firmware-shaped links of
-#                              every examples-c/<ex> and of tests/chip/fw_shape,
+#                              every examples-c/<ex> and of tests/chip/fw_shape (client API; and +server API),
 #                              size report (fails on irom0/dram0/iram1 overflow; warns over the goals)
 #   make esp8266-check-symbols only the archive + allowlist check (for `make test`)
 #   make bench-chip            flash figures of both profiles + QEMU chip benches
@@ -29,7 +29,7 @@ ESP_GOAL_SMALL   := 409600
 
 ESP_EXAMPLES := $(sort $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard examples-c/*/*.c))))))
 
-.PHONY: esp8266-lib esp8266-check-symbols esp8266-firmware esp8266-fw-shape esp8266-small chip-test esp8266-stack
+.PHONY: esp8266-lib esp8266-check-symbols esp8266-firmware esp8266-fw-shape esp8266-small esp8266-size-small chip-test esp8266-stack
 
 esp8266: esp8266-lib esp8266-check-symbols esp8266-firmware
 
@@ -54,12 +54,13 @@ $(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c $(wildca
 	rm -f $@
 	xtensa-lx106-elf-ar crs $@ $(ESP_DIR)/stub/*.o
 
-# Firmware-shaped link: $(1) name, $(2) sources, $(3) archive, $(4) output dir.
+# Firmware-shaped link: $(1) name, $(2) sources, $(3) archive, $(4) output dir,
+# $(5) extra C flags.
 define esp_link
 	@mkdir -p $(4)/obj-$(1)
 	set -e; objs=""; for c in $(2); do \
 	  o=$(4)/obj-$(1)/$$(echo $$c | tr / _).o; \
-	  $(ESP_CC) $(ESP_CFLAGS) -Ic-shim/include -Iinclude -Iexamples-c/common -c $$c -o $$o; \
+	  $(ESP_CC) $(ESP_CFLAGS) $(5) -Ic-shim/include -Iinclude -Iexamples-c/common -c $$c -o $$o; \
 	  objs="$$objs $$o"; done; \
 	$(ESP_CC) $(ESP_LDFLAGS) -Wl,-Map,$(4)/$(1).map $$objs \
 	  -Wl,--start-group $(3) $(ESP_STUB) -lgcc -Wl,--end-group -o $(4)/$(1).elf
@@ -68,11 +69,18 @@ endef
 
 esp8266-firmware: esp8266-fw-shape $(addprefix esp8266-ex-,$(ESP_EXAMPLES))
 
-# The library's share of flash: a user program that references the whole API.
+# The library's share of flash: a user program that references the whole
+# client API (flash_xtensa, the figure of the goals), and the same with the
+# server API too (flash_xtensa_server): a client-only firmware links no TLS
+# server code, so the difference is what espconn_secure_accept costs.
+ESP_FW_SHAPE := tests/chip/fw_shape/user_main.c
 esp8266-fw-shape: esp8266-lib $(ESP_STUB)
-	$(call esp_link,fw_shape,tests/chip/fw_shape/user_main.c,$(ESP_LIB),$(ESP_DIR))
+	$(call esp_link,fw_shape,$(ESP_FW_SHAPE),$(ESP_LIB),$(ESP_DIR))
+	$(call esp_link,fw_shape_server,$(ESP_FW_SHAPE),$(ESP_LIB),$(ESP_DIR),-DFW_SHAPE_SERVER)
 	python3 scripts/esp8266/size-report.py $(ESP_DIR)/fw_shape.map libespconn_secure.a \
 	  --case flash_xtensa --goal-irom $(ESP_GOAL_DEFAULT)
+	python3 scripts/esp8266/size-report.py $(ESP_DIR)/fw_shape_server.map libespconn_secure.a \
+	  --case flash_xtensa_server --base-map $(ESP_DIR)/fw_shape.map
 
 # One firmware-shaped ELF per examples-c/<ex>/ (examples-c/common is shared code).
 # Not .PHONY (make skips pattern rules for phony targets): FORCE re-runs them.
@@ -86,10 +94,16 @@ FORCE:
 esp8266-stack: esp8266-lib
 	python3 scripts/esp8266/stack-depth.py $(ESP_DIR)/work-default/asm-files.txt --steps --top 8
 
-bench-chip: esp8266-firmware esp8266-stack esp8266-small
-	$(call esp_link,fw_shape,tests/chip/fw_shape/user_main.c,$(ESP_LIB_SMALL),$(ESP_DIR)/small)
+# Flash figures of the smallest documented profile (profile-small).
+esp8266-size-small: esp8266-small $(ESP_STUB)
+	$(call esp_link,fw_shape,$(ESP_FW_SHAPE),$(ESP_LIB_SMALL),$(ESP_DIR)/small)
+	$(call esp_link,fw_shape_server,$(ESP_FW_SHAPE),$(ESP_LIB_SMALL),$(ESP_DIR)/small,-DFW_SHAPE_SERVER)
 	python3 scripts/esp8266/size-report.py $(ESP_DIR)/small/fw_shape.map libespconn_secure.a \
 	  --case flash_xtensa_small --goal-irom $(ESP_GOAL_SMALL)
+	python3 scripts/esp8266/size-report.py $(ESP_DIR)/small/fw_shape_server.map libespconn_secure.a \
+	  --case flash_xtensa_small_server --base-map $(ESP_DIR)/small/fw_shape.map
+
+bench-chip: esp8266-firmware esp8266-stack esp8266-size-small
 	$(MAKE) --no-print-directory chip-test
 
 chip-test: deps-chip $(ESP_STUB)

@@ -2,7 +2,8 @@
 # Build one feature profile of the chip archive:
 #   cargo (--emit=asm) -> GNU as per crate -> + c-shim/esp8266 objects -> archive.
 # usage: build.sh PROFILE OUT_ARCHIVE     PROFILE: default | small
-# Environment: ESP_CARGO_TARGET_DIR (default target/esp8266), CARGO_EXTRA.
+# Environment: ESP_CARGO_TARGET_DIR (default target/esp8266), CARGO_EXTRA,
+# ESP_RUSTFLAGS_EXTRA (added to RUSTFLAGS; for size experiments, docs/SIZE.md).
 set -euo pipefail
 
 profile=$1 out=$2
@@ -29,7 +30,7 @@ esac
 # their message, and Debug-printed values keep their variant names.
 # llvm-ir: the optimised IR next to each .s, for the call graph of the
 # static stack analysis (stack-depth.py); it does not change the code.
-rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=shallow"
+rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=shallow ${ESP_RUSTFLAGS_EXTRA:-}"
 env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$tdir" \
     /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \
     -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \

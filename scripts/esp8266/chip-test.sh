@@ -10,7 +10,9 @@
 #   crypto with the firmware's own runtime while the library does not build;
 #   the handshake is then skipped, which tests/chip.rs counts as a failure),
 #   CHIP_TEST_TIMEOUT (seconds of QEMU, default 180: the whole image, both
-#   handshakes included, runs in about 2 s of QEMU on this machine).
+#   handshakes included, runs in about 2 s of QEMU on this machine),
+#   ESP_RUSTFLAGS_EXTRA (added to RUSTFLAGS, as for build.sh: the speed side
+#   of a size experiment) with CHIP_TEST_TARGET_DIR (default target/esp8266-chip).
 set -euo pipefail
 
 out=$1
@@ -21,10 +23,10 @@ out=$(realpath "$out")
 
 json=$root/targets/xtensa-esp8266-none-elf.json
 triple=xtensa-esp8266-none-elf
-tdir=$root/target/esp8266-chip
+tdir=${CHIP_TEST_TARGET_DIR:-$root/target/esp8266-chip}
 
 (cd tests/chip/firmware &&
-    env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="--emit=asm" CARGO_TARGET_DIR="$tdir" \
+    env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="--emit=asm ${ESP_RUSTFLAGS_EXTRA:-}" CARGO_TARGET_DIR="$tdir" \
         /usr/bin/cargo build --release --lib ${CHIP_TEST_CARGO_FLAGS:-} \
         -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
         --target "$json")

@@ -3,8 +3,11 @@
 comes from our archive, from its link map (-Wl,-Map).
 
 usage: size-report.py MAP ARCHIVE_BASENAME [--case NAME] [--goal-irom BYTES] [--limit-irom BYTES]
+                      [--base-map MAP]
 Prints one line per output section, then, with --case, a bench line
 `bench case=NAME bytes=N` where N is the archive's share of .irom0.text.
+With --base-map (the link of a program using less of the API) it also prints
+how many of those bytes the base link does not have.
 Over --goal-irom it warns; over --limit-irom it fails. (Region overflow is
 the linker's own error: every region has a length in the script.)
 """
@@ -67,6 +70,7 @@ def main():
     ap.add_argument("--case")
     ap.add_argument("--goal-irom", type=int)
     ap.add_argument("--limit-irom", type=int)
+    ap.add_argument("--base-map")
     args = ap.parse_args()
 
     sizes = parse(args.map)
@@ -90,6 +94,9 @@ def main():
         print(f"    {obj:<32} {v:>8}")
     if args.case:
         print(f"bench case={args.case} bytes={lib_irom}")
+    if args.base_map:
+        base = sum(v for k, v in parse(args.base_map).get(".irom0.text", {}).items() if ours(k))
+        print(f"size-report: {args.archive}: {lib_irom - base:+} bytes of irom0 over {args.base_map} ({base})")
     if args.goal_irom is not None:
         verdict = "within" if lib_irom <= args.goal_irom else "OVER"
         print(f"size-report: {args.archive}: {lib_irom} bytes of irom0, {verdict} the {args.goal_irom}-byte goal")

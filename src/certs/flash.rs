@@ -582,6 +582,17 @@ pub fn read_object_within<F>(
 where
     F: FnMut(u32, &mut [u32]) -> bool,
 {
+    read_object_dyn(sector, what, &mut read, room)
+}
+
+/// The body of [`read_object_within`], compiled once for every reader type
+/// (one copy of ~2 KB of flash instead of one per caller's closure type).
+fn read_object_dyn(
+    sector: u32,
+    what: Object,
+    mut read: &mut dyn FnMut(u32, &mut [u32]) -> bool,
+    room: &mut dyn FnMut(usize) -> Result<(), Failure>,
+) -> Result<Loaded, Failure> {
     let place = Place::Sector(sector);
     let base = sector.checked_mul(SECTOR_SIZE).ok_or_else(|| {
         fail!(

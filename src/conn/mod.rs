@@ -8,6 +8,7 @@
 pub mod settings;
 pub mod setup;
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::error::{code, Failure};
@@ -79,8 +80,14 @@ pub enum Start {
     /// name and options), to `peer` (IPv4 address, port: part of the key
     /// its TLS sessions are cached under).
     Client { key: usize, peer: ([u8; 4], u16) },
-    /// A server connection with the default certificate and key.
-    Server,
+    /// A server connection with the default certificate and key, its engine
+    /// made by `build` (`espconn_secure_accept` passes [`server_engine`]).
+    /// Only that function pointer reaches the rustls server: a firmware that
+    /// never references `espconn_secure_accept` links none of it
+    /// (`--gc-sections`; ~85 KB of flash, docs/SIZE.md).
+    Server {
+        build: fn() -> Result<Box<dyn ServerEngine>, Failure>,
+    },
     /// Fuzzing only: the harness's fixed parameters for `Mode::of(byte)`
     /// (src/fuzzing.rs) instead of the settings and flash.
     #[cfg(feature = "fuzzing")]
@@ -88,9 +95,65 @@ pub enum Start {
 }
 
 /// Either side's engine; both have the same bytes-in / bytes-out interface.
+/// The server is behind a trait object so that the code below, which every
+/// client links, names no server function (see [`Start::Server`]).
 enum Engine {
     Client(TlsClient),
-    Server(TlsServer),
+    Server(Box<dyn ServerEngine>),
+}
+
+/// The server engine's interface, as [`TlsServer`] implements it.
+pub trait ServerEngine {
+    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure>;
+    fn process(&mut self) -> Result<Event, Failure>;
+    fn output(&self) -> &[u8];
+    fn consume_output(&mut self, n: usize);
+    fn read(&mut self, buf: &mut [u8]) -> usize;
+    fn readable(&self) -> usize;
+    fn write(&mut self, plain: &[u8]) -> Result<(), Failure>;
+    fn close(&mut self) -> Result<(), Failure>;
+    fn work_estimate(&self) -> usize;
+    fn peer_eof(&self) -> Option<Failure>;
+}
+
+impl ServerEngine for TlsServer {
+    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        TlsServer::receive(self, data)
+    }
+    fn process(&mut self) -> Result<Event, Failure> {
+        TlsServer::process(self)
+    }
+    fn output(&self) -> &[u8] {
+        TlsServer::output(self)
+    }
+    fn consume_output(&mut self, n: usize) {
+        TlsServer::consume_output(self, n)
+    }
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        TlsServer::read(self, buf)
+    }
+    fn readable(&self) -> usize {
+        TlsServer::readable(self)
+    }
+    fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+        TlsServer::write(self, plain)
+    }
+    fn close(&mut self) -> Result<(), Failure> {
+        TlsServer::close(self)
+    }
+    fn work_estimate(&self) -> usize {
+        TlsServer::work_estimate(self)
+    }
+    fn peer_eof(&self) -> Option<Failure> {
+        TlsServer::peer_eof(self)
+    }
+}
+
+/// The engine of an accepted connection: the default certificate and key
+/// (and client CA), in the connection's arena like the client's.
+pub fn server_engine() -> Result<Box<dyn ServerEngine>, Failure> {
+    let server = TlsServer::new(setup::server_params()?)?;
+    Ok(Box::new(server))
 }
 
 macro_rules! both {
@@ -111,14 +174,15 @@ impl Engine {
             Start::Client { key, peer } => {
                 TlsClient::new(setup::client_params(key, peer)?).map(Engine::Client)
             }
-            Start::Server => TlsServer::new(setup::server_params()?).map(Engine::Server),
+            Start::Server { build } => build().map(Engine::Server),
             #[cfg(feature = "fuzzing")]
             Start::Fixture(Role::Client, mode) => {
                 TlsClient::new(crate::fuzzing::client_params_of(mode)).map(Engine::Client)
             }
             #[cfg(feature = "fuzzing")]
             Start::Fixture(Role::Server, mode) => {
-                TlsServer::new(crate::fuzzing::server_params_of(mode)).map(Engine::Server)
+                let server = TlsServer::new(crate::fuzzing::server_params_of(mode))?;
+                Ok(Engine::Server(Box::new(server)))
             }
         })
     }

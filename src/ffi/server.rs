@@ -307,7 +307,16 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         (*p).shadow.state = state::WAIT;
     }
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(p, |c, t| c.tcp_connected(t, Start::Server)) };
+    unsafe {
+        drive(p, |c, t| {
+            c.tcp_connected(
+                t,
+                Start::Server {
+                    build: crate::conn::server_engine,
+                },
+            )
+        })
+    };
 }
 
 /// Before a server connection's last callback: copy the accepted espconn's

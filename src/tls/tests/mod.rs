@@ -22,6 +22,8 @@ macro_rules! fixture {
 }
 
 mod memory;
+#[cfg(feature = "kx-p384")]
+mod p384_arith;
 
 /// Inside every fixture's validity (2026-11-27 .. 2046-11-22).
 pub(crate) const NOW: u64 = 1_811_808_000; // 2027-06-01

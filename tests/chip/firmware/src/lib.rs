@@ -177,6 +177,27 @@ fn p256_ecdsa_verify() -> Result<(), &'static str> {
     vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
 }
 
+// P-384 is vendor/p384 with its multiplications as loops (PATCHES.md):
+// these check the 32-bit code on the LX106 against OpenSSL's values.
+fn p384_ecdh() -> Result<(), &'static str> {
+    let mut two = [0u8; 48];
+    two[47] = 2;
+    let sk = p384::SecretKey::from_slice(&two).map_err(|_| "scalar")?;
+    let g = p384::PublicKey::from_affine(p384::AffinePoint::GENERATOR).map_err(|_| "G")?;
+    let shared = p384::ecdh::diffie_hellman(sk.to_nonzero_scalar(), g.as_affine());
+    expect(shared.raw_secret_bytes()[..] == vectors::P384_2G_X, "x(2G) mismatch")
+}
+
+fn p384_ecdsa_verify() -> Result<(), &'static str> {
+    use signature::Verifier;
+    let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P384_PUB).map_err(|_| "public key")?;
+    let sig = p384::ecdsa::Signature::from_der(vectors::P384_SIG_DER).map_err(|_| "signature DER")?;
+    if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+    }
+    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
+}
+
 fn rsa_key() -> Result<rsa::RsaPublicKey, &'static str> {
     use rsa::pkcs1::DecodeRsaPublicKey;
     rsa::RsaPublicKey::from_pkcs1_der(vectors::RSA2048_PUB_DER).map_err(|_| "public key DER")
@@ -247,6 +268,8 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.measure("chacha20_poly1305", chacha20_poly1305);
     t.measure("p256_ecdh", p256_ecdh);
     t.measure("p256_ecdsa_verify", p256_ecdsa_verify);
+    t.measure("p384_ecdh", p384_ecdh);
+    t.measure("p384_ecdsa_verify", p384_ecdsa_verify);
     t.measure("rsa2048_pkcs1_verify", rsa2048_pkcs1_verify);
     t.measure("rsa2048_pss_verify", rsa2048_pss_verify);
     #[cfg(feature = "lib")]
@@ -256,6 +279,7 @@ pub extern "C" fn chip_tests_main() -> i32 {
     }
     TAMPER.store(true, core::sync::atomic::Ordering::Relaxed);
     t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
+    t.check("p384_ecdsa_rejects_tampered", p384_ecdsa_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pkcs1_rejects_tampered", rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
     t.check("rsa2048_pss_rejects_tampered", rsa2048_pss_verify().is_ok(), "tampered message accepted");
     #[cfg(feature = "lib")]

@@ -75,6 +75,7 @@ impl From<EchGreaseConfig> for EchMode {
 #[derive(Clone, Debug)]
 pub struct EchConfig {
     /// The selected EchConfig.
+    #[cfg_attr(not(test), allow(dead_code))] // PATCH (espconn_secure): see `EchState::never`
     pub(crate) config: EchConfigPayload,
 
     /// An HPKE instance corresponding to a suite from the `config` we have selected as
@@ -177,6 +178,7 @@ impl EchConfig {
     /// Compute the HPKE `SetupBaseS` `info` parameter for this ECH configuration.
     ///
     /// See <https://datatracker.ietf.org/doc/html/draft-ietf-tls-esni-17#section-6.1>.
+    #[cfg_attr(not(test), allow(dead_code))] // PATCH (espconn_secure): see `EchState::never`
     pub(crate) fn hpke_info(&self) -> Vec<u8> {
         let mut info = Vec::with_capacity(128);
         // "tls ech" || 0x00 || ECHConfig
@@ -329,9 +331,30 @@ pub(crate) struct EchState {
     // Whether a hello retry request accepted our ECH offer, if we received one. RFC 9849
     // section 6.1.4 makes that decision final.
     accepted_by_hello_retry_request: Option<bool>,
+    // PATCH (espconn_secure): outside rustls's own tests no `EchState` can
+    // exist, so every `Some(ech_state)` path of the client handshake is dead
+    // code and leaves the image (flash size, vendor/rustls/PATCHES.md).
+    #[cfg(not(test))]
+    #[allow(dead_code)]
+    never: core::convert::Infallible,
 }
 
 impl EchState {
+    // PATCH (espconn_secure): ECH is never offered (see `never` above).
+    #[cfg(not(test))]
+    pub(crate) fn new(
+        _config: &EchConfig,
+        _inner_name: ServerName<'static>,
+        _client_auth_enabled: bool,
+        _secure_random: &'static dyn SecureRandom,
+        _enable_sni: bool,
+    ) -> Result<Self, Error> {
+        Err(Error::General(
+            "encrypted client hello is not compiled into this build".into(),
+        ))
+    }
+
+    #[cfg(test)]
     pub(crate) fn new(
         config: &EchConfig,
         inner_name: ServerName<'static>,

@@ -1,5 +1,4 @@
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 #[cfg(feature = "logging")]
 use alloc::string::String;
 use alloc::vec;
@@ -1086,12 +1085,27 @@ impl ClientExtensions<'_> {
             ) || self.contiguous_extensions.contains(ext))
         });
 
-        order.sort_by_cached_key(|new_ext| {
-            let seed = ((self.order_seed as u32) << 16) | (u16::from(*new_ext) as u32);
-            low_quality_integer_hash(seed)
-        });
-
-        order
+        // PATCH (espconn_secure): the order of `sort_by_cached_key` (by key,
+        // ties in original order) with an insertion sort: a ClientHello has
+        // ~15 extensions, and the library sort costs ~3 KB of flash.
+        let mut keyed: Vec<(u32, ExtensionType)> = order
+            .into_iter()
+            .map(|new_ext| {
+                let seed = ((self.order_seed as u32) << 16) | (u16::from(new_ext) as u32);
+                (low_quality_integer_hash(seed), new_ext)
+            })
+            .collect();
+        for i in 1..keyed.len() {
+            let mut j = i;
+            while j > 0 && keyed[j - 1].0 > keyed[j].0 {
+                keyed.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        keyed
+            .into_iter()
+            .map(|(_, ext)| ext)
+            .collect()
     }
 }
 
@@ -3193,6 +3207,33 @@ impl DuplicateExtensionChecker {
             true => Ok(()),
             false => Err(InvalidMessage::DuplicateExtension(u)),
         }
+    }
+}
+
+// PATCH (espconn_secure): a sorted `Vec` in place of `BTreeSet` for the
+// handful of extension and algorithm ids one message carries: same
+// `insert`/`iter` results (ascending, no duplicates), without linking the
+// B-tree (flash size, vendor/rustls/PATCHES.md).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct BTreeSet<T>(Vec<T>);
+
+impl<T: Ord> BTreeSet<T> {
+    pub(crate) fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    pub(crate) fn insert(&mut self, value: T) -> bool {
+        match self.0.binary_search(&value) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, value);
+                true
+            }
+        }
+    }
+
+    pub(crate) fn iter(&self) -> core::slice::Iter<'_, T> {
+        self.0.iter()
     }
 }
 
