@@ -85,27 +85,40 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
 }
 
 /// Header in front of every large block (and every block allocated outside
-/// an arena) that the global allocator takes from the SDK heap: the owning
-/// arena's list links, and the block `pvPortMalloc` returned.
+/// an arena) that the global allocator takes from the SDK heap. An arena's
+/// blocks form a circular list through its sentinel header (so unlinking
+/// needs no owner); a block outside arenas has null links. `pad` leads from
+/// the block `pvPortMalloc` returned to the header, `total` is its size (to
+/// wipe it). 16 bytes on the chip.
 #[repr(C)]
 struct Big {
-    owner: *const Arena,
     prev: *mut Big,
     next: *mut Big,
-    raw: *mut u8,
-    total: usize,
+    pad: u32,
+    total: u32,
+}
+
+impl Big {
+    const fn unlinked() -> Big {
+        Big {
+            prev: ptr::null_mut(),
+            next: ptr::null_mut(),
+            pad: 0,
+            total: 0,
+        }
+    }
 }
 
 /// Allocate `layout` from the SDK heap behind a [`Big`] header, linked into
 /// `owner`'s list when given. Null when the heap is exhausted.
 fn big_alloc(owner: Option<&Arena>, layout: Layout) -> *mut u8 {
     let align = layout.align().max(align_of::<Big>());
-    // `raw` is SDK_ALIGN-aligned, so aligning the payload costs at most this.
-    let pad = align.saturating_sub(SDK_ALIGN);
+    // The block is SDK_ALIGN-aligned, so aligning the payload costs at most this.
+    let extra = align.saturating_sub(SDK_ALIGN);
     let Some(total) = layout
         .size()
-        .checked_add(size_of::<Big>() + pad)
-        .filter(|&t| t <= isize::MAX as usize)
+        .checked_add(size_of::<Big>() + extra)
+        .filter(|&t| t <= u32::MAX as usize)
     else {
         return ptr::null_mut();
     };
@@ -117,26 +130,33 @@ fn big_alloc(owner: Option<&Arena>, layout: Layout) -> *mut u8 {
     let start = raw as usize + size_of::<Big>();
     let payload = raw.wrapping_add(((start + align - 1) & !(align - 1)) - raw as usize);
     let hdr = payload.wrapping_sub(size_of::<Big>()).cast::<Big>();
-    let head = owner.map_or(ptr::null_mut(), |a| a.inner().big);
-    // SAFETY: `hdr..payload+size` lies inside the fresh block (`pad` covers
+    // SAFETY: `hdr..payload+size` lies inside the fresh block (`extra` covers
     // the alignment step) and is aligned for `Big` (payload is aligned to at
     // least `align_of::<Big>()` and `Big`'s size is a multiple of it).
     unsafe {
         hdr.write(Big {
-            owner: owner.map_or(ptr::null(), |a| a as *const Arena),
-            prev: ptr::null_mut(),
-            next: head,
-            raw,
-            total,
+            pad: (hdr as usize - raw as usize) as u32,
+            total: total as u32,
+            ..Big::unlinked()
         });
         if let Some(a) = owner {
-            if !head.is_null() {
-                (*head).prev = hdr;
-            }
-            a.inner().big = hdr;
+            let head = a.sentinel();
+            (*hdr).prev = head;
+            (*hdr).next = (*head).next;
+            (*(*head).next).prev = hdr;
+            (*head).next = hdr;
         }
     }
     payload
+}
+
+/// The block `pvPortMalloc` returned for header `hdr`.
+///
+/// # Safety
+/// `hdr` must be a live header from `big_alloc`.
+unsafe fn big_raw(hdr: *mut Big) -> *mut u8 {
+    // SAFETY: caller's contract; `pad` leads back inside the same block.
+    unsafe { hdr.cast::<u8>().sub((*hdr).pad as usize) }
 }
 
 /// Zero `len` bytes at `p`, in a way the optimiser keeps although the block
@@ -156,25 +176,17 @@ unsafe fn wipe(p: *mut u8, len: usize) {
 /// # Safety
 /// `p` must come from `big_alloc` and not have been freed.
 unsafe fn big_free(p: *mut u8) {
-    // SAFETY: big_alloc put the header right below the payload.
-    let hdr = unsafe { &mut *p.sub(size_of::<Big>()).cast::<Big>() };
-    // SAFETY: an owner stays registered (and alive) while it has blocks: its
-    // box unlinks or frees them before the arena goes.
-    if let Some(owner) = unsafe { hdr.owner.as_ref() } {
-        // SAFETY: list neighbours are live headers of the same arena.
-        unsafe {
-            if hdr.prev.is_null() {
-                owner.inner().big = hdr.next;
-            } else {
-                (*hdr.prev).next = hdr.next;
-            }
-            if !hdr.next.is_null() {
-                (*hdr.next).prev = hdr.prev;
-            }
+    // SAFETY: big_alloc put the header right below the payload; list
+    // neighbours are live headers or the sentinel of the same arena, which
+    // outlives its blocks (its box frees or unhooks them first).
+    unsafe {
+        let hdr = p.sub(size_of::<Big>()).cast::<Big>();
+        if !(*hdr).prev.is_null() {
+            (*(*hdr).prev).next = (*hdr).next;
+            (*(*hdr).next).prev = (*hdr).prev;
         }
+        sdk::vPortFree(big_raw(hdr).cast(), c"".as_ptr(), 0)
     }
-    // SAFETY: `raw` is what pvPortMalloc returned for this block.
-    unsafe { sdk::vPortFree(hdr.raw.cast(), c"".as_ptr(), 0) }
 }
 
 /// The global allocator's path for memory outside any arena (see
@@ -220,8 +232,8 @@ struct Chunk {
 
 struct Inner {
     chunks: [Option<Chunk>; MAX_CHUNKS],
-    /// Head of the list of this arena's large blocks.
-    big: *mut Big,
+    /// Sentinel of the circular list of this arena's large blocks.
+    big: Big,
 }
 
 /// One connection's arena. Created with [`Arena::new`], which registers it so
@@ -266,9 +278,14 @@ impl Arena {
             ptr.as_ptr().write(Arena {
                 inner: UnsafeCell::new(Inner {
                     chunks: [const { None }; MAX_CHUNKS],
-                    big: ptr::null_mut(),
+                    big: Big::unlinked(),
                 }),
-            })
+            });
+            // The empty list: the sentinel links to itself, at its final
+            // address.
+            let head = (*ptr.as_ptr()).sentinel();
+            (*head).prev = head;
+            (*head).next = head;
         };
         for slot in REGISTRY.iter() {
             if slot
@@ -289,6 +306,13 @@ impl Arena {
             requested: 0,
             free: super::free_heap(),
         })
+    }
+
+    /// The sentinel of the large-block list (a raw pointer: the list is only
+    /// walked through raw pointers).
+    fn sentinel(&self) -> *mut Big {
+        // SAFETY: a place inside the cell; no reference is formed.
+        unsafe { ptr::addr_of_mut!((*self.inner.get()).big) }
     }
 
     #[allow(clippy::mut_from_ref)]
@@ -449,11 +473,14 @@ impl Arena {
 
     /// Large blocks currently live.
     fn big_count(&self) -> usize {
+        let head = self.sentinel();
         let mut n = 0;
-        let mut h = self.inner().big;
-        while !h.is_null() {
+        // SAFETY: the list only links live headers of this arena and its
+        // sentinel.
+        let mut h = unsafe { (*head).next };
+        while h != head {
             n += 1;
-            // SAFETY: the list only links live headers of this arena.
+            // SAFETY: as above.
             h = unsafe { (*h).next };
         }
         n
@@ -477,17 +504,25 @@ impl Arena {
                 sdk_free(c.base, Layout::from_size_align_unchecked(c.size, SDK_ALIGN))
             };
         }
-        let mut h = core::mem::replace(&mut inner.big, ptr::null_mut());
-        while !h.is_null() {
-            // SAFETY: a live header of this arena; read before its block goes.
-            let (next, raw, total) = unsafe { ((*h).next, (*h).raw, (*h).total) };
-            // SAFETY: `raw..raw+total` is the whole block pvPortMalloc
-            // returned; nothing in it is used again.
+        let head = self.sentinel();
+        // SAFETY: the list links live headers of this arena and its sentinel.
+        let mut h = unsafe { (*head).next };
+        while h != head {
+            // SAFETY: a live header of this arena; read before its block goes,
+            // then the whole block pvPortMalloc returned is wiped and freed
+            // (nothing in it is used again).
             unsafe {
+                let next = (*h).next;
+                let (raw, total) = (big_raw(h), (*h).total as usize);
                 wipe(raw, total);
-                sdk::vPortFree(raw.cast(), c"".as_ptr(), 0)
-            };
-            h = next;
+                sdk::vPortFree(raw.cast(), c"".as_ptr(), 0);
+                h = next;
+            }
+        }
+        // SAFETY: the sentinel, now an empty list.
+        unsafe {
+            (*head).prev = head;
+            (*head).next = head;
         }
     }
 
@@ -556,12 +591,15 @@ impl Drop for ArenaBox {
                 "espconn_secure: bug: arena freed with {} large blocks live",
                 arena.big_count()
             );
-            let mut h = arena.inner().big;
-            while !h.is_null() {
-                // SAFETY: live headers of this arena; they become nobody's.
-                unsafe {
-                    (*h).owner = ptr::null();
-                    h = (*h).next;
+            let head = arena.sentinel();
+            // SAFETY: live headers of this arena; they become nobody's.
+            unsafe {
+                let mut h = (*head).next;
+                while h != head {
+                    let next = (*h).next;
+                    (*h).prev = ptr::null_mut();
+                    (*h).next = ptr::null_mut();
+                    h = next;
                 }
             }
         }
