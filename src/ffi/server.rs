@@ -228,7 +228,17 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         return;
     }
     // SAFETY: the SDK passes a live espconn; we own its `reverse` from now on.
-    unsafe { (*sdk_conn).reverse = core::ptr::null_mut() };
+    // Its callbacks are the library's whatever the SDK copied from the
+    // listener, so no byte of this connection can reach the user untouched.
+    unsafe {
+        (*sdk_conn).reverse = core::ptr::null_mut();
+        (*sdk_conn).recv_callback = Some(on_tcp_recv);
+        (*sdk_conn).sent_callback = Some(on_tcp_sent);
+        if let Some(t) = (*sdk_conn).tcp.as_mut() {
+            t.reconnect_callback = Some(on_tcp_error);
+            t.disconnect_callback = Some(on_tcp_disconnect);
+        }
+    }
     if listener.is_null() {
         // SAFETY: as above.
         unsafe { sdk::espconn_disconnect(sdk_conn) };
