@@ -421,3 +421,44 @@ fn a_key_not_matching_the_certificate_fails_each_handshake_with_its_code() {
     assert!(run.has("DELETE ret=0"));
     run.assert_heap_returned();
 }
+
+#[test]
+fn listener_callbacks_registered_after_accept_never_expose_the_connection() {
+    let pki = pki();
+    let a: Vec<String> = vec![
+        "--cert".into(),
+        pki.join("ec/chain.pem").display().to_string(),
+        "--key".into(),
+        pki.join("ec/leaf.key").display().to_string(),
+        "--run-for".into(),
+        "3000".into(),
+    ];
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        run_example_watching("test_server_late_callbacks", &a, 30, move |line| {
+            if let Some(p) = line.strip_prefix("LISTENING port=") {
+                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
+            }
+        })
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("did not listen");
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.write_all(b"\x16\x03\x01\x00\x05hello").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(c);
+    let run = h.join().unwrap();
+    // The run ends by its time limit (exit code 3), not by a crash.
+    assert_eq!(run.code, Some(3), "{}", run.stdout);
+    assert!(run.has("RAW CONNECT"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("USER RECV"),
+        "bytes reached the program"
+    );
+    assert!(
+        run.stdout.contains("the library never took on"),
+        "{}",
+        run.stdout
+    );
+}

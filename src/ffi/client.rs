@@ -198,6 +198,10 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
 pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {
     // SAFETY: the SDK passes back our shadow.
     let Some(slot) = (unsafe { slot_of(arg) }) else {
+        crate::log!(
+            "espconn_secure: {} bytes on a TCP connection the library never took on, ignored (were the secure server's listener callbacks registered after espconn_secure_accept?)",
+            len
+        );
         return;
     };
     let bytes: &[u8] = if data.is_null() || len == 0 {

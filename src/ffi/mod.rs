@@ -117,11 +117,17 @@ unsafe fn slot_of(arg: *mut c_void) -> Option<*mut Slot> {
     if shadow.is_null() {
         return None;
     }
-    // SAFETY: the SDK passes back the espconn we registered; its reverse
-    // points at the slot, which is freed only after its final callback.
+    // SAFETY: the SDK passes back a live espconn it calls us for.
     let slot = unsafe { (*shadow).reverse.cast::<Slot>() };
-    // SAFETY: as above.
-    (!slot.is_null() && !unsafe { (*slot).dead }).then_some(slot)
+    // Only a registered slot is dereferenced: an espconn we never took on
+    // (for example one the SDK accepted and handed straight to user
+    // callbacks registered on the listener after espconn_secure_accept)
+    // carries the user's `reverse`, which must not be read as a slot.
+    if slot.is_null() || !SLOTS.iter().any(|s| s.load(Ordering::Acquire) == slot) {
+        return None;
+    }
+    // SAFETY: registered slots are live until unregistered in `finalize`.
+    (!unsafe { (*slot).dead }).then_some(slot)
 }
 
 /// Run `f` on the slot's connection with the SDK transport, then deliver the
