@@ -69,6 +69,11 @@ pub const ENGINE_STACK: usize = 17 * 1024;
 #[cfg(target_os = "none")]
 const STACK_PAINT: u8 = 0xA5;
 
+/// Untouched bytes the engine stack must keep at its end after a step; less
+/// means it overflowed (or nearly did) and the chip restarts.
+#[cfg(target_os = "none")]
+const STACK_GUARD: usize = 64;
+
 static ENGINE_STACK_HIGH_WATER: core::sync::atomic::AtomicUsize =
     core::sync::atomic::AtomicUsize::new(0);
 
@@ -191,6 +196,17 @@ pub fn run_step<R>(big_stack: bool, f: impl FnOnce() -> R) -> Result<R, StepErro
                 ENGINE_STACK - untouched,
                 core::sync::atomic::Ordering::Relaxed,
             );
+            if untouched < STACK_GUARD {
+                // The step came within a few bytes of the block's end, or
+                // past it into whatever lies below on the heap: nothing can
+                // be trusted any more. (Not seen: the deepest step measured
+                // leaves ~1.8 KB, docs/STACK.md.)
+                crate::log!(
+                    "espconn_secure: fatal: engine stack overflow ({} bytes)",
+                    ENGINE_STACK
+                );
+                restart();
+            }
             // SAFETY: allocated above with this layout; the call has returned.
             unsafe { alloc::sdk_free(base, layout) };
         } else {
