@@ -289,7 +289,7 @@ pub extern "C" fn chip_tests_main() -> i32 {
     }
     #[cfg(feature = "lib")]
     t.check(
-        "step_guard_contains_allocation_failure",
+        "step_guard_contains_allocation_failure_and_panic",
         step_guard().is_ok(),
         "an allocation failing inside a step was not contained",
     );
@@ -304,9 +304,9 @@ pub extern "C" fn chip_tests_main() -> i32 {
 }
 
 /// The step guard on the real core: an allocation that cannot succeed,
-/// inside a step on the dedicated stack and on the caller's, ends in the
-/// library's panic handler, which abandons the step (the chip goes on);
-/// registers and heap are intact afterwards.
+/// inside a step on the dedicated stack and on the caller's, and a panic,
+/// end in the library's panic handler, which abandons the step (the chip
+/// goes on); registers and heap are intact afterwards.
 #[cfg(feature = "lib")]
 fn step_guard() -> Result<(), &'static str> {
     use espconn_secure::platform::{run_step, StepError};
@@ -319,6 +319,14 @@ fn step_guard() -> Result<(), &'static str> {
         });
         expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
     }
+    // A panic inside a step (a bug) is contained the same way.
+    let r = run_step(true, || {
+        if core::hint::black_box(true) {
+            panic!("deliberate panic inside a step");
+        }
+        0u32
+    });
+    expect(r == Err(StepError::Panic), "a panic inside a step was not contained")?;
     let x = core::hint::black_box(41u32);
     expect(run_step(false, || x + 1) == Ok(42), "a step after an escape")?;
     expect(run_step(true, || x + 2) == Ok(43), "a big-stack step after an escape")?;
