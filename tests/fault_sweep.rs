@@ -16,8 +16,6 @@ use std::process::Command;
 
 use support::*;
 
-const CA_SECTOR: &str = "0x77";
-const CERT_SECTOR: &str = "0x78";
 /// What the peer answers: one full-size record.
 const ANSWER: usize = 16384;
 /// Bytes below the need that the heap sweep covers, one run per byte.

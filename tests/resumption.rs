@@ -8,63 +8,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use support::*;
-
-const CA_SECTOR: &str = "0x77";
-
-struct Device {
-    dir: PathBuf,
-    args: Vec<String>,
-    time: String,
-}
-
-impl Device {
-    fn new(test: &str, port: u16) -> Device {
-        Device {
-            dir: scratch(test),
-            args: vec!["--server".into(), format!("127.0.0.1:{port}")],
-            time: now(),
-        }
-    }
-
-    fn ca(mut self, pem: &Path) -> Self {
-        let img = flash_record("TLS.ca_x509.cer", &std::fs::read(pem).unwrap());
-        let f = self.dir.join("esp_ca_cert.bin");
-        std::fs::write(&f, img).unwrap();
-        self.args.push("--flash-place".into());
-        self.args.push(format!("{CA_SECTOR}:{}", f.display()));
-        self.opt("ca-sector", CA_SECTOR)
-    }
-
-    fn opt(mut self, k: &str, v: &str) -> Self {
-        self.args.push(format!("--{k}"));
-        self.args.push(v.to_string());
-        self
-    }
-
-    fn flag(mut self, k: &str) -> Self {
-        self.args.push(format!("--{k}"));
-        self
-    }
-
-    /// The RTC memory file kept across "deep sleep" (one run = one wake).
-    fn rtc(&self) -> PathBuf {
-        self.dir.join("rtc.bin")
-    }
-
-    fn run(&self, example: &str) -> Run {
-        let mut a = self.args.clone();
-        a.extend([
-            "--run-for".into(),
-            "20000".into(),
-            "--time".into(),
-            self.time.clone(),
-        ]);
-        run_example(example, &a, 40)
-    }
-}
 
 /// The s_server status pages in a run, in order: "New" or "Reused".
 fn server_reports(r: &Run) -> Vec<&'static str> {
@@ -225,13 +169,12 @@ fn blob_of_another_version_is_refused() {
 fn expired_ticket_is_not_offered() {
     let pki = pki();
     let srv = openssl_server(&pki.join("ec"), &["-tls1_3"]);
-    let mut d = sleep_device("res_expired", srv.port).opt("hostname", "localhost");
+    let d = sleep_device("res_expired", srv.port).opt("hostname", "localhost");
     d.run("https_get");
     // Eight days later (rustls caps ticket lifetimes at seven): the blob
     // loads, the session is expired, a full handshake follows.
     let later: u64 = now().parse::<u64>().unwrap() + 8 * 86400;
-    d.time = later.to_string();
-    let r = d.run("https_get");
+    let r = d.time(&later.to_string()).run("https_get");
     assert!(r.has("SESSION LOADED"));
     assert_eq!(server_reports(&r), ["New"]);
     assert_eq!(resumed_lines(&r), ["no"]);
@@ -246,22 +189,19 @@ fn changed_host_name_or_ca_means_a_full_handshake() {
     let saved = std::fs::read(d.rtc()).unwrap();
     // Another name the certificate also carries: verification would pass,
     // but the session was verified for "localhost".
-    let r = d.clone_with("hostname", "server.test").run("https_get");
+    let r = d.clone().opt("hostname", "server.test").run("https_get");
     assert!(r.has("SESSION LOADED"));
     assert_eq!(server_reports(&r), ["New"]);
     // A different CA image (a bundle that still contains the right root).
     std::fs::write(d.rtc(), &saved).unwrap();
     let mut bundle = std::fs::read(pki.join("ec/root.pem")).unwrap();
     bundle.extend(std::fs::read(pki.join("rsa/root.pem")).unwrap());
-    let f = d.dir.join("bundle.pem");
-    std::fs::write(&f, bundle).unwrap();
-    let r = Device {
-        dir: d.dir.clone(),
-        args: d.args.clone(),
-        time: d.time.clone(),
-    }
-    .ca_replaced(&f)
-    .run("https_get");
+    // Placed after the first image, so it wins.
+    let img = flash_record("TLS.ca_x509.cer", &bundle);
+    let r = d
+        .clone()
+        .place(CA_SECTOR, "esp_ca_cert2.bin", &img)
+        .run("https_get");
     assert!(r.has("SESSION LOADED"));
     assert!(r.has("HANDSHAKE OK"));
     assert_eq!(server_reports(&r), ["New"]);
@@ -269,28 +209,6 @@ fn changed_host_name_or_ca_means_a_full_handshake() {
     std::fs::write(d.rtc(), &saved).unwrap();
     let r = d.run("https_get");
     assert_eq!(server_reports(&r), ["Reused"]);
-}
-
-impl Device {
-    /// The same device with option `k` set to `v` (the last occurrence wins).
-    fn clone_with(&self, k: &str, v: &str) -> Device {
-        Device {
-            dir: self.dir.clone(),
-            args: self.args.clone(),
-            time: self.time.clone(),
-        }
-        .opt(k, v)
-    }
-
-    /// Replace the CA image with `pem` (placed after the first, so it wins).
-    fn ca_replaced(mut self, pem: &Path) -> Device {
-        let img = flash_record("TLS.ca_x509.cer", &std::fs::read(pem).unwrap());
-        let f = self.dir.join("esp_ca_cert2.bin");
-        std::fs::write(&f, img).unwrap();
-        self.args.push("--flash-place".into());
-        self.args.push(format!("{CA_SECTOR}:{}", f.display()));
-        self
-    }
 }
 
 #[test]

@@ -3,6 +3,10 @@
 //! simulator's heap line.
 #![allow(dead_code)]
 
+mod device;
+#[allow(unused_imports)] // not every test binary uses the device
+pub use device::*;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
