@@ -149,6 +149,17 @@ fn handshake_length_shorter_than_its_content_is_a_malformed_message() {
     assert_fails(&r, -119, -0x7700, "malformed message", 0);
 }
 
+/// A client has no ClientHello decoder (rustls reaches it only once a server
+/// connection exists, vendor/rustls/PATCHES.md): a server that answers with a
+/// ClientHello gets an unexpected-message failure, not a crash.
+#[test]
+fn client_hello_sent_to_the_client_is_an_unexpected_message() {
+    let (r, peer, _) = run("client-hello");
+    assert!(peer.contains("own ClientHello"), "peer did not run");
+    assert!(!r.has("HANDSHAKE OK"));
+    assert_fails(&r, -119, -0x7700, "unexpected ClientHello", 0);
+}
+
 #[test]
 fn fatal_alert_mid_handshake_is_named() {
     let (r, peer, _) = run("alert");

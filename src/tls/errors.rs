@@ -198,6 +198,10 @@ fn invalid_message(m: &M, peer: &str) -> Failure {
             code::SSL_BAD_HS_CERTIFICATE_REQUEST,
             "{peer}'s certificate request is malformed: {m:?}"
         ),
+        M::UnexpectedMessage(what) => fail!(
+            code::SSL_UNEXPECTED_MESSAGE,
+            "{peer} sent an unexpected {what} message"
+        ),
         other => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
             "malformed message from the {peer}: {other:?}"

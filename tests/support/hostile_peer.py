@@ -21,6 +21,8 @@ Modes (BODY is --body, the only application data sent authentically):
   alert          the server's first flight, then a fatal handshake_failure
                  alert instead of waiting for the client's key exchange.
   rst            only the ServerHello record, then a TCP reset (SO_LINGER 0).
+  client-hello   answers the client's ClientHello with a copy of it (a
+                 well-formed handshake message only a server should receive).
   slow           a complete exchange where small records, and the first and
                  last 40 bytes of larger ones, go out one byte every 50 ms
                  (only certificate bytes in the middle go out at once, to keep
@@ -293,6 +295,17 @@ def main():
 
 
 def run(mode, s, body, keylog):
+    if mode == "client-hello":
+        got = b""
+        while len(got) < 5 or len(got) < 5 + struct.unpack(">H", got[3:5])[0]:
+            got += s.recv_some()
+        hello = got[: 5 + struct.unpack(">H", got[3:5])[0]]
+        assert hello[0] == 22 and hello[5] == 1, "first record is not a ClientHello"
+        s.send(hello)
+        log("answered with the client's own ClientHello,", len(hello), "bytes")
+        s.wait_client_close()
+        return
+
     if mode in ("lie-long", "lie-short", "alert", "rst"):
         def first_flight(recs):
             sh = bytearray(recs[0])

@@ -2610,22 +2610,30 @@ impl HandshakePayload<'_> {
         match self {
             HelloRequest | ServerHelloDone | EndOfEarlyData => {}
             ClientHello(x) => x.encode(bytes),
-            ServerHello(x) => x.encode(bytes),
-            HelloRetryRequest(x) => x.encode(bytes),
+            // PATCH (espconn_secure): messages only a server sends are encoded
+            // through the encoder the server side installs
+            // (`install_server_codecs`), so a client-only program links none
+            // of their encoders. Only a server builds these payloads (rustls
+            // keeps the received encoding of every parsed message), so a
+            // missing encoder is a broken invariant, not a peer's doing.
+            ServerHello(_)
+            | HelloRetryRequest(_)
+            | ServerKeyExchange(_)
+            | CertificateRequest(_)
+            | CertificateRequestTls13(_)
+            | NewSessionTicket(_)
+            | NewSessionTicketTls13(_)
+            | EncryptedExtensions(_)
+            | CertificateStatus(_) => {
+                (server_codecs().encode_server_payload)(self, Encoding::Standard, bytes)
+            }
             Certificate(x) => x.encode(bytes),
             CertificateTls13(x) => x.encode(bytes),
             CompressedCertificate(x) => x.encode(bytes),
-            ServerKeyExchange(x) => x.encode(bytes),
             ClientKeyExchange(x) => x.encode(bytes),
-            CertificateRequest(x) => x.encode(bytes),
-            CertificateRequestTls13(x) => x.encode(bytes),
             CertificateVerify(x) => x.encode(bytes),
-            NewSessionTicket(x) => x.encode(bytes),
-            NewSessionTicketTls13(x) => x.encode(bytes),
-            EncryptedExtensions(x) => x.encode(bytes),
             KeyUpdate(x) => x.encode(bytes),
             Finished(x) => x.encode(bytes),
-            CertificateStatus(x) => x.encode(bytes),
             MessageHash(x) => x.encode(bytes),
             Unknown((_, x)) => x.encode(bytes),
         }
@@ -2694,6 +2702,59 @@ impl HandshakePayload<'_> {
     }
 }
 
+/// PATCH (espconn_secure): the codecs only a server uses: the ClientHello
+/// decoder (with every client-extension reader under it) and the encoders of
+/// the messages only a server sends. They are reached through this table,
+/// which exists once a server connection has been created, so a program that
+/// never creates one links none of them. A `OnceRef` to a static holds no
+/// allocation, so it never points into memory a connection owned.
+pub(crate) struct ServerCodecs {
+    read_client_hello: for<'r> fn(&mut Reader<'r>) -> Result<ClientHelloPayload, InvalidMessage>,
+    encode_server_payload: fn(&HandshakePayload<'_>, Encoding, &mut Vec<u8>),
+}
+
+static SERVER_CODECS: once_cell::race::OnceRef<'static, ServerCodecs> =
+    once_cell::race::OnceRef::new();
+
+static SERVER_CODECS_IMPL: ServerCodecs = ServerCodecs {
+    read_client_hello: read_client_hello,
+    encode_server_payload,
+};
+
+/// PATCH (espconn_secure): called by every way of creating a server-side
+/// connection.
+pub(crate) fn install_server_codecs() {
+    SERVER_CODECS.get_or_init(|| &SERVER_CODECS_IMPL);
+}
+
+fn server_codecs() -> &'static ServerCodecs {
+    match SERVER_CODECS.get() {
+        Some(codecs) => codecs,
+        None => panic!("a server handshake message was encoded without a server connection"),
+    }
+}
+
+fn read_client_hello(r: &mut Reader<'_>) -> Result<ClientHelloPayload, InvalidMessage> {
+    ClientHelloPayload::read(r)
+}
+
+fn encode_server_payload(payload: &HandshakePayload<'_>, encoding: Encoding, bytes: &mut Vec<u8>) {
+    use self::HandshakePayload::*;
+    match payload {
+        ServerHello(x) => x.payload_encode(bytes, encoding),
+        HelloRetryRequest(x) => x.payload_encode(bytes, encoding),
+        ServerKeyExchange(x) => x.encode(bytes),
+        CertificateRequest(x) => x.encode(bytes),
+        CertificateRequestTls13(x) => x.encode(bytes),
+        NewSessionTicket(x) => x.encode(bytes),
+        NewSessionTicketTls13(x) => x.encode(bytes),
+        EncryptedExtensions(x) => x.encode(bytes),
+        CertificateStatus(x) => x.encode(bytes),
+        // Only the variants above are routed here.
+        _ => payload.encode(bytes),
+    }
+}
+
 #[derive(Debug)]
 pub struct HandshakeMessagePayload<'a>(pub(crate) HandshakePayload<'a>);
 
@@ -2719,7 +2780,14 @@ impl<'a> HandshakeMessagePayload<'a> {
         let payload = match typ {
             HandshakeType::HelloRequest if sub.left() == 0 => HandshakePayload::HelloRequest,
             HandshakeType::ClientHello => {
-                HandshakePayload::ClientHello(ClientHelloPayload::read(&mut sub)?)
+                // PATCH (espconn_secure): through the reader the server side
+                // installs (`install_server_codecs`), so a program that
+                // never creates a server connection links no ClientHello
+                // decoder. Without it a ClientHello is an unexpected message.
+                let codecs = SERVER_CODECS
+                    .get()
+                    .ok_or(InvalidMessage::UnexpectedMessage("ClientHello"))?;
+                HandshakePayload::ClientHello((codecs.read_client_hello)(&mut sub)?)
             }
             HandshakeType::ServerHello => {
                 let version = ProtocolVersion::read(&mut sub)?;
@@ -2847,9 +2915,10 @@ impl<'a> HandshakeMessagePayload<'a> {
         match &self.0 {
             // for Server Hello and HelloRetryRequest payloads we need to encode the payload
             // differently based on the purpose of the encoding.
-            HandshakePayload::ServerHello(payload) => payload.payload_encode(nested.buf, encoding),
-            HandshakePayload::HelloRetryRequest(payload) => {
-                payload.payload_encode(nested.buf, encoding)
+            // PATCH (espconn_secure): through the server's encoder, see
+            // `HandshakePayload::encode`.
+            HandshakePayload::ServerHello(_) | HandshakePayload::HelloRetryRequest(_) => {
+                (server_codecs().encode_server_payload)(&self.0, encoding, nested.buf)
             }
 
             // All other payload types are encoded the same regardless of purpose.

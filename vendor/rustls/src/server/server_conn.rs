@@ -831,6 +831,8 @@ mod connection {
     impl Default for Acceptor {
         /// Return an empty Acceptor, ready to receive bytes from a new client connection.
         fn default() -> Self {
+            // PATCH (espconn_secure): see `install_server_codecs`.
+            crate::msgs::handshake::install_server_codecs();
             Self {
                 inner: Some(
                     ConnectionCore::new(
@@ -1223,6 +1225,8 @@ impl ConnectionCore<ServerConnectionData> {
         config: Arc<ServerConfig>,
         extra_exts: ServerExtensionsInput<'static>,
     ) -> Result<Self, Error> {
+        // PATCH (espconn_secure): see `install_server_codecs`.
+        crate::msgs::handshake::install_server_codecs();
         let mut common = CommonState::new(Side::Server);
         common.set_max_fragment_size(config.max_fragment_size)?;
         common.enable_secret_extraction = config.enable_secret_extraction;
