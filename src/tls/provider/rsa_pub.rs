@@ -8,7 +8,7 @@
 
 use alloc::vec::Vec;
 
-use digest::{Digest, FixedOutputReset};
+use digest::Digest;
 
 use super::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 
@@ -203,35 +203,75 @@ fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     Ok(out)
 }
 
-/// DER prefixes of DigestInfo for PKCS#1 v1.5 (RFC 8017 §9.2, note 1).
-pub mod digest_info {
-    pub const SHA256: &[u8] = &[
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    pub const SHA384: &[u8] = &[
-        0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
-        0x05, 0x00, 0x04, 0x30,
-    ];
-    pub const SHA512: &[u8] = &[
-        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-        0x05, 0x00, 0x04, 0x40,
-    ];
+/// The hash of a signature algorithm. The verifiers below take it as a value,
+/// not as a type parameter, so each exists once in flash whatever the number
+/// of hashes (one generic copy per hash cost ~1.6 KB each on the LX106).
+#[derive(Clone, Copy)]
+pub enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
 }
 
-/// RSASSA-PKCS1-v1_5 verification with hash `D` whose DigestInfo prefix is
-/// `prefix`.
+/// The largest output of a `Hash`.
+const MAX_HASH: usize = 64;
+
+impl Hash {
+    fn len(self) -> usize {
+        match self {
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
+        }
+    }
+
+    /// DER prefix of the DigestInfo for PKCS#1 v1.5 (RFC 8017 §9.2, note 1).
+    #[cfg(any(feature = "rsa-pkcs1", test))]
+    fn digest_info(self) -> &'static [u8] {
+        match self {
+            Hash::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            Hash::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            Hash::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+        }
+    }
+
+    /// The hash of the concatenation of `parts`, in `out[..self.len()]`.
+    fn digest<'o>(self, parts: &[&[u8]], out: &'o mut [u8; MAX_HASH]) -> &'o [u8] {
+        fn run<D: Digest>(parts: &[&[u8]], out: &mut [u8]) {
+            let mut d = D::new();
+            for p in parts {
+                d.update(p);
+            }
+            out.copy_from_slice(&d.finalize());
+        }
+        let out = &mut out[..self.len()];
+        match self {
+            Hash::Sha256 => run::<sha2::Sha256>(parts, out),
+            Hash::Sha384 => run::<sha2::Sha384>(parts, out),
+            Hash::Sha512 => run::<sha2::Sha512>(parts, out),
+        }
+        out
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 verification with `hash`.
 #[cfg(any(feature = "rsa-pkcs1", test))]
-pub fn verify_pkcs1<D: Digest>(
-    public_key: &[u8],
-    prefix: &[u8],
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<(), Invalid> {
+pub fn verify_pkcs1(hash: Hash, public_key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), Invalid> {
     let key = parse_key(public_key)?;
     let em = public_op(&key, sig)?;
-    let hash = D::digest(msg);
-    let t_len = prefix.len() + hash.len();
+    let prefix = hash.digest_info();
+    let mut buf = [0u8; MAX_HASH];
+    let digest = hash.digest(&[msg], &mut buf);
+    let t_len = prefix.len() + digest.len();
     if key.k < t_len + 11 {
         return Err(Invalid);
     }
@@ -241,7 +281,7 @@ pub fn verify_pkcs1<D: Digest>(
         && em[2..ps_end].iter().all(|&b| b == 0xFF)
         && em[ps_end] == 0
         && &em[ps_end + 1..ps_end + 1 + prefix.len()] == prefix
-        && em[ps_end + 1 + prefix.len()..] == hash[..];
+        && em[ps_end + 1 + prefix.len()..] == digest[..];
     if ok {
         Ok(())
     } else {
@@ -249,14 +289,10 @@ pub fn verify_pkcs1<D: Digest>(
     }
 }
 
-/// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1 over `D` and a salt
-/// as long as the hash, the only form TLS uses.
+/// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1 over `hash` and a
+/// salt as long as the hash, the only form TLS uses.
 #[cfg(any(feature = "rsa-pss", test))]
-pub fn verify_pss<D: Digest + FixedOutputReset>(
-    public_key: &[u8],
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<(), Invalid> {
+pub fn verify_pss(hash: Hash, public_key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), Invalid> {
     let key = parse_key(public_key)?;
     let em_full = public_op(&key, sig)?;
     let em_bits = key.bits - 1;
@@ -267,9 +303,8 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
     if lead.iter().any(|&b| b != 0) {
         return Err(Invalid);
     }
-    let h_len = <D as Digest>::output_size();
+    let h_len = hash.len();
     let s_len = h_len;
-    let m_hash = D::digest(msg);
     if em_len < h_len + s_len + 2 || em[em_len - 1] != 0xBC {
         return Err(Invalid);
     }
@@ -283,7 +318,7 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
     let mut db = Vec::new();
     db.reserve_exact(db_len);
     db.extend_from_slice(masked_db);
-    mgf1_xor::<D>(h, &mut db);
+    mgf1_xor(hash, h, &mut db);
     if zero_bits > 0 {
         db[0] &= 0xFF >> zero_bits;
     }
@@ -292,11 +327,10 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
         return Err(Invalid);
     }
     let salt = &db[db_len - s_len..];
-    let mut hasher = D::new();
-    Digest::update(&mut hasher, [0u8; 8]);
-    Digest::update(&mut hasher, &m_hash);
-    Digest::update(&mut hasher, salt);
-    if hasher.finalize()[..] == h[..] {
+    let mut m_hash = [0u8; MAX_HASH];
+    let m_hash = hash.digest(&[msg], &mut m_hash);
+    let mut h2 = [0u8; MAX_HASH];
+    if hash.digest(&[&[0u8; 8], m_hash, salt], &mut h2) == h {
         Ok(())
     } else {
         Err(Invalid)
@@ -305,12 +339,10 @@ pub fn verify_pss<D: Digest + FixedOutputReset>(
 
 /// db ^= MGF1(seed, db.len()).
 #[cfg(any(feature = "rsa-pss", test))]
-fn mgf1_xor<D: Digest + FixedOutputReset>(seed: &[u8], db: &mut [u8]) {
-    let mut hasher = D::new();
-    for (counter, chunk) in (0u32..).zip(db.chunks_mut(<D as Digest>::output_size())) {
-        Digest::update(&mut hasher, seed);
-        Digest::update(&mut hasher, counter.to_be_bytes());
-        let mask = hasher.finalize_reset();
+fn mgf1_xor(hash: Hash, seed: &[u8], db: &mut [u8]) {
+    let mut mask = [0u8; MAX_HASH];
+    for (counter, chunk) in (0u32..).zip(db.chunks_mut(hash.len())) {
+        let mask = hash.digest(&[seed, &counter.to_be_bytes()], &mut mask);
         for (b, m) in chunk.iter_mut().zip(mask.iter()) {
             *b ^= m;
         }
@@ -347,22 +379,16 @@ mod tests {
         let sig = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k.clone())
             .sign(msg)
             .to_vec();
-        assert_eq!(
-            verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &sig),
-            Ok(())
-        );
-        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, b"other", &sig).is_err());
+        assert_eq!(verify_pkcs1(Hash::Sha256, &der, msg, &sig), Ok(()));
+        assert!(verify_pkcs1(Hash::Sha256, &der, b"other", &sig).is_err());
         let mut bad = sig.clone();
         bad[10] ^= 1;
-        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &bad).is_err());
+        assert!(verify_pkcs1(Hash::Sha256, &der, msg, &bad).is_err());
         let sig384 = rsa::pkcs1v15::SigningKey::<sha2::Sha384>::new(k)
             .sign(msg)
             .to_vec();
-        assert_eq!(
-            verify_pkcs1::<sha2::Sha384>(&der, digest_info::SHA384, msg, &sig384),
-            Ok(())
-        );
-        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &sig384).is_err());
+        assert_eq!(verify_pkcs1(Hash::Sha384, &der, msg, &sig384), Ok(()));
+        assert!(verify_pkcs1(Hash::Sha256, &der, msg, &sig384).is_err());
     }
 
     #[test]
@@ -374,26 +400,24 @@ mod tests {
         let sig = rsa::pss::BlindedSigningKey::<sha2::Sha256>::new(k.clone())
             .sign_with_rng(&mut rng, msg)
             .to_vec();
-        assert_eq!(verify_pss::<sha2::Sha256>(&der, msg, &sig), Ok(()));
-        assert!(verify_pss::<sha2::Sha256>(&der, b"other", &sig).is_err());
+        assert_eq!(verify_pss(Hash::Sha256, &der, msg, &sig), Ok(()));
+        assert!(verify_pss(Hash::Sha256, &der, b"other", &sig).is_err());
         let mut bad = sig.clone();
         bad[100] ^= 0x80;
-        assert!(verify_pss::<sha2::Sha256>(&der, msg, &bad).is_err());
+        assert!(verify_pss(Hash::Sha256, &der, msg, &bad).is_err());
         let sig512 = rsa::pss::BlindedSigningKey::<sha2::Sha512>::new(k)
             .sign_with_rng(&mut rng, msg)
             .to_vec();
-        assert_eq!(verify_pss::<sha2::Sha512>(&der, msg, &sig512), Ok(()));
+        assert_eq!(verify_pss(Hash::Sha512, &der, msg, &sig512), Ok(()));
     }
 
     #[test]
     fn signatures_of_the_wrong_length_or_not_below_the_modulus_are_invalid() {
         let der = public_der(&key());
         let msg = b"x";
-        assert!(verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &[0u8; 255]).is_err());
-        assert!(
-            verify_pkcs1::<sha2::Sha256>(&der, digest_info::SHA256, msg, &[0xFFu8; 256]).is_err()
-        );
-        assert!(verify_pss::<sha2::Sha256>(&der, msg, &[0u8; 256]).is_err());
-        assert!(verify_pss::<sha2::Sha256>(b"not a key", msg, &[0u8; 256]).is_err());
+        assert!(verify_pkcs1(Hash::Sha256, &der, msg, &[0u8; 255]).is_err());
+        assert!(verify_pkcs1(Hash::Sha256, &der, msg, &[0xFFu8; 256]).is_err());
+        assert!(verify_pss(Hash::Sha256, &der, msg, &[0u8; 256]).is_err());
+        assert!(verify_pss(Hash::Sha256, b"not a key", msg, &[0u8; 256]).is_err());
     }
 }

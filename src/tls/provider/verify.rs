@@ -123,25 +123,25 @@ macro_rules! rsa_alg {
 
 #[cfg(feature = "rsa-pkcs1")]
 rsa_alg!(RsaPkcs1Sha256, alg_id::RSA_PKCS1_SHA256, |k, m, s| {
-    super::rsa_pub::verify_pkcs1::<sha2::Sha256>(k, super::rsa_pub::digest_info::SHA256, m, s)
+    super::rsa_pub::verify_pkcs1(super::rsa_pub::Hash::Sha256, k, m, s)
 });
 #[cfg(feature = "rsa-pkcs1")]
 rsa_alg!(RsaPkcs1Sha384, alg_id::RSA_PKCS1_SHA384, |k, m, s| {
-    super::rsa_pub::verify_pkcs1::<sha2::Sha384>(k, super::rsa_pub::digest_info::SHA384, m, s)
+    super::rsa_pub::verify_pkcs1(super::rsa_pub::Hash::Sha384, k, m, s)
 });
 #[cfg(feature = "rsa-pkcs1")]
 rsa_alg!(RsaPkcs1Sha512, alg_id::RSA_PKCS1_SHA512, |k, m, s| {
-    super::rsa_pub::verify_pkcs1::<sha2::Sha512>(k, super::rsa_pub::digest_info::SHA512, m, s)
+    super::rsa_pub::verify_pkcs1(super::rsa_pub::Hash::Sha512, k, m, s)
 });
 #[cfg(feature = "rsa-pss")]
 rsa_alg!(RsaPssSha256, alg_id::RSA_PSS_SHA256, |k, m, s| {
-    super::rsa_pub::verify_pss::<sha2::Sha256>(k, m, s)
+    super::rsa_pub::verify_pss(super::rsa_pub::Hash::Sha256, k, m, s)
 });
 #[cfg(feature = "rsa-pss")]
 rsa_alg!(RsaPssSha384, alg_id::RSA_PSS_SHA384, |k, m, s| {
-    super::rsa_pub::verify_pss::<sha2::Sha384>(k, m, s)
+    super::rsa_pub::verify_pss(super::rsa_pub::Hash::Sha384, k, m, s)
 });
 #[cfg(feature = "rsa-pss")]
 rsa_alg!(RsaPssSha512, alg_id::RSA_PSS_SHA512, |k, m, s| {
-    super::rsa_pub::verify_pss::<sha2::Sha512>(k, m, s)
+    super::rsa_pub::verify_pss(super::rsa_pub::Hash::Sha512, k, m, s)
 });

@@ -227,9 +227,9 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
 /// what the library ships; the `rsa` crate cases above are kept for comparison.
 #[cfg(feature = "lib")]
 fn own_rsa2048_pkcs1_verify() -> Result<(), &'static str> {
-    use espconn_secure::tls::provider::rsa_pub::{digest_info, verify_pkcs1};
+    use espconn_secure::tls::provider::rsa_pub::{verify_pkcs1, Hash};
     let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
-    let ok = verify_pkcs1::<sha2::Sha256>(vectors::RSA2048_PUB_DER, digest_info::SHA256, msg, vectors::RSA2048_PKCS1_SIG).is_ok();
+    let ok = verify_pkcs1(Hash::Sha256, vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PKCS1_SIG).is_ok();
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
         return expect(!ok, "tampered message accepted");
     }
@@ -238,9 +238,9 @@ fn own_rsa2048_pkcs1_verify() -> Result<(), &'static str> {
 
 #[cfg(feature = "lib")]
 fn own_rsa2048_pss_verify() -> Result<(), &'static str> {
-    use espconn_secure::tls::provider::rsa_pub::verify_pss;
+    use espconn_secure::tls::provider::rsa_pub::{verify_pss, Hash};
     let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
-    let ok = verify_pss::<sha2::Sha256>(vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PSS_SIG).is_ok();
+    let ok = verify_pss(Hash::Sha256, vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PSS_SIG).is_ok();
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
         return expect(!ok, "tampered message accepted");
     }
