@@ -31,12 +31,14 @@ demo: deps-host examples
 
 # All tests: unit, simulator, end-to-end against real peers, espcert, chip
 # build and emulated-core tests, header freshness, the small profile, the
-# fuzzing harness on its seeds (replayable transcripts).
+# fuzzing harness on its seeds (replayable transcripts), the static check that
+# the traffic steps fit their stack.
 test: deps-host deps-chip examples
 	$(CARGO) test --workspace
 	$(CARGO) test --lib --no-default-features --features profile-small
 	$(CARGO) test --lib --features fuzzing fuzzing::
 	$(MAKE) esp8266-check-symbols
+	$(MAKE) esp8266-stack
 
 bench: deps-host examples
 	bash scripts/bench-host.sh

@@ -37,9 +37,20 @@ callbacks, whose light steps (receive, write, read, close) run under the
 same trampoline on the caller's stack and so stay in that graph. Functions outside the Rust code (the SDK's os_printf_plus,
 pvPortMalloc, ROM memcpy, the C glue) count 0 bytes.
 
+Traffic steps: once the handshake is complete, the connection processes
+input on the smaller traffic stack (src/platform/mod.rs TRAFFIC_STACK). By
+then rustls's state is its `ExpectTraffic` for good (no renegotiation), so
+the traffic view of `process()` is the same graph with the edges into every
+other `State::handle` impl cut, and into `Signer::sign` impls (only
+handshake states sign; in the full graph the signers are reached from the
+HKDF expander's vtable slot, a slot collision). With --traffic-limit the
+script fails when that bound exceeds TRAFFIC_STACK minus the stack guard
+(`make test` runs it).
+
 usage: stack-depth.py ASM_LIST [--lock Cargo.lock] [--top N] [--steps]
+                      [--traffic-limit src/platform/mod.rs]
 Prints `bench case=stack_xtensa bytes=N` (deepest engine step),
-`bench case=stack_xtensa_step step=setup|process bytes=N`,
+`bench case=stack_xtensa_step step=setup|process|traffic bytes=N`,
 `bench case=stack_xtensa_system bytes=N` and the deepest chains.
 """
 
@@ -612,6 +623,8 @@ def main():
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--steps", action="store_true", help="print the deepest chain of every engine step")
     ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
+    ap.add_argument("--traffic-limit", metavar="MOD_RS",
+                    help="fail unless the traffic bound fits TRAFFIC_STACK - STACK_GUARD read from this file")
     a = ap.parse_args()
 
     with open(a.asm_list, encoding="utf-8") as f:
@@ -722,6 +735,22 @@ def main():
         return gr.depth(r), r
 
     eng, eng_root = worst(trampolines)
+
+    # The traffic view (module docstring): process() after the handshake.
+    handle_re = re.compile(r"^<rustls::.* as rustls::common_state::State<.*>>::handle$")
+    sign_re = re.compile(r" as rustls::crypto::signer::Signer>::sign$")
+    handshake_only = set()
+    for n in fns:
+        d = re.sub(r"\[[0-9a-f]{16}\]", "", all_dm.get(n, n))
+        if (handle_re.match(d) and "::ExpectTraffic as " not in d) or sign_re.search(d):
+            handshake_only.add(n)
+    traffic_fns = {n: Fn(n) for n in fns}
+    for n, f in main_fns.items():
+        traffic_fns[n].frame = f.frame
+        traffic_fns[n].callees = f.callees - handshake_only
+    traffic_gr = Graph(traffic_fns)
+    process_steps = [t for t in trampolines if "12process_step" in t]
+    traffic = max((traffic_gr.depth(t) for t in process_steps), default=0)
     sys_roots = [n for n in fns if n.startswith("espconn_secure_") and "stack_call" not in n] + [
         n for n in fns if re.search(r"ffi.*(connect|recv|sent|disconnect|reconnect|accept)_cb", n)]
     sysd, sys_root = worst(sys_roots)
@@ -777,7 +806,15 @@ def main():
     for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
         step = "setup" if "4init" in t else "process" if "12process_step" in t else "other"
         print(f"bench case=stack_xtensa_step step={step} bytes={gr.depth(t)}")
+    print(f"bench case=stack_xtensa_step step=traffic bytes={traffic}")
     print(f"bench case=stack_xtensa_system bytes={sysd}")
+    if a.steps and process_steps:
+        t = max(process_steps, key=traffic_gr.depth)
+        ch = traffic_gr.chain(t)
+        dm4 = demangle([m for m, _, _ in ch])
+        print(f"stack-depth: traffic steps (after the handshake): worst {traffic} bytes")
+        for m, fr, in_cycle in ch[: a.top]:
+            print(f"          {fr:6d}  {'(cycle) ' if in_cycle else ''}{dm4.get(m, m)[:120]}")
     if eng_root:
         big = sorted(chain(eng_root), key=lambda x: -x[1])[:6]
         print("stack-depth: deepest engine chain, largest frames: "
@@ -787,6 +824,25 @@ def main():
               + "; ".join(sorted(set(demangle(unresolved).values()))))
     if dyn:
         print("stack-depth: dynamic stack adjustments in: " + ", ".join(sorted(demangle(dyn).values())[:10]))
+    if a.traffic_limit:
+        with open(a.traffic_limit, encoding="utf-8") as f:
+            src = f.read()
+
+        def const(name):
+            m = re.search(rf"pub const {name}: usize = ([0-9 *]+);", src)
+            if not m:
+                sys.exit(f"stack-depth: no `pub const {name}: usize = ...;` in {a.traffic_limit}")
+            v = 1
+            for part in m.group(1).split("*"):
+                v *= int(part)
+            return v
+
+        limit = const("TRAFFIC_STACK") - const("STACK_GUARD")
+        if not process_steps or traffic > limit:
+            print(f"stack-depth: FAIL: traffic steps need {traffic} bytes, TRAFFIC_STACK leaves {limit}")
+            return 1
+        print(f"stack-depth: traffic steps need {traffic} of the {limit} bytes TRAFFIC_STACK leaves")
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use crate::error::{code, Failure};
 use crate::fail;
 use crate::platform::alloc::Confined;
-use crate::platform::StepError;
+use crate::platform::{StepError, StepStack};
 use crate::tls::{Event, TlsClient, TlsServer};
 
 /// Largest plaintext handed to one user recv callback (the vendor's `TCP_MSS`).
@@ -114,6 +114,7 @@ pub trait ServerEngine {
     fn close(&mut self) -> Result<(), Failure>;
     fn work_estimate(&self) -> usize;
     fn peer_eof(&self) -> Option<Failure>;
+    fn is_handshaking(&self) -> bool;
 }
 
 impl ServerEngine for TlsServer {
@@ -146,6 +147,9 @@ impl ServerEngine for TlsServer {
     }
     fn peer_eof(&self) -> Option<Failure> {
         TlsServer::peer_eof(self)
+    }
+    fn is_handshaking(&self) -> bool {
+        TlsServer::is_handshaking(self)
     }
 }
 
@@ -207,6 +211,9 @@ impl Engine {
     }
     fn readable(&self) -> usize {
         both!(self, e => e.readable())
+    }
+    fn is_handshaking(&self) -> bool {
+        both!(self, e => e.is_handshaking())
     }
     fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
         both!(self, e => e.write(plain))
@@ -321,7 +328,7 @@ impl Conn {
             .map_err(|e| oom("handshake setup", e.requested, e.free))
             .and_then(|()| {
                 self.engine
-                    .init(true, start, Engine::build)
+                    .init(StepStack::Handshake, start, Engine::build)
                     .map_err(|e| step_failure("handshake setup", e))?
             });
         match result {
@@ -424,7 +431,7 @@ impl Conn {
         if self.engine.ensure_free(need).is_err() {
             return crate::platform::sdk::ret::MEM;
         }
-        match self.engine.step(false, data, Engine::write) {
+        match self.engine.step(StepStack::Caller, data, Engine::write) {
             Ok(Some(Ok(()))) => {}
             Ok(None) => return crate::platform::sdk::ret::INPROGRESS,
             Ok(Some(Err(f))) => {
@@ -502,7 +509,7 @@ impl Conn {
     /// copies out of the engine's buffer; the step guard is there anyway.)
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         self.engine
-            .step(false, buf, Engine::read)
+            .step(StepStack::Caller, buf, Engine::read)
             .ok()
             .flatten()
             .unwrap_or(0)
@@ -532,7 +539,7 @@ impl Conn {
     }
 
     fn feed(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        match self.engine.step(false, data, Engine::receive) {
+        match self.engine.step(StepStack::Caller, data, Engine::receive) {
             Ok(Some(r)) => r,
             Ok(None) => Ok(data.len()),
             Err(e) => Err(step_failure("receiving", e)),
@@ -577,7 +584,16 @@ impl Conn {
             self.engine
                 .ensure_free(estimate)
                 .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-            let event = match self.engine.step(true, (), Engine::process_step) {
+            // Once the handshake is complete rustls only runs its traffic
+            // state, whose deepest path needs about half the handshake's
+            // stack; every received record pays this block
+            // (platform::TRAFFIC_STACK).
+            let stack = if engine.is_handshaking() {
+                StepStack::Handshake
+            } else {
+                StepStack::Traffic
+            };
+            let event = match self.engine.step(stack, (), Engine::process_step) {
                 Ok(Some(event)) => event?,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(step_failure("TLS processing", e)),
@@ -641,7 +657,10 @@ impl Conn {
                 let r = tcp.send(&out[..n]);
                 if r == 0 {
                     self.tcp_busy = true;
-                    if let Err(e) = self.engine.step(false, n, Engine::consume_output) {
+                    if let Err(e) = self
+                        .engine
+                        .step(StepStack::Caller, n, Engine::consume_output)
+                    {
                         // The bytes are with TCP; the engine that queued the
                         // rest is gone.
                         let f = step_failure("sending", e);
@@ -686,7 +705,7 @@ impl Conn {
             // Best effort: without room (or engine) TCP closes without the
             // alert, which the peer sees as a truncation, not as data.
             if self.engine.ensure_free(WRITE_OVERHEAD).is_ok() {
-                let _ = self.engine.step(false, (), Engine::close);
+                let _ = self.engine.step(StepStack::Caller, (), Engine::close);
             }
         }
         self.flush(tcp);

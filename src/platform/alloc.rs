@@ -664,14 +664,14 @@ impl<T> Confined<T> {
     /// cleanly; `Err` when the step was abandoned or could not start.
     pub fn init<A: Copy + 'static, E: Copy, F: FnOnce(A) -> Result<T, E>>(
         &mut self,
-        big_stack: bool,
+        stack: super::StepStack,
         arg: A,
         build: F,
     ) -> Result<Result<(), E>, super::StepError> {
         const { assert!(size_of::<F>() == 0, "a step must not capture anything") };
         self.clear();
         let arena = &*self.arena;
-        match super::run_step(big_stack, || arena.enter(|| build(arg))) {
+        match super::run_step(stack, || arena.enter(|| build(arg))) {
             Ok(Ok(v)) => {
                 self.value = Some(v);
                 Ok(Ok(()))
@@ -688,7 +688,7 @@ impl<T> Confined<T> {
     /// value. Emptied chunks go back to the SDK heap afterwards.
     pub fn step<A: StepArg, R: Copy, F: FnOnce(&mut T, A) -> R>(
         &mut self,
-        big_stack: bool,
+        stack: super::StepStack,
         arg: A,
         op: F,
     ) -> Result<Option<R>, super::StepError> {
@@ -697,7 +697,7 @@ impl<T> Confined<T> {
             return Ok(None);
         };
         let arena = &*self.arena;
-        match super::run_step(big_stack, || arena.enter(|| op(value, arg))) {
+        match super::run_step(stack, || arena.enter(|| op(value, arg))) {
             Ok(r) => {
                 arena.trim();
                 Ok(Some(r))

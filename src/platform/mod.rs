@@ -59,28 +59,58 @@ pub fn with_watchdog_paused<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Stack the engine's steps get on the chip: the handshake's measured
-/// high-water (15.6 KB for an ECDSA chain, `make bench-chip`) plus room for an
-/// interrupt frame. More than a NONOS callback may use, hence its own block.
-#[cfg(target_os = "none")]
-pub const ENGINE_STACK: usize = 17 * 1024;
+/// Where an engine step runs ([`run_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStack {
+    /// The caller's stack (on the chip the NONOS system stack): steps that
+    /// move bytes, encrypt or decrypt nothing deeper than a record.
+    Caller,
+    /// [`HANDSHAKE_STACK`] bytes from the heap: building the engine and
+    /// processing input until the handshake is complete.
+    Handshake,
+    /// [`TRAFFIC_STACK`] bytes from the heap: processing input once the
+    /// handshake is complete (records, alerts, post-handshake messages).
+    Traffic,
+}
+
+/// Stack of the handshake's steps on the chip: the measured high-water (15.2
+/// KB for an ECDSA chain, `make bench-chip`) plus room for an interrupt frame.
+/// More than a NONOS callback may use, hence its own block.
+pub const HANDSHAKE_STACK: usize = 17 * 1024;
+
+/// Stack of the steps after the handshake on the chip. Once the handshake is
+/// complete rustls is in its `ExpectTraffic` state for good (no
+/// renegotiation), so no certificate, signature or key-exchange code can run
+/// any more: the static bound of that state (`make esp8266-stack`, step
+/// `traffic`, ~7.9 KB) plus 1.1 KB, checked by `make test`. It is what every
+/// received record costs the heap while it is processed, so it is kept as
+/// small as the analysis allows.
+pub const TRAFFIC_STACK: usize = 9 * 1024;
 
 /// Byte the engine stack is painted with, to find its high-water mark.
 #[cfg(target_os = "none")]
 const STACK_PAINT: u8 = 0xA5;
 
-/// Untouched bytes the engine stack must keep at its end after a step; less
+/// Untouched bytes an engine stack must keep at its end after a step; less
 /// means it overflowed (or nearly did) and the chip restarts.
-#[cfg(target_os = "none")]
-const STACK_GUARD: usize = 64;
+pub const STACK_GUARD: usize = 64;
 
-static ENGINE_STACK_HIGH_WATER: core::sync::atomic::AtomicUsize =
-    core::sync::atomic::AtomicUsize::new(0);
+/// Deepest use of the handshake and the traffic stacks since the last take.
+static STACK_HIGH_WATER: [core::sync::atomic::AtomicUsize; 2] = [
+    core::sync::atomic::AtomicUsize::new(0),
+    core::sync::atomic::AtomicUsize::new(0),
+];
 
-/// Deepest use of the engine stack since the last call (0 on the host, where
-/// the engine runs on the caller's stack); for the chip's figures.
-pub fn take_engine_stack_high_water() -> usize {
-    ENGINE_STACK_HIGH_WATER.swap(0, core::sync::atomic::Ordering::Relaxed)
+/// Deepest use of `stack` since the last call (0 for [`StepStack::Caller`],
+/// and on the host, where every step runs on the caller's stack); for the
+/// chip's figures.
+pub fn take_stack_high_water(stack: StepStack) -> usize {
+    let i = match stack {
+        StepStack::Caller => return 0,
+        StepStack::Handshake => 0,
+        StepStack::Traffic => 1,
+    };
+    STACK_HIGH_WATER[i].swap(0, core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Why an engine step did not complete.
@@ -132,12 +162,12 @@ pub(crate) fn escape_step() {
 /// memory whole (`Arena::release_all`). The arena pointer and the watchdog,
 /// which `f` may have left changed, are restored here.
 ///
-/// With `big_stack` on the chip `f` runs on a dedicated stack of
-/// [`ENGINE_STACK`] bytes taken from the SDK heap for the duration of the call,
-/// so the NONOS system stack only carries the caller's frames (fails without
-/// running `f` when the heap cannot give it). On the host `f` runs on the
-/// caller's stack.
-pub fn run_step<R>(big_stack: bool, f: impl FnOnce() -> R) -> Result<R, StepError> {
+/// On the chip, unless `stack` is [`StepStack::Caller`], `f` runs on a
+/// dedicated stack of [`HANDSHAKE_STACK`] or [`TRAFFIC_STACK`] bytes taken
+/// from the SDK heap for the duration of the call, so the NONOS system stack
+/// only carries the caller's frames (fails without running `f` when the heap
+/// cannot give it). On the host `f` runs on the caller's stack.
+pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepError> {
     unsafe extern "C" fn trampoline<F: FnOnce()>(arg: *mut core::ffi::c_void) {
         // SAFETY: `arg` is the `Option<F>` on run_step's frame, alive until
         // espconn_secure_stack_call returns.
@@ -169,41 +199,43 @@ pub fn run_step<R>(big_stack: bool, f: impl FnOnce() -> R) -> Result<R, StepErro
     let completed;
     #[cfg(not(target_os = "none"))]
     {
-        let _ = big_stack;
+        let _ = stack;
         completed = guarded(core::ptr::null_mut(), || result = Some(f()));
     }
     #[cfg(target_os = "none")]
     {
         use core::alloc::Layout;
-        if big_stack {
+        let (size, high_water) = match stack {
+            StepStack::Caller => (0, None),
+            StepStack::Handshake => (HANDSHAKE_STACK, Some(&STACK_HIGH_WATER[0])),
+            StepStack::Traffic => (TRAFFIC_STACK, Some(&STACK_HIGH_WATER[1])),
+        };
+        if let Some(high_water) = high_water {
             let stack_oom = alloc::OutOfMemory {
-                requested: ENGINE_STACK,
+                requested: size,
                 free: free_heap(),
             };
-            let Ok(layout) = Layout::from_size_align(ENGINE_STACK, 16) else {
+            let Ok(layout) = Layout::from_size_align(size, 16) else {
                 return Err(StepError::NoStack(stack_oom));
             };
             let base = alloc::sdk_alloc(layout);
             if base.is_null() {
                 return Err(StepError::NoStack(stack_oom));
             }
-            // SAFETY: `base` is a fresh block of ENGINE_STACK bytes.
-            let stack = unsafe { core::slice::from_raw_parts_mut(base, ENGINE_STACK) };
-            stack.fill(STACK_PAINT);
-            completed = guarded(stack.as_mut_ptr_range().end, || result = Some(f()));
-            let untouched = stack.iter().take_while(|&&b| b == STACK_PAINT).count();
-            ENGINE_STACK_HIGH_WATER.fetch_max(
-                ENGINE_STACK - untouched,
-                core::sync::atomic::Ordering::Relaxed,
-            );
+            // SAFETY: `base` is a fresh block of `size` bytes.
+            let block = unsafe { core::slice::from_raw_parts_mut(base, size) };
+            block.fill(STACK_PAINT);
+            completed = guarded(block.as_mut_ptr_range().end, || result = Some(f()));
+            let untouched = block.iter().take_while(|&&b| b == STACK_PAINT).count();
+            high_water.fetch_max(size - untouched, core::sync::atomic::Ordering::Relaxed);
             if untouched < STACK_GUARD {
                 // The step came within a few bytes of the block's end, or
                 // past it into whatever lies below on the heap: nothing can
-                // be trusted any more. (Not seen: the deepest step measured
-                // leaves ~1.8 KB, docs/STACK.md.)
+                // be trusted any more. (Not seen: the deepest steps measured
+                // leave ~1.8 KB of either stack, docs/STACK.md.)
                 crate::log!(
                     "espconn_secure: fatal: engine stack overflow ({} bytes)",
-                    ENGINE_STACK
+                    size
                 );
                 restart();
             }

@@ -16,6 +16,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use espconn_secure::platform::alloc::{Arena, ArenaBox};
+use espconn_secure::platform::{take_stack_high_water, StepStack};
 use espconn_secure::tls::{
     session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, ServerSessions,
     TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
@@ -71,6 +72,9 @@ struct Meter {
     /// Deepest stack per kind of call ([`Call`]), to show where it goes.
     stack_by: [u32; 3],
     on: bool,
+    /// The client's handshake is complete: its process steps get the
+    /// traffic stack.
+    traffic: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -85,7 +89,9 @@ impl Meter {
     #[inline(never)]
     fn client<R>(&mut self, kind: Call, f: impl FnOnce() -> R) -> R {
         if !self.on {
-            return f();
+            // Not counted, but on the stack src/conn would use, so that the
+            // traffic steps of the exchange are painted too.
+            return Self::on_stack(self.stack_for(kind), f);
         }
         // SAFETY: plain helpers of the test runtime (tests/chip/rt.c).
         unsafe {
@@ -93,15 +99,7 @@ impl Meter {
             super::chip_heap_tag(1);
         }
         let t0 = unsafe { super::chip_ccount() };
-        // Engine steps run on their own stack, as src/conn runs them, so the
-        // painted system stack shows only what a NONOS callback pays.
-        let r = match kind {
-            Call::Other => core::hint::black_box(f()),
-            _ => match espconn_secure::platform::run_step(true, f) {
-                Ok(r) => core::hint::black_box(r),
-                Err(e) => panic!("engine step failed: {e:?}"),
-            },
-        };
+        let r = Self::on_stack(self.stack_for(kind), f);
         let t1 = unsafe { super::chip_ccount() };
         unsafe { super::chip_heap_tag(0) };
         self.ticks += u64::from(t1.wrapping_sub(t0));
@@ -109,6 +107,33 @@ impl Meter {
         self.stack = self.stack.max(used);
         self.stack_by[kind as usize] = self.stack_by[kind as usize].max(used);
         r
+    }
+}
+
+impl Meter {
+    /// Engine steps run on their own stack, as src/conn runs them (the
+    /// handshake's until the client's handshake is complete, then the smaller
+    /// traffic stack), so the painted system stack shows only what a NONOS
+    /// callback pays.
+    #[inline(always)]
+    fn stack_for(&self, kind: Call) -> StepStack {
+        match kind {
+            Call::Other => StepStack::Caller,
+            Call::New => StepStack::Handshake,
+            Call::Process if self.traffic => StepStack::Traffic,
+            Call::Process => StepStack::Handshake,
+        }
+    }
+
+    #[inline(always)]
+    fn on_stack<R>(stack: StepStack, f: impl FnOnce() -> R) -> R {
+        match stack {
+            StepStack::Caller => core::hint::black_box(f()),
+            _ => match espconn_secure::platform::run_step(stack, f) {
+                Ok(r) => core::hint::black_box(r),
+                Err(e) => panic!("engine step failed: {e:?}"),
+            },
+        }
     }
 }
 
@@ -176,6 +201,7 @@ impl Pair {
                 if ev == Event::HandshakeComplete {
                     self.c_done = true;
                 }
+                m.traffic = !self.c.is_handshaking();
                 if n == 0 {
                     break;
                 }
@@ -209,11 +235,14 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
 /// The whole case; the meter counts the client's part of the handshake only.
 /// With `resumption`, the server keeps TLS 1.2 sessions there and the client
 /// uses the session cache; returns whether the handshake was resumed.
+/// With `server_tls13` the server offers TLS 1.3 too (the client must then
+/// offer it) and the exchange is TLS 1.3.
 fn case(
     pki: &Pki,
     m: &mut Meter,
     resumption: Option<&ServerSessions>,
     tls13: bool,
+    server_tls13: bool,
 ) -> Result<bool, String> {
     let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
     let s = TlsServer::new(ServerParams {
@@ -225,7 +254,7 @@ fn case(
         client_roots: None,
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
-        tls13: false,
+        tls13: server_tls13,
         max_fragment: MAX_SEND_PLAINTEXT,
         resumption: resumption.cloned(),
     })
@@ -243,11 +272,7 @@ fn case(
         )
     })?;
     let c = m
-        .client(Call::New, || {
-            arena.enter(|| {
-                TlsClient::new(params)
-            })
-        })
+        .client(Call::New, || arena.enter(|| TlsClient::new(params)))
         .map_err(|f| client_fail("new", f))?;
     let mut p = Pair {
         arena,
@@ -265,15 +290,16 @@ fn case(
             p.c_done, p.s_done
         ));
     }
+    let want = if server_tls13 { "TLSv1.3" } else { "TLSv1.2" };
     match p.c.negotiated() {
-        Some(n) if n.version == "TLSv1.2" => out!(
+        Some(n) if n.version == want => out!(
             "note handshake_{}: {} {} {}",
             pki.name,
             n.version,
             n.suite,
             n.group.unwrap_or("-")
         ),
-        other => return Err(format!("negotiated {other:?}, want TLSv1.2")),
+        other => return Err(format!("negotiated {other:?}, want {want}")),
     }
 
     // Application data both ways, through the records just keyed.
@@ -306,25 +332,35 @@ fn case(
     Ok(resumed)
 }
 
+/// The full handshakes: TLS 1.2 with each chain, and TLS 1.3 with the EC
+/// chain and a server that issues tickets, so that the client's traffic
+/// steps also process post-handshake messages (NewSessionTicket).
 pub(crate) fn run(t: &mut Tally) {
-    for pki in [&EC, &RSA] {
-        let name = format!("handshake_{}", pki.name);
+    let sessions = ServerSessions::default();
+    for (pki, suffix, tls13) in [(&EC, "", false), (&RSA, "", false), (&EC, "_tls13", true)] {
+        let name = format!("handshake_{}{suffix}", pki.name);
         let mut m = Meter::default();
         // SAFETY: plain helper of the test runtime.
         unsafe { super::chip_heap_tag_reset_peak() };
-        let r = case(pki, &mut m, None, false);
+        let resumption = tls13.then_some(&sessions);
+        let r = case(pki, &mut m, resumption, tls13, tls13);
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
             Ok(false) => t.check(&name, true, ""),
             Ok(true) => t.check(&name, false, "resumed without a session cache"),
             Err(why) => t.check(&name, false, &why),
         }
+        let (engine, traffic) = (
+            take_stack_high_water(StepStack::Handshake),
+            take_stack_high_water(StepStack::Traffic),
+        );
         out!(
-            "bench case=lx106_{} insns={} stack={} engine_stack={} heap_peak={}",
+            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={}",
             name,
             m.ticks * INSNS_PER_TICK,
             m.stack,
-            espconn_secure::platform::take_engine_stack_high_water(),
+            engine,
+            traffic,
             heap
         );
         out!(
@@ -333,6 +369,14 @@ pub(crate) fn run(t: &mut Tally) {
             m.stack_by[Call::New as usize],
             m.stack_by[Call::Process as usize],
             m.stack_by[Call::Other as usize]
+        );
+        // The traffic stack is sized from the static analysis; a painted
+        // figure beyond it would have restarted the chip already, so this
+        // checks the margin the analysis promises.
+        t.check(
+            &format!("{name}_traffic_stack_within_bound"),
+            traffic > 0 && traffic + 1024 <= espconn_secure::platform::TRAFFIC_STACK,
+            &format!("traffic steps painted {traffic} bytes"),
         );
     }
 }
@@ -359,12 +403,13 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
     }
     let sessions = ServerSessions::default();
     let mut warm = Meter::default();
-    let first = case(&EC, &mut warm, Some(&sessions), tls13);
+    let first = case(&EC, &mut warm, Some(&sessions), tls13, false);
     let mut m = Meter::default();
     // SAFETY: plain helpers of the test runtime.
     unsafe { super::chip_heap_tag_reset_peak() };
-    let _ = espconn_secure::platform::take_engine_stack_high_water();
-    let second = case(&EC, &mut m, Some(&sessions), tls13);
+    let _ = take_stack_high_water(StepStack::Handshake);
+    let _ = take_stack_high_water(StepStack::Traffic);
+    let second = case(&EC, &mut m, Some(&sessions), tls13, false);
     let heap = unsafe { super::chip_heap_tag_peak() };
     session::set_capacity(0);
     match (first, second) {
@@ -374,11 +419,12 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
         (Err(why), _) | (_, Err(why)) => t.check(name, false, &why),
     }
     out!(
-        "bench case=lx106_{} insns={} stack={} engine_stack={} heap_peak={}",
+        "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={}",
         name,
         m.ticks * INSNS_PER_TICK,
         m.stack,
-        espconn_secure::platform::take_engine_stack_high_water(),
+        take_stack_high_water(StepStack::Handshake),
+        take_stack_high_water(StepStack::Traffic),
         heap
     );
 }

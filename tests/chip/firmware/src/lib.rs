@@ -309,18 +309,18 @@ pub extern "C" fn chip_tests_main() -> i32 {
 /// goes on); registers and heap are intact afterwards.
 #[cfg(feature = "lib")]
 fn step_guard() -> Result<(), &'static str> {
-    use espconn_secure::platform::{run_step, StepError};
+    use espconn_secure::platform::{run_step, StepError, StepStack};
     const HUGE: usize = 1 << 30;
     let before = espconn_secure::platform::free_heap();
-    for big_stack in [true, false] {
-        let r = run_step(big_stack, || {
+    for stack in [StepStack::Handshake, StepStack::Traffic, StepStack::Caller] {
+        let r = run_step(stack, || {
             let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
             v.capacity()
         });
         expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
     }
     // A panic inside a step (a bug) is contained the same way.
-    let r = run_step(true, || {
+    let r = run_step(StepStack::Handshake, || {
         if core::hint::black_box(true) {
             panic!("deliberate panic inside a step");
         }
@@ -328,8 +328,9 @@ fn step_guard() -> Result<(), &'static str> {
     });
     expect(r == Err(StepError::Panic), "a panic inside a step was not contained")?;
     let x = core::hint::black_box(41u32);
-    expect(run_step(false, || x + 1) == Ok(42), "a step after an escape")?;
-    expect(run_step(true, || x + 2) == Ok(43), "a big-stack step after an escape")?;
+    expect(run_step(StepStack::Caller, || x + 1) == Ok(42), "a step after an escape")?;
+    expect(run_step(StepStack::Handshake, || x + 2) == Ok(43), "a handshake-stack step after an escape")?;
+    expect(run_step(StepStack::Traffic, || x + 3) == Ok(44), "a traffic-stack step after an escape")?;
     expect(espconn_secure::platform::free_heap() == before, "heap not returned")
 }
 
