@@ -37,18 +37,20 @@ callbacks, whose light steps (receive, write, read, close) run under the
 same trampoline on the caller's stack and so stay in that graph. Functions outside the Rust code (the SDK's os_printf_plus,
 pvPortMalloc, ROM memcpy, the C glue) count 0 bytes.
 
-Traffic steps: once the handshake is complete, the connection processes
-input on the smaller traffic stack (src/platform/mod.rs TRAFFIC_STACK). By
-then rustls's state is its `ExpectTraffic` for good (no renegotiation), so
-the traffic view of `process()` is the same graph with the edges into every
-other `State::handle` impl cut, and into `Signer::sign` impls (only
-handshake states sign; in the full graph the signers are reached from the
-HKDF expander's vtable slot, a slot collision). With --traffic-limit the
-script fails when that bound exceeds TRAFFIC_STACK minus the stack guard
-(`make test` runs it).
+Views: each engine step is bounded on the graph of what can run in it, and
+`--check` compares the bounds with the stacks the steps get
+(src/platform/mod.rs). In every view, calls from rustls's key schedule
+(`rustls::tls13::key_schedule`) do not reach `Signer::sign` impls: those
+functions call `dyn HkdfExpander` methods, whose vtable slot collides with
+the signers'. `setup` (building the engine, HANDSHAKE_STACK): nothing has
+been received yet, so no `State::handle` impl runs. `process` (input while
+handshaking, HANDSHAKE_STACK): everything. `traffic` (input once the handshake
+is complete, TRAFFIC_STACK): rustls's state is its `ExpectTraffic` for good
+(no renegotiation), so no other `State::handle` impl runs. `make test` runs
+the check.
 
 usage: stack-depth.py ASM_LIST [--lock Cargo.lock] [--top N] [--steps]
-                      [--traffic-limit src/platform/mod.rs]
+                      [--check src/platform/mod.rs]
 Prints `bench case=stack_xtensa bytes=N` (deepest engine step),
 `bench case=stack_xtensa_step step=setup|process|traffic bytes=N`,
 `bench case=stack_xtensa_system bytes=N` and the deepest chains.
@@ -623,8 +625,9 @@ def main():
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--steps", action="store_true", help="print the deepest chain of every engine step")
     ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
-    ap.add_argument("--traffic-limit", metavar="MOD_RS",
-                    help="fail unless the traffic bound fits TRAFFIC_STACK - STACK_GUARD read from this file")
+    ap.add_argument("--check", metavar="MOD_RS",
+                    help="fail unless every step's bound fits its stack (HANDSHAKE_STACK, TRAFFIC_STACK, "
+                         "STACK_GUARD read from this file)")
     a = ap.parse_args()
 
     with open(a.asm_list, encoding="utf-8") as f:
@@ -711,55 +714,74 @@ def main():
         cut[n].frame = f.frame
         cut[n].callees = {c for c in f.callees if c not in panics}
     pan = Graph(cut)
+    # One refinement of the call graph for every step (module docstring,
+    # "Views"): rustls's key schedule calls `dyn HkdfExpander` methods,
+    # never a signer (a slot collision in the full graph).
+    def plain(n):
+        return re.sub(r"\[[0-9a-f]{16}\]", "", all_dm.get(n, n))
+
+    signers = {n for n in fns if re.search(r" as rustls::crypto::signer::Signer>::sign$", plain(n))}
+    handle_re = re.compile(r"^<rustls::.* as rustls::common_state::State<.*>>::handle$")
+    handles = {n for n in fns if handle_re.match(plain(n))}
+    traffic_handles = {n for n in handles if "::ExpectTraffic as " in plain(n)}
     main_fns = {n: Fn(n) for n in fns}
     for n, f in fns.items():
         g = main_fns[n]
         g.frame = pan.depth(n) if n in panics else f.frame
         g.callees = set() if n in panics else set(f.callees)
+        if plain(n).startswith(("rustls::tls13::key_schedule::", "<rustls::tls13::key_schedule::")):
+            g.callees -= signers
     gr = Graph(main_fns)
-    comp, comps, cost = gr.comp, gr.comps, gr.cost
 
-    def chain(name):
-        out = gr.chain(name)
+    def view(drop):
+        fv = {n: Fn(n) for n in fns}
+        for n, f in main_fns.items():
+            fv[n].frame = f.frame
+            fv[n].callees = f.callees - drop
+        return Graph(fv)
+
+    # Building the engine: nothing has been received, so no State::handle.
+    setup_gr = view(handles)
+    # After the handshake: rustls's ExpectTraffic states only.
+    traffic_gr = view(handles - traffic_handles)
+    setup_steps = [t for t in trampolines if "4init" in t]
+    process_steps = [t for t in trampolines if "12process_step" in t]
+    # (graph, roots) of each step kind, on its stack.
+    kinds = {
+        "setup": (setup_gr, setup_steps),
+        "process": (gr, process_steps),
+        "traffic": (traffic_gr, process_steps),
+    }
+
+    def chain(name, g=gr):
+        out = g.chain(name)
         # Expand a panic entry point into its own chain (measured on `pan`).
         if out and out[-1][0] in panics:
             m = out.pop()[0]
             out += pan.chain(m)
         return out
 
-    def worst(roots):
+    def worst(roots, g=gr):
         roots = [r for r in roots if r in fns]
         if not roots:
             return 0, None
-        r = max(roots, key=gr.depth)
-        return gr.depth(r), r
+        r = max(roots, key=g.depth)
+        return g.depth(r), r
 
-    eng, eng_root = worst(trampolines)
-
-    # The traffic view (module docstring): process() after the handshake.
-    handle_re = re.compile(r"^<rustls::.* as rustls::common_state::State<.*>>::handle$")
-    sign_re = re.compile(r" as rustls::crypto::signer::Signer>::sign$")
-    handshake_only = set()
-    for n in fns:
-        d = re.sub(r"\[[0-9a-f]{16}\]", "", all_dm.get(n, n))
-        if (handle_re.match(d) and "::ExpectTraffic as " not in d) or sign_re.search(d):
-            handshake_only.add(n)
-    traffic_fns = {n: Fn(n) for n in fns}
-    for n, f in main_fns.items():
-        traffic_fns[n].frame = f.frame
-        traffic_fns[n].callees = f.callees - handshake_only
-    traffic_gr = Graph(traffic_fns)
-    process_steps = [t for t in trampolines if "12process_step" in t]
-    traffic = max((traffic_gr.depth(t) for t in process_steps), default=0)
+    bounds = {k: worst(roots, g) for k, (g, roots) in kinds.items()}
+    eng_kind = max(("setup", "process"), key=lambda k: bounds[k][0])
+    eng, eng_root = bounds[eng_kind]
+    eng_gr = kinds[eng_kind][0]
+    traffic = bounds["traffic"][0]
     sys_roots = [n for n in fns if n.startswith("espconn_secure_") and "stack_call" not in n] + [
         n for n in fns if re.search(r"ffi.*(connect|recv|sent|disconnect|reconnect|accept)_cb", n)]
     sysd, sys_root = worst(sys_roots)
 
     names = set()
-    for r in (eng_root, sys_root):
+    for r, g in ((eng_root, eng_gr), (sys_root, gr)):
         if r:
-            names |= {m for m, _, _ in chain(r)}
-    cyc = [c for c in comps if len(c) > 1]
+            names |= {m for m, _, _ in chain(r, g)}
+    cyc = [c for c in gr.comps if len(c) > 1]
     dm = demangle(sorted(names | set(trampolines)))
 
     def short(n, width=110):
@@ -771,25 +793,26 @@ def main():
           f"({n_by_slot} narrowed to a vtable slot, {n_by_generic} by trait arguments), "
           f"{len(cyc)} cycles (largest {max((len(c) for c in cyc), default=0)} functions), "
           f"{len(dyn)} with a dynamic stack adjustment, {len(external)} external callees counted as 0")
-    for label, depth, root in (("engine stack", eng, eng_root), ("system stack", sysd, sys_root)):
+    for label, depth, root, g in (("engine stack", eng, eng_root, eng_gr), ("system stack", sysd, sys_root, gr)):
         if not root:
             continue
-        ch = chain(root)
+        ch = chain(root, g)
         print(f"stack-depth: {label}: worst {depth} bytes from {short(root)}")
         for m, fr, in_cycle in ch[: a.top]:
             print(f"  {fr:6d}  {'(cycle) ' if in_cycle else ''}{short(m)}")
         if len(ch) > a.top:
             print(f"  ... {len(ch) - a.top} more frames, {sum(fr for _, fr, _ in ch[a.top:])} bytes")
-    print("stack-depth: engine steps (each runs on the engine stack):")
-    for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
-        print(f"  {gr.depth(t):6d}  {short(t, 160)}")
-        if a.steps:
-            ch = chain(t)
-            dm3 = demangle([m for m, _, _ in ch])
-            for m, fr, in_cycle in ch[: a.top]:
-                print(f"          {fr:6d}  {'(cycle) ' if in_cycle else ''}{dm3.get(m, m)[:120]}")
+    print("stack-depth: engine steps (each on its stack: setup and process on the handshake's, traffic on the traffic stack):")
+    for kind, (g, roots) in kinds.items():
+        for t in sorted(roots, key=lambda n: -g.depth(n)):
+            print(f"  {kind:8s} {g.depth(t):6d}  {short(t, 150)}")
+            if a.steps:
+                ch = chain(t, g)
+                dm3 = demangle([m for m, _, _ in ch])
+                for m, fr, in_cycle in ch[: a.top]:
+                    print(f"          {fr:6d}  {'(cycle) ' if in_cycle else ''}{dm3.get(m, m)[:120]}")
     if eng_root:
-        top = sorted(chain(eng_root), key=lambda x: -x[1])[: a.frames]
+        top = sorted(chain(eng_root, eng_gr), key=lambda x: -x[1])[: a.frames]
         dm2 = demangle([m for m, _, _ in top])
         print("stack-depth: largest frames on the deepest engine chain:")
         for m, fr, _ in top:
@@ -803,20 +826,11 @@ def main():
         return "::".join(d.split("::")[-2:])
 
     print(f"bench case=stack_xtensa bytes={eng}")
-    for t in sorted(trampolines, key=lambda n: -gr.depth(n)):
-        step = "setup" if "4init" in t else "process" if "12process_step" in t else "other"
-        print(f"bench case=stack_xtensa_step step={step} bytes={gr.depth(t)}")
-    print(f"bench case=stack_xtensa_step step=traffic bytes={traffic}")
+    for kind in kinds:
+        print(f"bench case=stack_xtensa_step step={kind} bytes={bounds[kind][0]}")
     print(f"bench case=stack_xtensa_system bytes={sysd}")
-    if a.steps and process_steps:
-        t = max(process_steps, key=traffic_gr.depth)
-        ch = traffic_gr.chain(t)
-        dm4 = demangle([m for m, _, _ in ch])
-        print(f"stack-depth: traffic steps (after the handshake): worst {traffic} bytes")
-        for m, fr, in_cycle in ch[: a.top]:
-            print(f"          {fr:6d}  {'(cycle) ' if in_cycle else ''}{dm4.get(m, m)[:120]}")
     if eng_root:
-        big = sorted(chain(eng_root), key=lambda x: -x[1])[:6]
+        big = sorted(chain(eng_root, eng_gr), key=lambda x: -x[1])[:6]
         print("stack-depth: deepest engine chain, largest frames: "
               + ", ".join(f"{leaf_name(m)} {fr}" for m, fr, _ in big))
     if unresolved:
@@ -824,24 +838,31 @@ def main():
               + "; ".join(sorted(set(demangle(unresolved).values()))))
     if dyn:
         print("stack-depth: dynamic stack adjustments in: " + ", ".join(sorted(demangle(dyn).values())[:10]))
-    if a.traffic_limit:
-        with open(a.traffic_limit, encoding="utf-8") as f:
+    if a.check:
+        with open(a.check, encoding="utf-8") as f:
             src = f.read()
 
         def const(name):
             m = re.search(rf"pub const {name}: usize = ([0-9 *]+);", src)
             if not m:
-                sys.exit(f"stack-depth: no `pub const {name}: usize = ...;` in {a.traffic_limit}")
+                sys.exit(f"stack-depth: no `pub const {name}: usize = ...;` in {a.check}")
             v = 1
             for part in m.group(1).split("*"):
                 v *= int(part)
             return v
 
-        limit = const("TRAFFIC_STACK") - const("STACK_GUARD")
-        if not process_steps or traffic > limit:
-            print(f"stack-depth: FAIL: traffic steps need {traffic} bytes, TRAFFIC_STACK leaves {limit}")
+        guard = const("STACK_GUARD")
+        sizes = {"setup": "HANDSHAKE_STACK", "process": "HANDSHAKE_STACK", "traffic": "TRAFFIC_STACK"}
+        failed = False
+        for kind, const_name in sizes.items():
+            need, root = bounds[kind]
+            room = const(const_name) - guard
+            ok = root is not None and need <= room
+            failed |= not ok
+            print(f"stack-depth: {'ok' if ok else 'FAIL'}: {kind} steps need {need} bytes, "
+                  f"{const_name} leaves {room} above its guard")
+        if failed:
             return 1
-        print(f"stack-depth: traffic steps need {traffic} of the {limit} bytes TRAFFIC_STACK leaves")
     return 0
 
 

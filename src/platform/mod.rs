@@ -73,16 +73,17 @@ pub enum StepStack {
     Traffic,
 }
 
-/// Stack of the handshake's steps on the chip: the measured high-water (15.2
-/// KB for an ECDSA chain, `make bench-chip`) plus room for an interrupt frame.
-/// More than a NONOS callback may use, hence its own block.
+/// Stack of the handshake's steps on the chip: their static bound (16.0 KB,
+/// `make esp8266-stack`, checked by `make test`; painted 15.2 KB for an
+/// ECDSA chain) plus room for an interrupt frame. More than a NONOS callback
+/// may use, hence its own block.
 pub const HANDSHAKE_STACK: usize = 17 * 1024;
 
 /// Stack of the steps after the handshake on the chip. Once the handshake is
 /// complete rustls is in its `ExpectTraffic` state for good (no
 /// renegotiation), so no certificate, signature or key-exchange code can run
 /// any more: the static bound of that state (`make esp8266-stack`, step
-/// `traffic`, ~7.9 KB) plus 1.1 KB, checked by `make test`. It is what every
+/// `traffic`, 7.9 KB) plus 1.1 KB, checked by `make test`. It is what every
 /// received record costs the heap while it is processed, so it is kept as
 /// small as the analysis allows.
 pub const TRAFFIC_STACK: usize = 9 * 1024;
