@@ -594,7 +594,7 @@ fn prepare_resumption<'a>(
 
     // If the server selected TLS 1.2, we can't resume.
     let suite = match suite {
-        Some(SupportedCipherSuite::Tls13(suite)) => Some(suite),
+        Some(SupportedCipherSuite::Tls13(suite)) => Some(suite.compiled_in()),
         #[cfg(feature = "tls12")]
         Some(SupportedCipherSuite::Tls12(_)) => return None,
         None => None,
@@ -831,6 +831,9 @@ impl State<ClientConnectionData> for ExpectServerHello {
         // handshake_traffic_secret.
         match suite {
             SupportedCipherSuite::Tls13(suite) => {
+                // PATCH (espconn_secure): `compiled_in`: without the `tls13`
+                // feature this arm is dead code (PATCHES.md).
+                let suite = suite.compiled_in();
                 tls13::handle_server_hello(
                     cx,
                     server_hello,
@@ -1165,7 +1168,7 @@ impl ClientSessionValue {
 
     fn common(&self) -> &persist::ClientSessionCommon {
         match self {
-            Self::Tls13(inner) => &inner.common,
+            Self::Tls13(inner) => &inner.compiled_in().common,
             #[cfg(feature = "tls12")]
             Self::Tls12(inner) => &inner.common,
         }
@@ -1173,7 +1176,7 @@ impl ClientSessionValue {
 
     fn tls13(&self) -> Option<&persist::Tls13ClientSessionValue> {
         match self {
-            Self::Tls13(v) => Some(v),
+            Self::Tls13(v) => Some(v.compiled_in()),
             #[cfg(feature = "tls12")]
             Self::Tls12(_) => None,
         }
@@ -1186,6 +1189,7 @@ impl ClientSessionValue {
     ) -> Option<Self> {
         match &self {
             Self::Tls13(v) => v
+                .compiled_in()
                 .compatible_config(server_cert_verifier, client_creds)
                 .then_some(self),
             #[cfg(feature = "tls12")]

@@ -2707,6 +2707,14 @@ impl<'a> Codec<'a> for HandshakeMessagePayload<'a> {
     }
 }
 
+/// PATCH (espconn_secure): whether `vers` selects the TLS 1.3 form of a
+/// handshake message. Always false without the `tls13` feature (no TLS 1.3
+/// connection can exist there), so the TLS 1.3 decoders are not linked.
+#[inline(always)]
+fn is_tls13(vers: ProtocolVersion) -> bool {
+    cfg!(feature = "tls13") && matches!(vers, ProtocolVersion::TLSv1_3)
+}
+
 impl<'a> HandshakeMessagePayload<'a> {
     pub(crate) fn read_version(
         r: &mut Reader<'a>,
@@ -2736,7 +2744,7 @@ impl<'a> HandshakeMessagePayload<'a> {
                     HandshakePayload::ServerHello(shp)
                 }
             }
-            HandshakeType::Certificate if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::Certificate if is_tls13(vers) => {
                 let p = CertificatePayloadTls13::read(&mut sub)?;
                 HandshakePayload::CertificateTls13(p)
             }
@@ -2754,7 +2762,7 @@ impl<'a> HandshakeMessagePayload<'a> {
             HandshakeType::ClientKeyExchange => {
                 HandshakePayload::ClientKeyExchange(Payload::read(&mut sub))
             }
-            HandshakeType::CertificateRequest if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::CertificateRequest if is_tls13(vers) => {
                 let p = CertificateRequestPayloadTls13::read(&mut sub)?;
                 HandshakePayload::CertificateRequestTls13(p)
             }
@@ -2768,7 +2776,7 @@ impl<'a> HandshakeMessagePayload<'a> {
             HandshakeType::CertificateVerify => {
                 HandshakePayload::CertificateVerify(DigitallySignedStruct::read(&mut sub)?)
             }
-            HandshakeType::NewSessionTicket if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::NewSessionTicket if is_tls13(vers) => {
                 let p = NewSessionTicketPayloadTls13::read(&mut sub)?;
                 HandshakePayload::NewSessionTicketTls13(p)
             }
