@@ -905,18 +905,15 @@ fn client_hello_offers_tls13_only_when_built_and_enabled() {
     }
 }
 
-/// A ServerHello as a TLS 1.3 server writes it: legacy version 1.2,
-/// supported_versions 1.3, TLS_AES_128_GCM_SHA256, a P-256 key share.
-fn tls13_server_hello() -> Vec<u8> {
+/// A ServerHello record: legacy version 1.2, `random`, empty session id,
+/// TLS_AES_128_GCM_SHA256, null compression, extensions `exts`.
+fn server_hello(random: [u8; 32], exts: &[u8]) -> Vec<u8> {
     let mut body = vec![3, 3];
-    body.extend_from_slice(&[0x5a; 32]); // random (not the HelloRetryRequest one)
+    body.extend_from_slice(&random);
     body.push(0); // empty session id
     body.extend_from_slice(&[0x13, 0x01, 0]); // suite, null compression
-    let mut exts = vec![0, 43, 0, 2, 3, 4]; // supported_versions: TLS 1.3
-    exts.extend_from_slice(&[0, 51, 0, 69, 0, 23, 0, 65, 4]); // key_share: secp256r1
-    exts.extend_from_slice(&p256_generator_point());
     body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
-    body.extend_from_slice(&exts);
+    body.extend_from_slice(exts);
     let mut hs = vec![2, 0];
     hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
     hs.extend_from_slice(&body);
@@ -926,6 +923,21 @@ fn tls13_server_hello() -> Vec<u8> {
     rec
 }
 
+/// A ServerHello as a TLS 1.3 server writes it: supported_versions 1.3 and
+/// a P-256 key share.
+fn tls13_server_hello() -> Vec<u8> {
+    let mut exts = vec![0, 43, 0, 2, 3, 4]; // supported_versions: TLS 1.3
+    exts.extend_from_slice(&[0, 51, 0, 69, 0, 23, 0, 65, 4]); // key_share: secp256r1
+    exts.extend_from_slice(&p256_generator_point());
+    server_hello([0x5a; 32], &exts)
+}
+
+/// RFC 8446 4.1.3: the ServerHello random that marks a HelloRetryRequest.
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
 /// x and y of the P-256 base point: a valid key share's 64 coordinate bytes.
 fn p256_generator_point() -> [u8; 64] {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -933,6 +945,28 @@ fn p256_generator_point() -> [u8; 64] {
     let mut xy = [0u8; 64];
     xy.copy_from_slice(&p.as_bytes()[1..]);
     xy
+}
+
+/// A client that did not offer TLS 1.3 gets a HelloRetryRequest (which only
+/// answers a TLS 1.3 offer): the handshake fails as an unexpected message
+/// (-0x7700), whether or not the build has TLS 1.3.
+#[test]
+fn hello_retry_request_to_a_tls12_only_client_is_an_unexpected_message() {
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    let mut c = started_client(cp);
+    let hello_len = c.output().len();
+    c.consume_output(hello_len);
+    // supported_versions 1.3, key_share asking for secp256r1
+    let hrr = server_hello(HRR_RANDOM, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 23]);
+    c.receive(&hrr).unwrap();
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_UNEXPECTED_MESSAGE, "{f:?}");
+    assert!(
+        f.reason.as_str().contains("HelloRetryRequest"),
+        "{:?}",
+        f.reason
+    );
 }
 
 /// The alert record rustls writes when it refuses the client's versions.

@@ -198,6 +198,13 @@ fn emit_client_hello_for_retry(
     cx: &mut ClientContext<'_>,
     mut ech_state: Option<EchState>,
 ) -> NextStateOrError<'static> {
+    // PATCH (espconn_secure): a retry answers a HelloRetryRequest, which
+    // only a TLS 1.3 offer gets; without the `tls13` feature there is none,
+    // and saying so here drops the retry paths below (PATCHES.md).
+    let (retryreq, suite) = match cfg!(feature = "tls13") {
+        true => (retryreq, suite),
+        false => (None, None),
+    };
     let config = &input.config;
     // Defense in depth: the ECH state should be None if ECH is disabled based on config
     // builder semantics.

@@ -2734,6 +2734,12 @@ impl<'a> HandshakeMessagePayload<'a> {
                 let random = Random::read(&mut sub)?;
 
                 if random == HELLO_RETRY_REQUEST_RANDOM {
+                    // PATCH (espconn_secure): a HelloRetryRequest answers a
+                    // TLS 1.3 offer, which a build without `tls13` never
+                    // makes: refuse it here, so its decoder is not linked.
+                    if !cfg!(feature = "tls13") {
+                        return Err(InvalidMessage::UnexpectedMessage("HelloRetryRequest"));
+                    }
                     let mut hrr = HelloRetryRequest::read(&mut sub)?;
                     hrr.legacy_version = version;
                     HandshakePayload::HelloRetryRequest(hrr)
@@ -2770,7 +2776,9 @@ impl<'a> HandshakeMessagePayload<'a> {
                 let p = CertificateRequestPayload::read(&mut sub)?;
                 HandshakePayload::CertificateRequest(p)
             }
-            HandshakeType::CompressedCertificate => HandshakePayload::CompressedCertificate(
+            // PATCH (espconn_secure): TLS 1.3 only (RFC 8879); without
+            // `tls13` it is an unknown message, which no state accepts.
+            HandshakeType::CompressedCertificate if cfg!(feature = "tls13") => HandshakePayload::CompressedCertificate(
                 CompressedCertificatePayload::read(&mut sub)?,
             ),
             HandshakeType::CertificateVerify => {
