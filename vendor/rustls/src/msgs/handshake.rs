@@ -2778,9 +2778,11 @@ impl<'a> HandshakeMessagePayload<'a> {
             }
             // PATCH (espconn_secure): TLS 1.3 only (RFC 8879); without
             // `tls13` it is an unknown message, which no state accepts.
-            HandshakeType::CompressedCertificate if cfg!(feature = "tls13") => HandshakePayload::CompressedCertificate(
-                CompressedCertificatePayload::read(&mut sub)?,
-            ),
+            HandshakeType::CompressedCertificate if cfg!(feature = "tls13") => {
+                HandshakePayload::CompressedCertificate(CompressedCertificatePayload::read(
+                    &mut sub,
+                )?)
+            }
             HandshakeType::CertificateVerify => {
                 HandshakePayload::CertificateVerify(DigitallySignedStruct::read(&mut sub)?)
             }
