@@ -285,7 +285,10 @@ fn alert(a: A, peer: &str) -> Failure {
                 Offered
             )
         }
-        A::ProtocolVersion => "it does not accept our TLS versions (1.2/1.3)",
+        A::ProtocolVersion if cfg!(feature = "tls13") => {
+            "it does not accept our TLS versions (1.2/1.3)"
+        }
+        A::ProtocolVersion => "it does not accept TLS 1.2, the only version this build speaks",
         A::BadCertificate | A::UnsupportedCertificate | A::CertificateUnknown => {
             "it rejected our client certificate"
         }

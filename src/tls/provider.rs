@@ -12,14 +12,15 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use rustls::crypto::tls12::PrfUsingHmac;
+#[cfg(feature = "tls13")]
 use rustls::crypto::tls13::HkdfUsingHmac;
 use rustls::crypto::{
     CipherSuiteCommon, CryptoProvider, KeyExchangeAlgorithm, SupportedKxGroup,
     WebPkiSupportedAlgorithms,
 };
-use rustls::{
-    CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
-};
+#[cfg(feature = "tls13")]
+use rustls::Tls13CipherSuite;
+use rustls::{CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite};
 
 mod aead;
 mod hash;
@@ -96,6 +97,7 @@ macro_rules! tls12_suite {
     };
 }
 
+#[cfg(feature = "tls13")]
 macro_rules! tls13_suite {
     ($name:ident, $suite:ident, $hash:expr, $hmac:expr, $aead:expr) => {
         static $name: Tls13CipherSuite = Tls13CipherSuite {

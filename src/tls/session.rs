@@ -284,6 +284,8 @@ pub enum LoadError {
     Checksum,
     /// Unknown session kind.
     Kind,
+    /// A TLS 1.3 session, and this build has no TLS 1.3 (profile-small).
+    Tls13NotCompiled,
 }
 
 impl LoadError {
@@ -296,6 +298,9 @@ impl LoadError {
             LoadError::Version(_) => "blob from another version",
             LoadError::Checksum => "checksum mismatch (corrupt or not a session)",
             LoadError::Kind => "unknown session kind",
+            LoadError::Tls13NotCompiled => {
+                "a TLS 1.3 session, and this build speaks TLS 1.2 only (profile-small)"
+            }
         }
     }
 }
@@ -320,6 +325,9 @@ pub fn load(blob: &[u8]) -> Result<(), LoadError> {
     let kind = blob[1];
     if kind != KIND_TLS12 && kind != KIND_TLS13 {
         return Err(LoadError::Kind);
+    }
+    if kind == KIND_TLS13 && !cfg!(feature = "tls13") {
+        return Err(LoadError::Tls13NotCompiled);
     }
     let mut b = [0u8; 16];
     b.copy_from_slice(&blob[6..22]);
@@ -445,6 +453,7 @@ impl ClientSessionStore for View {
         self.clear(KIND_TLS12);
     }
 
+    #[cfg(feature = "tls13")]
     fn insert_tls13_ticket(&self, _: ServerName<'static>, value: Tls13ClientSessionValue) {
         // One ticket per server: the newest replaces the previous one.
         self.put(KIND_TLS13, value.storage_len(), |v| {
@@ -452,6 +461,7 @@ impl ClientSessionStore for View {
         });
     }
 
+    #[cfg(feature = "tls13")]
     fn take_tls13_ticket(&self, _: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
         let (buf, len) = self.get(KIND_TLS13, true)?;
         Tls13ClientSessionValue::decode_from_storage(
@@ -460,6 +470,17 @@ impl ClientSessionStore for View {
             &self.verifier,
             &self.creds,
         )
+    }
+
+    // Without `tls13` (profile-small) rustls has no TLS 1.3: it never makes
+    // a TLS 1.3 ticket to insert, and no TLS 1.3 session can be decoded
+    // (`load` refuses such blobs), so these keep the encoding out of the image.
+    #[cfg(not(feature = "tls13"))]
+    fn insert_tls13_ticket(&self, _: ServerName<'static>, _: Tls13ClientSessionValue) {}
+
+    #[cfg(not(feature = "tls13"))]
+    fn take_tls13_ticket(&self, _: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+        None
     }
 }
 
@@ -503,6 +524,17 @@ mod tests {
             assert!(load(&bad).is_err(), "flip at {i} accepted");
         }
         assert_eq!(load(&blob[..n - 1]), Err(LoadError::Truncated));
+        // A TLS 1.3 session (saved by a build with TLS 1.3) loads only where
+        // TLS 1.3 is compiled in; a TLS 1.2-only build refuses it by name.
+        STORE.lock().find_or_take(&b).unwrap().kind = KIND_TLS13;
+        let n13 = save(&b, &mut out).unwrap();
+        assert_eq!(out[1], KIND_TLS13);
+        let want = if cfg!(feature = "tls13") {
+            Ok(())
+        } else {
+            Err(LoadError::Tls13NotCompiled)
+        };
+        assert_eq!(load(&out[..n13]), want);
         assert!(set_capacity(0));
         assert!(!set_capacity(MAX_ENTRIES as u8 + 1));
     }

@@ -11,7 +11,9 @@ use alloc::vec::Vec;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+#[cfg(feature = "tls13")]
+use rustls::crypto::verify_tls13_signature;
+use rustls::crypto::{verify_tls12_signature, WebPkiSupportedAlgorithms};
 use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
@@ -279,7 +281,17 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &self.algs)
+        #[cfg(feature = "tls13")]
+        return verify_tls13_signature(message, cert, dss, &self.algs);
+        // A TLS 1.2-only build (no `tls13`) never negotiates TLS 1.3, so
+        // rustls never asks; refusing keeps its verifier out of the image.
+        #[cfg(not(feature = "tls13"))]
+        {
+            let _ = (message, cert, dss);
+            Err(Error::General(
+                "TLS 1.3 is not compiled into this build".into(),
+            ))
+        }
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

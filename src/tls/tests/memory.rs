@@ -108,6 +108,11 @@ fn work_estimate_bounds_measured_heap_peaks() {
         (Pki::Ec, true, true),
         (Pki::Rsa, false, true),
     ] {
+        // An own RSA key needs `rsa-sign`: other builds refuse it at load
+        // (certs::keys), so no such connection exists to measure.
+        if mtls && matches!(pki, Pki::Rsa) && !cfg!(feature = "rsa-sign") {
+            continue;
+        }
         let p = run(pki, tls13, mtls);
         println!(
             "heap peak in process(): {pki:?} tls13={tls13} mtls={mtls}: handshake {} B, traffic (16 KB record) {} B, min margin {} B",

@@ -99,8 +99,9 @@ pub(crate) fn server_params(pki: Pki) -> ServerParams {
 /// TLS 1.3 signs with RSA-PSS only: RSA chains need the `rsa-pss` feature
 /// for it (without it the server refuses with "no signature algorithm in
 /// common", which is what a profile-small build meets with RSA servers).
+/// Without the `tls13` feature (profile-small) there is no TLS 1.3 at all.
 pub(crate) fn tls13_ok(pki: Pki) -> bool {
-    matches!(pki, Pki::Ec | Pki::Ec384) || cfg!(feature = "rsa-pss")
+    cfg!(feature = "tls13") && (matches!(pki, Pki::Ec | Pki::Ec384) || cfg!(feature = "rsa-pss"))
 }
 
 pub(crate) fn client_params(pki: Pki) -> ClientParams {
@@ -248,6 +249,7 @@ fn client_failure(cp: ClientParams, sp: ServerParams) -> Failure {
     }
 }
 
+#[cfg(feature = "tls13")]
 #[test]
 fn ec_chain_handshake_and_exchange_tls13() {
     let n = exchange(client_params(Pki::Ec), server_params(Pki::Ec), usize::MAX);
@@ -770,11 +772,17 @@ fn writes_are_split_into_records_that_fit_a_tcp_segment() {
     let mut s = TlsServer::new(server_params(Pki::Ec)).unwrap();
     pump(&mut c, &mut s, usize::MAX).unwrap();
     c.write(&[1u8; 5000]).unwrap();
+    // AEAD expansion: TLS 1.3 adds the content type and the tag (17), TLS 1.2
+    // GCM the explicit nonce and the tag (24).
+    let expansion = match c.negotiated().unwrap().version {
+        "TLSv1.3" => 17,
+        _ => 24,
+    };
     let mut out = c.output();
     let mut records = 0;
     while out.len() >= 5 {
         let len = usize::from(u16::from_be_bytes([out[3], out[4]]));
-        assert!(len <= MAX_SEND_PLAINTEXT + 17, "record of {len}");
+        assert!(len <= MAX_SEND_PLAINTEXT + expansion, "record of {len}");
         out = &out[5 + len..];
         records += 1;
     }
@@ -822,4 +830,223 @@ fn hostname_that_is_not_a_name_is_bad_input() {
         TlsClient::new(cp).unwrap_err().code,
         code::SSL_BAD_INPUT_DATA
     );
+}
+
+// TLS 1.2-only builds (no `tls13` feature: profile-small). The same tests run
+// in every profile, with a client that does not enable TLS 1.3 where the
+// build has it, so the wire behaviour checked here is the one a small build
+// shows.
+
+/// A client with `cp` whose ClientHello is waiting in `output()`.
+fn started_client(cp: ClientParams) -> TlsClient {
+    let mut c = TlsClient::new(cp).unwrap();
+    if c.output().is_empty() {
+        c.process().unwrap();
+    }
+    assert!(!c.output().is_empty(), "no ClientHello");
+    c
+}
+
+/// The first flight of a client with `cp`: its ClientHello record.
+fn client_hello(cp: ClientParams) -> Vec<u8> {
+    started_client(cp).output().to_vec()
+}
+
+/// (type, body) of each extension of the ClientHello record `rec`.
+fn client_hello_extensions(rec: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let u16_at = |i: usize| usize::from(u16::from_be_bytes([rec[i], rec[i + 1]]));
+    assert_eq!(rec[0], 22, "not a handshake record");
+    assert_eq!(rec[5], 1, "not a ClientHello");
+    // record header 5, handshake header 4, legacy version 2, random 32
+    let mut i = 5 + 4 + 2 + 32;
+    i += 1 + usize::from(rec[i]); // session id
+    i += 2 + u16_at(i); // cipher suites
+    i += 1 + usize::from(rec[i]); // compression methods
+    let end = i + 2 + u16_at(i);
+    i += 2;
+    let mut exts = Vec::new();
+    while i < end {
+        let (t, len) = (u16_at(i) as u16, u16_at(i + 2));
+        exts.push((t, rec[i + 4..i + 4 + len].to_vec()));
+        i += 4 + len;
+    }
+    assert_eq!(i, end, "extensions overrun");
+    assert_eq!(end, rec.len(), "ClientHello longer than its extensions");
+    exts
+}
+
+const EXT_PRE_SHARED_KEY: u16 = 41;
+const EXT_SUPPORTED_VERSIONS: u16 = 43;
+const EXT_PSK_KEY_EXCHANGE_MODES: u16 = 45;
+const EXT_KEY_SHARE: u16 = 51;
+
+/// The ClientHello offers TLS 1.3 (supported_versions 1.3, a key share, PSK
+/// modes) exactly when the build has `tls13` and the connection enables it;
+/// otherwise it carries none of these, and never a PSK without a session.
+#[test]
+fn client_hello_offers_tls13_only_when_built_and_enabled() {
+    for enable in [false, true] {
+        let mut cp = client_params(Pki::Ec);
+        cp.tls13 = enable;
+        let exts = client_hello_extensions(&client_hello(cp));
+        let has = |t: u16| exts.iter().any(|(x, _)| *x == t);
+        let offers_13 = exts.iter().any(|(t, body)| {
+            *t == EXT_SUPPORTED_VERSIONS && body[1..].chunks(2).any(|v| v == [3, 4])
+        });
+        let expect = enable && cfg!(feature = "tls13");
+        assert_eq!(offers_13, expect, "supported_versions 1.3, enable={enable}");
+        assert_eq!(has(EXT_KEY_SHARE), expect, "key_share, enable={enable}");
+        assert_eq!(
+            has(EXT_PSK_KEY_EXCHANGE_MODES),
+            expect,
+            "psk modes, enable={enable}"
+        );
+        assert!(!has(EXT_PRE_SHARED_KEY), "pre_shared_key without a session");
+    }
+}
+
+/// A ServerHello record: legacy version 1.2, `random`, empty session id,
+/// TLS_AES_128_GCM_SHA256, null compression, extensions `exts`.
+fn server_hello(random: [u8; 32], exts: &[u8]) -> Vec<u8> {
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&random);
+    body.push(0); // empty session id
+    body.extend_from_slice(&[0x13, 0x01, 0]); // suite, null compression
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(exts);
+    let mut hs = vec![2, 0];
+    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 3, 3];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+/// A ServerHello as a TLS 1.3 server writes it: supported_versions 1.3 and
+/// a P-256 key share.
+fn tls13_server_hello() -> Vec<u8> {
+    let mut exts = vec![0, 43, 0, 2, 3, 4]; // supported_versions: TLS 1.3
+    exts.extend_from_slice(&[0, 51, 0, 69, 0, 23, 0, 65, 4]); // key_share: secp256r1
+    exts.extend_from_slice(&p256_generator_point());
+    server_hello([0x5a; 32], &exts)
+}
+
+/// RFC 8446 4.1.3: the ServerHello random that marks a HelloRetryRequest.
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// x and y of the P-256 base point: a valid key share's 64 coordinate bytes.
+fn p256_generator_point() -> [u8; 64] {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let p = p256::AffinePoint::GENERATOR.to_encoded_point(false);
+    let mut xy = [0u8; 64];
+    xy.copy_from_slice(&p.as_bytes()[1..]);
+    xy
+}
+
+/// A client that did not offer TLS 1.3 gets a HelloRetryRequest (which only
+/// answers a TLS 1.3 offer): the handshake fails as an unexpected message
+/// (-0x7700), whether or not the build has TLS 1.3.
+#[test]
+fn hello_retry_request_to_a_tls12_only_client_is_an_unexpected_message() {
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    let mut c = started_client(cp);
+    let hello_len = c.output().len();
+    c.consume_output(hello_len);
+    // supported_versions 1.3, key_share asking for secp256r1
+    let hrr = server_hello(HRR_RANDOM, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 23]);
+    c.receive(&hrr).unwrap();
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_UNEXPECTED_MESSAGE, "{f:?}");
+    assert!(
+        f.reason.as_str().contains("HelloRetryRequest"),
+        "{:?}",
+        f.reason
+    );
+}
+
+/// The alert record rustls writes when it refuses the client's versions.
+const ALERT_PROTOCOL_VERSION: [u8; 7] = [21, 3, 3, 0, 2, 2, 70];
+
+/// A server that selects TLS 1.3 although the client offered only 1.2 fails
+/// the handshake with "no common TLS version" (-0x6E80), a reason saying we
+/// speak TLS 1.2 (and not 1.3 in a build without it), and a
+/// protocol_version alert to the server.
+#[test]
+fn server_hello_selecting_tls13_fails_a_tls12_only_client_with_version_code() {
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    let mut c = started_client(cp);
+    let hello_len = c.output().len();
+    c.consume_output(hello_len);
+    c.receive(&tls13_server_hello()).unwrap();
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_BAD_HS_PROTOCOL_VERSION, "{f:?}");
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("no TLS version in common") && r.contains("we speak TLS 1.2"),
+        "{r:?}"
+    );
+    if !cfg!(feature = "tls13") {
+        assert!(!r.contains("1.3"), "{r:?}");
+    }
+    assert_eq!(c.output(), ALERT_PROTOCOL_VERSION, "alert to the server");
+}
+
+/// A rustls server that speaks only TLS 1.3 answers a ClientHello without
+/// TLS 1.3 with [`ALERT_PROTOCOL_VERSION`] (checked against the real server
+/// where the build has TLS 1.3; a TLS 1.2-only build cannot run one), and a
+/// TLS 1.2-only client reports that alert as a fatal alert (-0x7780) naming
+/// ProtocolVersion and the version it speaks.
+#[test]
+fn tls13_only_server_fails_a_tls12_only_client_with_protocol_version_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.tls13 = false;
+    let mut c = started_client(cp);
+    let reply = {
+        #[cfg(feature = "tls13")]
+        {
+            let mut p = provider::provider();
+            p.cipher_suites.retain(|s| s.tls13().is_some());
+            let mut s = TlsServer::with_provider(server_params(Pki::Ec), p).unwrap();
+            let hello = c.output().to_vec();
+            let n = s.receive(&hello).unwrap();
+            c.consume_output(n);
+            let sf = s.process().unwrap_err();
+            assert_eq!(sf.code, code::SSL_BAD_HS_PROTOCOL_VERSION, "server: {sf:?}");
+            let reply = s.output().to_vec();
+            assert_eq!(
+                reply, ALERT_PROTOCOL_VERSION,
+                "the TLS 1.3-only server's reply"
+            );
+            reply
+        }
+        #[cfg(not(feature = "tls13"))]
+        ALERT_PROTOCOL_VERSION.to_vec()
+    };
+    c.receive(&reply).unwrap();
+    let f = c.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_FATAL_ALERT_MESSAGE, "{f:?}");
+    let r = f.reason.as_str();
+    assert!(r.contains("ProtocolVersion") && r.contains("1.2"), "{r:?}");
+    if !cfg!(feature = "tls13") {
+        assert!(!r.contains("1.3"), "{r:?}");
+    }
+}
+
+/// A client with TLS 1.3 off (the only kind a TLS 1.2-only build makes)
+/// completes a handshake and an exchange with a server that speaks 1.2 and,
+/// where built, 1.3: EC and RSA chains, TLS 1.2.
+#[test]
+fn tls12_only_client_completes_with_a_tls12_server() {
+    for pki in [Pki::Ec, Pki::Rsa] {
+        let mut cp = client_params(pki);
+        cp.tls13 = false;
+        let n = exchange(cp, server_params(pki), usize::MAX);
+        assert_eq!(n.version, "TLSv1.2", "{pki:?}");
+    }
 }

@@ -87,7 +87,7 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(inner) => &inner.common,
-            Self::Tls13(inner) => &inner.common,
+            Self::Tls13(inner) => &inner.compiled_in().common,
         }
     }
 
@@ -96,7 +96,7 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(_) => None,
-            Self::Tls13(inner) => Some(inner),
+            Self::Tls13(inner) => Some(inner.compiled_in()),
         }
     }
 
@@ -141,7 +141,7 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(cs) => cs.fips(),
-            Self::Tls13(cs) => cs.fips(),
+            Self::Tls13(cs) => cs.compiled_in().fips(),
         }
     }
 

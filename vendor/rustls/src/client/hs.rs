@@ -198,6 +198,13 @@ fn emit_client_hello_for_retry(
     cx: &mut ClientContext<'_>,
     mut ech_state: Option<EchState>,
 ) -> NextStateOrError<'static> {
+    // PATCH (espconn_secure): a retry answers a HelloRetryRequest, which
+    // only a TLS 1.3 offer gets; without the `tls13` feature there is none,
+    // and saying so here drops the retry paths below (PATCHES.md).
+    let (retryreq, suite) = match cfg!(feature = "tls13") {
+        true => (retryreq, suite),
+        false => (None, None),
+    };
     let config = &input.config;
     // Defense in depth: the ECH state should be None if ECH is disabled based on config
     // builder semantics.
@@ -594,7 +601,7 @@ fn prepare_resumption<'a>(
 
     // If the server selected TLS 1.2, we can't resume.
     let suite = match suite {
-        Some(SupportedCipherSuite::Tls13(suite)) => Some(suite),
+        Some(SupportedCipherSuite::Tls13(suite)) => Some(suite.compiled_in()),
         #[cfg(feature = "tls12")]
         Some(SupportedCipherSuite::Tls12(_)) => return None,
         None => None,
@@ -831,6 +838,9 @@ impl State<ClientConnectionData> for ExpectServerHello {
         // handshake_traffic_secret.
         match suite {
             SupportedCipherSuite::Tls13(suite) => {
+                // PATCH (espconn_secure): `compiled_in`: without the `tls13`
+                // feature this arm is dead code (PATCHES.md).
+                let suite = suite.compiled_in();
                 tls13::handle_server_hello(
                     cx,
                     server_hello,
@@ -1165,7 +1175,7 @@ impl ClientSessionValue {
 
     fn common(&self) -> &persist::ClientSessionCommon {
         match self {
-            Self::Tls13(inner) => &inner.common,
+            Self::Tls13(inner) => &inner.compiled_in().common,
             #[cfg(feature = "tls12")]
             Self::Tls12(inner) => &inner.common,
         }
@@ -1173,7 +1183,7 @@ impl ClientSessionValue {
 
     fn tls13(&self) -> Option<&persist::Tls13ClientSessionValue> {
         match self {
-            Self::Tls13(v) => Some(v),
+            Self::Tls13(v) => Some(v.compiled_in()),
             #[cfg(feature = "tls12")]
             Self::Tls12(_) => None,
         }
@@ -1186,6 +1196,7 @@ impl ClientSessionValue {
     ) -> Option<Self> {
         match &self {
             Self::Tls13(v) => v
+                .compiled_in()
                 .compatible_config(server_cert_verifier, client_creds)
                 .then_some(self),
             #[cfg(feature = "tls12")]

@@ -2768,6 +2768,14 @@ impl<'a> Codec<'a> for HandshakeMessagePayload<'a> {
     }
 }
 
+/// PATCH (espconn_secure): whether `vers` selects the TLS 1.3 form of a
+/// handshake message. Always false without the `tls13` feature (no TLS 1.3
+/// connection can exist there), so the TLS 1.3 decoders are not linked.
+#[inline(always)]
+fn is_tls13(vers: ProtocolVersion) -> bool {
+    cfg!(feature = "tls13") && matches!(vers, ProtocolVersion::TLSv1_3)
+}
+
 impl<'a> HandshakeMessagePayload<'a> {
     pub(crate) fn read_version(
         r: &mut Reader<'a>,
@@ -2794,6 +2802,12 @@ impl<'a> HandshakeMessagePayload<'a> {
                 let random = Random::read(&mut sub)?;
 
                 if random == HELLO_RETRY_REQUEST_RANDOM {
+                    // PATCH (espconn_secure): a HelloRetryRequest answers a
+                    // TLS 1.3 offer, which a build without `tls13` never
+                    // makes: refuse it here, so its decoder is not linked.
+                    if !cfg!(feature = "tls13") {
+                        return Err(InvalidMessage::UnexpectedMessage("HelloRetryRequest"));
+                    }
                     let mut hrr = HelloRetryRequest::read(&mut sub)?;
                     hrr.legacy_version = version;
                     HandshakePayload::HelloRetryRequest(hrr)
@@ -2804,7 +2818,7 @@ impl<'a> HandshakeMessagePayload<'a> {
                     HandshakePayload::ServerHello(shp)
                 }
             }
-            HandshakeType::Certificate if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::Certificate if is_tls13(vers) => {
                 let p = CertificatePayloadTls13::read(&mut sub)?;
                 HandshakePayload::CertificateTls13(p)
             }
@@ -2822,7 +2836,7 @@ impl<'a> HandshakeMessagePayload<'a> {
             HandshakeType::ClientKeyExchange => {
                 HandshakePayload::ClientKeyExchange(Payload::read(&mut sub))
             }
-            HandshakeType::CertificateRequest if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::CertificateRequest if is_tls13(vers) => {
                 let p = CertificateRequestPayloadTls13::read(&mut sub)?;
                 HandshakePayload::CertificateRequestTls13(p)
             }
@@ -2830,13 +2844,17 @@ impl<'a> HandshakeMessagePayload<'a> {
                 let p = CertificateRequestPayload::read(&mut sub)?;
                 HandshakePayload::CertificateRequest(p)
             }
-            HandshakeType::CompressedCertificate => HandshakePayload::CompressedCertificate(
-                CompressedCertificatePayload::read(&mut sub)?,
-            ),
+            // PATCH (espconn_secure): TLS 1.3 only (RFC 8879); without
+            // `tls13` it is an unknown message, which no state accepts.
+            HandshakeType::CompressedCertificate if cfg!(feature = "tls13") => {
+                HandshakePayload::CompressedCertificate(CompressedCertificatePayload::read(
+                    &mut sub,
+                )?)
+            }
             HandshakeType::CertificateVerify => {
                 HandshakePayload::CertificateVerify(DigitallySignedStruct::read(&mut sub)?)
             }
-            HandshakeType::NewSessionTicket if vers == ProtocolVersion::TLSv1_3 => {
+            HandshakeType::NewSessionTicket if is_tls13(vers) => {
                 let p = NewSessionTicketPayloadTls13::read(&mut sub)?;
                 HandshakePayload::NewSessionTicketTls13(p)
             }

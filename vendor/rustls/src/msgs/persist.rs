@@ -118,6 +118,15 @@ impl Tls13ClientSessionValue {
         self.suite
     }
 
+    /// PATCH (espconn_secure): `self` with the `tls13` feature; without it no
+    /// value of this type can exist (it holds a `Tls13CipherSuite`), so a
+    /// path that calls this is dead code (PATCHES.md).
+    #[inline(always)]
+    pub(crate) fn compiled_in(&self) -> &Self {
+        self.suite.compiled_in();
+        self
+    }
+
     #[doc(hidden)]
     /// Test only: rewind epoch by `delta` seconds.
     pub fn rewind_epoch(&mut self, delta: u32) {

@@ -516,7 +516,9 @@ impl ExpectClientHello {
             SupportedCipherSuite::Tls13(suite) => tls13::CompleteClientHelloHandling {
                 config: self.config,
                 transcript,
-                suite,
+                // PATCH (espconn_secure): without the `tls13` feature this
+                // arm is dead code (PATCHES.md).
+                suite: suite.compiled_in(),
                 randoms,
                 previous_hello: self.previous_hello,
                 send_tickets: self.send_tickets,

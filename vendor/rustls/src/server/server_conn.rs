@@ -570,7 +570,18 @@ impl ServerConfig {
     /// We support a given TLS version if it's quoted in the configured
     /// versions *and* at least one ciphersuite for this version is
     /// also configured.
+    // PATCH (espconn_secure): inlined so that, without the `tls13` feature,
+    // `supports_version(TLSv1_3, ..)` is the constant `false` at each call
+    // and the TLS 1.3 branches it guards are dead code (PATCHES.md). A
+    // pattern rather than `!=`: the derived `ne` stays an out-of-line call
+    // at opt-level "z", which the constant would not fold through.
+    #[inline(always)]
     pub(crate) fn supports_version(&self, v: ProtocolVersion, protocol: Protocol) -> bool {
+        (cfg!(feature = "tls13") || !matches!(v, ProtocolVersion::TLSv1_3))
+            && self.supports_version_configured(v, protocol)
+    }
+
+    fn supports_version_configured(&self, v: ProtocolVersion, protocol: Protocol) -> bool {
         self.versions.contains(v)
             && self
                 .provider

@@ -33,9 +33,27 @@ pub struct Tls13CipherSuite {
     /// Provide `None` to opt out of QUIC support for this suite.  It will
     /// not be offered in QUIC handshakes.
     pub quic: Option<&'static dyn crate::quic::Algorithm>,
+
+    // PATCH (espconn_secure): without the `tls13` feature no value of this
+    // type can exist, so every path that holds one (`compiled_in` below) is
+    // dead code and TLS 1.3 leaves the image (vendor/rustls/PATCHES.md).
+    #[cfg(not(feature = "tls13"))]
+    #[doc(hidden)]
+    pub(crate) never: core::convert::Infallible,
 }
 
 impl Tls13CipherSuite {
+    /// PATCH (espconn_secure): `self` with the `tls13` feature. Without it
+    /// a `Tls13CipherSuite` cannot exist, so a call is unreachable and the
+    /// compiler drops the path that makes it.
+    #[inline(always)]
+    pub(crate) const fn compiled_in(&self) -> &Self {
+        #[cfg(not(feature = "tls13"))]
+        match self.never {}
+        #[cfg(feature = "tls13")]
+        self
+    }
+
     /// Can a session using suite self resume from suite prev?
     pub fn can_resume_from(&self, prev: &'static Self) -> Option<&'static Self> {
         (prev.common.hash_provider.algorithm() == self.common.hash_provider.algorithm())
@@ -51,6 +69,7 @@ impl Tls13CipherSuite {
             hkdf_provider,
             aead_alg,
             quic,
+            ..
         } = self;
         common.fips()
             && hkdf_provider.fips()
