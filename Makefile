@@ -32,7 +32,7 @@ demo: deps-host examples
 # All tests: unit, simulator, end-to-end against real peers, espcert, chip
 # build and emulated-core tests, header freshness, the small profile, the
 # fuzzing harness on its seeds (replayable transcripts), the static check that
-# the traffic steps fit their stack.
+# every engine step fits its stack on the chip.
 test: deps-host deps-chip examples
 	$(CARGO) test --workspace
 	# -p: without it tools/espcert (a default member) depends on the library
