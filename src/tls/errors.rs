@@ -817,7 +817,7 @@ mod tests {
                 presented: vec![],
             }),
             code::X509_CERT_VERIFY_FAILED,
-            "not valid for '2001:db8::1'",
+            "not valid for '2001:db8:0:0:0:0:0:1'",
         );
     }
 
