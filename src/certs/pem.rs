@@ -327,6 +327,12 @@ mod tests {
     fn certificate_errors() {
         let e = certificates(b"hello").unwrap_err();
         assert_eq!(e.code, code::X509_CERT_UNKNOWN_FORMAT);
+        // The bytes are printed without `Debug` (guarded with -Zfmt-debug=none).
+        assert!(
+            e.reason.as_str().contains("starts with [68, 65, 6c, 6c]"),
+            "{}",
+            e.reason
+        );
         let e = certificates(&fixture("client_rsa.pkcs8.pem")).unwrap_err();
         assert_eq!(e.code, code::X509_CERT_UNKNOWN_FORMAT);
         assert!(e.reason.as_str().contains("PRIVATE KEY"), "{}", e.reason);
