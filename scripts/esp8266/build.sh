@@ -25,12 +25,14 @@ esac
 # --emit=asm gives each crate a textual .s next to its rlib (see build-archive.sh);
 # both profiles share one target dir, so the common crates build once, and the
 # staticlib is archived right away before the next profile overwrites it.
-# -Zlocation-detail=none and -Zfmt-debug=shallow drop ~56 KB of panic
-# locations and derived-Debug field printing (docs/SIZE.md): chip panics keep
-# their message, and Debug-printed values keep their variant names.
+# -Zlocation-detail=none drops panic locations; -Zfmt-debug=none makes every
+# `{:?}` print nothing and derived Debug impls empty, in every crate, which
+# drops the names and field printing they kept alive (docs/SIZE.md). Chip
+# panics keep their message but lose any Debug-printed values in it; failure
+# reasons never use Debug (`make test-reasons-without-debug` checks).
 # llvm-ir: the optimised IR next to each .s, for the call graph of the
 # static stack analysis (stack-depth.py); it does not change the code.
-rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=shallow ${ESP_RUSTFLAGS_EXTRA:-}"
+rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=none ${ESP_RUSTFLAGS_EXTRA:-}"
 env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$tdir" \
     /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \
     -Zjson-target-spec -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \

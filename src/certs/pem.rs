@@ -250,6 +250,20 @@ fn is_padding(p: &[u8]) -> bool {
     p.iter().all(|&b| b == 0 || b == 0xFF)
 }
 
+/// Bytes as `[30, 82, 0a]` (not `{:02x?}`: `Debug` prints nothing in the
+/// chip build, docs/SIZE.md).
+struct Hex<'a>(&'a [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[")?;
+        for (i, b) in self.0.iter().enumerate() {
+            write!(f, "{}{b:02x}", if i > 0 { ", " } else { "" })?;
+        }
+        f.write_str("]")
+    }
+}
+
 fn unknown_format(p: &[u8]) -> Failure {
     if p.is_empty() {
         return fail!(code::X509_CERT_UNKNOWN_FORMAT, "certificate data is empty");
@@ -257,8 +271,8 @@ fn unknown_format(p: &[u8]) -> Failure {
     let n = p.len().min(4);
     fail!(
         code::X509_CERT_UNKNOWN_FORMAT,
-        "certificate data is neither PEM nor DER (starts with {:02x?}); store the .pem or .der file unchanged",
-        &p[..n]
+        "certificate data is neither PEM nor DER (starts with {}); store the .pem or .der file unchanged",
+        Hex(&p[..n])
     )
 }
 
@@ -313,6 +327,12 @@ mod tests {
     fn certificate_errors() {
         let e = certificates(b"hello").unwrap_err();
         assert_eq!(e.code, code::X509_CERT_UNKNOWN_FORMAT);
+        // The bytes are printed without `Debug` (guarded with -Zfmt-debug=none).
+        assert!(
+            e.reason.as_str().contains("starts with [68, 65, 6c, 6c]"),
+            "{}",
+            e.reason
+        );
         let e = certificates(&fixture("client_rsa.pkcs8.pem")).unwrap_err();
         assert_eq!(e.code, code::X509_CERT_UNKNOWN_FORMAT);
         assert!(e.reason.as_str().contains("PRIVATE KEY"), "{}", e.reason);

@@ -128,7 +128,7 @@ impl Tracker {
         if !(20..=24).contains(&h[0]) || h[1] != 3 {
             return Err(fail!(
                 code::SSL_INVALID_RECORD,
-                "not TLS: {peer} sent {:?} where a TLS record was expected (plain-text port?)",
+                "not TLS: {peer} sent {} where a TLS record was expected (plain-text port?)",
                 Printable(&h)
             ));
         }
@@ -159,7 +159,7 @@ impl Tracker {
 /// Shows the first bytes of a non-TLS stream as text where printable.
 struct Printable<'a>(&'a [u8]);
 
-impl core::fmt::Debug for Printable<'_> {
+impl core::fmt::Display for Printable<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("'")?;
         for &b in self.0 {

@@ -5,12 +5,17 @@
 //! callback's value keeps working; reasons say what happened and what to do.
 //! Formatting goes into the fixed-size [`Reason`](crate::error::Reason): no
 //! allocation on this path.
+//!
+//! No reason depends on `Debug`: the chip build compiles with
+//! `-Zfmt-debug=none`, where `{:?}` prints nothing (docs/SIZE.md). rustls's
+//! wire enums are named by their `as_str()` (hex when unnamed), its error
+//! enums by `name()` (vendor/rustls/PATCHES.md), everything else by our words.
 
 use core::fmt;
 
 use rustls::{
-    AlertDescription as A, CertificateError as C, Error as E, InvalidMessage as M,
-    PeerIncompatible as I, PeerMisbehaved as P,
+    AlertDescription as A, CertificateError as C, ContentType, Error as E, HandshakeType,
+    InvalidMessage as M, PeerIncompatible as I, PeerMisbehaved as P,
 };
 
 use super::provider;
@@ -98,6 +103,71 @@ impl fmt::Display for Ciphers {
     }
 }
 
+/// A rustls wire enum (`enum_builder!`) by its name, or its type and value in
+/// hex when rustls has no name for it: `HandshakeFailure`, `AlertDescription(0x99)`.
+struct Named {
+    name: Option<&'static str>,
+    ty: &'static str,
+    value: u8,
+}
+
+impl fmt::Display for Named {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(n) => f.write_str(n),
+            None => write!(f, "{}(0x{:02x})", self.ty, self.value),
+        }
+    }
+}
+
+fn alert_name(a: A) -> Named {
+    Named {
+        name: a.as_str(),
+        ty: "AlertDescription",
+        value: a.into(),
+    }
+}
+
+fn content_name(t: ContentType) -> Named {
+    Named {
+        name: t.as_str(),
+        ty: "ContentType",
+        value: t.into(),
+    }
+}
+
+fn handshake_name(t: HandshakeType) -> Named {
+    Named {
+        name: t.as_str(),
+        ty: "HandshakeType",
+        value: t.into(),
+    }
+}
+
+/// Handshake types as `Finished or NewSessionTicket`.
+struct HandshakeTypes<'a>(&'a [HandshakeType]);
+
+impl fmt::Display for HandshakeTypes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, t) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" or ")?;
+            }
+            write!(f, "{}", handshake_name(*t))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a CA certificate cannot become a trust anchor (a `RootCertStore::add`
+/// error), completing "CA certificate #n cannot be used as a trust anchor: ".
+pub fn anchor_problem(e: &E) -> &'static str {
+    match e {
+        E::InvalidCertificate(C::BadEncoding) => "not valid DER",
+        _ => "webpki cannot read it (not an X.509 v3 certificate?)",
+    }
+}
+
 /// Map any rustls error to a code and reason. Every `rustls::Error` variant
 /// is listed; nested enums are grouped by what the user can do about them.
 pub fn map(e: &E, side: Side) -> Failure {
@@ -105,15 +175,21 @@ pub fn map(e: &E, side: Side) -> Failure {
     match e {
         E::InappropriateMessage { got_type, .. } => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
-            "{peer} sent an unexpected {got_type:?} record"
+            "{peer} sent an unexpected {} record",
+            content_name(*got_type)
         ),
         E::InappropriateHandshakeMessage { got_type, expect_types } => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
-            "{peer} sent handshake message {got_type:?}, expected {expect_types:?}"
+            "{peer} sent handshake message {}, expected {}",
+            handshake_name(*got_type),
+            HandshakeTypes(expect_types)
         ),
-        E::InvalidEncryptedClientHello(x) => {
-            fail!(code::SSL_BAD_INPUT_DATA, "encrypted ClientHello: {x:?}")
-        }
+        // This library never configures ECH (it is compiled out of the
+        // vendored rustls: vendor/rustls/PATCHES.md).
+        E::InvalidEncryptedClientHello(_) => fail!(
+            code::SSL_BAD_INPUT_DATA,
+            "encrypted ClientHello (ECH) is not supported by this build"
+        ),
         E::InvalidMessage(m) => invalid_message(m, peer),
         E::NoCertificatesPresented => match side {
             Side::Client => fail!(code::SSL_BAD_HS_CERTIFICATE, "server sent no certificate"),
@@ -134,8 +210,9 @@ pub fn map(e: &E, side: Side) -> Failure {
         E::PeerMisbehaved(p) => misbehaved(p, peer),
         E::AlertReceived(a) => alert(*a, peer),
         E::InvalidCertificate(c) => certificate(c, peer),
-        E::InvalidCertRevocationList(x) => {
-            fail!(code::X509_CERT_VERIFY_FAILED, "certificate revocation list unusable: {x:?}")
+        // This library configures no revocation lists.
+        E::InvalidCertRevocationList(_) => {
+            fail!(code::X509_CERT_VERIFY_FAILED, "certificate revocation list unusable")
         }
         E::General(s) if s == provider::sign::KEY_UNSUPPORTED => fail!(
             code::PK_UNKNOWN_PK_ALG,
@@ -165,10 +242,15 @@ pub fn map(e: &E, side: Side) -> Failure {
         }
         E::InconsistentKeys(k) => fail!(
             code::PK_TYPE_MISMATCH,
-            "private key does not match the certificate ({k:?})"
+            "private key does not match the certificate ({})",
+            match k {
+                rustls::InconsistentKeys::KeyMismatch => "the public keys differ",
+                _ => "the key cannot give its public key",
+            }
         ),
         E::Other(_) => fail!(code::SSL_INTERNAL_ERROR, "TLS engine error"),
-        other => fail!(code::SSL_INTERNAL_ERROR, "TLS engine error: {other:?}"),
+        // `Error` is non_exhaustive; every variant of this rustls is listed.
+        _ => fail!(code::SSL_INTERNAL_ERROR, "TLS engine error (an unlisted kind)"),
     }
 }
 
@@ -192,11 +274,13 @@ fn invalid_message(m: &M, peer: &str) -> Failure {
         ),
         M::InvalidDhParams | M::MissingKeyExchange | M::UnsupportedCurveType => fail!(
             code::SSL_BAD_HS_SERVER_KEY_EXCHANGE,
-            "{peer}'s key exchange is malformed: {m:?}"
+            "{peer}'s key exchange is malformed: {}",
+            m.name()
         ),
         M::InvalidCertRequest | M::NoSignatureSchemes => fail!(
             code::SSL_BAD_HS_CERTIFICATE_REQUEST,
-            "{peer}'s certificate request is malformed: {m:?}"
+            "{peer}'s certificate request is malformed: {}",
+            m.name()
         ),
         M::UnexpectedMessage(what) => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
@@ -204,8 +288,30 @@ fn invalid_message(m: &M, peer: &str) -> Failure {
         ),
         other => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
-            "malformed message from the {peer}: {other:?}"
+            "malformed message from the {peer}: {}",
+            Malformed(other)
         ),
+    }
+}
+
+/// What is wrong with a message: in words for the usual truncations,
+/// otherwise rustls's name for it, with the part of the message it names.
+struct Malformed<'a>(&'a M);
+
+impl fmt::Display for Malformed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            M::MissingData(what) => write!(f, "{what} is cut short (MissingData)"),
+            M::TrailingData(what) => write!(f, "{what} has bytes after its end (TrailingData)"),
+            M::MessageTooShort => {
+                f.write_str("a field runs past the message's end (MessageTooShort)")
+            }
+            M::UnexpectedMessage(what) | M::IllegalEmptyList(what) => {
+                write!(f, "{} ({what})", self.0.name())
+            }
+            M::DuplicateExtension(t) => write!(f, "{} (0x{t:04x})", self.0.name()),
+            other => f.write_str(other.name()),
+        }
     }
 }
 
@@ -226,10 +332,15 @@ fn incompatible(p: &I, peer: &str) -> Failure {
         | I::Tls12NotOfferedOrEnabled
         | I::SupportedVersionsExtensionRequired => fail!(
             code::SSL_BAD_HS_PROTOCOL_VERSION,
-            "no TLS version in common with the {peer} ({p:?}); we speak TLS 1.2{}",
+            "no TLS version in common with the {peer} ({}); we speak TLS 1.2{}",
+            p.name(),
             if cfg!(feature = "tls13") { " and 1.3" } else { "" }
         ),
-        other => fail!(code::SSL_BAD_HS_SERVER_HELLO, "{peer} is incompatible: {other:?}"),
+        other => fail!(
+            code::SSL_BAD_HS_SERVER_HELLO,
+            "{peer} is incompatible: {}",
+            other.name()
+        ),
     }
 }
 
@@ -237,12 +348,14 @@ fn misbehaved(p: &P, peer: &str) -> Failure {
     match p {
         P::InvalidKeyShare | P::WrongGroupForKeyShare | P::SignedKxWithWrongAlgorithm => fail!(
             code::SSL_BAD_HS_SERVER_KEY_EXCHANGE,
-            "{peer} sent an invalid key exchange: {p:?}"
+            "{peer} sent an invalid key exchange: {}",
+            p.name()
         ),
         P::BadCertChainExtensions | P::UnsolicitedCertExtension => {
             fail!(
                 code::SSL_BAD_HS_CERTIFICATE,
-                "{peer}'s certificate message is invalid: {p:?}"
+                "{peer}'s certificate message is invalid: {}",
+                p.name()
             )
         }
         P::SignedHandshakeWithUnadvertisedSigScheme => fail!(
@@ -260,18 +373,21 @@ fn misbehaved(p: &P, peer: &str) -> Failure {
         | P::DuplicateServerHelloExtensions => {
             fail!(
                 code::SSL_BAD_HS_SERVER_HELLO,
-                "{peer}'s hello is invalid: {p:?}"
+                "{peer}'s hello is invalid: {}",
+                p.name()
             )
         }
         P::IllegalTlsInnerPlaintext | P::TooManyEmptyFragments => {
             fail!(
                 code::SSL_INVALID_RECORD,
-                "{peer} sent an invalid record: {p:?}"
+                "{peer} sent an invalid record: {}",
+                p.name()
             )
         }
         other => fail!(
             code::SSL_UNEXPECTED_MESSAGE,
-            "{peer} broke the protocol: {other:?}"
+            "{peer} broke the protocol: {}",
+            other.name()
         ),
     }
 }
@@ -281,7 +397,8 @@ fn alert(a: A, peer: &str) -> Failure {
         A::HandshakeFailure | A::InsufficientSecurity => {
             return fail!(
                 code::SSL_FATAL_ALERT_MESSAGE,
-                "{peer} sent fatal alert {a:?}: no suite/group in common? we offer {}",
+                "{peer} sent fatal alert {}: no suite/group in common? we offer {}",
+                alert_name(a),
                 Offered
             )
         }
@@ -306,25 +423,29 @@ fn alert(a: A, peer: &str) -> Failure {
     if hint.is_empty() {
         fail!(
             code::SSL_FATAL_ALERT_MESSAGE,
-            "{peer} sent fatal alert {a:?}"
+            "{peer} sent fatal alert {}",
+            alert_name(a)
         )
     } else {
         fail!(
             code::SSL_FATAL_ALERT_MESSAGE,
-            "{peer} sent fatal alert {a:?}: {hint}"
+            "{peer} sent fatal alert {}: {hint}",
+            alert_name(a)
         )
     }
 }
 
 /// A server name for messages, without allocating.
-struct Host<'a>(&'a rustls::pki_types::ServerName<'a>);
+pub struct Host<'a>(pub &'a rustls::pki_types::ServerName<'a>);
 
 impl fmt::Display for Host<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use rustls::pki_types::{IpAddr, ServerName};
         match self.0 {
-            rustls::pki_types::ServerName::DnsName(d) => f.write_str(d.as_ref()),
-            rustls::pki_types::ServerName::IpAddress(ip) => write!(f, "{ip:?}"),
-            other => write!(f, "{other:?}"),
+            ServerName::DnsName(d) => f.write_str(d.as_ref()),
+            ServerName::IpAddress(IpAddr::V4(a)) => write!(f, "{}", super::x509::Ip(a.as_ref())),
+            ServerName::IpAddress(IpAddr::V6(a)) => write!(f, "{}", super::x509::Ip(a.as_ref())),
+            _ => f.write_str("(a name of a kind this build does not know)"),
         }
     }
 }
@@ -351,9 +472,11 @@ fn certificate(c: &C, peer: &str) -> Failure {
         C::UnknownIssuer => fail!(v, "unknown CA: {peer}'s chain does not lead to a configured CA"),
         C::BadSignature => fail!(v, "a signature in the {peer}'s chain does not verify"),
         C::NotValidForName => fail!(v, "{peer}'s certificate is not valid for the expected host name"),
-        C::NotValidForNameContext { expected, presented } => fail!(
+        // The verifier names the certificate's own names (webpki's
+        // `presented` list is made with `Debug`, empty on the chip).
+        C::NotValidForNameContext { expected, .. } => fail!(
             v,
-            "{peer}'s certificate is for {presented:?}, not '{}'",
+            "{peer}'s certificate is not valid for '{}'",
             Host(expected)
         ),
         C::InvalidPurpose | C::InvalidPurposeContext { .. } => fail!(
@@ -361,7 +484,9 @@ fn certificate(c: &C, peer: &str) -> Failure {
             "{peer}'s certificate is not valid for TLS {} authentication (extended key usage)",
             if peer == "server" { "server" } else { "client" }
         ),
-        C::UnsupportedSignatureAlgorithmContext { .. }
+        #[allow(deprecated)]
+        C::UnsupportedSignatureAlgorithm
+        | C::UnsupportedSignatureAlgorithmContext { .. }
         | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => fail!(
             v,
             "{peer}'s chain uses a signature algorithm this build cannot verify (ECDSA P-256/P-384, RSA PKCS#1/PSS supported)"
@@ -369,7 +494,16 @@ fn certificate(c: &C, peer: &str) -> Failure {
         C::Revoked => fail!(v, "{peer}'s certificate is revoked"),
         C::UnhandledCriticalExtension => fail!(v, "{peer}'s certificate has an unsupported critical extension"),
         C::ApplicationVerificationFailure => fail!(v, "{peer}'s certificate was rejected"),
-        other => fail!(v, "{peer}'s certificate rejected: {other:?}"),
+        // Configured by this library only without revocation lists or OCSP.
+        C::UnknownRevocationStatus
+        | C::ExpiredRevocationList
+        | C::ExpiredRevocationListContext { .. }
+        | C::InvalidOcspResponse => fail!(v, "{peer}'s certificate revocation status is unusable"),
+        // webpki's other refusals; rustls's no_std build keeps no detail.
+        _ => fail!(
+            v,
+            "{peer}'s chain rejected by webpki (e.g. a CA certificate as the end entity, a broken path length or name constraint, an unsupported version)"
+        ),
     }
 }
 
@@ -378,14 +512,14 @@ mod tests {
     use super::*;
     use alloc::vec;
     use rustls::pki_types::{ServerName, UnixTime};
-    use rustls::ContentType;
 
     fn check(e: E, code: i32, needle: &str) {
         let f = map(&e, Side::Client);
-        assert_eq!(f.code, code, "{e:?} -> {}", f.reason);
+        // Display only: these messages must read under -Zfmt-debug=none too.
+        assert_eq!(f.code, code, "{e} -> {}", f.reason);
         assert!(
             f.reason.as_str().contains(needle),
-            "{e:?}: reason {:?} lacks {needle:?}",
+            "{e}: reason '{}' lacks '{needle}'",
             f.reason
         );
     }
@@ -469,7 +603,7 @@ mod tests {
                 presented: vec!["DnsName(\"other.test\")".into()],
             }),
             code::X509_CERT_VERIFY_FAILED,
-            "not 'example.com'",
+            "not valid for 'example.com'",
         );
         check(
             E::InvalidCertificate(C::BadSignature),
@@ -552,6 +686,157 @@ mod tests {
         );
         let f = map(&E::NoCertificatesPresented, Side::Server);
         assert_eq!(f.code, code::SSL_NO_CLIENT_CERTIFICATE);
+    }
+
+    // The needles below are the values themselves (alert, record and
+    // message type names, rustls's error variant names, addresses): `make
+    // test` also runs this module with `-Zfmt-debug=none`, where any of them
+    // still printed through `Debug` would be missing.
+    #[test]
+    fn wire_values_are_named_without_debug_and_unnamed_ones_in_hex() {
+        check(
+            E::AlertReceived(A::Unknown(0x99)),
+            code::SSL_FATAL_ALERT_MESSAGE,
+            "sent fatal alert AlertDescription(0x99)",
+        );
+        check(
+            E::AlertReceived(A::CertificateExpired),
+            code::SSL_FATAL_ALERT_MESSAGE,
+            "fatal alert CertificateExpired: our client certificate has expired",
+        );
+        check(
+            E::InappropriateMessage {
+                expect_types: vec![ContentType::Handshake],
+                got_type: ContentType::Unknown(0x63),
+            },
+            code::SSL_UNEXPECTED_MESSAGE,
+            "unexpected ContentType(0x63) record",
+        );
+        check(
+            E::InappropriateHandshakeMessage {
+                expect_types: vec![HandshakeType::ServerHello, HandshakeType::HelloRetryRequest],
+                got_type: HandshakeType::Certificate,
+            },
+            code::SSL_UNEXPECTED_MESSAGE,
+            "handshake message Certificate, expected ServerHello or HelloRetryRequest",
+        );
+        check(
+            E::InappropriateHandshakeMessage {
+                expect_types: vec![HandshakeType::Finished],
+                got_type: HandshakeType::Unknown(0xee),
+            },
+            code::SSL_UNEXPECTED_MESSAGE,
+            "HandshakeType(0xee), expected Finished",
+        );
+    }
+
+    #[test]
+    fn rustls_error_variants_are_named_without_debug() {
+        check(
+            E::PeerMisbehaved(P::SelectedUnofferedCipherSuite),
+            code::SSL_BAD_HS_SERVER_HELLO,
+            "hello is invalid: SelectedUnofferedCipherSuite",
+        );
+        check(
+            E::PeerMisbehaved(P::TooManyKeyUpdateRequests),
+            code::SSL_UNEXPECTED_MESSAGE,
+            "broke the protocol: TooManyKeyUpdateRequests",
+        );
+        check(
+            E::PeerMisbehaved(P::IllegalTlsInnerPlaintext),
+            code::SSL_INVALID_RECORD,
+            "invalid record: IllegalTlsInnerPlaintext",
+        );
+        check(
+            E::PeerIncompatible(I::ServerDoesNotSupportTls12Or13),
+            code::SSL_BAD_HS_PROTOCOL_VERSION,
+            "(ServerDoesNotSupportTls12Or13)",
+        );
+        check(
+            E::PeerIncompatible(I::NullCompressionRequired),
+            code::SSL_BAD_HS_SERVER_HELLO,
+            "incompatible: NullCompressionRequired",
+        );
+        check(
+            E::InvalidMessage(M::UnsupportedCurveType),
+            code::SSL_BAD_HS_SERVER_KEY_EXCHANGE,
+            "malformed: UnsupportedCurveType",
+        );
+        check(
+            E::InvalidMessage(M::TrailingData("ServerHelloPayload")),
+            code::SSL_UNEXPECTED_MESSAGE,
+            "ServerHelloPayload has bytes after its end (TrailingData)",
+        );
+        check(
+            E::InvalidMessage(M::MissingData("CertificateEntry")),
+            code::SSL_UNEXPECTED_MESSAGE,
+            "CertificateEntry is cut short",
+        );
+        check(
+            E::InvalidMessage(M::DuplicateExtension(0x17)),
+            code::SSL_UNEXPECTED_MESSAGE,
+            "DuplicateExtension (0x0017)",
+        );
+        check(
+            E::InvalidMessage(M::InvalidCcs),
+            code::SSL_UNEXPECTED_MESSAGE,
+            "from the server: InvalidCcs",
+        );
+        check(
+            E::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch),
+            code::PK_TYPE_MISMATCH,
+            "public keys differ",
+        );
+    }
+
+    #[test]
+    fn generated_names_are_the_variant_identifiers() {
+        // vendor/rustls's `name()`: the identifier, without fields.
+        assert_eq!(P::InvalidKeyShare.name(), "InvalidKeyShare");
+        assert_eq!(P::UnsolicitedEchExtension.name(), "UnsolicitedEchExtension");
+        assert_eq!(I::Tls12NotOffered.name(), "Tls12NotOffered");
+        assert_eq!(
+            I::ServerRejectedEncryptedClientHello(None).name(),
+            "ServerRejectedEncryptedClientHello"
+        );
+        assert_eq!(M::MissingData("x").name(), "MissingData");
+        assert_eq!(
+            M::UnknownCertificateExtension.name(),
+            "UnknownCertificateExtension"
+        );
+    }
+
+    #[test]
+    fn ip_server_names_print_as_addresses() {
+        use rustls::pki_types::IpAddr;
+        check(
+            E::InvalidCertificate(C::NotValidForNameContext {
+                expected: ServerName::IpAddress(IpAddr::V4([10, 0, 0, 1].into())),
+                presented: vec![],
+            }),
+            code::X509_CERT_VERIFY_FAILED,
+            "not valid for '10.0.0.1'",
+        );
+        let v6 = ServerName::try_from("2001:db8::1").unwrap();
+        check(
+            E::InvalidCertificate(C::NotValidForNameContext {
+                expected: v6,
+                presented: vec![],
+            }),
+            code::X509_CERT_VERIFY_FAILED,
+            "not valid for '2001:db8:0:0:0:0:0:1'",
+        );
+    }
+
+    #[test]
+    fn trust_anchor_problems_say_what_is_wrong() {
+        let mut roots = rustls::RootCertStore::empty();
+        let e = roots
+            .add(rustls::pki_types::CertificateDer::from(
+                &b"\x30\x03\x02\x01\x00"[..],
+            ))
+            .unwrap_err();
+        assert_eq!(anchor_problem(&e), "not valid DER");
     }
 
     #[test]

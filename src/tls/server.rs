@@ -2,7 +2,9 @@
 
 use alloc::sync::Arc;
 
-use rustls::server::{ServerConfig, UnbufferedServerConnection, WebPkiClientVerifier};
+use rustls::server::{
+    ServerConfig, UnbufferedServerConnection, VerifierBuilderError, WebPkiClientVerifier,
+};
 use rustls::RootCertStore;
 use spin::Mutex;
 
@@ -51,8 +53,9 @@ impl TlsServer {
                     roots.add(der.clone()).map_err(|e| {
                         fail!(
                             code::X509_INVALID_FORMAT,
-                            "client CA certificate #{} unusable: {e:?}",
-                            i + 1
+                            "client CA certificate #{} unusable: {}",
+                            i + 1,
+                            errors::anchor_problem(&e)
                         )
                     })?;
                 }
@@ -61,7 +64,12 @@ impl TlsServer {
                     .map_err(|e| {
                         fail!(
                             code::SSL_CA_CHAIN_REQUIRED,
-                            "client CA list unusable: {e:?}"
+                            "client CA list unusable: {}",
+                            match e {
+                                VerifierBuilderError::NoRootAnchors => "no CA certificate in it",
+                                // Revocation lists are never configured here.
+                                _ => "its revocation lists are invalid",
+                            }
                         )
                     })?;
                 builder.with_client_cert_verifier(v)
@@ -111,7 +119,9 @@ pub struct ServerSessions(Arc<OneSession>);
 
 impl core::fmt::Debug for ServerSessions {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ServerSessions").finish_non_exhaustive()
+        // What `debug_struct(..).finish_non_exhaustive()` prints, without
+        // linking core's struct builder (rustls's traits need `Debug`).
+        f.write_str("ServerSessions { .. }")
     }
 }
 
@@ -120,7 +130,9 @@ struct OneSession(Mutex<Option<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>)>>);
 
 impl core::fmt::Debug for OneSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("OneSession").finish_non_exhaustive()
+        // What `debug_struct(..).finish_non_exhaustive()` prints, without
+        // linking core's struct builder (rustls's traits need `Debug`).
+        f.write_str("OneSession { .. }")
     }
 }
 

@@ -90,9 +90,9 @@ impl Verifier {
                     store.add(der.clone()).map_err(|e| {
                         fail!(
                             code::X509_INVALID_FORMAT,
-                            "CA certificate #{} cannot be used as a trust anchor: {:?}",
+                            "CA certificate #{} cannot be used as a trust anchor: {}",
                             i + 1,
-                            e
+                            super::errors::anchor_problem(&e)
                         )
                     })?;
                 }
@@ -260,8 +260,26 @@ impl ServerCertVerifier for Verifier {
         verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)
             .map_err(|e| self.explain(e, &chain, roots, now))?;
         if self.check_name {
-            verify_server_name(&cert, server_name)
-                .map_err(|e| self.record(super::errors::map(&e, super::errors::Side::Client)))?;
+            verify_server_name(&cert, server_name).map_err(|e| {
+                // The names come from our reader: webpki lists them through
+                // `Debug`, which prints nothing in the chip build.
+                let f = match (&e, x509::parse(end_entity)) {
+                    (
+                        Error::InvalidCertificate(
+                            CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. },
+                        ),
+                        Some(info),
+                    ) => fail!(
+                        code::X509_CERT_VERIFY_FAILED,
+                        "server's certificate is for {}, not '{}'",
+                        info.alt_names(),
+                        super::errors::Host(server_name)
+                    ),
+                    _ => super::errors::map(&e, super::errors::Side::Client),
+                };
+                self.record(f)
+            })?;
         }
         Ok(ServerCertVerified::assertion())
     }

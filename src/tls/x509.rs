@@ -45,6 +45,8 @@ pub struct CertInfo<'a> {
     pub not_after: Option<u64>,
     /// The SubjectPublicKeyInfo element's contents.
     spki: &'a [u8],
+    /// The contents of the Extensions SEQUENCE (empty without `[3]`).
+    extensions: &'a [u8],
 }
 
 /// Read the fields of a DER certificate; `None` if it is not one.
@@ -63,7 +65,15 @@ pub fn parse(cert: &[u8]) -> Option<CertInfo<'_>> {
     let (issuer, r) = next(r)?;
     let (validity, r) = next(r)?;
     let (subject, r) = next(r)?;
-    let (spki, _) = next(r)?;
+    let (spki, mut r) = next(r)?;
+    // Optional [1] issuerUniqueID and [2] subjectUniqueID, then [3] extensions.
+    let mut extensions: &[u8] = &[];
+    while let Some((el, rest)) = next(r) {
+        if el.tag == 0xA3 {
+            extensions = next(el.body)?.0.body;
+        }
+        r = rest;
+    }
     let (nb, vr) = next(validity.body)?;
     let (na, _) = next(vr)?;
     Some(CertInfo {
@@ -72,10 +82,11 @@ pub fn parse(cert: &[u8]) -> Option<CertInfo<'_>> {
         not_before: time(nb),
         not_after: time(na),
         spki: spki.body,
+        extensions,
     })
 }
 
-impl CertInfo<'_> {
+impl<'a> CertInfo<'a> {
     /// Size of the RSA modulus in bits, if the key is RSA.
     pub fn rsa_bits(&self) -> Option<usize> {
         const RSA_ENCRYPTION: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
@@ -95,6 +106,84 @@ impl CertInfo<'_> {
         }
         let top = *m.first()?;
         Some((m.len() - 1) * 8 + (8 - top.leading_zeros() as usize))
+    }
+
+    /// The DNS and IP subject alternative names, for messages. (webpki
+    /// lists them in its error through `Debug`, which the chip build
+    /// compiles to nothing: docs/SIZE.md.)
+    pub fn alt_names(&self) -> AltNames<'a> {
+        const SAN: &[u8] = &[0x55, 0x1D, 0x11];
+        let mut exts = self.extensions;
+        while let Some((ext, rest)) = next(exts) {
+            exts = rest;
+            let Some((oid, mut v)) = next(ext.body) else {
+                continue;
+            };
+            if oid.body != SAN {
+                continue;
+            }
+            // Skip `critical BOOLEAN` when present; then the OCTET STRING.
+            while let Some((el, rest)) = next(v) {
+                v = rest;
+                if el.tag == 0x04 {
+                    return AltNames(next(el.body).map_or(&[][..], |(seq, _)| seq.body));
+                }
+            }
+        }
+        AltNames(&[])
+    }
+}
+
+/// A certificate's dNSName and iPAddress alternative names, comma-separated
+/// (`test.example, 127.0.0.1`); "no DNS or IP name" when it has none.
+pub struct AltNames<'a>(&'a [u8]);
+
+impl fmt::Display for AltNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        let mut names = self.0;
+        while let Some((gn, rest)) = next(names) {
+            names = rest;
+            match gn.tag {
+                // [2] dNSName, IA5String
+                0x82 => match core::str::from_utf8(gn.body) {
+                    Ok(d) => write!(f, "{sep}{d}")?,
+                    Err(_) => continue,
+                },
+                // [7] iPAddress, 4 or 16 bytes
+                0x87 if matches!(gn.body.len(), 4 | 16) => write!(f, "{sep}{}", Ip(gn.body))?,
+                _ => continue,
+            }
+            sep = ", ";
+        }
+        if sep.is_empty() {
+            f.write_str("no DNS or IP name")?;
+        }
+        Ok(())
+    }
+}
+
+/// An IPv4 (4 bytes) or IPv6 (16 bytes) address in text form: `192.0.2.1`,
+/// `2001:db8:0:0:0:0:0:1` (all eight groups: no `::`, which would cost
+/// flash for a form the NONOS SDK's IPv4-only stack rarely meets).
+pub struct Ip<'a>(pub &'a [u8]);
+
+impl fmt::Display for Ip<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v6 = self.0.len() == 16;
+        let mut sep = "";
+        for (i, b) in self.0.iter().enumerate() {
+            if v6 {
+                if i % 2 == 0 {
+                    write!(f, "{sep}{:x}", u16::from_be_bytes([*b, self.0[i + 1]]))?;
+                }
+                sep = ":";
+            } else {
+                write!(f, "{sep}{b}")?;
+                sep = ".";
+            }
+        }
+        Ok(())
     }
 }
 
@@ -232,6 +321,36 @@ mod tests {
         assert_eq!(
             Date(time(g).unwrap()).to_string(),
             "2050-01-01 00:00:00 UTC"
+        );
+    }
+
+    #[test]
+    fn ip_addresses_print_as_text() {
+        assert_eq!(Ip(&[127, 0, 0, 1]).to_string(), "127.0.0.1");
+        let v6 = |g: [u16; 8]| {
+            let mut b = [0u8; 16];
+            for (i, x) in g.iter().enumerate() {
+                b[2 * i..2 * i + 2].copy_from_slice(&x.to_be_bytes());
+            }
+            Ip(&b).to_string()
+        };
+        assert_eq!(
+            v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]),
+            "2001:db8:0:0:0:0:0:1"
+        );
+        assert_eq!(v6([0; 8]), "0:0:0:0:0:0:0:0");
+        assert_eq!(v6([1, 2, 3, 4, 5, 6, 7, 8]), "1:2:3:4:5:6:7:8");
+    }
+
+    #[test]
+    fn alt_names_lists_dns_and_ip_names_of_the_fixture() {
+        let certs =
+            crate::certs::pem::certificates(include_bytes!("../../tests/fixtures/server_ec.pem"))
+                .expect("fixture");
+        let info = parse(&certs[0]).expect("certificate");
+        assert_eq!(
+            info.alt_names().to_string(),
+            "localhost, esp.test, 127.0.0.1"
         );
     }
 

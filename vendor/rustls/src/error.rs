@@ -139,6 +139,8 @@ impl From<InconsistentKeys> for Error {
     }
 }
 
+// PATCH (espconn_secure): wrapped for `name()` (msgs/macros.rs, PATCHES.md).
+enum_with_names! {
 /// A corrupt TLS message payload that resulted in an error.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -202,6 +204,7 @@ pub enum InvalidMessage {
     /// The peer sent a TLS1.3 Certificate with an unknown extension
     UnknownCertificateExtension,
 }
+}
 
 impl From<InvalidMessage> for Error {
     #[inline]
@@ -221,6 +224,8 @@ impl From<InvalidMessage> for AlertDescription {
     }
 }
 
+// PATCH (espconn_secure): wrapped for `name()` (msgs/macros.rs, PATCHES.md).
+enum_with_names! {
 #[non_exhaustive]
 #[allow(missing_docs)]
 #[derive(Debug, PartialEq, Clone)]
@@ -314,6 +319,7 @@ pub enum PeerMisbehaved {
     WrongGroupForKeyShare,
     UnsolicitedEchExtension,
 }
+}
 
 impl From<PeerMisbehaved> for Error {
     #[inline]
@@ -322,6 +328,8 @@ impl From<PeerMisbehaved> for Error {
     }
 }
 
+// PATCH (espconn_secure): wrapped for `name()` (msgs/macros.rs, PATCHES.md).
+enum_with_names! {
 #[non_exhaustive]
 #[allow(missing_docs)]
 #[derive(Debug, PartialEq, Clone)]
@@ -353,6 +361,7 @@ pub enum PeerIncompatible {
     UncompressedEcPointsRequired,
     UnsolicitedCertificateTypeExtension,
     ServerRejectedEncryptedClientHello(Option<Vec<EchConfigPayload>>),
+}
 }
 
 impl From<PeerIncompatible> for Error {

@@ -100,6 +100,40 @@ macro_rules! enum_builder {
     };
 }
 
+/// PATCH (espconn_secure, see PATCHES.md): defines the enum as written and
+/// `pub fn name(&self) -> &'static str`, the variant's identifier (what a
+/// derived `Debug` prints before any fields). Unlike `Debug`, it does not
+/// depend on `-Zfmt-debug`, so error messages built from it keep their
+/// words in builds where `Debug` prints nothing.
+macro_rules! enum_with_names {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$var_meta:meta])*
+                $var:ident $( ( $($field:ty),* $(,)? ) )?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $(
+                $(#[$var_meta])*
+                $var $( ( $($field),* ) )?
+            ),*
+        }
+
+        impl $name {
+            /// The variant's identifier, e.g. `"InvalidKeyShare"` (no fields).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Self::$var { .. } => stringify!($var), )*
+                }
+            }
+        }
+    };
+}
+
 /// A macro which defines a structure containing TLS extensions
 ///
 /// The contents are defined by two blocks, which are merged to
