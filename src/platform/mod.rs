@@ -63,7 +63,7 @@ pub fn with_watchdog_paused<R>(f: impl FnOnce() -> R) -> R {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStack {
     /// The caller's stack (on the chip the NONOS system stack): steps that
-    /// move bytes, encrypt or decrypt nothing deeper than a record.
+    /// only move bytes or encrypt one record (receive, write, read, close).
     Caller,
     /// [`HANDSHAKE_STACK`] bytes from the heap: building the engine and
     /// processing input until the handshake is complete.
