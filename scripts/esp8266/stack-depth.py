@@ -116,6 +116,22 @@ class Fn:
         self.ir_indirect = []  # parameter kinds of its indirect calls
 
 
+def write_reg(cur, regs, sp, dest, val):
+    """Register `dest` takes the tracked value `val` (None: unknown). Into a1
+    it moves the stack pointer: returns the new offset and records the frame
+    (an unknown value there is a dynamic adjustment)."""
+    if dest == "a1":
+        if val and val[0] == "sp":
+            cur.frame = max(cur.frame, -val[1])
+            return val[1]
+        cur.dynamic = True
+    elif val is None:
+        regs.pop(dest, None)
+    else:
+        regs[dest] = val
+    return sp
+
+
 def parse(files):
     fns = {}
     slots = collections.defaultdict(set)  # offset -> functions stored there in data
@@ -221,16 +237,7 @@ def parse(files):
                     slots_sp[(sp, off)] = v
             elif op in ("or", "mov", "mov.n") and (len(args) == 3 and args[1] == args[2] or len(args) == 2):
                 src = regs.get(args[1]) if args[1] != "a1" else ("sp", sp)
-                if args[0] == "a1":
-                    if src and src[0] == "sp":
-                        sp = src[1]
-                        cur.frame = max(cur.frame, -sp)
-                    else:
-                        cur.dynamic = True
-                elif src is None:
-                    regs.pop(args[0], None)
-                else:
-                    regs[args[0]] = src
+                sp = write_reg(cur, regs, sp, args[0], src)
             elif op in ("addi", "addi.n", "addmi") and len(args) == 3:
                 base = ("sp", sp) if args[1] == "a1" else regs.get(args[1])
                 try:
@@ -243,16 +250,7 @@ def parse(files):
                         val = ("sp", base[1] + imm)
                     elif base[0] == "c":
                         val = ("c", base[1] + imm)
-                if args[0] == "a1":
-                    if val and val[0] == "sp":
-                        sp = val[1]
-                        cur.frame = max(cur.frame, -sp)
-                    else:
-                        cur.dynamic = True
-                elif val is None:
-                    regs.pop(args[0], None)
-                else:
-                    regs[args[0]] = val
+                sp = write_reg(cur, regs, sp, args[0], val)
             elif op in ("add", "sub", "add.n") and len(args) == 3:
                 a = ("sp", sp) if args[1] == "a1" else regs.get(args[1])
                 b = ("sp", sp) if args[2] == "a1" else regs.get(args[2])
@@ -264,16 +262,7 @@ def parse(files):
                         val = ("sp", b[1] + a[1])
                     elif a[0] == "c" and b[0] == "c":
                         val = ("c", a[1] + b[1] if op != "sub" else a[1] - b[1])
-                if args[0] == "a1":
-                    if val and val[0] == "sp":
-                        sp = val[1]
-                        cur.frame = max(cur.frame, -sp)
-                    else:
-                        cur.dynamic = True
-                elif val is None:
-                    regs.pop(args[0], None)
-                else:
-                    regs[args[0]] = val
+                sp = write_reg(cur, regs, sp, args[0], val)
             elif op == "and" and len(args) == 3 and args[0] == "a1":
                 # Over-aligned frame: a1 = (a1 - N) & -A costs up to A-4 more.
                 a = regs.get(args[1]) if args[1] != "a1" else ("sp", sp)
