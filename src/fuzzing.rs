@@ -27,17 +27,6 @@ use crate::tls::{
     ClientParams, ServerParams, TimeSource, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
 };
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/tls/",
-            $name
-        ))
-        .as_slice()
-    };
-}
-
 /// Inside every fixture's validity (2026-11-27 .. 2046-11-22).
 const NOW: u64 = 1_811_808_000;
 /// Flash sector the fuzzed image is placed at.

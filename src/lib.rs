@@ -19,6 +19,20 @@ extern crate alloc;
 #[cfg(any(test, not(feature = "runtime")))]
 extern crate std;
 
+/// The bytes of a TLS fixture (tests/fixtures/tls/), for the unit tests and
+/// the fuzzing entry points; defined before the modules that use it.
+#[cfg(any(test, feature = "fuzzing"))]
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/tls/",
+            $name
+        ))
+        .as_slice()
+    };
+}
+
 pub mod error;
 
 pub mod certs;

@@ -10,17 +10,6 @@ use super::*;
 use crate::error::{code, Failure};
 use rustls_pki_types::{PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/tls/",
-            $name
-        ))
-        .as_slice()
-    };
-}
-
 mod memory;
 #[cfg(feature = "kx-p384")]
 mod p384_arith;
