@@ -28,15 +28,11 @@ pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
 /// `proto.tcp`; both must stay valid until the disconnect or reconnect callback.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 {
-    if espconn.is_null() {
+    // SAFETY: NULL or the caller's espconn (this function's contract).
+    let Some(user) = (unsafe { super::tcp_espconn(espconn) }) else {
         return ret::ARG;
-    }
+    };
     crate::platform::chip_init();
-    // SAFETY: non-null pointer to the caller's espconn (vendor contract).
-    let user = unsafe { &mut *espconn };
-    if user.type_ != sdk::ESPCONN_TCP || user.tcp.is_null() {
-        return ret::ARG;
-    }
     if find_slot(espconn).is_some() {
         return ret::ISCONN;
     }

@@ -375,6 +375,18 @@ unsafe extern "C" fn on_unhold(arg: *mut c_void) {
     unsafe { drive(slot, |c, t| c.resume(t)) };
 }
 
+/// The caller's espconn if it is a TCP one with its `esp_tcp`, what
+/// `espconn_secure_connect` and `_accept` take; `None` for NULL or anything
+/// else (their ESPCONN_ARG).
+///
+/// # Safety
+/// `espconn` must be NULL or point to the caller's `struct espconn`.
+unsafe fn tcp_espconn<'a>(espconn: *mut Espconn) -> Option<&'a mut Espconn> {
+    // SAFETY: caller's contract: NULL or a live espconn nothing else borrows.
+    let user = unsafe { espconn.as_mut() }?;
+    (user.type_ == sdk::ESPCONN_TCP && !user.tcp.is_null()).then_some(user)
+}
+
 /// The user's `esp_tcp`, if they gave one.
 ///
 /// # Safety

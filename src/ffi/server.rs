@@ -90,15 +90,11 @@ fn server_connections() -> usize {
 /// valid `proto.tcp`; both must stay valid until `espconn_secure_delete`.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
-    if espconn.is_null() {
+    // SAFETY: NULL or the caller's espconn (this function's contract).
+    let Some(user) = (unsafe { super::tcp_espconn(espconn) }) else {
         return ret::ARG;
-    }
+    };
     crate::platform::chip_init();
-    // SAFETY: non-null pointer to the caller's espconn (vendor contract).
-    let user = unsafe { &mut *espconn };
-    if user.type_ != sdk::ESPCONN_TCP || user.tcp.is_null() {
-        return ret::ARG;
-    }
     if !SERVER.load(Ordering::Acquire).is_null() {
         return ret::INPROGRESS;
     }
