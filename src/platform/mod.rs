@@ -73,20 +73,20 @@ pub enum StepStack {
     Traffic,
 }
 
-/// Stack of the handshake's steps on the chip: their static bound (16.0 KB,
-/// `make esp8266-stack`, checked by `make test`; painted 15.2 KB for an
-/// ECDSA chain) plus room for an interrupt frame. More than a NONOS callback
-/// may use, hence its own block.
-pub const HANDSHAKE_STACK: usize = 17 * 1024;
+/// Stack of the handshake's steps on the chip: their static bound (12.7 KB,
+/// `make esp8266-stack`, checked by `make test`; painted 11.7 KB for an
+/// ECDSA chain) plus 1.2 KB of room for an interrupt frame. More than a
+/// NONOS callback may use, hence its own block.
+pub const HANDSHAKE_STACK: usize = 14 * 1024;
 
-/// Stack of the steps after the handshake on the chip. Once the handshake is
-/// complete rustls is in its `ExpectTraffic` state for good (no
+/// Stack of the steps after the handshake on the chip (8.5 KB). Once the
+/// handshake is complete rustls is in its `ExpectTraffic` state for good (no
 /// renegotiation), so no certificate, signature or key-exchange code can run
 /// any more: the static bound of that state (`make esp8266-stack`, step
-/// `traffic`, 7.9 KB) plus 1.1 KB, checked by `make test`. It is what every
+/// `traffic`, 7.4 KB) plus 1.1 KB, checked by `make test`. It is what every
 /// received record costs the heap while it is processed, so it is kept as
 /// small as the analysis allows.
-pub const TRAFFIC_STACK: usize = 9 * 1024;
+pub const TRAFFIC_STACK: usize = 17 * 512;
 
 /// Byte the engine stack is painted with, to find its high-water mark.
 #[cfg(target_os = "none")]
@@ -301,19 +301,50 @@ pub fn restart() -> ! {
 /// heap: this also reports out-of-memory). Lines longer than the buffer are
 /// cut. Callers must never pass secrets.
 pub fn log(args: fmt::Arguments<'_>) {
-    let mut line = LineBuf {
-        buf: [0; 240],
-        len: 0,
-    };
+    let mut line = LineBuf::new();
     let _ = line.write_fmt(args);
-    let n = line.len;
-    line.buf[n] = b'\n';
-    line.buf[n + 1] = 0;
-    // SAFETY: the format is a NUL-terminated literal taking one C string, and
-    // `line.buf` is NUL-terminated within its bounds.
-    unsafe {
-        sdk::os_printf_plus(c"%s".as_ptr(), line.buf.as_ptr());
+    line.emit();
+}
+
+/// The panic handler's line: `espconn_secure: panic: <message> at
+/// <file>:<line>`, written without `core::fmt`. Formatting arguments go
+/// through function pointers that a static stack bound must take to be any
+/// `Display` impl in the program (1.7 KB deeper than this, docs/STACK.md),
+/// and the panic path lies under every step; so a message with arguments
+/// (an index, a length) is not printed. (The chip build also drops source
+/// locations, `-Zlocation-detail=none`: the file is `<redacted>`.)
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn log_panic(message: Option<&str>, location: Option<(&str, u32)>) {
+    let mut line = LineBuf::new();
+    let _ = line.write_str("espconn_secure: panic: ");
+    let _ = line.write_str(message.unwrap_or("(message with arguments, not printed)"));
+    if let Some((file, number)) = location {
+        let _ = line.write_str(" at ");
+        let _ = line.write_str(file);
+        let _ = line.write_str(":");
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut n = number;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits only.
+        let _ = line.write_str(core::str::from_utf8(&digits[at..]).unwrap_or("?"));
     }
+    line.emit();
+}
+
+/// A fixed line, without `core::fmt` (for the panic path, as above).
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+pub(crate) fn log_plain(text: &str) {
+    let mut line = LineBuf::new();
+    let _ = line.write_str(text);
+    line.emit();
 }
 
 /// `log!("fmt", args...)`: one line through the SDK's printf.
@@ -325,6 +356,27 @@ macro_rules! log {
 struct LineBuf {
     buf: [u8; 240],
     len: usize,
+}
+
+impl LineBuf {
+    fn new() -> Self {
+        LineBuf {
+            buf: [0; 240],
+            len: 0,
+        }
+    }
+
+    fn emit(mut self) {
+        let n = self.len;
+        self.buf[n] = b'\n';
+        self.buf[n + 1] = 0;
+        // SAFETY: the format is a NUL-terminated literal taking one C string,
+        // and `buf` is NUL-terminated within its bounds (`write_str` keeps
+        // two bytes free).
+        unsafe {
+            sdk::os_printf_plus(c"%s".as_ptr(), self.buf.as_ptr());
+        }
+    }
 }
 
 impl Write for LineBuf {

@@ -32,12 +32,12 @@ static ALLOCATOR: SdkAllocator = SdkAllocator;
 /// Anywhere else it is a bug: say why, then restart through the SDK.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    crate::log!("espconn_secure: {}", info.message());
-    if let Some(loc) = info.location() {
-        crate::log!("espconn_secure: at {}:{}", loc.file(), loc.line());
-    }
+    super::log_panic(
+        info.message().as_str(),
+        info.location().map(|l| (l.file(), l.line())),
+    );
     super::escape_step();
-    crate::log!("espconn_secure: fatal: restarting");
+    super::log_plain("espconn_secure: fatal: restarting");
     super::restart()
 }
 

@@ -21,6 +21,16 @@ pub struct TlsClient {
     warnings: Warnings,
 }
 
+/// What [`TlsClient::config`] hands to the connection's constructor.
+struct Built {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    /// Heap that signing with the client key needs (`engine::signing_cost`).
+    signing: usize,
+    diag: super::verifier::Diagnosis,
+    warnings: Warnings,
+}
+
 impl core::fmt::Debug for TlsClient {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TlsClient")
@@ -33,18 +43,28 @@ impl TlsClient {
     /// Build the connection and queue the ClientHello in `output()`.
     pub fn new(p: ClientParams) -> Result<Self, Failure> {
         let (mut engine, warnings) = Self::build(p)?;
-        // Queue the ClientHello now, so output() is ready to send. Key
-        // generation runs below this frame, which is why the configuration
-        // is built in its own (docs/STACK.md).
+        // Queue the ClientHello now, so output() is ready to send.
         engine.process()?;
         Ok(TlsClient { engine, warnings })
     }
 
-    /// Configuration and connection; its temporaries (builder, config,
-    /// verifier, the connection before it is boxed) are gone before the
-    /// ClientHello's key generation starts.
+    /// The connection, boxed inside the engine. rustls's constructor already
+    /// emits the ClientHello (key generation included), so this frame and
+    /// every one above it lie on the deepest path of the setup step: the
+    /// configuration is built in a function of its own, whose frame (builder,
+    /// config, verifier) is gone by then (docs/STACK.md).
     #[inline(never)]
     fn build(p: ClientParams) -> Result<(Engine<UnbufferedClientConnection>, Warnings), Failure> {
+        let max_record = p.max_record;
+        let built = Self::config(p)?;
+        let conn = UnbufferedClientConnection::new_boxed(built.config, built.server_name)
+            .map_err(|e| errors::map(&e, Side::Client))?;
+        let engine = Engine::new(conn, Side::Client, max_record, built.signing, built.diag)?;
+        Ok((engine, built.warnings))
+    }
+
+    #[inline(never)]
+    fn config(p: ClientParams) -> Result<Built, Failure> {
         let diag = Arc::new(Mutex::new(None));
         let verify = p.roots.is_some();
         let name = match &p.hostname {
@@ -104,21 +124,19 @@ impl TlsClient {
             None => Resumption::disabled(),
         };
         // rustls needs some name; it is neither sent nor checked when absent.
-        let server_name =
-            name.clone()
-                .unwrap_or(ServerName::IpAddress(rustls_pki_types::IpAddr::V4(
-                    rustls_pki_types::Ipv4Addr::from([0, 0, 0, 0]),
-                )));
-        let conn = UnbufferedClientConnection::new(Arc::new(config), server_name)
-            .map_err(|e| errors::map(&e, Side::Client))?;
-        let engine = Engine::new(conn, Side::Client, p.max_record, signing, diag)?;
-        Ok((
-            engine,
-            Warnings {
+        let server_name = name.unwrap_or(ServerName::IpAddress(rustls_pki_types::IpAddr::V4(
+            rustls_pki_types::Ipv4Addr::from([0, 0, 0, 0]),
+        )));
+        Ok(Built {
+            config: Arc::new(config),
+            server_name,
+            signing,
+            diag,
+            warnings: Warnings {
                 certificate_not_verified: !verify,
                 name_not_checked: !check_name,
             },
-        ))
+        })
     }
 
     /// Shortcuts in effect (unverified certificate, unchecked name).

@@ -234,7 +234,7 @@ fn reserve_total(v: &mut Vec<u8>, total: usize, what: &str) -> Result<(), Failur
 
 impl<C: Conn> Engine<C> {
     pub(crate) fn new(
-        conn: C,
+        conn: alloc::boxed::Box<C>,
         side: Side,
         max_record: usize,
         signing: usize,
@@ -245,9 +245,9 @@ impl<C: Conn> Engine<C> {
         let mut inbuf = Vec::new();
         reserve_total(&mut inbuf, INITIAL_INBUF, "receive buffer")?;
         Ok(Engine {
-            // rustls allocates infallibly in the same step; the glue's
-            // SETUP_ESTIMATE covers this block too.
-            conn: alloc::boxed::Box::new(conn),
+            // Boxed by the caller (rustls allocates infallibly in the same
+            // step; the glue's SETUP_ESTIMATE covers this block too).
+            conn,
             side,
             inbuf,
             tracker: Tracker {

@@ -23,6 +23,10 @@ use rustls::Tls13CipherSuite;
 use rustls::{CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite};
 
 mod aead;
+/// ECDSA verification as the provider does it; public for the chip's
+/// known-answer tests, like `rsa_pub`.
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+pub mod ecdsa_verify;
 mod hash;
 mod kx;
 /// RSA signature verification as the provider does it; public so the chip's

@@ -91,7 +91,7 @@ impl TlsServer {
             .map_err(|e| errors::map(&e, Side::Server))?;
         Ok(TlsServer {
             engine: Engine::new(
-                conn,
+                alloc::boxed::Box::new(conn),
                 Side::Server,
                 p.max_record,
                 signing,

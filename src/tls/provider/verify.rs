@@ -38,7 +38,6 @@ macro_rules! ecdsa_alg {
                 signature: &[u8],
             ) -> Result<(), InvalidSignature> {
                 use digest::Digest;
-                use signature::hazmat::PrehashVerifier;
                 let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
                     .map_err(|_| InvalidSignature)?;
                 // DER by hand (`certs::der_lite`): `Signature::from_der`
@@ -51,8 +50,7 @@ macro_rules! ecdsa_alg {
                     .ok_or(InvalidSignature)?;
                 let sig = $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
                 let digest = <$hash>::digest(message);
-                key.verify_prehash(&digest, &sig)
-                    .map_err(|_| InvalidSignature)
+                super::ecdsa_verify::verify_prehash(key.as_affine(), &digest, &sig)
             }
         }
     };

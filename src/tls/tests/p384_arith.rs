@@ -139,3 +139,57 @@ fn point_multiples_match_textbook_affine_arithmetic() {
         assert_eq!(got, textbook_x(k), "k={k:x}");
     }
 }
+
+/// `FieldElement::sqrt` (vendor/p384/PATCHES.md: rewritten for a smaller
+/// frame), through the path that uses it, decompressing a SEC1 point: for
+/// random x, a point exists exactly when x³ - 3x + b is a square (Euler's
+/// criterion), and then its y is a root of it with the requested parity.
+#[test]
+fn decompressed_points_match_big_integers() {
+    use p384::elliptic_curve::sec1::FromEncodedPoint;
+    let p = p();
+    let one = BigUint::from(1u8);
+    let euler = (&p - &one) >> 1;
+    let b = BigUint::parse_bytes(
+        b"b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
+        16,
+    )
+    .unwrap();
+    let mut rnd = Inputs(0x5eed_0f5c_3a11);
+    let (mut on_curve, mut off_curve) = (0, 0);
+    for i in 0..40 {
+        let x = rnd.below(&p);
+        let rhs = ((&x * &x % &p) * &x + &b + &p * 3u8 - &x * 3u8) % &p;
+        let is_square = rhs.modpow(&euler, &p) == one;
+        let odd = i % 2 == 1;
+        let mut sec1 = vec![if odd { 3u8 } else { 2 }];
+        sec1.extend_from_slice(&to48(&x));
+        let point = p384::EncodedPoint::from_bytes(&sec1).unwrap();
+        let decoded: Option<p384::AffinePoint> =
+            p384::AffinePoint::from_encoded_point(&point).into();
+        assert_eq!(
+            decoded.is_some(),
+            is_square,
+            "case {i}: a point exists iff the right side is a square"
+        );
+        if let Some(pt) = decoded {
+            let full = pt.to_encoded_point(false);
+            let y = BigUint::from_bytes_be(full.y().unwrap());
+            assert_eq!(
+                BigUint::from_bytes_be(full.x().unwrap()),
+                x,
+                "case {i}: x kept"
+            );
+            assert_eq!(&y * &y % &p, rhs, "case {i}: y is a root");
+            assert_eq!(
+                full.y().unwrap()[47] & 1 == 1,
+                odd,
+                "case {i}: y has the requested parity"
+            );
+            on_curve += 1;
+        } else {
+            off_curve += 1;
+        }
+    }
+    assert!(on_curve > 5 && off_curve > 5, "both kinds of input seen");
+}

@@ -893,6 +893,19 @@ pub(crate) struct ConnectionCore<Data> {
 }
 
 impl<Data> ConnectionCore<Data> {
+    /// PATCH (espconn_secure, stack): a connection whose handshake has not
+    /// started (`state` is the placeholder `process_new_packets` also uses),
+    /// so that the start can run on a connection already on the heap.
+    pub(crate) fn unstarted(data: Data, common_state: CommonState) -> Self {
+        Self {
+            state: Err(Error::HandshakeNotComplete),
+            data,
+            common_state,
+            hs_deframer: HandshakeDeframer::default(),
+            seen_consecutive_empty_fragments: 0,
+        }
+    }
+
     pub(crate) fn new(state: Box<dyn State<Data>>, data: Data, common_state: CommonState) -> Self {
         Self {
             state: Ok(state),

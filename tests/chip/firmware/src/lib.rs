@@ -247,6 +247,41 @@ fn own_rsa2048_pss_verify() -> Result<(), &'static str> {
     expect(ok, "valid signature rejected")
 }
 
+/// The provider's own ECDSA verification (src/tls/provider/ecdsa_verify.rs,
+/// Shamir's trick instead of two constant-time multiplications), which is
+/// what the library ships; the `ecdsa` crate cases above are kept for
+/// comparison.
+/// The provider's own ECDSA verification (src/tls/provider/ecdsa_verify.rs,
+/// Shamir's trick instead of two constant-time multiplications), which is
+/// what the library ships; the `ecdsa` crate cases above are kept for
+/// comparison.
+macro_rules! own_ecdsa_verify {
+    ($name:ident, $curve:ident :: $point_curve:ident, $hash:ty, $public:expr, $sig_der:expr) => {
+        #[cfg(feature = "lib")]
+        fn $name() -> Result<(), &'static str> {
+            use sha2::Digest;
+            let vk = $curve::ecdsa::VerifyingKey::from_sec1_bytes($public).map_err(|_| "public key")?;
+            let sig = $curve::ecdsa::Signature::from_der($sig_der).map_err(|_| "signature DER")?;
+            let tamper = TAMPER.load(core::sync::atomic::Ordering::Relaxed);
+            let msg: &[u8] = if tamper { b"tampered" } else { vectors::MSG };
+            let digest = <$hash>::digest(msg);
+            let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash::<$curve::$point_curve>(
+                vk.as_affine(),
+                &digest,
+                &sig,
+            )
+            .is_ok();
+            if tamper {
+                return expect(!ok, "tampered message accepted");
+            }
+            expect(ok, "valid signature rejected")
+        }
+    };
+}
+
+own_ecdsa_verify!(own_p256_ecdsa_verify, p256::NistP256, sha2::Sha256, vectors::P256_PUB, vectors::P256_SIG_DER);
+own_ecdsa_verify!(own_p384_ecdsa_verify, p384::NistP384, sha2::Sha384, vectors::P384_PUB, vectors::P384_SIG_DER);
+
 /// Set while the verify tests run again on a tampered message: once is
 /// enough to prove rejection, and keeping it out of the measured run keeps
 /// the figures to one verification each.
@@ -276,6 +311,8 @@ pub extern "C" fn chip_tests_main() -> i32 {
     {
         t.measure("own_rsa2048_pkcs1_verify", own_rsa2048_pkcs1_verify);
         t.measure("own_rsa2048_pss_verify", own_rsa2048_pss_verify);
+        t.measure("own_p256_ecdsa_verify", own_p256_ecdsa_verify);
+        t.measure("own_p384_ecdsa_verify", own_p384_ecdsa_verify);
     }
     TAMPER.store(true, core::sync::atomic::Ordering::Relaxed);
     t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
@@ -286,6 +323,8 @@ pub extern "C" fn chip_tests_main() -> i32 {
     {
         t.check("own_rsa2048_pkcs1_rejects_tampered", own_rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
         t.check("own_rsa2048_pss_rejects_tampered", own_rsa2048_pss_verify().is_ok(), "tampered message accepted");
+        t.check("own_p256_ecdsa_rejects_tampered", own_p256_ecdsa_verify().is_ok(), "tampered message accepted");
+        t.check("own_p384_ecdsa_rejects_tampered", own_p384_ecdsa_verify().is_ok(), "tampered message accepted");
     }
     #[cfg(feature = "lib")]
     t.check(

@@ -91,25 +91,34 @@ impl FieldElement {
     pub fn sqrt(&self) -> CtOption<Self> {
         // p mod 4 = 3 -> compute sqrt(x) using x^((p+1)/4) =
         // x^9850501549098619803069760025035903451269934817616361666987073351061430442874217582261816522064734500465401743278080
+        //
+        // PATCH (espconn_secure, stack): the same addition chain, with one
+        // accumulator and the five values it reuses instead of a named value
+        // per step (1008 bytes of frame on the LX106: it lies under the
+        // verification of a compressed P-384 key).
         let t1 = *self;
-        let t10 = t1.square();
-        let t11 = t1 * t10;
-        let t110 = t11.square();
-        let t111 = t1 * t110;
-        let t111000 = t111.sqn(3);
-        let t111111 = t111 * t111000;
-        let t1111110 = t111111.square();
-        let t1111111 = t1 * t1111110;
-        let x12 = t1111110.sqn(5) * t111111;
-        let x24 = x12.sqn(12) * x12;
-        let x31 = x24.sqn(7) * t1111111;
-        let x32 = x31.square() * t1;
-        let x63 = x32.sqn(31) * x31;
-        let x126 = x63.sqn(63) * x63;
-        let x252 = x126.sqn(126) * x126;
-        let x255 = x252.sqn(3) * t111;
-        let x = ((x255.sqn(33) * x32).sqn(64) * t1).sqn(30);
-        CtOption::new(x, x.square().ct_eq(&t1))
+        let mut a = t1.sqn_mul(1, &t1); // 11
+        let t111 = a.sqn_mul(1, &t1);
+        a = t111.sqn_mul(3, &t111); // 111111
+        let t1111111 = a.sqn_mul(1, &t1);
+        a = a.sqn_mul(6, &a); // x12
+        a = a.sqn_mul(12, &a); // x24
+        let x31 = a.sqn_mul(7, &t1111111);
+        let x32 = x31.sqn_mul(1, &t1);
+        a = x32.sqn_mul(31, &x31); // x63
+        a = a.sqn_mul(63, &a); // x126
+        a = a.sqn_mul(126, &a); // x252
+        a = a.sqn_mul(3, &t111); // x255
+        a = a.sqn_mul(33, &x32);
+        a = a.sqn_mul(64, &t1);
+        a = a.sqn(30);
+        CtOption::new(a, a.square().ct_eq(&t1))
+    }
+
+    /// self^(2^n) · rhs, out of line so that `sqrt` holds no temporaries.
+    #[inline(never)]
+    fn sqn_mul(&self, n: usize, rhs: &Self) -> Self {
+        self.sqn(n) * rhs
     }
 
     /// Returns self^(2^n) mod p.

@@ -885,23 +885,42 @@ impl ConnectionCore<ClientConnectionData> {
         extra_exts: ClientExtensionsInput<'static>,
         proto: Protocol,
     ) -> Result<Self, Error> {
+        let mut core = Self::unstarted_client(&config, proto)?;
+        core.start_client(config, name, extra_exts)?;
+        Ok(core)
+    }
+
+    /// PATCH (espconn_secure, stack): `for_client` in two steps, so that
+    /// `UnbufferedClientConnection::new_boxed` can start the handshake (key
+    /// generation included) on a connection already on the heap. Both are
+    /// kept out of line: their frames never sit above each other.
+    #[inline(never)]
+    fn unstarted_client(config: &ClientConfig, proto: Protocol) -> Result<Self, Error> {
         let mut common_state = CommonState::new(Side::Client);
         common_state.set_max_fragment_size(config.max_fragment_size)?;
         common_state.protocol = proto;
         common_state.enable_secret_extraction = config.enable_secret_extraction;
         common_state.fips = config.fips();
-        let mut data = ClientConnectionData::new();
+        Ok(Self::unstarted(ClientConnectionData::new(), common_state))
+    }
 
+    #[inline(never)]
+    fn start_client(
+        &mut self,
+        config: Arc<ClientConfig>,
+        name: ServerName<'static>,
+        extra_exts: ClientExtensionsInput<'static>,
+    ) -> Result<(), Error> {
         let mut cx = hs::ClientContext {
-            common: &mut common_state,
-            data: &mut data,
+            common: &mut self.common_state,
+            data: &mut self.data,
             // `start_handshake` won't produce plaintext
             sendable_plaintext: None,
         };
 
         let input = ClientHelloInput::new(name, &extra_exts, &mut cx, config)?;
-        let state = input.start_handshake(extra_exts, &mut cx)?;
-        Ok(Self::new(state, data, common_state))
+        self.state = Ok(input.start_handshake(extra_exts, &mut cx)?);
+        Ok(())
     }
 
     #[cfg(feature = "std")]
@@ -926,6 +945,35 @@ impl UnbufferedClientConnection {
             name,
             ClientExtensionsInput::from_alpn(config.alpn_protocols.clone()),
         )
+    }
+
+    /// PATCH (espconn_secure, stack): `new`, returning the connection on the
+    /// heap. `new` builds it in its own frame and returns it by value (680
+    /// bytes on a 32-bit target) through every caller's frame, all of them
+    /// live while the ClientHello and its key share are made; here the
+    /// connection is boxed first and the handshake starts in place.
+    pub fn new_boxed(
+        config: Arc<ClientConfig>,
+        name: ServerName<'static>,
+    ) -> Result<alloc::boxed::Box<Self>, Error> {
+        let mut this = Self::unstarted_boxed(&config)?;
+        let extensions = ClientExtensionsInput::from_alpn(config.alpn_protocols.clone());
+        this.inner
+            .core
+            .start_client(config, name, extensions)?;
+        Ok(this)
+    }
+
+    /// The by-value connection lives only in this frame, gone before the
+    /// handshake starts.
+    #[inline(never)]
+    fn unstarted_boxed(config: &ClientConfig) -> Result<alloc::boxed::Box<Self>, Error> {
+        Ok(alloc::boxed::Box::new(Self {
+            inner: UnbufferedConnectionCommon::from(ConnectionCore::unstarted_client(
+                config,
+                Protocol::Tcp,
+            )?),
+        }))
     }
 
     /// Make a new UnbufferedClientConnection with custom ALPN protocols.

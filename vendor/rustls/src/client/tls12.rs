@@ -848,7 +848,11 @@ impl State<ClientConnectionData> for ExpectServerDone<'_> {
             }
         }
 
-        let mut st = *self;
+        // PATCH (espconn_secure, stack): the state stays on the heap (was
+        // `*self`), and everything after the two verifications runs in
+        // `finish_server_done`, so this frame, which sits under the
+        // certificate path validation, carries neither.
+        let mut st = self;
         st.transcript.add_message(&m);
 
         cx.common.check_aligned_handshake()?;
@@ -932,122 +936,7 @@ impl State<ClientConnectionData> for ExpectServerDone<'_> {
                         .send_cert_verify_error_alert(err)
                 })?
         };
-        cx.common.peer_certificates = Some(st.server_cert.cert_chain.into_owned());
-
-        // 3.
-        if let Some(client_auth) = &st.client_auth {
-            let certs = match client_auth {
-                ClientAuthDetails::Empty { .. } => CertificateChain::default(),
-                ClientAuthDetails::Verify { certkey, .. } => CertificateChain(certkey.cert.clone()),
-            };
-            emit_certificate(&mut st.transcript, certs, cx.common);
-        }
-
-        // 4a.
-        let kx_params = tls12::decode_kx_params::<ServerKeyExchangeParams>(
-            st.suite.kx,
-            cx.common,
-            &st.server_kx.kx_params,
-        )?;
-        let maybe_skxg = match &kx_params {
-            ServerKeyExchangeParams::Ecdh(ecdh) => st
-                .config
-                .find_kx_group(ecdh.curve_params.named_group, ProtocolVersion::TLSv1_2),
-            ServerKeyExchangeParams::Dh(dh) => {
-                let ffdhe_group = dh.as_ffdhe_group();
-
-                st.config
-                    .provider
-                    .kx_groups
-                    .iter()
-                    .find(|kxg| kxg.ffdhe_group() == Some(ffdhe_group))
-                    .copied()
-            }
-        };
-        let Some(skxg) = maybe_skxg else {
-            return Err(cx.common.send_fatal_alert(
-                AlertDescription::IllegalParameter,
-                PeerMisbehaved::SelectedUnofferedKxGroup,
-            ));
-        };
-        cx.common.kx_state = KxState::Start(skxg);
-        let kx = skxg.start()?;
-
-        // 4b.
-        let mut transcript = st.transcript;
-        emit_client_kx(&mut transcript, st.suite.kx, cx.common, kx.pub_key());
-        // Note: EMS handshake hash only runs up to ClientKeyExchange.
-        let ems_seed = st
-            .using_ems
-            .then(|| transcript.current_hash());
-
-        // 4c.
-        if let Some(ClientAuthDetails::Verify { signer, .. }) = &st.client_auth {
-            emit_certverify(&mut transcript, signer.as_ref(), cx.common)?;
-        }
-
-        // 4d. Derive secrets.
-        // An alert at this point will be sent in plaintext.  That must happen
-        // prior to the CCS, or else the peer will try to decrypt it.
-        let secrets = ConnectionSecrets::from_key_exchange(
-            kx,
-            kx_params.pub_key(),
-            ems_seed,
-            st.randoms,
-            suite,
-        )
-        .map_err(|err| {
-            cx.common
-                .send_fatal_alert(AlertDescription::IllegalParameter, err)
-        })?;
-        cx.common.kx_state.complete();
-
-        // 4e. CCS. We are definitely going to switch on encryption.
-        emit_ccs(cx.common);
-
-        // 4f. Now commit secrets.
-        st.config.key_log.log(
-            "CLIENT_RANDOM",
-            &secrets.randoms.client,
-            &secrets.master_secret,
-        );
-        cx.common
-            .start_encryption_tls12(&secrets, Side::Client);
-        cx.common
-            .record_layer
-            .start_encrypting();
-
-        // 5.
-        emit_finished(&secrets, &mut transcript, cx.common);
-
-        if st.must_issue_new_ticket {
-            Ok(Box::new(ExpectNewTicket {
-                config: st.config,
-                secrets,
-                resuming_session: st.resuming_session,
-                session_id: st.session_id,
-                server_name: st.server_name,
-                using_ems: st.using_ems,
-                transcript,
-                resuming: false,
-                cert_verified,
-                sig_verified,
-            }))
-        } else {
-            Ok(Box::new(ExpectCcs {
-                config: st.config,
-                secrets,
-                resuming_session: st.resuming_session,
-                session_id: st.session_id,
-                server_name: st.server_name,
-                using_ems: st.using_ems,
-                transcript,
-                ticket: None,
-                resuming: false,
-                cert_verified,
-                sig_verified,
-            }))
-        }
+        finish_server_done(st, cx, cert_verified, sig_verified)
     }
 
     fn into_owned(self: Box<Self>) -> hs::NextState<'static> {
@@ -1065,6 +954,134 @@ impl State<ClientConnectionData> for ExpectServerDone<'_> {
             client_auth: self.client_auth,
             must_issue_new_ticket: self.must_issue_new_ticket,
         })
+    }
+}
+
+/// PATCH (espconn_secure, stack): the end of `ExpectServerDone::handle`,
+/// unchanged, after the certificate and the key exchange signature passed.
+#[inline(never)]
+fn finish_server_done<'m>(
+    mut st: Box<ExpectServerDone<'_>>,
+    cx: &mut ClientContext<'_>,
+    cert_verified: verify::ServerCertVerified,
+    sig_verified: verify::HandshakeSignatureValid,
+) -> hs::NextStateOrError<'m> {
+    let suite = st.suite;
+    cx.common.peer_certificates = Some(st.server_cert.cert_chain.into_owned());
+
+    // 3.
+    if let Some(client_auth) = &st.client_auth {
+        let certs = match client_auth {
+            ClientAuthDetails::Empty { .. } => CertificateChain::default(),
+            ClientAuthDetails::Verify { certkey, .. } => CertificateChain(certkey.cert.clone()),
+        };
+        emit_certificate(&mut st.transcript, certs, cx.common);
+    }
+
+    // 4a.
+    let kx_params = tls12::decode_kx_params::<ServerKeyExchangeParams>(
+        st.suite.kx,
+        cx.common,
+        &st.server_kx.kx_params,
+    )?;
+    let maybe_skxg = match &kx_params {
+        ServerKeyExchangeParams::Ecdh(ecdh) => st
+            .config
+            .find_kx_group(ecdh.curve_params.named_group, ProtocolVersion::TLSv1_2),
+        ServerKeyExchangeParams::Dh(dh) => {
+            let ffdhe_group = dh.as_ffdhe_group();
+
+            st.config
+                .provider
+                .kx_groups
+                .iter()
+                .find(|kxg| kxg.ffdhe_group() == Some(ffdhe_group))
+                .copied()
+        }
+    };
+    let Some(skxg) = maybe_skxg else {
+        return Err(cx.common.send_fatal_alert(
+            AlertDescription::IllegalParameter,
+            PeerMisbehaved::SelectedUnofferedKxGroup,
+        ));
+    };
+    cx.common.kx_state = KxState::Start(skxg);
+    let kx = skxg.start()?;
+
+    // 4b.
+    let mut transcript = st.transcript;
+    emit_client_kx(&mut transcript, st.suite.kx, cx.common, kx.pub_key());
+    // Note: EMS handshake hash only runs up to ClientKeyExchange.
+    let ems_seed = st
+        .using_ems
+        .then(|| transcript.current_hash());
+
+    // 4c.
+    if let Some(ClientAuthDetails::Verify { signer, .. }) = &st.client_auth {
+        emit_certverify(&mut transcript, signer.as_ref(), cx.common)?;
+    }
+
+    // 4d. Derive secrets.
+    // An alert at this point will be sent in plaintext.  That must happen
+    // prior to the CCS, or else the peer will try to decrypt it.
+    let secrets = ConnectionSecrets::from_key_exchange(
+        kx,
+        kx_params.pub_key(),
+        ems_seed,
+        st.randoms,
+        suite,
+    )
+    .map_err(|err| {
+        cx.common
+            .send_fatal_alert(AlertDescription::IllegalParameter, err)
+    })?;
+    cx.common.kx_state.complete();
+
+    // 4e. CCS. We are definitely going to switch on encryption.
+    emit_ccs(cx.common);
+
+    // 4f. Now commit secrets.
+    st.config.key_log.log(
+        "CLIENT_RANDOM",
+        &secrets.randoms.client,
+        &secrets.master_secret,
+    );
+    cx.common
+        .start_encryption_tls12(&secrets, Side::Client);
+    cx.common
+        .record_layer
+        .start_encrypting();
+
+    // 5.
+    emit_finished(&secrets, &mut transcript, cx.common);
+
+    if st.must_issue_new_ticket {
+        Ok(Box::new(ExpectNewTicket {
+            config: st.config,
+            secrets,
+            resuming_session: st.resuming_session,
+            session_id: st.session_id,
+            server_name: st.server_name,
+            using_ems: st.using_ems,
+            transcript,
+            resuming: false,
+            cert_verified,
+            sig_verified,
+        }))
+    } else {
+        Ok(Box::new(ExpectCcs {
+            config: st.config,
+            secrets,
+            resuming_session: st.resuming_session,
+            session_id: st.session_id,
+            server_name: st.server_name,
+            using_ems: st.using_ems,
+            transcript,
+            ticket: None,
+            resuming: false,
+            cert_verified,
+            sig_verified,
+        }))
     }
 }
 
