@@ -39,10 +39,13 @@ pvPortMalloc, ROM memcpy, the C glue) count 0 bytes.
 
 Views: each engine step is bounded on the graph of what can run in it, and
 `--check` compares the bounds with the stacks the steps get
-(src/platform/mod.rs). In every view, calls from rustls's key schedule
-(`rustls::tls13::key_schedule`) do not reach `Signer::sign` impls: those
-functions call `dyn HkdfExpander` methods, whose vtable slot collides with
-the signers'. `setup` (building the engine, HANDSHAKE_STACK): nothing has
+(src/platform/mod.rs). In every view, a rustls function reaches
+`Signer::sign` impls only if it is one of the four that call it
+(SIGNING_FNS; vendor/rustls keeps them out of line, and `check_sign_calls`
+fails if the source has a `.sign(` call anywhere else that is not one of
+the known HMAC ones): rustls's other indirect calls through the same vtable
+slot with the same kind (`ActiveKeyExchange::complete`, `dyn HkdfExpander`
+methods in the key schedule) are not calls to a signer. `setup` (building the engine, HANDSHAKE_STACK): nothing has
 been received yet, so no `State::handle` impl runs. `process` (input while
 handshaking, HANDSHAKE_STACK): everything. `traffic` (input once the handshake
 is complete, TRAFFIC_STACK): rustls's state is its `ExpectTraffic` for good
@@ -607,10 +610,63 @@ class Graph:
         return out
 
 
+# rustls's calls of `Signer::sign`: the functions (vendor/rustls, each
+# `#[inline(never)]`) that contain one. Every other `.sign(` call in its source
+# is an HMAC key's (`hmac::Key::sign`), listed so that a new call site of
+# either kind fails `check_sign_calls` until someone classifies it.
+SIGNING_FNS = {
+    ("client/tls12.rs", "emit_certverify"),
+    ("client/tls13.rs", "emit_certverify_tls13"),
+    ("server/tls12.rs", "emit_server_kx"),
+    ("server/tls13.rs", "emit_certificate_verify_tls13"),
+}
+HMAC_SIGN_FNS = {
+    ("crypto/tls12.rs", "prf"),
+    ("crypto/tls13.rs", "hmac_sign"),
+    ("crypto/tls13.rs", "extract_prk_from_secret"),
+}
+
+
+def check_sign_calls(src_dir):
+    """Fail unless every `.sign(` call in rustls's source (outside the ring
+    and aws-lc-rs providers, which this build does not compile, and outside
+    test modules) is in SIGNING_FNS or HMAC_SIGN_FNS."""
+    found = set()
+    fn_re = re.compile(r"^\s*(?:pub(?:\([a-z]+\))?\s+)?fn\s+(\w+)")
+    for root, _, files in os.walk(src_dir):
+        rel_root = os.path.relpath(root, src_dir)
+        if rel_root.startswith(("crypto/ring", "crypto/aws_lc_rs")):
+            continue
+        for name in files:
+            if not name.endswith(".rs"):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.normpath(os.path.join(rel_root, name))
+            current = None
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("#[cfg(test)]"):
+                        break
+                    m = fn_re.match(line)
+                    if m:
+                        current = m.group(1)
+                    if ".sign(" in line and not line.lstrip().startswith("//"):
+                        found.add((rel, current))
+    unknown = found - SIGNING_FNS - HMAC_SIGN_FNS
+    if unknown:
+        sys.exit(f"stack-depth: `.sign(` calls in {src_dir} not classified in SIGNING_FNS / "
+                 f"HMAC_SIGN_FNS: {sorted(unknown)}")
+    missing = SIGNING_FNS - found
+    if missing:
+        sys.exit(f"stack-depth: SIGNING_FNS lists functions without a `.sign(` call: {sorted(missing)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("asm_list", help="asm-files.txt written by build-archive.sh")
     ap.add_argument("--lock", default="Cargo.lock", help="Cargo.lock, for which crate can name which trait")
+    ap.add_argument("--rustls-src", default="vendor/rustls/src",
+                    help="rustls's source, to check where it calls Signer::sign (SIGNING_FNS)")
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--steps", action="store_true", help="print the deepest chain of every engine step")
     ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
@@ -710,6 +766,13 @@ def main():
         return re.sub(r"\[[0-9a-f]{16}\]", "", all_dm.get(n, n))
 
     signers = {n for n in fns if re.search(r" as rustls::crypto::signer::Signer>::sign$", plain(n))}
+    check_sign_calls(a.rustls_src)
+    sign_callers = set()
+    for _, fn_name in SIGNING_FNS:
+        hit = {n for n in fns if re.match(rf"^rustls::.*::{fn_name}$", plain(n))}
+        if not hit:
+            sys.exit(f"stack-depth: no function `{fn_name}` in rustls: inlined? (SIGNING_FNS)")
+        sign_callers |= hit
     handle_re = re.compile(r"^<rustls::.* as rustls::common_state::State<.*>>::handle$")
     handles = {n for n in fns if handle_re.match(plain(n))}
     traffic_handles = {n for n in handles if "::ExpectTraffic as " in plain(n)}
@@ -718,7 +781,7 @@ def main():
         g = main_fns[n]
         g.frame = pan.depth(n) if n in panics else f.frame
         g.callees = set() if n in panics else set(f.callees)
-        if plain(n).startswith(("rustls::tls13::key_schedule::", "<rustls::tls13::key_schedule::")):
+        if plain(n).startswith(("rustls::", "<rustls::")) and n not in sign_callers:
             g.callees -= signers
     gr = Graph(main_fns)
 

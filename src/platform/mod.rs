@@ -73,20 +73,20 @@ pub enum StepStack {
     Traffic,
 }
 
-/// Stack of the handshake's steps on the chip: their static bound (12.7 KB,
-/// `make esp8266-stack`, checked by `make test`; painted 11.7 KB for an
-/// ECDSA chain) plus 1.2 KB of room for an interrupt frame. More than a
-/// NONOS callback may use, hence its own block.
-pub const HANDSHAKE_STACK: usize = 14 * 1024;
+/// Stack of the handshake's steps on the chip: their static bound (11.9 KB,
+/// `make esp8266-stack`, checked by `make test`; painted 10.6 KB for an
+/// ECDSA chain) plus 1 KB of room for an interrupt frame. More than a NONOS
+/// callback may use, hence its own block.
+pub const HANDSHAKE_STACK: usize = 13 * 1024;
 
-/// Stack of the steps after the handshake on the chip (8.5 KB). Once the
-/// handshake is complete rustls is in its `ExpectTraffic` state for good (no
+/// Stack of the steps after the handshake on the chip. Once the handshake is
+/// complete rustls is in its `ExpectTraffic` state for good (no
 /// renegotiation), so no certificate, signature or key-exchange code can run
 /// any more: the static bound of that state (`make esp8266-stack`, step
-/// `traffic`, 7.4 KB) plus 1.1 KB, checked by `make test`. It is what every
+/// `traffic`, 6.9 KB) plus 1.1 KB, checked by `make test`. It is what every
 /// received record costs the heap while it is processed, so it is kept as
 /// small as the analysis allows.
-pub const TRAFFIC_STACK: usize = 17 * 512;
+pub const TRAFFIC_STACK: usize = 8 * 1024;
 
 /// Byte the engine stack is painted with, to find its high-water mark.
 #[cfg(target_os = "none")]

@@ -1,10 +1,12 @@
 //! The TLS client.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::{ClientConfig, Resumption, UnbufferedClientConnection};
-use rustls_pki_types::ServerName;
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use spin::Mutex;
 
 use super::engine::{Engine, MAX_SEND_PLAINTEXT};
@@ -54,17 +56,40 @@ impl TlsClient {
     /// configuration is built in a function of its own, whose frame (builder,
     /// config, verifier) is gone by then (docs/STACK.md).
     #[inline(never)]
-    fn build(p: ClientParams) -> Result<(Engine<UnbufferedClientConnection>, Warnings), Failure> {
+    fn build(
+        mut p: ClientParams,
+    ) -> Result<(Engine<UnbufferedClientConnection>, Warnings), Failure> {
         let max_record = p.max_record;
-        let built = Self::config(p)?;
+        let identity = match p.identity.take() {
+            Some((chain, key)) => Some(Self::identity(chain, key)?),
+            None => None,
+        };
+        let built = Self::config(p, identity)?;
         let conn = UnbufferedClientConnection::new_boxed(built.config, built.server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;
         let engine = Engine::new(conn, Side::Client, max_record, built.signing, built.diag)?;
         Ok((engine, built.warnings))
     }
 
+    /// The client certificate and its key, checked against each other.
+    /// Loading a key (an RSA key's precomputation above all) is deep, so it
+    /// runs here, next to `config` rather than below its frame.
     #[inline(never)]
-    fn config(p: ClientParams) -> Result<Built, Failure> {
+    fn identity(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<(Arc<CertifiedKey>, usize), Failure> {
+        let signing = super::engine::signing_cost(&key);
+        let certified = CertifiedKey::from_der(chain, key, &provider::shared())
+            .map_err(|e| errors::map(&e, Side::Client))?;
+        Ok((Arc::new(certified), signing))
+    }
+
+    #[inline(never)]
+    fn config(
+        p: ClientParams,
+        identity: Option<(Arc<CertifiedKey>, usize)>,
+    ) -> Result<Built, Failure> {
         let diag = Arc::new(Mutex::new(None));
         let verify = p.roots.is_some();
         let name = match &p.hostname {
@@ -97,15 +122,13 @@ impl TlsClient {
             .map_err(|e| errors::map(&e, Side::Client))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone());
-        let signing = p
-            .identity
-            .as_ref()
-            .map_or(0, |(_, key)| super::engine::signing_cost(key));
-        let mut config = match p.identity {
-            Some((chain, key)) => builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| errors::map(&e, Side::Client))?,
-            None => builder.with_no_client_auth(),
+        let (mut config, signing) = match identity {
+            // What `with_client_auth_cert` does, with the key loaded above.
+            Some((certified, signing)) => (
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified))),
+                signing,
+            ),
+            None => (builder.with_no_client_auth(), 0),
         };
         // Without a DNS name there is nothing meaningful to send as SNI.
         config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));

@@ -285,6 +285,17 @@ impl<C: Conn> Engine<C> {
         }
     }
 
+    /// The failure `drive` recorded (its [`Failed`]).
+    #[inline(never)]
+    fn recorded(&self) -> Failure {
+        self.failed.unwrap_or_else(|| {
+            fail!(
+                code::SSL_INTERNAL_ERROR,
+                "TLS engine failed without a reason"
+            )
+        })
+    }
+
     // Out of line: its `Failure` temporaries stay out of the frames under
     // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
@@ -333,7 +344,8 @@ impl<C: Conn> Engine<C> {
 
     pub(crate) fn process(&mut self) -> Result<Event, Failure> {
         self.check_failed()?;
-        self.drive(Action::Process)?;
+        self.drive(Action::Process)
+            .map_err(|Failed| self.recorded())?;
         self.after_processing()?;
         if self.bad_header && !self.peer_closed && self.plain_unread() == 0 {
             // Everything before the broken header was processed and read;
@@ -459,14 +471,21 @@ impl<C: Conn> Engine<C> {
     }
 
     /// Run rustls's state machine until it needs input, or `action` is done.
-    fn drive(&mut self, action: Action<'_>) -> Result<(), Failure> {
+    ///
+    /// Every failure goes straight into `self.failed` (the first one wins, as
+    /// with [`Self::fail`]) through out-of-line helpers, and `drive` returns
+    /// only the [`Failed`] marker: its frame lies under all of rustls on the
+    /// engine stack, and each `Failure` (208 bytes) held in it was paid on
+    /// the deepest path (docs/STACK.md).
+    fn drive(&mut self, action: Action<'_>) -> Result<(), Failed> {
         let mut action_done = matches!(action, Action::Process);
         loop {
             if matches!(action, Action::Process) && self.plaintext_full() {
                 return Ok(());
             }
             let mut stop = false;
-            let mut err = None;
+            let mut ours = false;
+            let mut rustls_err = None;
             let mut peer_closed = false;
             let discard;
             {
@@ -476,12 +495,13 @@ impl<C: Conn> Engine<C> {
                     out,
                     plain,
                     plain_start,
+                    failed,
                     ..
                 } = self;
                 let status = conn.process(inbuf);
                 let mut d = status.discard;
                 match status.state {
-                    Err(e) => err = Some(Err(e)),
+                    Err(e) => rustls_err = Some(e),
                     Ok(ConnectionState::ReadTraffic(_)) if d > 0 => {
                         // rustls has decrypted record(s) into its own buffer.
                         // Drop their ciphertext (and shrink the receive buffer)
@@ -494,33 +514,29 @@ impl<C: Conn> Engine<C> {
                             match rec {
                                 Ok(rec) => {
                                     d += rec.discard;
-                                    if let Err(f) =
+                                    if !record(failed, || {
                                         Self::push_plain(plain, plain_start, rec.payload)
-                                    {
-                                        err = Some(Ok(f));
+                                    }) {
+                                        ours = true;
                                         break;
                                     }
                                 }
                                 Err(e) => {
-                                    err = Some(Err(e));
+                                    rustls_err = Some(e);
                                     break;
                                 }
                             }
                         }
                     }
                     Ok(ConnectionState::EncodeTlsData(mut e)) => {
-                        if let Err(f) =
+                        ours = !record(failed, || {
                             encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode))
-                        {
-                            err = Some(Ok(f));
-                        }
+                        });
                     }
                     Ok(ConnectionState::TransmitTlsData(mut t)) => {
                         if !action_done {
                             if let Some(mut wt) = t.may_encrypt_app_data() {
-                                if let Err(f) = perform(&mut wt, action, out) {
-                                    err = Some(Ok(f));
-                                }
+                                ours = !record(failed, || perform(&mut wt, action, out));
                                 action_done = true;
                             }
                         }
@@ -529,9 +545,7 @@ impl<C: Conn> Engine<C> {
                     }
                     Ok(ConnectionState::WriteTraffic(mut wt)) => {
                         if !action_done {
-                            if let Err(f) = perform(&mut wt, action, out) {
-                                err = Some(Ok(f));
-                            }
+                            ours = !record(failed, || perform(&mut wt, action, out));
                             action_done = true;
                         }
                         stop = true;
@@ -540,21 +554,22 @@ impl<C: Conn> Engine<C> {
                     Ok(ConnectionState::PeerClosed) => peer_closed = true,
                     Ok(ConnectionState::Closed) => stop = true,
                     Ok(ConnectionState::ReadEarlyData(_)) => {
-                        err = Some(Ok(fail!(code::SSL_INTERNAL_ERROR, "unexpected early data")));
+                        ours = !record(failed, || {
+                            Err(fail!(code::SSL_INTERNAL_ERROR, "unexpected early data"))
+                        });
                     }
                     Ok(_) => {
-                        err = Some(Ok(fail!(
-                            code::SSL_INTERNAL_ERROR,
-                            "unknown TLS engine state"
-                        )));
+                        ours = !record(failed, || {
+                            Err(fail!(code::SSL_INTERNAL_ERROR, "unknown TLS engine state"))
+                        });
                     }
                 }
                 discard = d;
             }
             if discard > 0 {
                 self.inbuf.drain(..discard.min(self.inbuf.len()));
-                if let Err(f) = self.shrink_inbuf() {
-                    return Err(self.fail(f));
+                if !self.shrink_inbuf_recorded() {
+                    return Err(Failed);
                 }
             }
             if peer_closed {
@@ -565,29 +580,59 @@ impl<C: Conn> Engine<C> {
                 self.handshake_done = true;
                 self.pending |= EV_HANDSHAKE;
             }
-            match err {
-                Some(Err(e)) => {
-                    let f = self.map_error(&e);
-                    self.flush_alert();
-                    return Err(self.fail(f));
-                }
-                Some(Ok(f)) => return Err(self.fail(f)),
-                None => {}
+            if let Some(e) = rustls_err {
+                self.fail_rustls(&e);
+                return Err(Failed);
+            }
+            if ours {
+                return Err(Failed);
             }
             if stop {
                 break;
             }
         }
         if !action_done {
-            return Err(match action {
-                Action::Write(_) => fail!(
-                    code::SSL_BAD_INPUT_DATA,
-                    "cannot send application data before the handshake completes"
-                ),
-                _ => fail!(code::SSL_BAD_INPUT_DATA, "connection not ready"),
-            });
+            self.fail_not_ready(action);
+            return Err(Failed);
         }
         Ok(())
+    }
+
+    #[inline(never)]
+    fn shrink_inbuf_recorded(&mut self) -> bool {
+        match self.shrink_inbuf() {
+            Ok(()) => true,
+            Err(f) => {
+                self.fail(f);
+                false
+            }
+        }
+    }
+
+    /// Queue the alert rustls may have prepared for the peer, and record the
+    /// failure it reported. In this order, and with the recording out of
+    /// line, no `Failure` is held while `flush_alert` runs rustls again.
+    fn fail_rustls(&mut self, e: &rustls::Error) {
+        self.flush_alert();
+        self.record_rustls(e);
+    }
+
+    #[inline(never)]
+    fn record_rustls(&mut self, e: &rustls::Error) {
+        let f = self.map_error(e);
+        self.fail(f);
+    }
+
+    #[inline(never)]
+    fn fail_not_ready(&mut self, action: Action<'_>) {
+        let f = match action {
+            Action::Write(_) => fail!(
+                code::SSL_BAD_INPUT_DATA,
+                "cannot send application data before the handshake completes"
+            ),
+            _ => fail!(code::SSL_BAD_INPUT_DATA, "connection not ready"),
+        };
+        self.fail(f);
     }
 
     // Out of line: its `Failure` temporaries stay out of the frames under
@@ -603,6 +648,7 @@ impl<C: Conn> Engine<C> {
 
     /// After a failure rustls may have queued an alert for the peer; put it
     /// in the output so the glue can send it before closing.
+    #[inline(never)]
     fn flush_alert(&mut self) {
         // Exactly one call: rustls hands out queued data (the alert) before
         // it looks at `inbuf` again; a second call would re-read the record
@@ -656,6 +702,7 @@ impl<C: Conn> Engine<C> {
             return Ok(());
         }
         self.drive(Action::Write(data))
+            .map_err(|Failed| self.recorded())
     }
 
     pub(crate) fn close(&mut self) -> Result<(), Failure> {
@@ -664,7 +711,7 @@ impl<C: Conn> Engine<C> {
             // Nothing to protect yet: the glue just closes TCP.
             return Ok(());
         }
-        self.drive(Action::Close)
+        self.drive(Action::Close).map_err(|Failed| self.recorded())
     }
 
     pub(crate) fn peer_eof(&self) -> Option<Failure> {
@@ -767,6 +814,26 @@ const TRAFFIC_PER_BYTE: usize = 1;
 enum EncodeOrEncrypt {
     Encode(EncodeError),
     Encrypt(EncryptError),
+}
+
+/// What [`Engine::drive`] returns on failure: the failure itself is in the
+/// engine's `failed` (read it with `Engine::recorded`).
+struct Failed;
+
+/// Run `f`; if it fails, record its failure in `slot` unless one is there
+/// already (the first failure wins) and return false. Out of line so that the
+/// `Result<(), Failure>` lives in this frame, not in `drive`'s.
+#[inline(never)]
+fn record(slot: &mut Option<Failure>, f: impl FnOnce() -> Result<(), Failure>) -> bool {
+    match f() {
+        Ok(()) => true,
+        Err(e) => {
+            if slot.is_none() {
+                *slot = Some(e);
+            }
+            false
+        }
+    }
 }
 
 /// Append to `out` what `f` writes, growing `out` when rustls says it needs more.

@@ -119,6 +119,69 @@ impl Verifier {
         Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
     }
 
+    #[inline(never)]
+    fn oom_failure(&self) -> Error {
+        self.record(fail!(
+            code::SSL_ALLOC_FAILED,
+            "out of memory verifying the chain"
+        ))
+    }
+
+    #[inline(never)]
+    fn rustls_failure(&self, e: &Error) -> Error {
+        self.record(super::errors::map(e, super::errors::Side::Client))
+    }
+
+    /// A chain ending at a CA we set aside for its key size fails for that
+    /// reason, not as "unknown CA".
+    #[inline(never)]
+    fn weak_root_failure(&self, chain: &[&CertificateDer<'_>]) -> Result<(), Error> {
+        if let Some(top) = chain.last().and_then(|c| x509::parse(c)) {
+            if let Some(w) = self
+                .weak_roots
+                .iter()
+                .find(|w| w.0.subject == top.issuer.raw())
+            {
+                return Err(self.record(fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "CA certificate '{}' has an RSA key of {} bits; at least {} required",
+                    top.issuer,
+                    w.0.bits,
+                    RSA_MIN_BITS
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The names come from our reader: webpki lists them through `Debug`,
+    /// which prints nothing in the chip build.
+    #[inline(never)]
+    fn name_failure(
+        &self,
+        e: &Error,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+    ) -> Error {
+        let f = match (e, x509::parse(end_entity)) {
+            (
+                Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                ),
+                Some(info),
+            ) => fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "server's certificate is for {}, not '{}'",
+                info.alt_names(),
+                super::errors::Host(server_name)
+            ),
+            _ => super::errors::map(e, super::errors::Side::Client),
+        };
+        self.record(f)
+    }
+
+    #[inline(never)]
     fn check_key_sizes(&self, certs: &[&CertificateDer<'_>]) -> Result<(), Error> {
         for der in certs {
             if let Some(info) = x509::parse(der) {
@@ -149,6 +212,7 @@ impl Verifier {
 
     /// Turn a chain-validation error into a reason naming the certificate
     /// and the dates or names involved.
+    #[inline(never)]
     fn explain(
         &self,
         err: Error,
@@ -226,60 +290,25 @@ impl ServerCertVerifier for Verifier {
             self.check_key_sizes(&[end_entity])?;
             return Ok(ServerCertVerified::assertion());
         };
+        // Every failure below is built out of line (`record` and the
+        // `*_failure` helpers): this frame lies under webpki's path building,
+        // and each `Failure` (208 bytes) kept in it was paid on the deepest
+        // stack path of the handshake (docs/STACK.md).
         let mut chain: Vec<&CertificateDer<'_>> = Vec::new();
         if chain.try_reserve_exact(1 + intermediates.len()).is_err() {
-            return Err(self.record(fail!(
-                code::SSL_ALLOC_FAILED,
-                "out of memory verifying the chain"
-            )));
+            return Err(self.oom_failure());
         }
         chain.push(end_entity);
         chain.extend(intermediates.iter());
         self.check_key_sizes(&chain)?;
+        self.weak_root_failure(&chain)?;
 
-        // A chain ending at a CA we set aside for its key size fails for that
-        // reason, not as "unknown CA".
-        if let Some(top) = chain.last().and_then(|c| x509::parse(c)) {
-            if let Some(w) = self
-                .weak_roots
-                .iter()
-                .find(|w| w.0.subject == top.issuer.raw())
-            {
-                return Err(self.record(fail!(
-                    code::X509_CERT_VERIFY_FAILED,
-                    "CA certificate '{}' has an RSA key of {} bits; at least {} required",
-                    top.issuer,
-                    w.0.bits,
-                    RSA_MIN_BITS
-                )));
-            }
-        }
-
-        let cert = ParsedCertificate::try_from(end_entity)
-            .map_err(|e| self.record(super::errors::map(&e, super::errors::Side::Client)))?;
+        let cert = ParsedCertificate::try_from(end_entity).map_err(|e| self.rustls_failure(&e))?;
         verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)
             .map_err(|e| self.explain(e, &chain, roots, now))?;
         if self.check_name {
-            verify_server_name(&cert, server_name).map_err(|e| {
-                // The names come from our reader: webpki lists them through
-                // `Debug`, which prints nothing in the chip build.
-                let f = match (&e, x509::parse(end_entity)) {
-                    (
-                        Error::InvalidCertificate(
-                            CertificateError::NotValidForName
-                            | CertificateError::NotValidForNameContext { .. },
-                        ),
-                        Some(info),
-                    ) => fail!(
-                        code::X509_CERT_VERIFY_FAILED,
-                        "server's certificate is for {}, not '{}'",
-                        info.alt_names(),
-                        super::errors::Host(server_name)
-                    ),
-                    _ => super::errors::map(&e, super::errors::Side::Client),
-                };
-                self.record(f)
-            })?;
+            verify_server_name(&cert, server_name)
+                .map_err(|e| self.name_failure(&e, end_entity, server_name))?;
         }
         Ok(ServerCertVerified::assertion())
     }

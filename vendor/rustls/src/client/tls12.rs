@@ -566,6 +566,9 @@ fn emit_client_kx(
     common.send_msg(ckx, false);
 }
 
+// PATCH (espconn_secure, stack): out of line, so that the one call of
+// `Signer::sign` here is in a function of this name (stack-depth.py).
+#[inline(never)]
 fn emit_certverify(
     transcript: &mut HandshakeHash,
     signer: &dyn Signer,

@@ -1288,6 +1288,9 @@ fn emit_certificate_tls13(
     )));
 }
 
+// PATCH (espconn_secure, stack): out of line, so that the one call of
+// `Signer::sign` here is in a function of this name (stack-depth.py).
+#[inline(never)]
 fn emit_certverify_tls13(
     flight: &mut HandshakeFlightTls13<'_>,
     signer: &dyn Signer,

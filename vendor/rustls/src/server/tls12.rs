@@ -365,6 +365,9 @@ mod client_hello {
         ));
     }
 
+    // PATCH (espconn_secure, stack): out of line, so that the one call of
+    // `Signer::sign` here is in a function of this name (stack-depth.py).
+    #[inline(never)]
     fn emit_server_kx(
         flight: &mut HandshakeFlightTls12<'_>,
         sigschemes: Vec<SignatureScheme>,

@@ -824,6 +824,9 @@ mod client_hello {
         flight.add(c);
     }
 
+    // PATCH (espconn_secure, stack): out of line, so that the one call of
+    // `Signer::sign` here is in a function of this name (stack-depth.py).
+    #[inline(never)]
     fn emit_certificate_verify_tls13(
         flight: &mut HandshakeFlightTls13<'_>,
         common: &mut CommonState,

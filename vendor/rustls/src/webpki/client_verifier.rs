@@ -3,7 +3,7 @@ use alloc::vec::Vec;
 use pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use webpki::{CertRevocationList, ExpirationPolicy, RevocationCheckDepth, UnknownStatusPolicy};
 
-use super::{VerifierBuilderError, pki_error};
+use super::VerifierBuilderError;
 #[cfg(doc)]
 use crate::ConfigBuilder;
 #[cfg(doc)]
@@ -382,18 +382,17 @@ impl ClientCertVerifier for WebPkiClientVerifier {
             )
         };
 
-        cert.0
-            .verify_for_usage(
-                self.supported_algs.all,
-                &self.roots.roots,
-                intermediates,
-                now,
-                webpki::KeyUsage::client_auth(),
-                revocation,
-                None,
-            )
-            .map_err(pki_error)
-            .map(|_| ClientCertVerified::assertion())
+        // PATCH (espconn_secure, stack): through the out-of-line helper.
+        crate::webpki::verify::verify_for_usage(
+            &cert,
+            &self.roots.roots,
+            intermediates,
+            revocation,
+            now,
+            self.supported_algs.all,
+            webpki::KeyUsage::client_auth(),
+        )
+        .map(|_| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

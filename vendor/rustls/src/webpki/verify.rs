@@ -250,12 +250,38 @@ pub(crate) fn verify_server_cert_signed_by_trust_anchor_impl(
     now: UnixTime,
     supported_algs: &[&dyn SignatureVerificationAlgorithm],
 ) -> Result<(), Error> {
-    let result = cert.0.verify_for_usage(
-        supported_algs,
+    verify_for_usage(
+        cert,
         &roots.roots,
         intermediates,
+        revocation,
         now,
+        supported_algs,
         webpki::KeyUsage::server_auth(),
+    )
+}
+
+/// PATCH (espconn_secure, stack): the one call of webpki's
+/// `verify_for_usage`, out of line for the server and the client verifier
+/// alike. It returns the verified path by value (808 bytes on a 32-bit
+/// target), which inlined into `WebPkiClientVerifier::verify_client_cert`
+/// left two copies of it in that frame, under all of path building.
+#[inline(never)]
+pub(crate) fn verify_for_usage(
+    cert: &ParsedCertificate<'_>,
+    roots: &[pki_types::TrustAnchor<'_>],
+    intermediates: &[CertificateDer<'_>],
+    revocation: Option<webpki::RevocationOptions<'_>>,
+    now: UnixTime,
+    supported_algs: &[&dyn SignatureVerificationAlgorithm],
+    usage: webpki::KeyUsage,
+) -> Result<(), Error> {
+    let result = cert.0.verify_for_usage(
+        supported_algs,
+        roots,
+        intermediates,
+        now,
+        usage,
         revocation,
         None,
     );
