@@ -658,7 +658,7 @@ impl<C: Conn> Engine<C> {
         } = self;
         let status = conn.process(inbuf);
         if let Ok(ConnectionState::EncodeTlsData(mut e)) = status.state {
-            let _ = encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode));
+            encode_best_effort(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode));
         }
     }
 
@@ -834,6 +834,17 @@ fn record(slot: &mut Option<Failure>, f: impl FnOnce() -> Result<(), Failure>) -
             false
         }
     }
+}
+
+/// [`encode`] where a failure changes nothing (the alert of a connection that
+/// has failed already). Out of line: the `Result` it drops would otherwise
+/// sit in `flush_alert`'s frame, which lies under rustls once more.
+#[inline(never)]
+fn encode_best_effort(
+    out: &mut Vec<u8>,
+    f: impl FnMut(&mut [u8]) -> Result<usize, EncodeOrEncrypt>,
+) {
+    let _ = encode(out, f);
 }
 
 /// Append to `out` what `f` writes, growing `out` when rustls says it needs more.

@@ -13,6 +13,7 @@ use rustls_pki_types::{PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer
 mod memory;
 #[cfg(feature = "kx-p384")]
 mod p384_arith;
+mod point_mul;
 
 /// Inside every fixture's validity (2026-11-27 .. 2046-11-22).
 pub(crate) const NOW: u64 = 1_811_808_000; // 2027-06-01
