@@ -252,6 +252,12 @@ static void hold_now(bool in_recv)
 static void on_hold_timer(void *arg)
 {
     (void)arg;
+    /* Already held (from a recv callback): try again soon, so that timer
+     * holds happen even when recv holds leave short gaps (a loaded host). */
+    if (held && !finished) {
+        os_timer_arm(&hold_timer, 2, 0);
+        return;
+    }
     hold_now(false);
     os_timer_arm(&hold_timer, 20 + rnd(200), 0);
 }
