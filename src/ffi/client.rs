@@ -4,10 +4,10 @@
 use core::ffi::{c_char, c_void};
 
 use super::types::*;
-use super::{dispatch, drive, find_slot, register, slot_of, SdkTcp, Slot};
-use crate::conn::{Conn, Role, Start};
+use super::{dispatch, drive, find_slot, new_slot, register, slot_of, SdkTcp, SlotInit};
+use crate::conn::{Role, Start};
 use crate::platform::alloc::SdkBox;
-use crate::platform::sdk::{self, ret, state, EspTcp, Espconn, EtsTimer};
+use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
 /// Free heap a client connection needs for its handshake (measured peak with
 /// headroom; see the README's figures). `espconn_secure_connect` refuses with
@@ -45,12 +45,9 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         );
         return ret::MEM;
     }
-    let Ok(conn) = Conn::new(Role::Client) else {
-        return ret::MEM;
-    };
     // SAFETY: user.tcp checked non-null above.
     let utcp = unsafe { &*user.tcp };
-    let slot = Slot {
+    let init = SlotInit {
         user: espconn,
         shadow: Espconn {
             type_: sdk::ESPCONN_TCP,
@@ -74,14 +71,10 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         },
         sdk: core::ptr::null_mut(),
         listener: core::ptr::null_mut(),
-        conn,
-        dead: false,
-        kick: EtsTimer::new(),
     };
-    let Ok(boxed) = SdkBox::try_new(slot) else {
+    let Some(p) = new_slot(init, Role::Client) else {
         return ret::MEM;
     };
-    let p = boxed.into_raw();
     // SAFETY: `p` is a live slot we own; the self-pointers are set once it
     // has its final address.
     unsafe {

@@ -24,7 +24,7 @@ use core::ffi::c_void;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use crate::conn::{Conn, Ending, Tcp, UserEvent, RECV_CHUNK};
+use crate::conn::{Conn, Ending, Role, Tcp, UserEvent, RECV_CHUNK};
 use crate::error::vendor_callback_code;
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, state, EspTcp, Espconn, EtsTimer};
@@ -53,6 +53,53 @@ pub(crate) struct Slot {
     dead: bool,
     /// Resumes delivery after `espconn_secure_recv_unhold`.
     kick: EtsTimer,
+}
+
+/// A slot's fields other than its connection (see [`new_slot`]).
+struct SlotInit {
+    user: *mut Espconn,
+    shadow: Espconn,
+    shadow_tcp: EspTcp,
+    sdk: *mut Espconn,
+    listener: *mut Espconn,
+}
+
+/// A new slot with a fresh connection, built in place on the SDK heap; `None`
+/// when the heap cannot hold the slot or the connection's bookkeeping. The
+/// self-pointers are the caller's to set. In place because a `Slot` is about
+/// 900 bytes and its callers run on the NONOS system stack: built there and
+/// then moved, it left three copies of the connection in their frames
+/// (docs/STACK.md, "System stack").
+#[inline(never)]
+fn new_slot(init: SlotInit, role: Role) -> Option<*mut Slot> {
+    let block = SdkBox::<Slot>::try_new_uninit().ok()?;
+    let p = block.as_ptr().cast::<Slot>();
+    match Conn::new(role) {
+        // SAFETY: `p` is the block's fresh, unaliased memory of `Slot`'s
+        // layout; `conn` is written exactly once, before anything reads it.
+        Ok(conn) => unsafe { ptr::addr_of_mut!((*p).conn).write(conn) },
+        // `block` frees the memory; nothing in it was initialised.
+        Err(_) => return None,
+    }
+    let SlotInit {
+        user,
+        shadow,
+        shadow_tcp,
+        sdk,
+        listener,
+    } = init;
+    // SAFETY: as above, for every other field; afterwards the whole `Slot`
+    // is initialised, and the block changes hands as a `Slot` (same layout).
+    unsafe {
+        ptr::addr_of_mut!((*p).user).write(user);
+        ptr::addr_of_mut!((*p).shadow).write(shadow);
+        ptr::addr_of_mut!((*p).shadow_tcp).write(shadow_tcp);
+        ptr::addr_of_mut!((*p).sdk).write(sdk);
+        ptr::addr_of_mut!((*p).listener).write(listener);
+        ptr::addr_of_mut!((*p).dead).write(false);
+        ptr::addr_of_mut!((*p).kick).write(EtsTimer::new());
+    }
+    Some(block.into_raw().cast())
 }
 
 static SLOTS: [AtomicPtr<Slot>; MAX_CONNS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CONNS];

@@ -22,12 +22,12 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 
 use super::client::{on_tcp_disconnect, on_tcp_error, on_tcp_recv, on_tcp_sent};
 use super::types::*;
-use super::{drive, register, Slot, SLOTS};
+use super::{drive, new_slot, register, Slot, SlotInit, SLOTS};
 use crate::conn::settings::{self, DefaultObject};
-use crate::conn::{Conn, Role, Start};
+use crate::conn::{Role, Start};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{
-    self, ret, state, ConnectCb, EspTcp, Espconn, EtsTimer, ReconnectCb, RecvCb, SentCb,
+    self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
 };
 
 /// The listener's own callbacks, kept while the library's are installed in it.
@@ -248,17 +248,7 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
     let user_cb = saved();
     // SAFETY: as above; the SDK fills in the peer's address.
     let stcp = unsafe { *(*sdk_conn).tcp };
-    let Ok(conn) = Conn::new(Role::Server) else {
-        crate::log!(
-            "espconn_secure: no heap for a server connection ({} free); closing it",
-            crate::platform::free_heap()
-        );
-        // SAFETY: live SDK espconn; its reverse is null, so its final
-        // callback finds no slot.
-        unsafe { sdk::espconn_disconnect(sdk_conn) };
-        return;
-    };
-    let slot = Slot {
+    let init = SlotInit {
         user: core::ptr::null_mut(),
         shadow: Espconn {
             type_: sdk::ESPCONN_TCP,
@@ -281,16 +271,17 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
         },
         sdk: sdk_conn,
         listener,
-        conn,
-        dead: false,
-        kick: EtsTimer::new(),
     };
-    let Ok(boxed) = SdkBox::try_new(slot) else {
-        // SAFETY: as above.
+    let Some(p) = new_slot(init, Role::Server) else {
+        crate::log!(
+            "espconn_secure: no heap for a server connection ({} free); closing it",
+            crate::platform::free_heap()
+        );
+        // SAFETY: live SDK espconn; its reverse is null, so its final
+        // callback finds no slot.
         unsafe { sdk::espconn_disconnect(sdk_conn) };
         return;
     };
-    let p = boxed.into_raw();
     // SAFETY: `p` is a live slot we own; self-pointers set at its final address.
     unsafe {
         (*p).shadow.tcp = &mut (*p).shadow_tcp;

@@ -575,9 +575,12 @@ impl Drop for ArenaBox {
             if c.heap.used() != 0 {
                 // Something allocated here is still alive: freeing the block
                 // would turn that into a use-after-free. Keep it (a bug, logged).
-                crate::log!(
-                    "espconn_secure: bug: arena freed with {} bytes live",
-                    c.heap.used()
+                // Without `core::fmt`: this drop is on the system stack's
+                // deepest static path (docs/STACK.md, "System stack").
+                super::log_number(
+                    "espconn_secure: bug: arena freed with ",
+                    c.heap.used(),
+                    " bytes live",
                 );
                 continue;
             }
@@ -587,9 +590,10 @@ impl Drop for ArenaBox {
         if arena.big_count() != 0 {
             // As above: large blocks still live would dangle. Keep them, and
             // unhook them from the arena that is going away.
-            crate::log!(
-                "espconn_secure: bug: arena freed with {} large blocks live",
-                arena.big_count()
+            super::log_number(
+                "espconn_secure: bug: arena freed with ",
+                arena.big_count(),
+                " large blocks live",
             );
             let head = arena.sentinel();
             // SAFETY: live headers of this arena; they become nobody's.
@@ -750,8 +754,11 @@ pub struct SdkBox<T> {
 }
 
 impl<T> SdkBox<T> {
-    /// Moves `value` to the SDK heap; gives it back if the heap is exhausted.
-    pub fn try_new(value: T) -> Result<Self, (T, OutOfMemory)> {
+    /// Moves `value` to the SDK heap; drops it if the heap is exhausted.
+    /// (Not giving it back keeps a second copy of a large `T`, such as a
+    /// connection slot, out of the caller's frame: these callers run on the
+    /// NONOS system stack, docs/STACK.md.)
+    pub fn try_new(value: T) -> Result<Self, OutOfMemory> {
         let layout = Layout::new::<T>();
         match NonNull::new(sdk_alloc(layout).cast::<T>()) {
             Some(ptr) => {
@@ -759,13 +766,23 @@ impl<T> SdkBox<T> {
                 unsafe { ptr.as_ptr().write(value) };
                 Ok(SdkBox { ptr })
             }
-            None => Err((
-                value,
-                OutOfMemory {
-                    requested: layout.size(),
-                    free: super::free_heap(),
-                },
-            )),
+            None => Err(OutOfMemory {
+                requested: layout.size(),
+                free: super::free_heap(),
+            }),
+        }
+    }
+
+    /// Room for a `T` on the SDK heap, to be initialised in place (no `T`
+    /// travels through the caller's frame).
+    pub fn try_new_uninit() -> Result<SdkBox<core::mem::MaybeUninit<T>>, OutOfMemory> {
+        let layout = Layout::new::<T>();
+        match NonNull::new(sdk_alloc(layout).cast::<core::mem::MaybeUninit<T>>()) {
+            Some(ptr) => Ok(SdkBox { ptr }),
+            None => Err(OutOfMemory {
+                requested: layout.size(),
+                free: super::free_heap(),
+            }),
         }
     }
 

@@ -234,9 +234,12 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
                 // past it into whatever lies below on the heap: nothing can
                 // be trusted any more. (Not seen: the deepest steps measured
                 // leave ~1.8 KB of either stack, docs/STACK.md.)
-                crate::log!(
-                    "espconn_secure: fatal: engine stack overflow ({} bytes)",
-                    size
+                // Without `core::fmt`, like the panic handler: on the chip
+                // this runs on the NONOS system stack.
+                log_number(
+                    "espconn_secure: fatal: engine stack overflow (",
+                    size,
+                    " bytes)",
                 );
                 restart();
             }
@@ -322,20 +325,18 @@ pub(crate) fn log_panic(message: Option<&str>, location: Option<(&str, u32)>) {
         let _ = line.write_str(" at ");
         let _ = line.write_str(file);
         let _ = line.write_str(":");
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
-        let mut n = number;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        // ASCII digits only.
-        let _ = line.write_str(core::str::from_utf8(&digits[at..]).unwrap_or("?"));
+        line.push_decimal(number as usize);
     }
+    line.emit();
+}
+
+/// `<before><n><after>` as one line, without `core::fmt` (as above): for
+/// messages on paths whose stack is bounded statically.
+pub(crate) fn log_number(before: &str, n: usize, after: &str) {
+    let mut line = LineBuf::new();
+    let _ = line.write_str(before);
+    line.push_decimal(n);
+    let _ = line.write_str(after);
     line.emit();
 }
 
@@ -364,6 +365,21 @@ impl LineBuf {
             buf: [0; 240],
             len: 0,
         }
+    }
+
+    fn push_decimal(&mut self, mut n: usize) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits only.
+        let _ = self.write_str(core::str::from_utf8(&digits[at..]).unwrap_or("?"));
     }
 
     fn emit(&mut self) {
