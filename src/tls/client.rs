@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::{ClientConfig, Resumption, UnbufferedClientConnection};
+use rustls::crypto::CryptoProvider;
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use spin::Mutex;
@@ -60,11 +61,13 @@ impl TlsClient {
         mut p: ClientParams,
     ) -> Result<(Engine<UnbufferedClientConnection>, Warnings), Failure> {
         let max_record = p.max_record;
+        // One provider per connection, for the key's loading and the config.
+        let crypto = provider::shared();
         let identity = match p.identity.take() {
-            Some((chain, key)) => Some(Self::identity(chain, key)?),
+            Some((chain, key)) => Some(Self::identity(chain, key, &crypto)?),
             None => None,
         };
-        let built = Self::config(p, identity)?;
+        let built = Self::config(p, identity, crypto)?;
         let conn = UnbufferedClientConnection::new_boxed(built.config, built.server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;
         let engine = Engine::new(conn, Side::Client, max_record, built.signing, built.diag)?;
@@ -78,9 +81,10 @@ impl TlsClient {
     fn identity(
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
+        crypto: &CryptoProvider,
     ) -> Result<(Arc<CertifiedKey>, usize), Failure> {
         let signing = super::engine::signing_cost(&key);
-        let certified = CertifiedKey::from_der(chain, key, &provider::shared())
+        let certified = CertifiedKey::from_der(chain, key, crypto)
             .map_err(|e| errors::map(&e, Side::Client))?;
         Ok((Arc::new(certified), signing))
     }
@@ -89,6 +93,7 @@ impl TlsClient {
     fn config(
         p: ClientParams,
         identity: Option<(Arc<CertifiedKey>, usize)>,
+        crypto: Arc<CryptoProvider>,
     ) -> Result<Built, Failure> {
         let diag = Arc::new(Mutex::new(None));
         let verify = p.roots.is_some();
@@ -112,7 +117,6 @@ impl TlsClient {
             provider::VERIFY_ALGORITHMS,
             diag.clone(),
         )?);
-        let crypto = provider::shared();
         let clock = Clock {
             src: p.time,
             required: verify,
