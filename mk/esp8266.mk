@@ -15,7 +15,9 @@ ESP_DIR        := $(BUILD)/esp8266
 ESP_LIB        := $(ESP_DIR)/libespconn_secure.a
 ESP_LIB_SMALL  := $(ESP_DIR)/small/libespconn_secure.a
 ESP_STUB       := $(ESP_DIR)/libsdkstub.a
-ESP_LD         := c-shim/esp8266/eagle.app.ld
+ESP_LD         := c-shim/esp8266/nonos-layout.ld
+ESP_ROM_LD     := $(ESP_DIR)/rom.ld
+ESP_ROM_SYMS   := scripts/esp8266/rom-symbols.txt
 ESP_CC         := xtensa-lx106-elf-gcc
 ESP_SIZE       := xtensa-lx106-elf-size
 # Vendor CCFLAGS (reference §5.1), freestanding: Debian's cross gcc has no libc.
@@ -43,18 +45,27 @@ esp8266-small: deps-chip
 	scripts/esp8266/build.sh small $(ESP_LIB_SMALL)
 
 esp8266-check-symbols: esp8266-lib
-	python3 scripts/esp8266/check-undefined.py $(ESP_LIB) scripts/esp8266/allowed-undefined.txt c-shim/esp8266/sdk_stubs.c
+	python3 scripts/esp8266/check-undefined.py $(ESP_LIB) scripts/esp8266/allowed-undefined.txt c-shim/esp8266/sdk_stubs.c \
+	  --rom-symbols $(ESP_ROM_SYMS)
 
-$(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c $(wildcard c-shim/include/*.h) scripts/esp8266/gen-header-stubs.py | deps-chip
+$(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c c-shim/esp8266/sdk_vectors.S $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h) scripts/esp8266/gen-header-stubs.py | deps-chip
 	@mkdir -p $(ESP_DIR)/stub
-	python3 scripts/esp8266/gen-header-stubs.py $(ESP_DIR)/stub/header_stubs.c c-shim/esp8266/sdk_stubs.c $(wildcard c-shim/include/*.h)
+	$(ESP_CC) -c c-shim/esp8266/sdk_vectors.S -o $(ESP_DIR)/stub/sdk_vectors.o
+	python3 scripts/esp8266/gen-header-stubs.py $(ESP_DIR)/stub/header_stubs.c c-shim/esp8266/sdk_stubs.c $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h)
 	$(ESP_CC) $(ESP_CFLAGS) -w -c $(ESP_DIR)/stub/header_stubs.c -o $(ESP_DIR)/stub/header_stubs.o
 	$(ESP_CC) $(ESP_CFLAGS) -c c-shim/esp8266/sdk_stubs.c -o $(ESP_DIR)/stub/sdk_stubs.o
 	$(ESP_CC) $(ESP_CFLAGS) -Ic-shim/include -c c-shim/esp8266/sim_hooks_chip.c -o $(ESP_DIR)/stub/sim_hooks_chip.o
 	rm -f $@
 	xtensa-lx106-elf-ar crs $@ $(ESP_DIR)/stub/*.o
 
-# Firmware-shaped link: $(1) name, $(2) sources, $(3) archive, $(4) output dir,
+# The mask ROM's helpers at their addresses, as the vendor's
+# eagle.rom.addr.v6.ld gives them to every firmware (facts: $(ESP_ROM_SYMS)).
+$(ESP_ROM_LD): $(ESP_ROM_SYMS)
+	@mkdir -p $(dir $@)
+	awk '!/^#/ && NF == 2 { printf "PROVIDE(%s = %s);\n", $$1, $$2 }' $< >$@
+
+# Firmware-shaped link with the vendor layout, then the layout assertions
+# (check-layout.py): $(1) name, $(2) sources, $(3) archive, $(4) output dir,
 # $(5) extra C flags.
 define esp_link
 	@mkdir -p $(4)/obj-$(1)
@@ -63,8 +74,9 @@ define esp_link
 	  $(ESP_CC) $(ESP_CFLAGS) $(5) -Ic-shim/include -Iinclude -Iexamples-c/common -c $$c -o $$o; \
 	  objs="$$objs $$o"; done; \
 	$(ESP_CC) $(ESP_LDFLAGS) -Wl,-Map,$(4)/$(1).map $$objs \
-	  -Wl,--start-group $(3) $(ESP_STUB) -lgcc -Wl,--end-group -o $(4)/$(1).elf
+	  -Wl,--start-group $(3) $(ESP_STUB) -Wl,--end-group $(ESP_ROM_LD) -o $(4)/$(1).elf
 	$(ESP_SIZE) $(4)/$(1).elf
+	python3 scripts/esp8266/check-layout.py $(4)/$(1).elf $(4)/$(1).map $(notdir $(3)) $(ESP_ROM_SYMS)
 endef
 
 esp8266-firmware: esp8266-fw-shape $(addprefix esp8266-ex-,$(ESP_EXAMPLES))
@@ -74,7 +86,7 @@ esp8266-firmware: esp8266-fw-shape $(addprefix esp8266-ex-,$(ESP_EXAMPLES))
 # server API too (flash_xtensa_server): a client-only firmware links no TLS
 # server code, so the difference is what espconn_secure_accept costs.
 ESP_FW_SHAPE := tests/chip/fw_shape/user_main.c
-esp8266-fw-shape: esp8266-lib $(ESP_STUB)
+esp8266-fw-shape: esp8266-lib $(ESP_STUB) $(ESP_ROM_LD)
 	$(call esp_link,fw_shape,$(ESP_FW_SHAPE),$(ESP_LIB),$(ESP_DIR))
 	$(call esp_link,fw_shape_server,$(ESP_FW_SHAPE),$(ESP_LIB),$(ESP_DIR),-DFW_SHAPE_SERVER)
 	python3 scripts/esp8266/size-report.py $(ESP_DIR)/fw_shape.map libespconn_secure.a \
@@ -84,7 +96,7 @@ esp8266-fw-shape: esp8266-lib $(ESP_STUB)
 
 # One firmware-shaped ELF per examples-c/<ex>/ (examples-c/common is shared code).
 # Not .PHONY (make skips pattern rules for phony targets): FORCE re-runs them.
-esp8266-ex-%: esp8266-lib $(ESP_STUB) header FORCE
+esp8266-ex-%: esp8266-lib $(ESP_STUB) $(ESP_ROM_LD) header FORCE
 	$(call esp_link,$*,$(wildcard examples-c/$*/*.c) $(wildcard examples-c/common/*.c),$(ESP_LIB),$(ESP_DIR))
 
 FORCE:
@@ -98,7 +110,7 @@ esp8266-stack: esp8266-lib
 	  --check src/platform/mod.rs
 
 # Flash figures of the smallest documented profile (profile-small).
-esp8266-size-small: esp8266-small $(ESP_STUB)
+esp8266-size-small: esp8266-small $(ESP_STUB) $(ESP_ROM_LD)
 	$(call esp_link,fw_shape,$(ESP_FW_SHAPE),$(ESP_LIB_SMALL),$(ESP_DIR)/small)
 	$(call esp_link,fw_shape_server,$(ESP_FW_SHAPE),$(ESP_LIB_SMALL),$(ESP_DIR)/small,-DFW_SHAPE_SERVER)
 	python3 scripts/esp8266/size-report.py $(ESP_DIR)/small/fw_shape.map libespconn_secure.a \

@@ -31,8 +31,13 @@ void __attribute__((noreturn)) espconn_secure_fatal(const char *reason)
     restart_forever();
 }
 
-/* core/alloc reference abort() on some paths (e.g. allocation-error handling). */
-void __attribute__((noreturn)) abort(void)
+/*
+ * core/alloc reach abort() on some paths (LLVM's trap, allocation-error
+ * handling). build-archive.sh renames those calls to this name, so the
+ * archive never defines `abort`, which the firmware's C library may define
+ * as well.
+ */
+void __attribute__((noreturn)) espconn_secure_abort(void)
 {
     espconn_secure_fatal("abort() called");
 }

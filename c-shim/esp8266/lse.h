@@ -30,7 +30,7 @@ typedef uint32_t (*lse_load32_fn)(uint32_t aligned_addr);
 #define LSE_REGION_START 0x40000000u
 #define LSE_REGION_END 0x40400000u
 
-/* Result codes of lse_emulate. */
+/* Result codes of espconn_secure_lse_emulate. */
 #define LSE_OK 0
 #define LSE_NOT_LOAD -1    /* not l8ui/l16ui/l16si: some other fault */
 #define LSE_BAD_REG -2     /* target a1: the stack pointer is not in the frame */
@@ -42,7 +42,7 @@ typedef uint32_t (*lse_load32_fn)(uint32_t aligned_addr);
  * frame and step epc past the instruction. Pure C so it can run on the host
  * and under QEMU on synthetic frames.
  */
-int lse_emulate(struct lse_frame *ef, uint32_t excvaddr, lse_load32_fn load32);
+int espconn_secure_lse_emulate(struct lse_frame *ef, uint32_t excvaddr, lse_load32_fn load32);
 
 /* Installs the handler once; safe to call repeatedly. */
 void espconn_secure_chip_init(void);

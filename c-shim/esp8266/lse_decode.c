@@ -7,7 +7,7 @@
 #define L16UI_MATCH 0x001002u
 #define L16SI_MATCH 0x009002u
 
-int lse_emulate(struct lse_frame *ef, uint32_t excvaddr, lse_load32_fn load32)
+int espconn_secure_lse_emulate(struct lse_frame *ef, uint32_t excvaddr, lse_load32_fn load32)
 {
     if (excvaddr < LSE_REGION_START || excvaddr >= LSE_REGION_END)
         return LSE_BAD_ADDR;

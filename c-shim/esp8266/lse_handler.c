@@ -23,7 +23,7 @@ static void lse_handler(struct lse_frame *ef, int cause)
 {
     uint32_t excvaddr;
     __asm__ volatile("rsr %0, excvaddr" : "=a"(excvaddr));
-    if (lse_emulate(ef, excvaddr, load32_aligned) == LSE_OK)
+    if (espconn_secure_lse_emulate(ef, excvaddr, load32_aligned) == LSE_OK)
         return;
     /* Not ours: let the SDK's handler report the crash as it would have. */
     if (previous != NULL)
@@ -33,7 +33,9 @@ static void lse_handler(struct lse_frame *ef, int cause)
         }
 }
 
-void espconn_secure_chip_init(void)
+/* Runs once, with the cache on: flash is its place (the section name every
+ * vendor script sends to irom0). */
+__attribute__((section(".irom0.text"))) void espconn_secure_chip_init(void)
 {
     if (installed)
         return;

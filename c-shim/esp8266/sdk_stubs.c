@@ -5,6 +5,9 @@
  * --gc-sections, proving that libespconn_secure.a needs nothing beyond the
  * allowlist. These images are never run: every stub just returns 0.
  *
+ * Names the mask ROM provides (scripts/esp8266/rom-symbols.txt) have no stub:
+ * build/esp8266/rom.ld gives them their ROM addresses, as in a real firmware.
+ *
  * Deliberately prototype-free (no SDK header included): one generic body per
  * name keeps the list in sync with scripts/esp8266/allowed-undefined.txt
  * (checked by check-undefined.sh) without restating every signature.
@@ -12,15 +15,14 @@
 
 #define SDK_FUNCTIONS(X)                                                                   \
     X(pvPortMalloc) X(vPortFree) X(pvPortZalloc) X(pvPortRealloc) X(pvPortCalloc)          \
-    X(os_printf_plus) X(os_get_random) X(ets_timer_setfn) X(ets_timer_arm_new)             \
-    X(ets_timer_disarm) X(ets_intr_lock) X(ets_intr_unlock) X(ets_delay_us)                \
+    X(os_printf_plus) X(os_get_random) X(ets_timer_arm_new)                                \
     X(system_get_free_heap_size) X(system_get_time) X(system_get_rtc_time)                 \
     X(system_soft_wdt_feed) X(system_soft_wdt_stop) X(system_soft_wdt_restart)             \
     X(system_update_cpu_freq) X(system_get_cpu_freq) X(system_rtc_mem_read)                \
     X(system_rtc_mem_write) X(system_os_task) X(system_os_post) X(system_restart)          \
     X(system_get_chip_id) X(system_get_sdk_version) X(system_print_meminfo)                \
     X(wifi_get_opmode) X(wifi_station_get_connect_status) X(wifi_get_ip_info)              \
-    X(sntp_get_current_timestamp) X(spi_flash_read) X(_xtos_set_exception_handler)         \
+    X(sntp_get_current_timestamp) X(spi_flash_read)                                        \
     X(espconn_connect) X(espconn_disconnect) X(espconn_abort) X(espconn_delete)            \
     X(espconn_accept) X(espconn_create) X(espconn_send) X(espconn_sent) X(espconn_sendto)  \
     X(espconn_regist_connectcb) X(espconn_regist_recvcb) X(espconn_regist_sentcb)          \
@@ -35,8 +37,8 @@
     X(wifi_set_opmode) X(wifi_station_set_config) X(wifi_station_connect)                  \
     X(wifi_station_disconnect) X(wifi_set_event_handler_cb) X(system_init_done_cb)         \
     X(uart_div_modify) X(sntp_setservername) X(sntp_init) X(sntp_stop)                     \
-    X(sntp_set_timezone) X(espconn_dns_setserver) X(os_delay_us) X(ets_strcpy)             \
-    X(ets_sprintf) X(ets_snprintf) X(os_install_putc1) X(ets_install_putc1)
+    X(sntp_set_timezone) X(espconn_dns_setserver) X(os_delay_us)                           \
+    X(ets_sprintf) X(ets_snprintf) X(os_install_putc1)
 
 /* Weak, so a program that defines one of these itself still links. */
 #define STUB(name) __attribute__((weak)) int name(void) { return 0; }

@@ -6,7 +6,16 @@
 # staticlib's member list says which crates (and which hashes) are really
 # linked, so stale .s files from other builds in deps/ are never picked up.
 #
+# Every code and constant section becomes a `.irom0.text` section of its own
+# (flash-sections.py): the name every vendor linker script places in flash.
+# The objects then call `espconn_secure_abort` where LLVM called `abort`, so
+# the archive never defines a name a C library defines too.
+#
 # usage: build-archive.sh STATICLIB DEPS_DIR OUT_ARCHIVE WORK_DIR [extra objects...]
+# Environment: ROM_SYMBOLS=FILE (scripts/esp8266/rom-symbols.txt): no object
+# defines a name in FILE, so the firmware link resolves every call to the
+# mask ROM's copy (the shipped archive; the QEMU images, which have no ROM,
+# keep compiler_builtins' copies).
 set -euo pipefail
 
 staticlib=$(realpath "$1") deps=$2 out=$3 work=$4
@@ -51,20 +60,35 @@ fi
 # The list of assembly files is kept for the static stack analysis
 # (stack-depth.py), which reads the same code the archive holds.
 printf '%s\n' "${asm_list[@]}" >"$work/asm-files.txt"
+here=$(cd "$(dirname "$0")" && pwd)
 printf '%s\n' "${asm_list[@]}" | xargs -P "$JOBS" -I{} sh -c '
     s="$1"; b=$(basename "$s" .s); crate=${b%-*}
-    exec "$2" -o "$3/obj/$crate.o" "$s"' _ {} "$AS" "$work"
+    python3 "$4/flash-sections.py" "$s" "$3/obj/$crate.s" ${5:+--rom-names "$5"} &&
+    "$2" --text-section-literals -o "$3/obj/$crate.o" "$3/obj/$crate.s" && rm "$3/obj/$crate.s"' _ {} "$AS" "$work" "$here" "${ROM_SYMBOLS:-}"
 
 if ((${#raw_list[@]})); then
     (cd "$work/extract" && "$AR" x "$staticlib" "${raw_list[@]}")
     for m in "${raw_list[@]}"; do
-        # Short, stable member names make the link map readable.
-        cp "$work/extract/$m" "$work/obj/rust_${m%%-*}_shim.o"
+        # Short, stable member names make the link map readable. Its code
+        # goes to flash like the rest (its one literal sits in `.text`, before
+        # the functions that load it, and stays there); no unwinding, so no
+        # .eh_frame (which the vendor scripts would put in DRAM).
+        o="$work/obj/rust_${m%%-*}_shim.o"
+        renames=()
+        while read -r sec; do
+            renames+=(--rename-section "$sec=.irom0.text")
+        done < <("${OBJDUMP:-xtensa-lx106-elf-objdump}" -h "$work/extract/$m" |
+            awk '$2 ~ /^\.(text|rodata)(\.|$)/ {print $2}')
+        "${OBJCOPY:-xtensa-lx106-elf-objcopy}" -R .eh_frame -R .rela.eh_frame "${renames[@]}" "$work/extract/$m" "$o"
     done
 fi
 
 for o in "$@"; do
     cp "$o" "$work/obj/"
+done
+
+for o in "$work"/obj/*.o; do
+    "${OBJCOPY:-xtensa-lx106-elf-objcopy}" --redefine-sym abort=espconn_secure_abort "$o"
 done
 
 mkdir -p "$(dirname "$out")"

@@ -41,17 +41,25 @@ env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_D
 staticlib="$tdir/$triple/release/libespconn_secure.a"
 deps="$tdir/$triple/release/deps"
 
-# C glue: vendor CCFLAGS. The LoadStoreError pieces are built without
-# -ffunction-sections so they land in plain .text, which both the vendor
-# scripts and ours place in IRAM.
+# C glue: vendor CCFLAGS. The LoadStoreError pieces must run while the flash
+# cache cannot serve them, so they are built into plain .text, which every
+# vendor script places in IRAM after the SDK's exception vectors. The rest
+# (chip_rt.c) goes to flash like the Rust code: through the same section
+# rewrite (flash-sections.py).
 cc=xtensa-lx106-elf-gcc
 cflags=(-Os -mlongcalls -mtext-section-literals -fno-jump-tables -nostdlib -ffreestanding -std=gnu11 -Wall -Wextra -Werror -Ic-shim/esp8266)
 cobj="$work-c"
 rm -rf "$cobj"
 mkdir -p "$cobj"
-"$cc" "${cflags[@]}" -ffunction-sections -fdata-sections -c c-shim/esp8266/chip_rt.c -o "$cobj/chip_rt.o"
+"$cc" "${cflags[@]}" -ffunction-sections -fdata-sections -S c-shim/esp8266/chip_rt.c -o "$cobj/chip_rt.gcc.s"
+python3 scripts/esp8266/flash-sections.py "$cobj/chip_rt.gcc.s" "$cobj/chip_rt.s"
+xtensa-lx106-elf-as --text-section-literals --longcalls "$cobj/chip_rt.s" -o "$cobj/chip_rt.o"
 "$cc" "${cflags[@]}" -c c-shim/esp8266/lse_decode.c -o "$cobj/lse_decode.o"
 "$cc" "${cflags[@]}" -c c-shim/esp8266/lse_handler.c -o "$cobj/lse_handler.o"
 
-"$root/scripts/esp8266/build-archive.sh" "$staticlib" "$deps" "$out" "$work" "$cobj"/*.o
+# The shipped archive leaves the mask ROM's helpers (memcpy, __udivsi3, ...)
+# to the ROM: defining them would replace the ROM's copies for the whole
+# firmware (docs/CHIP-LAYOUT.md).
+ROM_SYMBOLS="$root/scripts/esp8266/rom-symbols.txt" \
+    "$root/scripts/esp8266/build-archive.sh" "$staticlib" "$deps" "$out" "$work" "$cobj"/chip_rt.o "$cobj"/lse_*.o
 rm -rf "$cobj"

@@ -7,7 +7,14 @@ undefined reference in every user's firmware link. The allowlist is
 scripts/esp8266/allowed-undefined.txt. Also checks that every [sdk] name has a
 link stub in c-shim/esp8266/sdk_stubs.c, so firmware-shaped links stay honest.
 
-usage: check-undefined.py ARCHIVE ALLOWLIST SDK_STUBS_C
+With --rom-symbols FILE (scripts/esp8266/rom-symbols.txt) it also fails
+when the archive defines a name the mask ROM provides (a copy of ours would
+replace the ROM's helper for the whole firmware), or a strong global outside
+its own name space (`_R...` Rust symbols, `espconn_secure_*`, and the
+`__atomic_*` helpers LLVM calls by name), which could clash with the C
+library's (`abort`). Names in FILE count as allowed undefined references.
+
+usage: check-undefined.py ARCHIVE ALLOWLIST SDK_STUBS_C [--rom-symbols FILE]
 """
 import re
 import subprocess
@@ -34,9 +41,24 @@ def load_allowlist(path):
     return sections
 
 
+OWN_STRONG = re.compile(r"^(_R|espconn_secure_|__atomic_)")
+
+
+def rom_names(path):
+    with open(path) as f:
+        return {line.split()[0] for line in f if line.strip() and not line.startswith("#")}
+
+
+def local_definitions(archive):
+    """Every name the archive defines, local ones included: a local flash copy
+    of a ROM helper would still be what our own calls reach."""
+    out = subprocess.run([NM, "--defined-only", archive], check=True, capture_output=True, text=True).stdout
+    return {parts[2] for parts in (line.split() for line in out.splitlines()) if len(parts) == 3}
+
+
 def archive_symbols(archive):
     out = subprocess.run([NM, "-g", archive], check=True, capture_output=True, text=True).stdout
-    defined, undefined = set(), {}
+    defined, undefined, strong = set(), {}, set()
     member = "?"
     for line in out.splitlines():
         if line.endswith(":") and not line.startswith(" "):
@@ -49,20 +71,26 @@ def archive_symbols(archive):
             undefined.setdefault(parts[1], set()).add(member)
         elif len(parts) == 3:
             defined.add(parts[2])
-    return defined, undefined
+            if parts[1] in "TDBR":
+                strong.add(parts[2])
+    return defined, undefined, strong
 
 
 def main():
     archive, allow_path, stubs_path = sys.argv[1:4]
+    rom = rom_names(sys.argv[sys.argv.index("--rom-symbols") + 1]) if "--rom-symbols" in sys.argv else set()
     allow = load_allowlist(allow_path)
-    allowed = set().union(*allow.values())
-    defined, undefined = archive_symbols(archive)
+    allowed = set().union(*allow.values()) | rom
+    defined, undefined, strong = archive_symbols(archive)
+    over_rom = sorted(local_definitions(archive) & rom)
+    foreign = sorted(s for s in strong if not OWN_STRONG.match(s)) if rom else []
     external = {s: m for s, m in undefined.items() if s not in defined}
     bad = sorted(s for s in external if s not in allowed)
 
     stubs = open(stubs_path).read()
     stubbed = set(re.findall(r"X\((\w+)\)", stubs))
-    unstubbed = sorted(allow.get("sdk", set()) - stubbed)
+    # The ROM's names come from rom.ld in the firmware-shaped links, not stubs.
+    unstubbed = sorted(allow.get("sdk", set()) - stubbed - rom)
 
     print(f"check-undefined: {archive}: {len(external)} external symbols, all but {len(bad)} allowed")
     for s in sorted(external):
@@ -73,7 +101,14 @@ def main():
             print(f"  {s}  (from {', '.join(sorted(external[s]))})", file=sys.stderr)
     if unstubbed:
         print(f"check-undefined: [sdk] names without a stub in {stubs_path}: {' '.join(unstubbed)}", file=sys.stderr)
-    return 1 if bad or unstubbed else 0
+    if over_rom:
+        print(f"check-undefined: the archive defines names the mask ROM provides: {' '.join(over_rom)}", file=sys.stderr)
+    if foreign:
+        print(f"check-undefined: strong definitions outside the library's names: {' '.join(foreign)}", file=sys.stderr)
+    if rom:
+        print(f"check-undefined: {len(rom)} ROM names, none defined here: {'no' if over_rom else 'yes'}; "
+              f"strong names all ours: {'no' if foreign else 'yes'}")
+    return 1 if bad or unstubbed or over_rom or foreign else 0
 
 
 if __name__ == "__main__":

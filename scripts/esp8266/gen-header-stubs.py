@@ -3,9 +3,11 @@
 (c-shim/include/*.h) and c-shim/esp8266/sdk_stubs.c does not already cover,
 so any example that compiles against those headers also links
 firmware-shaped. Skips our own API (espconn_secure_*), the user's callbacks
-(user_*) and the simulator hooks (sim_*), which have real definitions.
+(user_*) and the simulator hooks (sim_*), which have real definitions, and
+the mask ROM's names (ROM_SYMBOLS, rom-symbols.txt): rom.ld gives those their
+ROM addresses, as the vendor's eagle.rom.addr.v6.ld does.
 
-usage: gen-header-stubs.py OUT.c SDK_STUBS_C HEADER...
+usage: gen-header-stubs.py OUT.c SDK_STUBS_C ROM_SYMBOLS HEADER...
 """
 import re
 import sys
@@ -21,8 +23,10 @@ def strip(text):
 
 
 def main():
-    out, stubs_c, *headers = sys.argv[1:]
+    out, stubs_c, rom_symbols, *headers = sys.argv[1:]
     have = set(re.findall(r"X\((\w+)\)", open(stubs_c).read()))
+    with open(rom_symbols) as f:
+        have |= {line.split()[0] for line in f if line.strip() and not line.startswith("#")}
     names = set()
     for h in headers:
         for m in PROTO.finditer(strip(open(h).read())):

@@ -65,7 +65,7 @@ static int run(uint32_t epc_off, uint32_t insn, uint32_t vaddr, struct lse_frame
     for (unsigned i = 0; i < 15; i++)
         ef->a_reg[i] = 0x55555555u;
     ef->epc = BASE + epc_off;
-    return lse_emulate(ef, vaddr, fake_load32);
+    return espconn_secure_lse_emulate(ef, vaddr, fake_load32);
 }
 
 int lse_selftest(void)
