@@ -609,6 +609,45 @@ fn plaintext_queue_applies_back_pressure_instead_of_dropping() {
     assert!(got == data, "got {} bytes of {}", got.len(), data.len());
 }
 
+/// Records sent together (one TCP segment) are read one at a time, each
+/// read ending at its record's end; a record larger than the reader's buffer
+/// comes in consecutive pieces. The glue makes one recv callback per read.
+#[test]
+fn each_read_returns_bytes_of_one_record_only() {
+    let mut sp = server_params(Pki::Ec);
+    sp.max_fragment = 4000;
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    let small: [&[u8]; 3] = [b"first", b"second record", b"3"];
+    for m in small {
+        s.write(m).unwrap();
+    }
+    let big: Vec<u8> = (0..3500u32).map(|i| (i % 253) as u8).collect();
+    s.write(&big).unwrap();
+    s.write(b"tail").unwrap();
+    let out = s.output().to_vec();
+    assert_eq!(c.receive(&out).unwrap(), out.len(), "all in one input");
+    s.consume_output(out.len());
+    c.process().unwrap();
+    assert_eq!(c.readable(), 5 + 13 + 1 + 3500 + 4);
+    let mut buf = [0u8; 1460];
+    let mut reads: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let n = c.read(&mut buf);
+        if n == 0 {
+            break;
+        }
+        reads.push(buf[..n].to_vec());
+    }
+    let lens: Vec<usize> = reads.iter().map(Vec::len).collect();
+    assert_eq!(lens, [5, 13, 1, 1460, 1460, 580, 4]);
+    assert_eq!(reads[..3], small.map(<[u8]>::to_vec));
+    assert_eq!(reads[3..6].concat(), big);
+    assert_eq!(reads[6], b"tail");
+    assert_eq!(c.readable(), 0);
+}
+
 #[test]
 fn close_notify_reports_peer_closed() {
     let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
