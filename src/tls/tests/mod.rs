@@ -388,6 +388,65 @@ fn server_requiring_a_client_certificate_rejects_a_client_without_one() {
     assert_eq!(f.code, code::SSL_NO_CLIENT_CERTIFICATE, "{f:?}");
 }
 
+/// The alert a client whose verification failed sends, as the server reads
+/// it off the wire: the server's failure names it.
+fn alert_the_server_receives(cp: ClientParams, sp: ServerParams) -> String {
+    let mut c = TlsClient::new(cp).expect("client");
+    let mut s = TlsServer::new(sp).expect("server");
+    let err = pump(&mut c, &mut s, usize::MAX).unwrap_err();
+    assert!(
+        err.0.is_some() && err.1.is_none(),
+        "the client fails: {err:?}"
+    );
+    let alert = c.output().to_vec();
+    assert!(!alert.is_empty(), "the client sent no alert");
+    s.receive(&alert).unwrap();
+    let f = s.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_FATAL_ALERT_MESSAGE, "{f:?}");
+    f.reason.as_str().into()
+}
+
+#[test]
+fn unknown_ca_is_answered_with_the_unknown_ca_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.roots = Some(vec![cert(fixture!("other-root.der"))]);
+    let r = alert_the_server_receives(cp, server_params(Pki::Ec));
+    assert!(r.contains("fatal alert UnknownCA"), "{r}");
+}
+
+#[test]
+fn expired_chain_is_answered_with_the_certificate_expired_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let mut sp = server_params(Pki::Ec);
+    sp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let r = alert_the_server_receives(cp, sp);
+    assert!(r.contains("fatal alert CertificateExpired"), "{r}");
+}
+
+#[test]
+fn not_yet_valid_chain_is_answered_with_the_certificate_expired_alert() {
+    let mut cp = client_params(Pki::Rsa);
+    cp.time = TimeSource::Fixed(BEFORE_ISSUE);
+    let r = alert_the_server_receives(cp, server_params(Pki::Rsa));
+    assert!(r.contains("fatal alert CertificateExpired"), "{r}");
+}
+
+#[test]
+fn wrong_hostname_is_answered_with_the_bad_certificate_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some("wrong.example".into());
+    let r = alert_the_server_receives(cp, server_params(Pki::Ec));
+    assert!(r.contains("fatal alert BadCertificate"), "{r}");
+}
+
+#[cfg(feature = "rsa-pkcs1")]
+#[test]
+fn rsa_1024_chain_is_answered_with_the_bad_certificate_alert() {
+    let r = alert_the_server_receives(client_params(Pki::Weak), server_params(Pki::Weak));
+    assert!(r.contains("fatal alert BadCertificate"), "{r}");
+}
+
 #[test]
 fn unknown_ca_fails_with_verify_failed_naming_the_issuer() {
     let mut cp = client_params(Pki::Ec);
