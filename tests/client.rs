@@ -178,6 +178,61 @@ fn unknown_ca_is_rejected_with_0x2700() {
     assert_fails_with(&r, -39, -0x2700);
 }
 
+/// `openssl s_server -msg` serving `pki/ec`, its protocol trace in `log`
+/// (the alerts it receives, by name).
+fn openssl_server_tracing(ec: &Path, log: &Path) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "exec openssl s_server -accept {port} -cert {} -key {} -cert_chain {} -www -msg >{} 2>&1",
+        ec.join("leaf.pem").display(),
+        ec.join("leaf.key").display(),
+        ec.join("int.pem").display(),
+        log.display()
+    ));
+    Peer::start(cmd, port)
+}
+
+/// The fatal alert our client sends when `device` rejects openssl's chain,
+/// as openssl names it.
+fn alert_openssl_receives(test: &str, device: impl FnOnce(u16) -> Device) -> String {
+    let pki = pki();
+    let log = scratch(&format!("{test}_peer")).join("s_server.log");
+    let srv = openssl_server_tracing(&pki.join("ec"), &log);
+    let r = device(srv.port).run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    drop(srv);
+    let trace = std::fs::read_to_string(&log).unwrap();
+    trace
+        .lines()
+        .find_map(|l| l.strip_prefix("<<< ").filter(|l| l.contains("Alert")))
+        .map(|l| l.rsplit(' ').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no alert received:\n{trace}"))
+}
+
+#[test]
+fn unknown_ca_sends_the_unknown_ca_alert_to_openssl() {
+    let pki = pki();
+    let alert = alert_openssl_receives("alert_unknownca", |port| {
+        Device::new("alert_unknownca", port)
+            .ca(&pki.join("other/root.pem"))
+            .opt("hostname", "localhost")
+    });
+    assert_eq!(alert, "unknown_ca");
+}
+
+#[test]
+fn expired_chain_sends_the_certificate_expired_alert_to_openssl() {
+    let pki = pki();
+    let alert = alert_openssl_receives("alert_expired", |port| {
+        Device::new("alert_expired", port)
+            .ca(&pki.join("ec/root.pem"))
+            .opt("hostname", "localhost")
+            .time("4102444800")
+    });
+    assert_eq!(alert, "certificate_expired");
+}
+
 #[test]
 fn expired_chain_is_rejected_by_the_sntp_clock() {
     let pki = pki();
