@@ -178,6 +178,61 @@ fn unknown_ca_is_rejected_with_0x2700() {
     assert_fails_with(&r, -39, -0x2700);
 }
 
+/// `openssl s_server -msg` serving `pki/ec`, its protocol trace in `log`
+/// (the alerts it receives, by name).
+fn openssl_server_tracing(ec: &Path, log: &Path) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "exec openssl s_server -accept {port} -cert {} -key {} -cert_chain {} -www -msg >{} 2>&1",
+        ec.join("leaf.pem").display(),
+        ec.join("leaf.key").display(),
+        ec.join("int.pem").display(),
+        log.display()
+    ));
+    Peer::start(cmd, port)
+}
+
+/// The fatal alert our client sends when `device` rejects openssl's chain,
+/// as openssl names it.
+fn alert_openssl_receives(test: &str, device: impl FnOnce(u16) -> Device) -> String {
+    let pki = pki();
+    let log = scratch(&format!("{test}_peer")).join("s_server.log");
+    let srv = openssl_server_tracing(&pki.join("ec"), &log);
+    let r = device(srv.port).run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    drop(srv);
+    let trace = std::fs::read_to_string(&log).unwrap();
+    trace
+        .lines()
+        .find_map(|l| l.strip_prefix("<<< ").filter(|l| l.contains("Alert")))
+        .map(|l| l.rsplit(' ').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no alert received:\n{trace}"))
+}
+
+#[test]
+fn unknown_ca_sends_the_unknown_ca_alert_to_openssl() {
+    let pki = pki();
+    let alert = alert_openssl_receives("alert_unknownca", |port| {
+        Device::new("alert_unknownca", port)
+            .ca(&pki.join("other/root.pem"))
+            .opt("hostname", "localhost")
+    });
+    assert_eq!(alert, "unknown_ca");
+}
+
+#[test]
+fn expired_chain_sends_the_certificate_expired_alert_to_openssl() {
+    let pki = pki();
+    let alert = alert_openssl_receives("alert_expired", |port| {
+        Device::new("alert_expired", port)
+            .ca(&pki.join("ec/root.pem"))
+            .opt("hostname", "localhost")
+            .time("4102444800")
+    });
+    assert_eq!(alert, "certificate_expired");
+}
+
 #[test]
 fn expired_chain_is_rejected_by_the_sntp_clock() {
     let pki = pki();
@@ -304,6 +359,103 @@ fn big_record_server(pki: &Path) -> Peer {
         .arg("--mode")
         .arg("big-record");
     Peer::start(cmd, port)
+}
+
+/// A TLS server (Python's ssl over memory buffers) that answers the request
+/// with one record per size in `sizes` ("5,13,3000"), all in one TCP send.
+fn records_server(pki: &Path, sizes: &str) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support/tls_peer.py"))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--cert")
+        .arg(pki.join("ec/chain.pem"))
+        .arg("--key")
+        .arg(pki.join("ec/leaf.key"))
+        .arg("--mode")
+        .arg("records")
+        .arg("--sizes")
+        .arg(sizes);
+    Peer::start(cmd, port)
+}
+
+/// What each recv callback got, from https_get's `--recv-log` lines
+/// ("RECV len=N" followed by the N bytes).
+fn recv_calls(stdout: &str) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut rest = stdout;
+    while let Some(i) = rest.find("RECV len=") {
+        let (num, body) = rest[i + 9..].split_once('\n').expect("RECV line");
+        let n: usize = num.parse().expect("RECV length");
+        calls.push(body[..n].to_string());
+        rest = &body[n..];
+    }
+    calls
+}
+
+/// The records the server sends in one segment: small ones, one larger than
+/// 1460 bytes, and a last small one.
+const RECORD_SIZES: &str = "5,13,1,3000,4";
+
+/// Each record's bytes, as the recv callbacks should see them (the 3000-byte
+/// record in pieces of 1460, 1460 and 80).
+fn expected_calls() -> Vec<String> {
+    let rec = |c: char, n: usize| c.to_string().repeat(n);
+    vec![
+        rec('a', 5),
+        rec('b', 13),
+        rec('c', 1),
+        rec('d', 1460),
+        rec('d', 1460),
+        rec('d', 80),
+        rec('e', 4),
+    ]
+}
+
+#[test]
+fn one_recv_callback_per_record_and_at_most_1460_bytes_per_call() {
+    let pki = pki();
+    let srv = records_server(&pki, RECORD_SIZES);
+    let r = Device::new("records", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .flag("recv-log")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert_eq!(recv_calls(&r.stdout), expected_calls(), "{}", r.stdout);
+}
+
+#[test]
+fn hold_in_a_recv_callback_stops_delivery_before_the_next_record() {
+    let pki = pki();
+    let srv = records_server(&pki, RECORD_SIZES);
+    let r = Device::new("records_hold", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .flag("recv-log")
+        .opt("hold-in-recv", "30")
+        .run("https_get");
+    assert_clean_success(&r);
+    assert_eq!(recv_calls(&r.stdout), expected_calls(), "{}", r.stdout);
+    // Every call but the first waits for the unhold the call before asked for.
+    let order: Vec<&str> = r
+        .stdout
+        .match_indices("RECV len=")
+        .chain(r.stdout.match_indices("UNHOLD"))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_values()
+        .collect();
+    let expected: Vec<&str> = (0..7)
+        .flat_map(|i| {
+            if i == 0 {
+                vec!["RECV len="]
+            } else {
+                vec!["UNHOLD", "RECV len="]
+            }
+        })
+        .collect();
+    assert_eq!(order[..expected.len()], expected[..], "{}", r.stdout);
 }
 
 #[test]

@@ -328,14 +328,67 @@ fn tasks_by_priority_and_timers_by_deadline() {
         "EV cpu100 0",
         "EV cpu 160",
         "EV counters feeds=2 stops=1 restarts=1 freq_changes=1",
-        "EV sntp 1700000000",
+        // --time is the network's time: a program that never started SNTP
+        // does not have it, as on the chip.
+        "EV sntp 0",
     ] {
         out.expect_line(l);
     }
     assert!(!out.stdout.contains("EV rep 4"), "{out}");
+}
 
-    let out = run(&bin, &[], T);
-    out.expect_line("EV sntp 0");
+/// `EV sntp at=MS ts=T` lines of test_sntp: (MS, T).
+fn sntp_readings(bin: &std::path::Path, args: &[&str]) -> Vec<(u32, u32)> {
+    let out = run(bin, args, T);
+    assert!(out.status.success(), "{out}");
+    out.ev()
+        .iter()
+        .filter_map(|l| l.strip_prefix("EV sntp at="))
+        .map(|l| {
+            let (at, ts) = l.split_once(" ts=").expect("reading");
+            (at.parse().unwrap(), ts.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn sntp_gives_the_time_about_a_second_after_init_with_a_server() {
+    let bin = host_binary("test_sntp");
+    for mode in ["name", "addr"] {
+        let r = sntp_readings(&bin, &["--mode", mode, "--time", "1700000000"]);
+        let ts: Vec<u32> = r.iter().map(|&(_, t)| t).collect();
+        assert_eq!(ts[..2], [0, 0], "{mode}: before the first answer: {r:?}");
+        // 1.5 s and 3 s after boot: --time plus the time run since.
+        assert!(
+            (1_700_000_001..=1_700_000_002).contains(&ts[2]),
+            "{mode}: {r:?}"
+        );
+        assert!(
+            (1_700_000_002..=1_700_000_004).contains(&ts[3]),
+            "{mode}: {r:?}"
+        );
+    }
+    // Without --time the network's time is the host's.
+    let r = sntp_readings(&bin, &["--mode", "name"]);
+    let host = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((i64::from(r[3].1) - host).abs() <= 2, "{r:?} host {host}");
+}
+
+#[test]
+fn sntp_stays_0_without_init_or_without_a_server() {
+    let bin = host_binary("test_sntp");
+    for mode in ["no-init", "no-server"] {
+        let r = sntp_readings(&bin, &["--mode", mode, "--time", "1700000000"]);
+        assert!(r.iter().all(|&(_, t)| t == 0), "{mode}: {r:?}");
+    }
+    // A server given after sntp_init: the time follows about a second later.
+    let r = sntp_readings(&bin, &["--mode", "late-server", "--time", "1700000000"]);
+    let ts: Vec<u32> = r.iter().map(|&(_, t)| t).collect();
+    assert_eq!(ts[..3], [0, 0, 0], "{r:?}");
+    assert!((1_700_000_002..=1_700_000_004).contains(&ts[3]), "{r:?}");
 }
 
 #[test]

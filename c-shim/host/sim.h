@@ -47,8 +47,10 @@ int sim_flash_open(const char *path);
 int sim_flash_place(uint32_t sector, const char *path);
 
 /* ---- time ---- */
-/* Sets the Unix time sntp_get_current_timestamp() reports now; it then
- * advances with real time. 0 = unknown (reports 0). */
+/* Sets the network's time: what SNTP servers answer now (the host's clock
+ * without a call); it then advances with real time. The program sees it
+ * through sntp_get_current_timestamp() once SNTP has synchronised, about a
+ * second after sntp_init() with a server set (0 until then, as on the chip). */
 void sim_set_unix_time(uint32_t unix_seconds);
 
 /* ---- RTC memory / deep sleep ---- */

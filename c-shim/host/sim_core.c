@@ -75,22 +75,37 @@ void ets_delay_us(uint32_t us)
         ;
 }
 
-static uint32_t unix_base;
-static uint64_t unix_base_at_us;
+/* SNTP as on a network: the servers' time is the host's clock, or what
+ * --time set (running on from there). The client synchronises about a
+ * second after sntp_init() once a server is set (by name or address);
+ * until then, and without sntp_init() or a server, the timestamp is 0, as
+ * on the chip. */
+#define SNTP_SYNC_DELAY_US 1000000u
+
+static int net_time_set;
+static uint32_t net_time_base;
+static uint64_t net_time_base_at_us;
+static int sntp_running, sntp_pending, sntp_synced;
 
 void sim_set_unix_time(uint32_t unix_seconds)
 {
-    unix_base = unix_seconds;
-    unix_base_at_us = sim_now_us();
+    net_time_set = 1;
+    net_time_base = unix_seconds;
+    net_time_base_at_us = sim_now_us();
+}
+
+/* What an SNTP server would answer now. */
+static uint32_t network_time(void)
+{
+    if (!net_time_set)
+        return (uint32_t)time(NULL);
+    return net_time_base + (uint32_t)((sim_now_us() - net_time_base_at_us) / 1000000u);
 }
 
 uint32 sntp_get_current_timestamp(void)
 {
-    if (unix_base == 0)
-        return 0;
-    return unix_base + (uint32_t)((sim_now_us() - unix_base_at_us) / 1000000u);
+    return sntp_synced ? network_time() : 0;
 }
-
 char *sntp_get_real_time(long t)
 {
     static char buf[32];
@@ -106,13 +121,53 @@ static char *sntp_names[3];
 static ip_addr_t sntp_addrs[3];
 static sint8 sntp_tz = 8;   /* the SDK's default time zone is UTC+8 */
 
-void sntp_init(void) {}
-void sntp_stop(void) {}
+static int sntp_have_server(void)
+{
+    for (int i = 0; i < 3; i++)
+        if ((sntp_names[i] && sntp_names[i][0]) || sntp_addrs[i].addr != 0)
+            return 1;
+    return 0;
+}
+
+static void sntp_sync_due(void *owner, intptr_t arg)
+{
+    (void)owner;
+    (void)arg;
+    sntp_pending = 0;
+    if (sntp_running && sntp_have_server())
+        sntp_synced = 1;
+}
+
+/* The first answer comes about a second after the client has both been
+ * started and been given a server, from the event loop. */
+static void sntp_schedule(void)
+{
+    if (sntp_running && !sntp_synced && !sntp_pending && sntp_have_server()) {
+        sntp_pending = 1;
+        sim_defer(sntp_sync_due, &sntp_pending, 0, SNTP_SYNC_DELAY_US);
+    }
+}
+
+void sntp_init(void)
+{
+    sntp_running = 1;
+    sntp_schedule();
+}
+
+void sntp_stop(void)
+{
+    /* The clock keeps the time it has; only a pending first sync stops. */
+    sntp_running = 0;
+    sntp_pending = 0;
+    sim_defer_cancel(&sntp_pending);
+}
 
 void sntp_setserver(unsigned char idx, ip_addr_t *addr)
 {
-    if (idx < 3 && addr)
+    if (idx < 3 && addr) {
         sntp_addrs[idx] = *addr;
+        sntp_schedule();
+    }
 }
 
 ip_addr_t sntp_getserver(unsigned char idx)
@@ -123,8 +178,10 @@ ip_addr_t sntp_getserver(unsigned char idx)
 
 void sntp_setservername(unsigned char idx, char *server)
 {
-    if (idx < 3)
+    if (idx < 3) {
         sntp_names[idx] = server;
+        sntp_schedule();
+    }
 }
 
 char *sntp_getservername(unsigned char idx)

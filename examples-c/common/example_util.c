@@ -6,6 +6,7 @@
 #include "sim_hooks.h"
 #include "espconn_secure.h"
 #include "example_util.h"
+#include "sntp_wait.h"
 
 uint32 ICACHE_FLASH_ATTR ex_parse_uint(const char *s, uint32 dflt)
 {
@@ -71,7 +72,8 @@ static void ICACHE_FLASH_ATTR wifi_event(System_Event_t *ev)
     if (ev->event == EVENT_STAMODE_GOT_IP && wifi_ready) {
         void (*ready)(void) = wifi_ready;
         wifi_ready = NULL;
-        ready();
+        /* Certificate dates need the time: connect once SNTP has it. */
+        sntp_wait(ready);
     }
 }
 

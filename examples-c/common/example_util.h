@@ -20,8 +20,8 @@ bool ex_parse_hostport(const char *s, char *host, uint32 cap, int *port);
 /* Prints `len` bytes as text, one os_printf per line-sized piece. */
 void ex_print_bytes(const char *data, uint32 len);
 
-/* Joins the access point from the usual station config and calls `ready`
- * once the station has an IP address. */
+/* Joins the access point from the usual station config, starts SNTP once
+ * the station has an IP address and calls `ready` when SNTP has the time. */
 void ex_wifi_start(void (*ready)(void));
 
 /* Resolves `host` and calls `done(ip)` (ip NULL on failure). */

@@ -3,6 +3,8 @@
  * Options (host build): --server HOST:PORT --path /P [--hostname NAME]
  * [--ca-sector N] [--cert-sector N] [--size N] [--alpn a,b] [--session-cache N]
  * [--repeat N] (connect N more times after the first, e.g. to see a session resumed)
+ * [--recv-log] (print "RECV len=N" for every recv callback)
+ * [--hold-in-recv MS] (hold the connection in every recv callback, unhold MS later)
  * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
  * RTC memory at boot; at the end save it there and enter deep sleep).
  */
@@ -12,6 +14,7 @@
 #include "user_interface.h"
 #include "espconn.h"
 #include "sim_hooks.h"
+#include "espconn_secure.h"
 #include "example_util.h"
 
 static struct espconn conn;
@@ -33,11 +36,28 @@ static void ICACHE_FLASH_ATTR on_connect(void *arg)
         os_printf("send failed\n");
 }
 
+static os_timer_t unhold_timer;
+
+static void ICACHE_FLASH_ATTR unhold(void *arg)
+{
+    os_printf("UNHOLD\n");
+    espconn_secure_recv_unhold(arg);
+}
+
 static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
 {
-    (void)arg;
     received += len;
+    if (sim_arg("recv-log"))
+        os_printf("RECV len=%u\n", len);
     ex_print_bytes(data, len);
+    if (sim_arg("hold-in-recv")) {
+        /* Back-pressure from inside the callback: nothing more arrives
+         * until the timer lets it. */
+        espconn_secure_recv_hold(arg);
+        os_timer_disarm(&unhold_timer);
+        os_timer_setfn(&unhold_timer, unhold, arg);
+        os_timer_arm(&unhold_timer, ex_parse_uint(sim_arg("hold-in-recv"), 50), 0);
+    }
 }
 
 static void ICACHE_FLASH_ATTR on_sent(void *arg)

@@ -265,7 +265,8 @@ pub struct Conn {
     ending: Option<Ending>,
     /// `espconn_disconnect` was called; only its callback is awaited.
     tcp_closing: bool,
-    /// The peer sent close_notify: answer it and close TCP after this pump.
+    /// The peer sent close_notify: answer it and close TCP once the data
+    /// before it was read.
     answer_close: bool,
     /// The user called disconnect: no more data is delivered.
     user_closed: bool,
@@ -488,7 +489,11 @@ impl Conn {
     }
 
     fn sync_hold(&mut self, tcp: &mut dyn Tcp) {
-        let want_hold = self.user_hold || !self.backlog.is_empty();
+        // Held TCP stays held until what waited was read: between an unhold
+        // and the timer that delivers, a FIN taken in would end the
+        // connection before its last bytes reached the user.
+        let want_hold =
+            self.user_hold || !self.backlog.is_empty() || (self.holding && self.readable() > 0);
         if want_hold != self.holding && self.ending.is_none() {
             self.holding = want_hold;
             tcp.hold(want_hold);
@@ -505,8 +510,9 @@ impl Conn {
         self.ending.take()
     }
 
-    /// Decrypted bytes, in order; 0 when none are buffered. (Reading only
-    /// copies out of the engine's buffer; the step guard is there anyway.)
+    /// Decrypted bytes, in order, from one record at most; 0 when none are
+    /// buffered. (Reading only copies out of the engine's buffer; the step
+    /// guard is there anyway.)
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         self.engine
             .step(StepStack::Caller, buf, Engine::read)
@@ -568,7 +574,11 @@ impl Conn {
         if let Err(f) = self.process() {
             return self.fail(tcp, f);
         }
-        if core::mem::take(&mut self.answer_close) {
+        // The records before the close_notify are the user's first: closing
+        // now would end the connection with them undelivered (a recv hold
+        // keeps them waiting). The last read's resume gets here again.
+        if self.answer_close && self.readable() == 0 {
+            self.answer_close = false;
             self.start_close(tcp, true);
         }
         self.flush(tcp);

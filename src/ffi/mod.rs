@@ -233,7 +233,10 @@ unsafe fn dispatch(slot: *mut Slot) {
     }
 }
 
-/// Hand decrypted bytes to the user's recv callback, at most 1460 per call.
+/// Hand decrypted bytes to the user's recv callback as the vendor's glue
+/// does: one call per TLS record, a record above 1460 bytes in consecutive
+/// calls of at most 1460. A hold requested inside a call stops delivery
+/// before the next one.
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
@@ -259,9 +262,17 @@ unsafe fn deliver(slot: *mut Slot) {
     buf.resize(buf.capacity().min(size), 0);
     loop {
         // SAFETY: caller's contract; short borrow.
-        if unsafe { (*slot).conn.user_held() } {
+        let (held, want) = unsafe { ((*slot).conn.user_held(), (*slot).conn.readable()) };
+        if held {
             // The bytes wait in the engine; unhold's timer delivers them.
             return;
+        }
+        // A send from the callback may have decrypted a larger record than
+        // the buffer was sized for: grow it if the heap allows, so the
+        // record still arrives in pieces of 1460 (else in smaller ones).
+        let want = want.min(RECV_CHUNK);
+        if want > buf.len() && buf.try_reserve_exact(want - buf.len()).is_ok() {
+            buf.resize(want, 0);
         }
         // SAFETY: caller's contract; short borrow.
         let (user, n, closing) = unsafe {

@@ -184,6 +184,105 @@ enum Action<'a> {
     Close,
 }
 
+/// Length prefix of each record in [`PlainQueue`].
+const PLAIN_LEN: usize = 2;
+
+/// Decrypted application data waiting for `read`, kept record by record:
+/// each record's bytes follow a 2-byte length, so that a read never runs
+/// past the end of a record. The vendor's glue makes one recv callback per
+/// record, and NONOS programs (esp_mqtt) parse one message per callback.
+/// The lengths live in the same block as the data: no second allocation.
+struct PlainQueue {
+    buf: Vec<u8>,
+    start: usize,
+    /// Bytes of the record being read that are still unread (its length
+    /// prefix is consumed).
+    left: usize,
+    /// Records whose length prefix is still in `buf`.
+    queued: usize,
+}
+
+impl PlainQueue {
+    const fn new() -> Self {
+        PlainQueue {
+            buf: Vec::new(),
+            start: 0,
+            left: 0,
+            queued: 0,
+        }
+    }
+
+    /// Bytes held, length prefixes included (what the queue costs).
+    fn unread(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Decrypted bytes held.
+    fn payload(&self) -> usize {
+        self.unread() - PLAIN_LEN * self.queued
+    }
+
+    /// Queue one record's plaintext (an empty record queues nothing).
+    // Out of line: its `Failure` temporaries stay out of the frames under
+    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
+    #[inline(never)]
+    fn push(&mut self, data: &[u8]) -> Result<(), Failure> {
+        // A record holds at most 16 KB; the split only keeps the length
+        // prefix honest whatever the input.
+        for piece in data.chunks(usize::from(u16::MAX)) {
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+            }
+            let need = PLAIN_LEN + piece.len();
+            if self.buf.len() + need > self.buf.capacity() {
+                // Growing: drop what was read first (a move, no allocation)
+                // and grow to exactly what is needed; amortised doubling of
+                // a 16 KB queue would take 32 KB while the old block still
+                // exists.
+                self.buf.drain(..self.start);
+                self.start = 0;
+                self.buf
+                    .try_reserve_exact(need)
+                    .map_err(|_| oom(self.buf.len() + need, "received plaintext"))?;
+            }
+            let len = u16::try_from(piece.len()).unwrap_or(u16::MAX);
+            self.buf.extend_from_slice(&len.to_be_bytes());
+            self.buf.extend_from_slice(piece);
+            self.queued += 1;
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, out: &mut [u8]) -> usize {
+        if out.is_empty() {
+            return 0;
+        }
+        if self.left == 0 {
+            let Some(&[hi, lo]) = self.buf.get(self.start..self.start + PLAIN_LEN) else {
+                return 0;
+            };
+            self.left = usize::from(u16::from_be_bytes([hi, lo]));
+            self.start += PLAIN_LEN;
+            self.queued -= 1;
+        }
+        let n = self.left.min(out.len());
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        self.start += n;
+        self.left -= n;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+            if self.buf.capacity() > INITIAL_INBUF {
+                // Drained: the queue of a large record goes back at once,
+                // before the next record's ciphertext is taken in.
+                self.buf = Vec::new();
+            }
+        }
+        n
+    }
+}
+
 pub(crate) struct Engine<C> {
     /// Boxed: rustls's connection is most of the engine's size, and the
     /// engine travels by value through several frames on its way into the
@@ -194,8 +293,7 @@ pub(crate) struct Engine<C> {
     inbuf: Vec<u8>,
     tracker: Tracker,
     out: Vec<u8>,
-    plain: Vec<u8>,
-    plain_start: usize,
+    plain: PlainQueue,
     plain_cap: usize,
     ceiling: usize,
     diag: Diagnosis,
@@ -263,8 +361,7 @@ impl<C: Conn> Engine<C> {
                 side,
             },
             out: Vec::new(),
-            plain: Vec::new(),
-            plain_start: 0,
+            plain: PlainQueue::new(),
             plain_cap: max_record,
             ceiling: max_record + JOIN_ALLOWANCE,
             diag,
@@ -389,9 +486,8 @@ impl<C: Conn> Engine<C> {
                 return Err(self.fail(f));
             }
         }
-        if self.plain_unread() == 0 && self.plain.capacity() > INITIAL_INBUF {
-            self.plain = Vec::new();
-            self.plain_start = 0;
+        if self.plain_unread() == 0 && self.plain.buf.capacity() > INITIAL_INBUF {
+            self.plain = PlainQueue::new();
         }
         if self.out.is_empty() && self.out.capacity() > 2 * MAX_SEND_PLAINTEXT {
             self.out = Vec::new();
@@ -430,7 +526,7 @@ impl<C: Conn> Engine<C> {
     }
 
     fn plain_unread(&self) -> usize {
-        self.plain.len() - self.plain_start
+        self.plain.unread()
     }
 
     /// Back-pressure: the next record's plaintext might not fit the queue.
@@ -446,28 +542,6 @@ impl<C: Conn> Engine<C> {
             None => return false,
         };
         unread + next.min(self.tracker.limit) > self.plain_cap
-    }
-
-    // Out of line: its `Failure` temporaries stay out of the frames under
-    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
-    #[inline(never)]
-    fn push_plain(plain: &mut Vec<u8>, start: &mut usize, data: &[u8]) -> Result<(), Failure> {
-        if *start == plain.len() {
-            plain.clear();
-            *start = 0;
-        }
-        if plain.len() + data.len() > plain.capacity() {
-            // Growing: drop what was read first (a move, no allocation) and
-            // grow to exactly what is needed; amortised doubling of a 16 KB
-            // queue would take 32 KB while the old block still exists.
-            plain.drain(..*start);
-            *start = 0;
-            plain
-                .try_reserve_exact(data.len())
-                .map_err(|_| oom(plain.len() + data.len(), "received plaintext"))?;
-        }
-        plain.extend_from_slice(data);
-        Ok(())
     }
 
     /// Run rustls's state machine until it needs input, or `action` is done.
@@ -494,7 +568,6 @@ impl<C: Conn> Engine<C> {
                     inbuf,
                     out,
                     plain,
-                    plain_start,
                     failed,
                     ..
                 } = self;
@@ -514,9 +587,7 @@ impl<C: Conn> Engine<C> {
                             match rec {
                                 Ok(rec) => {
                                     d += rec.discard;
-                                    if !record(failed, || {
-                                        Self::push_plain(plain, plain_start, rec.payload)
-                                    }) {
+                                    if !record(failed, || plain.push(rec.payload)) {
                                         ours = true;
                                         break;
                                     }
@@ -675,25 +746,15 @@ impl<C: Conn> Engine<C> {
         }
     }
 
+    /// Decrypted bytes of one record at most: a read stops at the end of
+    /// the record it started in (the next read begins the next record).
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        let avail = &self.plain[self.plain_start..];
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.plain_start += n;
-        if self.plain_start == self.plain.len() {
-            self.plain.clear();
-            self.plain_start = 0;
-            if self.plain.capacity() > INITIAL_INBUF {
-                // Drained: the queue of a large record goes back at once,
-                // before the next record's ciphertext is taken in.
-                self.plain = Vec::new();
-            }
-        }
-        n
+        self.plain.read(buf)
     }
 
+    /// Decrypted bytes waiting, all records together.
     pub(crate) fn readable(&self) -> usize {
-        self.plain_unread()
+        self.plain.payload()
     }
 
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {

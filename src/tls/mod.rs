@@ -57,7 +57,8 @@ macro_rules! session_interface {
                 self.engine.consume_output(n)
             }
 
-            /// Copy decrypted bytes, in order; returns the count.
+            /// Copy decrypted bytes, in order, from one record at most (the
+            /// next call starts the next record); returns the count.
             pub fn read(&mut self, buf: &mut [u8]) -> usize {
                 self.engine.read(buf)
             }

@@ -114,22 +114,29 @@ impl Verifier {
         })
     }
 
-    fn record(&self, f: Failure) -> Error {
+    /// Leave `f` for the engine; the error returned only chooses the alert
+    /// rustls sends the peer (the engine reports `f`, not the error).
+    fn record(&self, f: Failure, alert: Error) -> Error {
         *self.diag.lock() = Some(f);
-        Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
+        alert
     }
 
     #[inline(never)]
     fn oom_failure(&self) -> Error {
-        self.record(fail!(
-            code::SSL_ALLOC_FAILED,
-            "out of memory verifying the chain"
-        ))
+        self.record(
+            fail!(code::SSL_ALLOC_FAILED, "out of memory verifying the chain"),
+            // handshake_failure: rustls has nothing closer to internal_error
+            // here; an empty String does not allocate.
+            Error::General(alloc::string::String::new()),
+        )
     }
 
     #[inline(never)]
     fn rustls_failure(&self, e: &Error) -> Error {
-        self.record(super::errors::map(e, super::errors::Side::Client))
+        self.record(
+            super::errors::map(e, super::errors::Side::Client),
+            alert_for(e),
+        )
     }
 
     /// A chain ending at a CA we set aside for its key size fails for that
@@ -142,13 +149,16 @@ impl Verifier {
                 .iter()
                 .find(|w| w.0.subject == top.issuer.raw())
             {
-                return Err(self.record(fail!(
-                    code::X509_CERT_VERIFY_FAILED,
-                    "CA certificate '{}' has an RSA key of {} bits; at least {} required",
-                    top.issuer,
-                    w.0.bits,
-                    RSA_MIN_BITS
-                )));
+                return Err(self.record(
+                    fail!(
+                        code::X509_CERT_VERIFY_FAILED,
+                        "CA certificate '{}' has an RSA key of {} bits; at least {} required",
+                        top.issuer,
+                        w.0.bits,
+                        RSA_MIN_BITS
+                    ),
+                    bad_certificate(),
+                ));
             }
         }
         Ok(())
@@ -178,7 +188,7 @@ impl Verifier {
             ),
             _ => super::errors::map(e, super::errors::Side::Client),
         };
-        self.record(f)
+        self.record(f, alert_for(e))
     }
 
     #[inline(never)]
@@ -187,22 +197,28 @@ impl Verifier {
             if let Some(info) = x509::parse(der) {
                 if let Some(bits) = info.rsa_bits() {
                     if bits < RSA_MIN_BITS {
-                        return Err(self.record(fail!(
-                            code::X509_CERT_VERIFY_FAILED,
-                            "certificate '{}' has an RSA key of {} bits; at least {} required",
-                            info.subject,
-                            bits,
-                            RSA_MIN_BITS
-                        )));
+                        return Err(self.record(
+                            fail!(
+                                code::X509_CERT_VERIFY_FAILED,
+                                "certificate '{}' has an RSA key of {} bits; at least {} required",
+                                info.subject,
+                                bits,
+                                RSA_MIN_BITS
+                            ),
+                            bad_certificate(),
+                        ));
                     }
                     if bits > RSA_MAX_BITS {
-                        return Err(self.record(fail!(
-                            code::X509_CERT_VERIFY_FAILED,
-                            "certificate '{}' has an RSA key of {} bits; at most {} supported",
-                            info.subject,
-                            bits,
-                            RSA_MAX_BITS
-                        )));
+                        return Err(self.record(
+                            fail!(
+                                code::X509_CERT_VERIFY_FAILED,
+                                "certificate '{}' has an RSA key of {} bits; at most {} supported",
+                                info.subject,
+                                bits,
+                                RSA_MAX_BITS
+                            ),
+                            bad_certificate(),
+                        ));
                     }
                 }
             }
@@ -271,9 +287,42 @@ impl Verifier {
             }
             other => super::errors::map(other, super::errors::Side::Client),
         };
-        let _ = err;
-        self.record(f)
+        self.record(f, alert_for(&err))
     }
+}
+
+/// The error for which rustls sends bad_certificate (its
+/// `From<CertificateError> for AlertDescription`): a key of a size we do not
+/// accept, as OpenSSL answers one (X509_V_ERR_EE_KEY_TOO_SMALL,
+/// CA_KEY_TOO_SMALL).
+fn bad_certificate() -> Error {
+    Error::InvalidCertificate(CertificateError::BadEncoding)
+}
+
+/// The error that makes rustls send the peer the alert naming `e`: an
+/// unknown issuer is unknown_ca, an expired or not yet valid certificate
+/// certificate_expired (RFC 5246 7.2.2: "expired or is not currently
+/// valid"), a revoked one certificate_revoked, a wrong purpose
+/// unsupported_certificate; anything else wrong with the certificate (bad
+/// encoding, a signature that does not verify or whose algorithm we lack, a
+/// name that does not match) is bad_certificate. rustls itself says
+/// decrypt_error for certificate signatures, the alert of a failed
+/// handshake signature; RFC 5246 7.2.2 and OpenSSL say bad_certificate.
+#[inline(never)]
+fn alert_for(e: &Error) -> Error {
+    use CertificateError as C;
+    let c = match e {
+        Error::InvalidCertificate(C::UnknownIssuer) => C::UnknownIssuer,
+        Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => C::Expired,
+        Error::InvalidCertificate(C::Revoked) => C::Revoked,
+        Error::InvalidCertificate(C::InvalidPurpose | C::InvalidPurposeContext { .. }) => {
+            C::InvalidPurpose
+        }
+        _ => return bad_certificate(),
+    };
+    Error::InvalidCertificate(c)
 }
 
 impl ServerCertVerifier for Verifier {

@@ -46,6 +46,7 @@
 #include "sim.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
+#include "../../examples-c/common/sntp_wait.h"
 
 /* A connection that takes longer than this has hung. */
 #define RUN_TIMEOUT_MS 15000
@@ -362,15 +363,9 @@ static void setup(void)
     start_run();
 }
 
-static void on_start(void *arg)
-{
-    (void)arg;
-    setup();
-}
-
 void user_init(void)
 {
-    /* Out of user_init first, as a program's connection would be. */
-    os_timer_setfn(&next_timer, on_start, NULL);
-    os_timer_arm(&next_timer, 0, 0);
+    /* Certificate dates need the time, as on the chip; SNTP also takes
+     * the sweep out of user_init, as a program's connection would be. */
+    sntp_wait(setup);
 }

@@ -11,6 +11,7 @@
 #include "espconn.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
+#include "../../examples-c/common/sntp_wait.h"
 
 static struct espconn conn;
 static esp_tcp tcp;
@@ -88,7 +89,7 @@ static uint32 parse(const char *s)
     return v;
 }
 
-void user_init(void)
+static void start(void)
 {
     const char *server = sim_arg("server");
     uint32 i, port = 0;
@@ -145,4 +146,10 @@ void user_init(void)
     check("state_wait_after_connect", conn.state, ESPCONN_WAIT);
     check("connect_twice_isconn", espconn_secure_connect(&conn), ESPCONN_ISCONN);
     check("send_before_handshake_inprogress", espconn_secure_send(&conn, (uint8 *)"x", 1), ESPCONN_INPROGRESS);
+}
+
+void user_init(void)
+{
+    /* Certificate dates need the time, as on the chip. */
+    sntp_wait(start);
 }

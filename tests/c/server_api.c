@@ -11,6 +11,7 @@
 #include "espconn.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
+#include "../../examples-c/common/sntp_wait.h"
 
 static struct espconn srv, other, udp;
 static esp_tcp srv_tcp, other_tcp;
@@ -78,5 +79,6 @@ static void run(void)
 
 void user_init(void)
 {
-    system_init_done_cb(run);
+    /* Client certificate dates need the time, as on the chip. */
+    sntp_wait(run);
 }

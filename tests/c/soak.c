@@ -21,6 +21,7 @@
 #include "espconn.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
+#include "../../examples-c/common/sntp_wait.h"
 
 /* ---------------------------------------------------------- SHA-256 (FIPS 180-4) */
 
@@ -320,7 +321,7 @@ static uint32 parse(const char *s, uint32 dflt)
     return v;
 }
 
-void user_init(void)
+static void start(void)
 {
     const char *server = sim_arg("server");
     uint32 i, seed;
@@ -361,4 +362,10 @@ void user_init(void)
         os_printf("SOAK connect refused\n");
         sim_exit(1);
     }
+}
+
+void user_init(void)
+{
+    /* Certificate dates need the time, as on the chip. */
+    sntp_wait(start);
 }

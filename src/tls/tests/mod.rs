@@ -388,6 +388,65 @@ fn server_requiring_a_client_certificate_rejects_a_client_without_one() {
     assert_eq!(f.code, code::SSL_NO_CLIENT_CERTIFICATE, "{f:?}");
 }
 
+/// The alert a client whose verification failed sends, as the server reads
+/// it off the wire: the server's failure names it.
+fn alert_the_server_receives(cp: ClientParams, sp: ServerParams) -> String {
+    let mut c = TlsClient::new(cp).expect("client");
+    let mut s = TlsServer::new(sp).expect("server");
+    let err = pump(&mut c, &mut s, usize::MAX).unwrap_err();
+    assert!(
+        err.0.is_some() && err.1.is_none(),
+        "the client fails: {err:?}"
+    );
+    let alert = c.output().to_vec();
+    assert!(!alert.is_empty(), "the client sent no alert");
+    s.receive(&alert).unwrap();
+    let f = s.process().unwrap_err();
+    assert_eq!(f.code, code::SSL_FATAL_ALERT_MESSAGE, "{f:?}");
+    f.reason.as_str().into()
+}
+
+#[test]
+fn unknown_ca_is_answered_with_the_unknown_ca_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.roots = Some(vec![cert(fixture!("other-root.der"))]);
+    let r = alert_the_server_receives(cp, server_params(Pki::Ec));
+    assert!(r.contains("fatal alert UnknownCA"), "{r}");
+}
+
+#[test]
+fn expired_chain_is_answered_with_the_certificate_expired_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let mut sp = server_params(Pki::Ec);
+    sp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let r = alert_the_server_receives(cp, sp);
+    assert!(r.contains("fatal alert CertificateExpired"), "{r}");
+}
+
+#[test]
+fn not_yet_valid_chain_is_answered_with_the_certificate_expired_alert() {
+    let mut cp = client_params(Pki::Rsa);
+    cp.time = TimeSource::Fixed(BEFORE_ISSUE);
+    let r = alert_the_server_receives(cp, server_params(Pki::Rsa));
+    assert!(r.contains("fatal alert CertificateExpired"), "{r}");
+}
+
+#[test]
+fn wrong_hostname_is_answered_with_the_bad_certificate_alert() {
+    let mut cp = client_params(Pki::Ec);
+    cp.hostname = Some("wrong.example".into());
+    let r = alert_the_server_receives(cp, server_params(Pki::Ec));
+    assert!(r.contains("fatal alert BadCertificate"), "{r}");
+}
+
+#[cfg(feature = "rsa-pkcs1")]
+#[test]
+fn rsa_1024_chain_is_answered_with_the_bad_certificate_alert() {
+    let r = alert_the_server_receives(client_params(Pki::Weak), server_params(Pki::Weak));
+    assert!(r.contains("fatal alert BadCertificate"), "{r}");
+}
+
 #[test]
 fn unknown_ca_fails_with_verify_failed_naming_the_issuer() {
     let mut cp = client_params(Pki::Ec);
@@ -607,6 +666,45 @@ fn plaintext_queue_applies_back_pressure_instead_of_dropping() {
     }
     assert!(stalls > 0);
     assert!(got == data, "got {} bytes of {}", got.len(), data.len());
+}
+
+/// Records sent together (one TCP segment) are read one at a time, each
+/// read ending at its record's end; a record larger than the reader's buffer
+/// comes in consecutive pieces. The glue makes one recv callback per read.
+#[test]
+fn each_read_returns_bytes_of_one_record_only() {
+    let mut sp = server_params(Pki::Ec);
+    sp.max_fragment = 4000;
+    let mut c = TlsClient::new(client_params(Pki::Ec)).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    pump(&mut c, &mut s, usize::MAX).unwrap();
+    let small: [&[u8]; 3] = [b"first", b"second record", b"3"];
+    for m in small {
+        s.write(m).unwrap();
+    }
+    let big: Vec<u8> = (0..3500u32).map(|i| (i % 253) as u8).collect();
+    s.write(&big).unwrap();
+    s.write(b"tail").unwrap();
+    let out = s.output().to_vec();
+    assert_eq!(c.receive(&out).unwrap(), out.len(), "all in one input");
+    s.consume_output(out.len());
+    c.process().unwrap();
+    assert_eq!(c.readable(), 5 + 13 + 1 + 3500 + 4);
+    let mut buf = [0u8; 1460];
+    let mut reads: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let n = c.read(&mut buf);
+        if n == 0 {
+            break;
+        }
+        reads.push(buf[..n].to_vec());
+    }
+    let lens: Vec<usize> = reads.iter().map(Vec::len).collect();
+    assert_eq!(lens, [5, 13, 1, 1460, 1460, 580, 4]);
+    assert_eq!(reads[..3], small.map(<[u8]>::to_vec));
+    assert_eq!(reads[3..6].concat(), big);
+    assert_eq!(reads[6], b"tail");
+    assert_eq!(c.readable(), 0);
 }
 
 #[test]
