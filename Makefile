@@ -31,8 +31,9 @@ demo: deps-host examples
 
 # All tests: unit, simulator, end-to-end against real peers, espcert, chip
 # build and emulated-core tests, header freshness, the small profile, the
-# fuzzing harness on its seeds (replayable transcripts), the static check that
-# every engine step fits its stack on the chip.
+# fuzzing harness on its seeds (replayable transcripts), the firmware-shaped
+# links with the vendor layout and their placement checks (docs/CHIP-LAYOUT.md),
+# the static check that every engine step fits its stack on the chip.
 test: deps-host deps-chip examples
 	$(CARGO) test --workspace
 	# -p: without it tools/espcert (a default member) depends on the library
@@ -41,6 +42,7 @@ test: deps-host deps-chip examples
 	$(CARGO) test --lib --features fuzzing fuzzing::
 	$(MAKE) test-reasons-without-debug
 	$(MAKE) esp8266-check-symbols
+	$(MAKE) esp8266-firmware
 	$(MAKE) esp8266-stack
 
 # The chip build prints nothing for `{:?}` (-Zfmt-debug=none, docs/SIZE.md):

@@ -344,9 +344,9 @@ fn plain_tcp_port_is_an_invalid_record() {
     assert_fails_with(&r, -114, -0x7200);
 }
 
-/// A TLS server (Python's ssl module over OpenSSL) that answers the request
-/// with one 16384-byte record.
-fn big_record_server(pki: &Path) -> Peer {
+/// A TLS server (tests/support/tls_peer.py: Python's ssl over OpenSSL) with
+/// the EC chain, in `mode` with its `extra` arguments.
+fn tls_peer(pki: &Path, mode: &str, extra: &[&str]) -> Peer {
     let port = free_port();
     let mut cmd = Command::new("python3");
     cmd.arg(root().join("tests/support/tls_peer.py"))
@@ -357,27 +357,20 @@ fn big_record_server(pki: &Path) -> Peer {
         .arg("--key")
         .arg(pki.join("ec/leaf.key"))
         .arg("--mode")
-        .arg("big-record");
+        .arg(mode)
+        .args(extra);
     Peer::start(cmd, port)
 }
 
-/// A TLS server (Python's ssl over memory buffers) that answers the request
-/// with one record per size in `sizes` ("5,13,3000"), all in one TCP send.
+/// A TLS server that answers the request with one 16384-byte record.
+fn big_record_server(pki: &Path) -> Peer {
+    tls_peer(pki, "big-record", &[])
+}
+
+/// A TLS server that answers the request with one record per size in `sizes`
+/// ("5,13,3000"), all in one TCP send.
 fn records_server(pki: &Path, sizes: &str) -> Peer {
-    let port = free_port();
-    let mut cmd = Command::new("python3");
-    cmd.arg(root().join("tests/support/tls_peer.py"))
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--cert")
-        .arg(pki.join("ec/chain.pem"))
-        .arg("--key")
-        .arg(pki.join("ec/leaf.key"))
-        .arg("--mode")
-        .arg("records")
-        .arg("--sizes")
-        .arg(sizes);
-    Peer::start(cmd, port)
+    tls_peer(pki, "records", &["--sizes", sizes])
 }
 
 /// What each recv callback got, from https_get's `--recv-log` lines
