@@ -304,6 +304,10 @@ pub struct RsaPrivate<'a> {
     pub d: &'a [u8],
     pub p: &'a [u8],
     pub q: &'a [u8],
+    /// The CRT values: d mod (p-1), d mod (q-1), q^-1 mod p.
+    pub dp: &'a [u8],
+    pub dq: &'a [u8],
+    pub qinv: &'a [u8],
 }
 
 pub fn rsa_private(der: &[u8]) -> Option<RsaPrivate<'_>> {
@@ -314,9 +318,9 @@ pub fn rsa_private(der: &[u8]) -> Option<RsaPrivate<'_>> {
     let d = r.uint()?;
     let p = r.uint()?;
     let q = r.uint()?;
-    for _ in 0..3 {
-        r.uint()?;
-    }
+    let dp = r.uint()?;
+    let dq = r.uint()?;
+    let qinv = r.uint()?;
     let multi = if r.peek_tag() == Some(SEQUENCE) {
         let mut infos = Reader::new(r.read(SEQUENCE)?);
         while !infos.is_finished() {
@@ -341,6 +345,9 @@ pub fn rsa_private(der: &[u8]) -> Option<RsaPrivate<'_>> {
         d,
         p,
         q,
+        dp,
+        dq,
+        qinv,
     })
 }
 

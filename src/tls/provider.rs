@@ -23,15 +23,18 @@ use rustls::Tls13CipherSuite;
 use rustls::{CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite};
 
 mod aead;
+/// RSA signature verification as the provider does it; public so the chip's
+/// known-answer tests (tests/chip/firmware) measure what ships.
+#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+mod bignum;
 /// ECDSA verification as the provider does it; public for the chip's
 /// known-answer tests, like `rsa_pub`.
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 pub mod ecdsa_verify;
 mod hash;
 mod kx;
-/// RSA signature verification as the provider does it; public so the chip's
-/// known-answer tests (tests/chip/firmware) measure what ships.
-#[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
+#[cfg(any(feature = "rsa-sign", test))]
+pub(crate) mod rsa_priv;
 pub mod rsa_pub;
 pub(crate) mod sign;
 pub(crate) mod verify;

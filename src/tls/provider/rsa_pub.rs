@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use digest::Digest;
 
+use super::bignum::{self, Modulus};
 use super::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 
 /// Why a signature was not accepted. Callers only need "invalid".
@@ -41,7 +42,7 @@ fn parse_key(der: &[u8]) -> Result<PublicKey, Invalid> {
     if n_bytes[n_bytes.len() - 1] & 1 == 0 || e < 3 || e & 1 == 0 {
         return Err(Invalid);
     }
-    let n = from_be(n_bytes, n_bytes.len().div_ceil(4))?;
+    let n = bignum::from_be(n_bytes, n_bytes.len().div_ceil(4)).ok_or(Invalid)?;
     Ok(PublicKey {
         n,
         k: n_bytes.len(),
@@ -62,144 +63,23 @@ fn bit_len(b: &[u8]) -> usize {
     }
 }
 
-/// Big-endian bytes to `limbs` little-endian u32 limbs. (Allocations here
-/// are infallible on purpose: inside an engine step a failure abandons the
-/// step as out of memory, where an error would read as a bad signature.)
-fn from_be(b: &[u8], limbs: usize) -> Result<Vec<u32>, Invalid> {
-    let mut v = Vec::new();
-    v.reserve_exact(limbs);
-    v.resize(limbs, 0);
-    for (i, &byte) in b.iter().rev().enumerate() {
-        if i / 4 >= limbs {
-            return Err(Invalid);
-        }
-        v[i / 4] |= u32::from(byte) << (8 * (i % 4));
-    }
-    Ok(v)
-}
-
-/// -n[0]^-1 mod 2^32 (Newton iteration; n odd).
-fn mont_inv(n0: u32) -> u32 {
-    let mut x: u32 = 1;
-    for _ in 0..5 {
-        x = x.wrapping_mul(2u32.wrapping_sub(n0.wrapping_mul(x)));
-    }
-    x.wrapping_neg()
-}
-
-/// a >= b, same length.
-fn geq(a: &[u32], b: &[u32]) -> bool {
-    for i in (0..a.len()).rev() {
-        if a[i] != b[i] {
-            return a[i] > b[i];
-        }
-    }
-    true
-}
-
-/// a -= b, same length; returns the borrow.
-fn sub_in_place(a: &mut [u32], b: &[u32]) -> u32 {
-    let mut borrow = 0u64;
-    for (x, &y) in a.iter_mut().zip(b) {
-        let d = u64::from(*x)
-            .wrapping_sub(u64::from(y))
-            .wrapping_sub(borrow);
-        *x = d as u32;
-        borrow = (d >> 63) & 1;
-    }
-    borrow as u32
-}
-
-/// out = a * b * R^-1 mod n (CIOS Montgomery multiplication). `t` is
-/// scratch of n.len() + 2 limbs.
-fn mont_mul(out: &mut [u32], a: &[u32], b: &[u32], n: &[u32], n0inv: u32, t: &mut [u32]) {
-    let s = n.len();
-    t.iter_mut().for_each(|x| *x = 0);
-    for &ai in a.iter().take(s) {
-        let mut carry = 0u64;
-        for j in 0..s {
-            let v = u64::from(t[j]) + u64::from(ai) * u64::from(b[j]) + carry;
-            t[j] = v as u32;
-            carry = v >> 32;
-        }
-        let v = u64::from(t[s]) + carry;
-        t[s] = v as u32;
-        t[s + 1] = (v >> 32) as u32;
-        let m = t[0].wrapping_mul(n0inv);
-        let v = u64::from(t[0]) + u64::from(m) * u64::from(n[0]);
-        let mut carry = v >> 32;
-        for j in 1..s {
-            let v = u64::from(t[j]) + u64::from(m) * u64::from(n[j]) + carry;
-            t[j - 1] = v as u32;
-            carry = v >> 32;
-        }
-        let v = u64::from(t[s]) + carry;
-        t[s - 1] = v as u32;
-        t[s] = t[s + 1] + (v >> 32) as u32;
-    }
-    let (res, top) = t.split_at_mut(s);
-    if top[0] != 0 || geq(res, n) {
-        sub_in_place(res, n);
-    }
-    out.copy_from_slice(res);
-}
-
 /// m = s^e mod n as big-endian bytes of the modulus length.
 fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     if sig.len() != key.k {
         return Err(Invalid);
     }
-    let s = key.n.len();
-    let x = from_be(sig, s)?;
-    if geq(&x, &key.n) {
+    let n = Modulus::new(key.n.clone()).ok_or(Invalid)?;
+    let mut x = bignum::from_be(sig, key.n.len()).ok_or(Invalid)?;
+    if bignum::lt(&x, &key.n) == 0 {
         return Err(Invalid);
     }
-    // One allocation for the scratch numbers: R^2 mod n, the base in
-    // Montgomery form, the accumulator, a second accumulator, the constant 1
-    // and the multiplication scratch.
-    let mut work: Vec<u32> = Vec::new();
-    work.reserve_exact(5 * s + 2);
-    work.resize(5 * s + 2, 0);
-    let (r2, rest) = work.split_at_mut(s);
-    let (base, rest) = rest.split_at_mut(s);
-    let (acc, rest) = rest.split_at_mut(s);
-    let (tmp, t) = rest.split_at_mut(s);
-
-    // R^2 mod n by doubling 1 (2 * 32 * s) times, reducing as we go.
-    r2[0] = 1;
-    for _ in 0..(64 * s) {
-        let mut carry = 0u32;
-        for limb in r2.iter_mut() {
-            let next = *limb >> 31;
-            *limb = (*limb << 1) | carry;
-            carry = next;
-        }
-        if carry != 0 || geq(r2, &key.n) {
-            sub_in_place(r2, &key.n);
-        }
-    }
-    let n0inv = mont_inv(key.n[0]);
-    mont_mul(base, &x, r2, &key.n, n0inv, t);
-    acc.copy_from_slice(base);
-    let top = 63 - key.e.leading_zeros();
-    for bit in (0..top).rev() {
-        mont_mul(tmp, acc, acc, &key.n, n0inv, t);
-        if (key.e >> bit) & 1 == 1 {
-            mont_mul(acc, tmp, base, &key.n, n0inv, t);
-        } else {
-            acc.copy_from_slice(tmp);
-        }
-    }
-    // Out of Montgomery form: multiply by 1 (r2 is free again).
-    r2.iter_mut().for_each(|l| *l = 0);
-    r2[0] = 1;
-    mont_mul(tmp, acc, r2, &key.n, n0inv, t);
-
-    let mut out = Vec::new();
-    out.reserve_exact(key.k);
-    for i in (0..key.k).rev() {
-        out.push((tmp[i / 4] >> (8 * (i % 4))) as u8);
-    }
+    let mut t = n.scratch();
+    let mut m = bignum::zeroed(key.n.len());
+    n.to_mont(&mut x, &mut t);
+    n.pow_public(&x, key.e, &mut m, &mut t);
+    n.from_mont(&mut m, &mut t);
+    let mut out = alloc::vec![0u8; key.k];
+    bignum::to_be(&m, &mut out);
     Ok(out)
 }
 
@@ -214,10 +94,10 @@ pub enum Hash {
 }
 
 /// The largest output of a `Hash`.
-const MAX_HASH: usize = 64;
+pub const MAX_HASH: usize = 64;
 
 impl Hash {
-    fn len(self) -> usize {
+    pub fn len(self) -> usize {
         match self {
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
@@ -227,7 +107,7 @@ impl Hash {
 
     /// DER prefix of the DigestInfo for PKCS#1 v1.5 (RFC 8017 §9.2, note 1).
     #[cfg(any(feature = "rsa-pkcs1", test))]
-    fn digest_info(self) -> &'static [u8] {
+    pub fn digest_info(self) -> &'static [u8] {
         match self {
             Hash::Sha256 => &[
                 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
@@ -245,7 +125,7 @@ impl Hash {
     }
 
     /// The hash of the concatenation of `parts`, in `out[..self.len()]`.
-    fn digest<'o>(self, parts: &[&[u8]], out: &'o mut [u8; MAX_HASH]) -> &'o [u8] {
+    pub fn digest<'o>(self, parts: &[&[u8]], out: &'o mut [u8; MAX_HASH]) -> &'o [u8] {
         fn run<D: Digest>(parts: &[&[u8]], out: &mut [u8]) {
             let mut d = D::new();
             for p in parts {
@@ -339,7 +219,7 @@ pub fn verify_pss(hash: Hash, public_key: &[u8], msg: &[u8], sig: &[u8]) -> Resu
 
 /// db ^= MGF1(seed, db.len()).
 #[cfg(any(feature = "rsa-pss", test))]
-fn mgf1_xor(hash: Hash, seed: &[u8], db: &mut [u8]) {
+pub fn mgf1_xor(hash: Hash, seed: &[u8], db: &mut [u8]) {
     let mut mask = [0u8; MAX_HASH];
     for (counter, chunk) in (0u32..).zip(db.chunks_mut(hash.len())) {
         let mask = hash.digest(&[seed, &counter.to_be_bytes()], &mut mask);

@@ -171,7 +171,8 @@ ecdsa_key!(
 #[cfg(any(feature = "rsa-sign", test))]
 mod rsa_key {
     use super::*;
-    use rsa::{BigUint, RsaPrivateKey};
+    use crate::tls::provider::rsa_priv::{PrivateKey, SignError};
+    use crate::tls::provider::rsa_pub::Hash;
 
     const OID_RSA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
 
@@ -192,15 +193,15 @@ mod rsa_key {
     ];
 
     #[derive(Debug)]
-    struct Key(Arc<RsaPrivateKey>);
+    struct Key(Arc<PrivateKey>);
 
     #[derive(Debug)]
     struct RsaSigner {
-        key: Arc<RsaPrivateKey>,
+        key: Arc<PrivateKey>,
         scheme: SignatureScheme,
     }
 
-    /// rsaEncryption with NULL parameters (as the `rsa` crate required).
+    /// rsaEncryption with NULL parameters.
     pub fn from_pkcs8(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
         let pki = der::pkcs8(bytes)?;
         let null = der::Tlv {
@@ -213,15 +214,9 @@ mod rsa_key {
         from_pkcs1(pki.private_key)
     }
 
-    /// Two-prime keys only, as the `rsa` crate accepted them.
+    /// Two-prime keys of 2048-4096 bits (`rsa_priv`).
     pub fn from_pkcs1(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
-        let k = der::rsa_private(bytes)?;
-        if k.version != 0 {
-            return None;
-        }
-        let big = BigUint::from_bytes_be;
-        let primes = alloc::vec![big(k.p), big(k.q)];
-        let k = RsaPrivateKey::from_components(big(k.n), big(k.e), big(k.d), primes).ok()?;
+        let k = PrivateKey::from_pkcs1(&der::rsa_private(bytes)?)?;
         Some(Arc::new(Key(Arc::new(k))))
     }
 
@@ -241,42 +236,29 @@ mod rsa_key {
 
     impl Signer for RsaSigner {
         fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-            use sha2::{Sha256, Sha384, Sha512};
-            use signature::{RandomizedSigner, SignatureEncoding};
-            let mut rng = Rng::new();
-            let key = (*self.key).clone();
-            let sig: Result<Vec<u8>, signature::Error> = match self.scheme {
+            let key = &self.key;
+            let sig = match self.scheme {
                 #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA256 => rsa::pss::BlindedSigningKey::<Sha256>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
+                SignatureScheme::RSA_PSS_SHA256 => key.sign_pss(Hash::Sha256, message),
                 #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA384 => rsa::pss::BlindedSigningKey::<Sha384>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
+                SignatureScheme::RSA_PSS_SHA384 => key.sign_pss(Hash::Sha384, message),
                 #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA512 => rsa::pss::BlindedSigningKey::<Sha512>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
+                SignatureScheme::RSA_PSS_SHA512 => key.sign_pss(Hash::Sha512, message),
                 #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA256 => rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
+                SignatureScheme::RSA_PKCS1_SHA256 => key.sign_pkcs1(Hash::Sha256, message),
                 #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA384 => rsa::pkcs1v15::SigningKey::<Sha384>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
+                SignatureScheme::RSA_PKCS1_SHA384 => key.sign_pkcs1(Hash::Sha384, message),
                 #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA512 => rsa::pkcs1v15::SigningKey::<Sha512>::new(key)
-                    .try_sign_with_rng(&mut rng, message)
-                    .map(|s| s.to_vec()),
-                _ => Err(signature::Error::new()),
+                SignatureScheme::RSA_PKCS1_SHA512 => key.sign_pkcs1(Hash::Sha512, message),
+                _ => Err(SignError::Fault),
             };
-            let sig = sig.map_err(|_| Error::General("RSA signing failed".into()))?;
-            if rng.failed() {
-                return Err(Error::FailedToGetRandomBytes);
+            match sig {
+                Ok(sig) => Ok(sig),
+                Err(SignError::Random) => Err(Error::FailedToGetRandomBytes),
+                Err(SignError::Fault) => Err(Error::General(
+                    "RSA signing failed: the signature did not verify with the key".into(),
+                )),
             }
-            Ok(sig)
         }
 
         fn scheme(&self) -> SignatureScheme {

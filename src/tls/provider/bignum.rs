@@ -1,0 +1,389 @@
+//! Fixed-length multi-precision arithmetic for RSA: little-endian u32 limbs,
+//! Montgomery multiplication (CIOS), exponentiation.
+//!
+//! Everything but [`Modulus::pow_public`] runs in time that depends only on
+//! the limb counts, never on the values: no branch, index or early exit
+//! depends on a limb (conditional subtractions are masks, the exponent's
+//! windows select table entries by scanning the whole table). The RSA private
+//! key operation (`rsa_priv`) relies on that; the verifier (`rsa_pub`) uses
+//! the same code with public data.
+//!
+//! Scratch space is one modulus-sized buffer per call, allocated by the
+//! caller's `Vec`s; nothing else allocates.
+
+use alloc::vec::Vec;
+
+use zeroize::Zeroize;
+
+/// A zeroed vector of `len` limbs. (Infallible on purpose: inside an engine
+/// step an allocation failure abandons the step as out of memory, where an
+/// error would read as a bad key or signature.)
+pub fn zeroed(len: usize) -> Vec<u32> {
+    let mut v = Vec::new();
+    v.reserve_exact(len);
+    v.resize(len, 0);
+    v
+}
+
+/// Big-endian bytes to `limbs` little-endian limbs; `None` if they do not fit.
+pub fn from_be(b: &[u8], limbs: usize) -> Option<Vec<u32>> {
+    let mut v = zeroed(limbs);
+    for (i, &byte) in b.iter().rev().enumerate() {
+        if byte != 0 && i / 4 >= limbs {
+            return None;
+        }
+        if let Some(limb) = v.get_mut(i / 4) {
+            *limb |= u32::from(byte) << (8 * (i % 4));
+        }
+    }
+    Some(v)
+}
+
+/// `a` as big-endian bytes filling `out` (higher limbs must be zero).
+pub fn to_be(a: &[u32], out: &mut [u8]) {
+    let k = out.len();
+    for (i, b) in out.iter_mut().enumerate() {
+        let j = k - 1 - i;
+        *b = a.get(j / 4).map_or(0, |l| (l >> (8 * (j % 4))) as u8);
+    }
+}
+
+/// 0xFFFF_FFFF if `ctl` is 1, 0 if it is 0.
+fn mask(ctl: u32) -> u32 {
+    0u32.wrapping_sub(ctl)
+}
+
+/// a += b (same length); returns the carry.
+pub fn add_in_place(a: &mut [u32], b: &[u32]) -> u32 {
+    let mut carry = 0u64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let s = u64::from(*x) + u64::from(y) + carry;
+        *x = s as u32;
+        carry = s >> 32;
+    }
+    carry as u32
+}
+
+/// a -= b (same length); returns the borrow.
+pub fn sub_in_place(a: &mut [u32], b: &[u32]) -> u32 {
+    let mut borrow = 0u64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let d = u64::from(*x)
+            .wrapping_sub(u64::from(y))
+            .wrapping_sub(borrow);
+        *x = d as u32;
+        borrow = (d >> 63) & 1;
+    }
+    borrow as u32
+}
+
+/// a += b if `ctl` (0 or 1), in constant time; returns the carry.
+fn cond_add(a: &mut [u32], b: &[u32], ctl: u32) -> u32 {
+    let m = mask(ctl);
+    let mut carry = 0u64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let s = u64::from(*x) + u64::from(y & m) + carry;
+        *x = s as u32;
+        carry = s >> 32;
+    }
+    carry as u32
+}
+
+/// a -= b if `ctl` (0 or 1), in constant time; returns the borrow.
+fn cond_sub(a: &mut [u32], b: &[u32], ctl: u32) -> u32 {
+    let m = mask(ctl);
+    let mut borrow = 0u64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let d = u64::from(*x)
+            .wrapping_sub(u64::from(y & m))
+            .wrapping_sub(borrow);
+        *x = d as u32;
+        borrow = (d >> 63) & 1;
+    }
+    borrow as u32
+}
+
+/// x >> 1 with `top` (0 or 1) shifted in at the top.
+fn halve(x: &mut [u32], top: u32) {
+    let mut carry = top;
+    for limb in x.iter_mut().rev() {
+        let next = *limb & 1;
+        *limb = (*limb >> 1) | (carry << 31);
+        carry = next;
+    }
+}
+
+/// `x` (with `carry` as an extra top bit) reduced once: x - m if that is not
+/// negative. Requires x < 2m.
+fn reduce_once(x: &mut [u32], carry: u32, m: &[u32]) {
+    let borrow = sub_in_place(x, m);
+    cond_add(x, m, (1 - carry) & borrow);
+}
+
+/// 1 if a < b (same length), in constant time.
+pub fn lt(a: &[u32], b: &[u32]) -> u32 {
+    let mut borrow = 0u64;
+    for (&x, &y) in a.iter().zip(b) {
+        let d = u64::from(x).wrapping_sub(u64::from(y)).wrapping_sub(borrow);
+        borrow = (d >> 63) & 1;
+    }
+    borrow as u32
+}
+
+/// -m0^-1 mod 2^32 (Newton iteration; m0 odd).
+fn mont_inv(m0: u32) -> u32 {
+    let mut x: u32 = 1;
+    for _ in 0..5 {
+        x = x.wrapping_mul(2u32.wrapping_sub(m0.wrapping_mul(x)));
+    }
+    x.wrapping_neg()
+}
+
+/// An odd modulus with what Montgomery arithmetic needs. The limbs of a
+/// secret modulus (an RSA prime) are wiped on drop.
+pub struct Modulus {
+    m: Vec<u32>,
+    m0inv: u32,
+    /// R^2 mod m, R = 2^(32 * limbs).
+    rr: Vec<u32>,
+}
+
+impl Drop for Modulus {
+    fn drop(&mut self) {
+        self.m.zeroize();
+        self.rr.zeroize();
+    }
+}
+
+impl Modulus {
+    /// `m` must be odd, its top limb non-zero.
+    pub fn new(m: Vec<u32>) -> Option<Self> {
+        if m.first()? & 1 == 0 || *m.last()? == 0 {
+            return None;
+        }
+        // R^2 mod m by doubling 1 (2 * 32 * limbs) times, reducing as we go:
+        // no division, and constant time (m may be a secret prime).
+        let mut rr = zeroed(m.len());
+        rr[0] = 1;
+        for _ in 0..(64 * m.len()) {
+            let mut carry = 0u32;
+            for limb in rr.iter_mut() {
+                let next = *limb >> 31;
+                *limb = (*limb << 1) | carry;
+                carry = next;
+            }
+            reduce_once(&mut rr, carry, &m);
+        }
+        Some(Modulus {
+            m0inv: mont_inv(m[0]),
+            m,
+            rr,
+        })
+    }
+
+    pub fn limbs(&self) -> usize {
+        self.m.len()
+    }
+
+    pub fn value(&self) -> &[u32] {
+        &self.m
+    }
+
+    /// Scratch for [`Modulus::mul`]: limbs + 2.
+    pub fn scratch(&self) -> Vec<u32> {
+        zeroed(self.m.len() + 2)
+    }
+
+    /// out = a * b * R^-1 mod m (CIOS); a, b < m. `t`: [`Modulus::scratch`].
+    pub fn mul(&self, out: &mut [u32], a: &[u32], b: &[u32], t: &mut [u32]) {
+        let (m, s) = (&self.m, self.m.len());
+        t.iter_mut().for_each(|x| *x = 0);
+        for &ai in a.iter().take(s) {
+            let mut carry = 0u64;
+            for j in 0..s {
+                let v = u64::from(t[j]) + u64::from(ai) * u64::from(b[j]) + carry;
+                t[j] = v as u32;
+                carry = v >> 32;
+            }
+            let v = u64::from(t[s]) + carry;
+            t[s] = v as u32;
+            t[s + 1] = (v >> 32) as u32;
+            let u = t[0].wrapping_mul(self.m0inv);
+            let v = u64::from(t[0]) + u64::from(u) * u64::from(m[0]);
+            let mut carry = v >> 32;
+            for j in 1..s {
+                let v = u64::from(t[j]) + u64::from(u) * u64::from(m[j]) + carry;
+                t[j - 1] = v as u32;
+                carry = v >> 32;
+            }
+            let v = u64::from(t[s]) + carry;
+            t[s - 1] = v as u32;
+            t[s] = t[s + 1] + (v >> 32) as u32;
+        }
+        let (res, top) = t.split_at_mut(s);
+        reduce_once(res, top[0], m);
+        out.copy_from_slice(res);
+    }
+
+    /// x (< m) into Montgomery form, in place.
+    pub fn to_mont(&self, x: &mut [u32], t: &mut [u32]) {
+        let mut out = zeroed(self.m.len());
+        self.mul(&mut out, x, &self.rr, t);
+        x.copy_from_slice(&out);
+        out.zeroize();
+    }
+
+    /// x out of Montgomery form, in place.
+    pub fn from_mont(&self, x: &mut [u32], t: &mut [u32]) {
+        let mut one = zeroed(self.m.len());
+        one[0] = 1;
+        let mut out = zeroed(self.m.len());
+        self.mul(&mut out, x, &one, t);
+        x.copy_from_slice(&out);
+        out.zeroize();
+    }
+
+    /// `x mod m` for `x` of up to twice the modulus' limbs with x < m * R
+    /// (an RSA input reduced modulo one of the primes: x < p * q and q < R).
+    /// Montgomery reduction of the wide value gives x * R^-1 mod m; one
+    /// multiplication by R^2 takes the R^-1 back out.
+    pub fn reduce_wide(&self, x: &[u32], out: &mut [u32], t: &mut [u32]) {
+        let s = self.m.len();
+        let mut w = zeroed(2 * s + 1);
+        w[..x.len().min(2 * s)].copy_from_slice(&x[..x.len().min(2 * s)]);
+        for i in 0..s {
+            let u = w[i].wrapping_mul(self.m0inv);
+            let mut carry = 0u64;
+            for j in 0..s {
+                let v = u64::from(w[i + j]) + u64::from(u) * u64::from(self.m[j]) + carry;
+                w[i + j] = v as u32;
+                carry = v >> 32;
+            }
+            for limb in w[i + s..].iter_mut() {
+                let v = u64::from(*limb) + carry;
+                *limb = v as u32;
+                carry = v >> 32;
+            }
+        }
+        let top = w[2 * s];
+        let hi = &mut w[s..2 * s];
+        reduce_once(hi, top, &self.m);
+        self.mul(out, hi, &self.rr, t);
+        w.zeroize();
+    }
+
+    /// base^e mod m for a public exponent, base and result in Montgomery form
+    /// (variable time in `e`: only for public exponents).
+    pub fn pow_public(&self, base: &[u32], e: u64, out: &mut [u32], t: &mut [u32]) {
+        let mut tmp = zeroed(self.m.len());
+        out.copy_from_slice(base);
+        let top = 63 - e.leading_zeros();
+        for bit in (0..top).rev() {
+            self.mul(&mut tmp, out, out, t);
+            if (e >> bit) & 1 == 1 {
+                self.mul(out, &tmp, base, t);
+            } else {
+                out.copy_from_slice(&tmp);
+            }
+        }
+    }
+
+    /// base^e mod m for a secret exponent of `e.len()` limbs, base and
+    /// result in Montgomery form: fixed 4-bit windows over every bit of `e`
+    /// (leading zeros included), four squarings and one multiplication per
+    /// window, the multiplier read from a 16-entry table by scanning all of
+    /// it. The table (16 numbers) is the one buffer this allocates; it is
+    /// wiped before it is freed.
+    pub fn pow_secret(&self, base: &[u32], e: &[u32], out: &mut [u32], t: &mut [u32]) {
+        let s = self.m.len();
+        let mut table = zeroed(16 * s);
+        let mut sel = zeroed(s);
+        // table[0] = 1 in Montgomery form (R mod m), table[i] = base^i.
+        let mut one = zeroed(s);
+        one[0] = 1;
+        self.mul(&mut table[..s], &self.rr, &one, t);
+        table[s..2 * s].copy_from_slice(base);
+        for i in 2..16 {
+            let (done, next) = table.split_at_mut(i * s);
+            self.mul(&mut next[..s], &done[(i - 1) * s..], base, t);
+        }
+        out.copy_from_slice(&table[..s]);
+        for window in (0..e.len() * 8).rev() {
+            for _ in 0..4 {
+                sel.copy_from_slice(out);
+                self.mul(out, &sel, &sel, t);
+            }
+            let w = (e[window / 8] >> (4 * (window % 8))) & 0xF;
+            sel.iter_mut().for_each(|x| *x = 0);
+            for (j, entry) in (0u32..).zip(table.chunks_exact(s)) {
+                // 1 when j == w: (j ^ w) - 1 has its top bit set only for 0.
+                let m = mask(((j ^ w).wrapping_sub(1)) >> 31);
+                for (x, &y) in sel.iter_mut().zip(entry) {
+                    *x |= y & m;
+                }
+            }
+            let acc = out.to_vec();
+            self.mul(out, &acc, &sel, t);
+        }
+        table.zeroize();
+        sel.zeroize();
+    }
+}
+
+/// `a * b` (schoolbook) into `out` of `a.len() + b.len()` limbs.
+pub fn mul_plain(out: &mut [u32], a: &[u32], b: &[u32]) {
+    out.iter_mut().for_each(|x| *x = 0);
+    for (i, &ai) in a.iter().enumerate() {
+        let mut carry = 0u64;
+        for (j, &bj) in b.iter().enumerate() {
+            let v = u64::from(out[i + j]) + u64::from(ai) * u64::from(bj) + carry;
+            out[i + j] = v as u32;
+            carry = v >> 32;
+        }
+        out[i + b.len()] = carry as u32;
+    }
+}
+
+/// x^-1 mod m for odd m and 0 < x < m, in constant time (binary GCD with a
+/// fixed 2 * 32 * limbs iterations, every step done with masks). `None` if
+/// gcd(x, m) != 1. Invariants: a = u * x and b = v * x (mod m).
+pub fn inverse(x: &[u32], m: &[u32]) -> Option<Vec<u32>> {
+    let s = m.len();
+    let (mut a, mut b) = (x.to_vec(), m.to_vec());
+    let (mut u, mut v) = (zeroed(s), zeroed(s));
+    u[0] = 1;
+    for _ in 0..(64 * s) {
+        // If a is odd: make a >= b by swapping (with u, v), then a -= b,
+        // u -= v (mod m); a is even afterwards.
+        let odd = a[0] & 1;
+        let swap = odd & lt(&a, &b);
+        let sm = mask(swap);
+        for i in 0..s {
+            let d = (a[i] ^ b[i]) & sm;
+            a[i] ^= d;
+            b[i] ^= d;
+            let d = (u[i] ^ v[i]) & sm;
+            u[i] ^= d;
+            v[i] ^= d;
+        }
+        cond_sub(&mut a, &b, odd);
+        let borrow = cond_sub(&mut u, &v, odd);
+        cond_add(&mut u, m, borrow);
+        // a /= 2; u /= 2 (mod m): add m first when u is odd.
+        halve(&mut a, 0);
+        let uodd = u[0] & 1;
+        let top = cond_add(&mut u, m, uodd);
+        halve(&mut u, top);
+    }
+    // b = gcd(x, m): 1 for an invertible x.
+    let one = b[0] == 1 && b[1..].iter().all(|&l| l == 0);
+    a.zeroize();
+    b.zeroize();
+    u.zeroize();
+    if one {
+        Some(v)
+    } else {
+        v.zeroize();
+        None
+    }
+}
