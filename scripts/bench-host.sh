@@ -33,20 +33,20 @@ report() { # name output
     echo "bench case=$1 heap_peak=$peak allocs=$allocs"
 }
 
-run_case() { # name chain_dir server_kind client_identity(yes/no)
+run_case() { # name chain_dir server_kind client_key(no/ec/rsa)
     local name=$1 chain=$2 kind=$3 mtls=$4 port pid out
     port=$(free_port)
     record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/$chain/root.pem"
     local extra=()
     local size=100 heap=40960 verify=()
     [ "$kind" = big ] && size=16384 && heap=65536
-    [ "$mtls" = yes ] && verify=(--ca "$pki/ec/root.pem")
+    [ "$mtls" != no ] && verify=(--ca "$pki/ec/root.pem")
     python3 tests/support/tls_peer.py --port "$port" --cert "$pki/$chain/chain.pem" \
         --key "$pki/$chain/leaf.key" --mode reply --size "$size" "${verify[@]}" >/dev/null 2>&1 &
     pid=$!
     wait_port "$port"
-    if [ "$mtls" = yes ]; then
-        record "$work/id-$name.bin" "certificate=$pki/client/ec.pem" "private_key=$pki/client/ec.key"
+    if [ "$mtls" != no ]; then
+        record "$work/id-$name.bin" "certificate=$pki/client/$mtls.pem" "private_key=$pki/client/$mtls.key"
         extra=(--flash-place 0x78:"$work/id-$name.bin" --cert-sector 0x78)
     fi
     out=$(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost \
@@ -63,7 +63,8 @@ run_case() { # name chain_dir server_kind client_identity(yes/no)
 
 run_case ec ec reply no
 run_case rsa rsa reply no
-run_case mtls_ec ec reply yes
+run_case mtls_ec ec reply ec
+run_case mtls_rsa ec reply rsa
 run_case record16k ec big no
 
 # resume_ec: as `ec`, but the handshake resumes a TLS 1.2 session (ticket)

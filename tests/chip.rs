@@ -111,6 +111,7 @@ fn qemu_chip_tests() {
         "lse_l8ui",
         "handshake_ec",
         "handshake_rsa",
+        "mtls_rsa",
         "resume_ec",
         "resume_ec_tls13_offered",
     ] {
@@ -133,7 +134,11 @@ fn qemu_chip_tests() {
             .find_map(|w| w.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
             .unwrap_or_else(|| panic!("no {k}= in `{line}`"))
     };
-    for case in ["lx106_handshake_ec", "lx106_handshake_rsa"] {
+    for case in [
+        "lx106_handshake_ec",
+        "lx106_handshake_rsa",
+        "lx106_mtls_rsa",
+    ] {
         // A handshake that did no crypto, or measured nothing, is not one.
         assert!(field(case, "insns") > 10_000_000, "{case}");
         assert!(
@@ -141,6 +146,10 @@ fn qemu_chip_tests() {
             "{case}"
         );
     }
+    // Issue #15's goal: mutual TLS with an RSA-2048 client key fits the
+    // chip's heap, engine stacks included (our own RSA signing).
+    let mtls = field("lx106_mtls_rsa", "heap_peak");
+    assert!(mtls < 24 * 1024, "lx106_mtls_rsa heap_peak {mtls}");
     // Issue #8's goal: a resumed handshake costs under a tenth of a full one
     // (it did measure something: the PRF, Finished MACs and records).
     let full = field("lx106_handshake_ec", "insns");

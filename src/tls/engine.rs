@@ -854,16 +854,18 @@ impl<C: Conn> Engine<C> {
 /// Measured in `tests::memory` (peak bytes allocated during one process()
 /// call, x86_64, 2048-bit RSA / P-256 chains) plus headroom. Peaks seen:
 /// handshake EC chain 3.4 KB, RSA-2048 chain 4.5 KB (our RSA verifier), with
-/// an EC client key 8.6 KB, with an RSA client key (the `rsa` crate) 25 KB;
+/// an EC client key 8.6 KB, with an RSA-2048 client key 16.7 KB (our RSA
+/// signing, `provider::rsa_priv`: its buffers grow with the key);
 /// traffic 1 x record length (see `drive`: ciphertext is dropped before the
 /// plaintext is copied out). RSA-4096 adds ~1.5 KB of verifier scratch.
 const HANDSHAKE_BASE: usize = 7 * 1024;
 
 /// Extra heap for signing with `key` in the handshake.
 pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
-    if crate::certs::keys::rsa_bits(key).is_some() {
-        // The `rsa` crate's big integers.
-        core::hint::black_box(22 * 1024)
+    if let Some(bits) = crate::certs::keys::rsa_bits(key) {
+        // rsa_priv's modulus-sized numbers and window table, and the
+        // certificate chain rustls holds meanwhile: 10 KB at 2048 bits.
+        core::hint::black_box(2 * 1024) + 4 * bits as usize
     } else {
         core::hint::black_box(6 * 1024)
     }

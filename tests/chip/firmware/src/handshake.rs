@@ -237,12 +237,15 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
 /// uses the session cache; returns whether the handshake was resumed.
 /// With `server_tls13` the server offers TLS 1.3 too (the client must then
 /// offer it) and the exchange is TLS 1.3.
+/// With `mtls` the client authenticates with the RSA-2048 client key and
+/// certificate (issued by the RSA intermediate), and the server requires it.
 fn case(
     pki: &Pki,
     m: &mut Meter,
     resumption: Option<&ServerSessions>,
     tls13: bool,
     server_tls13: bool,
+    mtls: bool,
 ) -> Result<bool, String> {
     let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
     let s = TlsServer::new(ServerParams {
@@ -251,7 +254,7 @@ fn case(
             CertificateDer::from(pki.int),
         ],
         key,
-        client_roots: None,
+        client_roots: mtls.then(|| vec![CertificateDer::from(RSA.root)]),
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: server_tls13,
@@ -261,6 +264,17 @@ fn case(
     .map_err(|f| server_fail("new", f))?;
 
     let mut params = client_params(pki, tls13);
+    if mtls {
+        let key = PrivateKeyDer::try_from(&fixture!("rsa-client.key.der")[..])
+            .map_err(|e| format!("client key: {e}"))?;
+        params.identity = Some((
+            vec![
+                CertificateDer::from(&fixture!("rsa-client.der")[..]),
+                CertificateDer::from(RSA.int),
+            ],
+            key,
+        ));
+    }
     if resumption.is_some() {
         params.session = Some(session::binding(&params, ([127, 0, 0, 1], 443)));
     }
@@ -335,15 +349,21 @@ fn case(
 /// The full handshakes: TLS 1.2 with each chain, and TLS 1.3 with the EC
 /// chain and a server that issues tickets, so that the client's traffic
 /// steps also process post-handshake messages (NewSessionTicket).
+/// `mtls_rsa`: the RSA case with a client certificate and an RSA-2048 client
+/// key (our own RSA signing, src/tls/provider/rsa_priv.rs).
 pub(crate) fn run(t: &mut Tally) {
     let sessions = ServerSessions::default();
-    for (pki, suffix, tls13) in [(&EC, "", false), (&RSA, "", false), (&EC, "_tls13", true)] {
-        let name = format!("handshake_{}{suffix}", pki.name);
+    for (name, pki, tls13, mtls) in [
+        ("handshake_ec", &EC, false, false),
+        ("handshake_rsa", &RSA, false, false),
+        ("handshake_ec_tls13", &EC, true, false),
+        ("mtls_rsa", &RSA, false, true),
+    ] {
         let mut m = Meter::default();
         // SAFETY: plain helper of the test runtime.
         unsafe { super::chip_heap_tag_reset_peak() };
         let resumption = tls13.then_some(&sessions);
-        let r = case(pki, &mut m, resumption, tls13, tls13);
+        let r = case(pki, &mut m, resumption, tls13, tls13, mtls);
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
             Ok(false) => t.check(&name, true, ""),
@@ -403,13 +423,13 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
     }
     let sessions = ServerSessions::default();
     let mut warm = Meter::default();
-    let first = case(&EC, &mut warm, Some(&sessions), tls13, false);
+    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false);
     let mut m = Meter::default();
     // SAFETY: plain helpers of the test runtime.
     unsafe { super::chip_heap_tag_reset_peak() };
     let _ = take_stack_high_water(StepStack::Handshake);
     let _ = take_stack_high_water(StepStack::Traffic);
-    let second = case(&EC, &mut m, Some(&sessions), tls13, false);
+    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false);
     let heap = unsafe { super::chip_heap_tag_peak() };
     session::set_capacity(0);
     match (first, second) {
