@@ -11,6 +11,9 @@
 //! Scratch space is one modulus-sized buffer per call, allocated by the
 //! caller's `Vec`s; nothing else allocates.
 
+// Builds without `rsa-sign` use only the public half (verification).
+#![cfg_attr(not(any(feature = "rsa-sign", test)), allow(dead_code))]
+
 use alloc::vec::Vec;
 
 use zeroize::Zeroize;
@@ -23,6 +26,41 @@ pub fn zeroed(len: usize) -> Vec<u32> {
     v.reserve_exact(len);
     v.resize(len, 0);
     v
+}
+
+/// A number whose limbs are wiped when it is dropped: every intermediate of
+/// the private-key operation is one.
+pub struct Num(Vec<u32>);
+
+impl Num {
+    pub fn zero(limbs: usize) -> Self {
+        Num(zeroed(limbs))
+    }
+}
+
+impl From<Vec<u32>> for Num {
+    fn from(v: Vec<u32>) -> Self {
+        Num(v)
+    }
+}
+
+impl Drop for Num {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl core::ops::Deref for Num {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Num {
+    fn deref_mut(&mut self) -> &mut [u32] {
+        &mut self.0
+    }
 }
 
 /// Big-endian bytes to `limbs` little-endian limbs; `None` if they do not fit.
@@ -62,6 +100,17 @@ pub fn add_in_place(a: &mut [u32], b: &[u32]) -> u32 {
         carry = s >> 32;
     }
     carry as u32
+}
+
+/// a += b where b may be shorter: the carry runs on through a's upper limbs
+/// (the caller knows the sum fits).
+pub fn add_low(a: &mut [u32], b: &[u32]) {
+    let mut carry = u64::from(add_in_place(a, b));
+    for x in a.iter_mut().skip(b.len()) {
+        let s = u64::from(*x) + carry;
+        *x = s as u32;
+        carry = s >> 32;
+    }
 }
 
 /// a -= b (same length); returns the borrow.
@@ -189,15 +238,15 @@ impl Modulus {
         &self.m
     }
 
-    /// Scratch for [`Modulus::mul`]: limbs + 2.
-    pub fn scratch(&self) -> Vec<u32> {
-        zeroed(self.m.len() + 2)
+    /// Scratch for every operation below: 2 * limbs + 2, wiped on drop.
+    pub fn scratch(&self) -> Num {
+        Num::zero(2 * self.m.len() + 2)
     }
 
-    /// out = a * b * R^-1 mod m (CIOS); a, b < m. `t`: [`Modulus::scratch`].
-    pub fn mul(&self, out: &mut [u32], a: &[u32], b: &[u32], t: &mut [u32]) {
+    /// a * b * R^-1 mod m (CIOS) into t[..limbs]; a, b < m.
+    fn redc_mul(&self, a: &[u32], b: &[u32], t: &mut [u32]) {
         let (m, s) = (&self.m, self.m.len());
-        t.iter_mut().for_each(|x| *x = 0);
+        t[..s + 2].iter_mut().for_each(|x| *x = 0);
         for &ai in a.iter().take(s) {
             let mut carry = 0u64;
             for j in 0..s {
@@ -222,68 +271,93 @@ impl Modulus {
         }
         let (res, top) = t.split_at_mut(s);
         reduce_once(res, top[0], m);
-        out.copy_from_slice(res);
+    }
+
+    /// out = a * b * R^-1 mod m; a, b < m.
+    pub fn mul(&self, out: &mut [u32], a: &[u32], b: &[u32], t: &mut [u32]) {
+        self.redc_mul(a, b, t);
+        out.copy_from_slice(&t[..self.m.len()]);
+    }
+
+    /// x = x * b * R^-1 mod m.
+    pub fn mul_assign(&self, x: &mut [u32], b: &[u32], t: &mut [u32]) {
+        self.redc_mul(x, b, t);
+        x.copy_from_slice(&t[..self.m.len()]);
+    }
+
+    /// x = x^2 * R^-1 mod m.
+    fn square_assign(&self, x: &mut [u32], t: &mut [u32]) {
+        self.redc_mul(x, x, t);
+        x.copy_from_slice(&t[..self.m.len()]);
+    }
+
+    /// a = a - b mod m; a, b < m.
+    pub fn sub_mod(&self, a: &mut [u32], b: &[u32]) {
+        let borrow = sub_in_place(a, b);
+        cond_add(a, &self.m, borrow);
     }
 
     /// x (< m) into Montgomery form, in place.
     pub fn to_mont(&self, x: &mut [u32], t: &mut [u32]) {
-        let mut out = zeroed(self.m.len());
-        self.mul(&mut out, x, &self.rr, t);
-        x.copy_from_slice(&out);
-        out.zeroize();
+        self.mul_assign(x, &self.rr, t);
     }
 
-    /// x out of Montgomery form, in place.
-    pub fn from_mont(&self, x: &mut [u32], t: &mut [u32]) {
-        let mut one = zeroed(self.m.len());
-        one[0] = 1;
-        let mut out = zeroed(self.m.len());
-        self.mul(&mut out, x, &one, t);
-        x.copy_from_slice(&out);
-        out.zeroize();
-    }
-
-    /// `x mod m` for `x` of up to twice the modulus' limbs with x < m * R
-    /// (an RSA input reduced modulo one of the primes: x < p * q and q < R).
-    /// Montgomery reduction of the wide value gives x * R^-1 mod m; one
-    /// multiplication by R^2 takes the R^-1 back out.
-    pub fn reduce_wide(&self, x: &[u32], out: &mut [u32], t: &mut [u32]) {
+    /// Montgomery reduction of the 2 * limbs value in t[..2s] (with t[2s] = 0):
+    /// t * R^-1, once reduced, in t[s..2s]. Requires t < m * R.
+    fn redc_wide(&self, t: &mut [u32]) {
         let s = self.m.len();
-        let mut w = zeroed(2 * s + 1);
-        w[..x.len().min(2 * s)].copy_from_slice(&x[..x.len().min(2 * s)]);
+        t[2 * s] = 0;
         for i in 0..s {
-            let u = w[i].wrapping_mul(self.m0inv);
+            let u = t[i].wrapping_mul(self.m0inv);
             let mut carry = 0u64;
             for j in 0..s {
-                let v = u64::from(w[i + j]) + u64::from(u) * u64::from(self.m[j]) + carry;
-                w[i + j] = v as u32;
+                let v = u64::from(t[i + j]) + u64::from(u) * u64::from(self.m[j]) + carry;
+                t[i + j] = v as u32;
                 carry = v >> 32;
             }
-            for limb in w[i + s..].iter_mut() {
+            for limb in t[i + s..2 * s + 1].iter_mut() {
                 let v = u64::from(*limb) + carry;
                 *limb = v as u32;
                 carry = v >> 32;
             }
         }
-        let top = w[2 * s];
-        let hi = &mut w[s..2 * s];
-        reduce_once(hi, top, &self.m);
-        self.mul(out, hi, &self.rr, t);
-        w.zeroize();
+        let top = t[2 * s];
+        reduce_once(&mut t[s..2 * s], top, &self.m);
+    }
+
+    /// x out of Montgomery form, in place.
+    pub fn out_of_mont(&self, x: &mut [u32], t: &mut [u32]) {
+        let s = self.m.len();
+        t[..s].copy_from_slice(x);
+        t[s..].iter_mut().for_each(|l| *l = 0);
+        self.redc_wide(t);
+        x.copy_from_slice(&t[s..2 * s]);
+    }
+
+    /// `out = x mod m`, in Montgomery form, for `x` of up to twice the
+    /// modulus' limbs with x < m * R (an RSA input reduced modulo one of the
+    /// primes: x < p * q and q < R). Montgomery reduction of the wide value
+    /// gives x * R^-1; two multiplications by R^2 make it x * R.
+    pub fn reduce_wide_to_mont(&self, x: &[u32], out: &mut [u32], t: &mut [u32]) {
+        let s = self.m.len();
+        let n = x.len().min(2 * s);
+        t[..n].copy_from_slice(&x[..n]);
+        t[n..].iter_mut().for_each(|l| *l = 0);
+        self.redc_wide(t);
+        out.copy_from_slice(&t[s..2 * s]);
+        self.mul_assign(out, &self.rr, t);
+        self.mul_assign(out, &self.rr, t);
     }
 
     /// base^e mod m for a public exponent, base and result in Montgomery form
     /// (variable time in `e`: only for public exponents).
     pub fn pow_public(&self, base: &[u32], e: u64, out: &mut [u32], t: &mut [u32]) {
-        let mut tmp = zeroed(self.m.len());
         out.copy_from_slice(base);
         let top = 63 - e.leading_zeros();
         for bit in (0..top).rev() {
-            self.mul(&mut tmp, out, out, t);
+            self.square_assign(out, t);
             if (e >> bit) & 1 == 1 {
-                self.mul(out, &tmp, base, t);
-            } else {
-                out.copy_from_slice(&tmp);
+                self.mul_assign(out, base, t);
             }
         }
     }
@@ -292,16 +366,15 @@ impl Modulus {
     /// result in Montgomery form: fixed 4-bit windows over every bit of `e`
     /// (leading zeros included), four squarings and one multiplication per
     /// window, the multiplier read from a 16-entry table by scanning all of
-    /// it. The table (16 numbers) is the one buffer this allocates; it is
-    /// wiped before it is freed.
+    /// it. The table (16 numbers and the selected one) is the one buffer this
+    /// allocates; it is wiped when freed.
     pub fn pow_secret(&self, base: &[u32], e: &[u32], out: &mut [u32], t: &mut [u32]) {
         let s = self.m.len();
-        let mut table = zeroed(16 * s);
-        let mut sel = zeroed(s);
+        let mut work = Num::zero(17 * s);
+        let (table, sel) = work.split_at_mut(16 * s);
         // table[0] = 1 in Montgomery form (R mod m), table[i] = base^i.
-        let mut one = zeroed(s);
-        one[0] = 1;
-        self.mul(&mut table[..s], &self.rr, &one, t);
+        table[..s].copy_from_slice(&self.rr);
+        self.out_of_mont(&mut table[..s], t);
         table[s..2 * s].copy_from_slice(base);
         for i in 2..16 {
             let (done, next) = table.split_at_mut(i * s);
@@ -310,8 +383,7 @@ impl Modulus {
         out.copy_from_slice(&table[..s]);
         for window in (0..e.len() * 8).rev() {
             for _ in 0..4 {
-                sel.copy_from_slice(out);
-                self.mul(out, &sel, &sel, t);
+                self.square_assign(out, t);
             }
             let w = (e[window / 8] >> (4 * (window % 8))) & 0xF;
             sel.iter_mut().for_each(|x| *x = 0);
@@ -322,11 +394,8 @@ impl Modulus {
                     *x |= y & m;
                 }
             }
-            let acc = out.to_vec();
-            self.mul(out, &acc, &sel, t);
+            self.mul_assign(out, sel, t);
         }
-        table.zeroize();
-        sel.zeroize();
     }
 }
 
@@ -347,10 +416,10 @@ pub fn mul_plain(out: &mut [u32], a: &[u32], b: &[u32]) {
 /// x^-1 mod m for odd m and 0 < x < m, in constant time (binary GCD with a
 /// fixed 2 * 32 * limbs iterations, every step done with masks). `None` if
 /// gcd(x, m) != 1. Invariants: a = u * x and b = v * x (mod m).
-pub fn inverse(x: &[u32], m: &[u32]) -> Option<Vec<u32>> {
+pub fn inverse(x: &[u32], m: &[u32]) -> Option<Num> {
     let s = m.len();
-    let (mut a, mut b) = (x.to_vec(), m.to_vec());
-    let (mut u, mut v) = (zeroed(s), zeroed(s));
+    let (mut a, mut b) = (Num::from(x.to_vec()), Num::from(m.to_vec()));
+    let (mut u, mut v) = (Num::zero(s), Num::zero(s));
     u[0] = 1;
     for _ in 0..(64 * s) {
         // If a is odd: make a >= b by swapping (with u, v), then a -= b,
@@ -377,13 +446,5 @@ pub fn inverse(x: &[u32], m: &[u32]) -> Option<Vec<u32>> {
     }
     // b = gcd(x, m): 1 for an invertible x.
     let one = b[0] == 1 && b[1..].iter().all(|&l| l == 0);
-    a.zeroize();
-    b.zeroize();
-    u.zeroize();
-    if one {
-        Some(v)
-    } else {
-        v.zeroize();
-        None
-    }
+    one.then_some(v)
 }

@@ -77,7 +77,7 @@ fn public_op(key: &PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     let mut m = bignum::zeroed(key.n.len());
     n.to_mont(&mut x, &mut t);
     n.pow_public(&x, key.e, &mut m, &mut t);
-    n.from_mont(&mut m, &mut t);
+    n.out_of_mont(&mut m, &mut t);
     let mut out = alloc::vec![0u8; key.k];
     bignum::to_be(&m, &mut out);
     Ok(out)
@@ -97,7 +97,7 @@ pub enum Hash {
 pub const MAX_HASH: usize = 64;
 
 impl Hash {
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
@@ -124,7 +124,7 @@ impl Hash {
         }
     }
 
-    /// The hash of the concatenation of `parts`, in `out[..self.len()]`.
+    /// The hash of the concatenation of `parts`, in `out[..self.output_len()]`.
     pub fn digest<'o>(self, parts: &[&[u8]], out: &'o mut [u8; MAX_HASH]) -> &'o [u8] {
         fn run<D: Digest>(parts: &[&[u8]], out: &mut [u8]) {
             let mut d = D::new();
@@ -133,7 +133,7 @@ impl Hash {
             }
             out.copy_from_slice(&d.finalize());
         }
-        let out = &mut out[..self.len()];
+        let out = &mut out[..self.output_len()];
         match self {
             Hash::Sha256 => run::<sha2::Sha256>(parts, out),
             Hash::Sha384 => run::<sha2::Sha384>(parts, out),
@@ -183,7 +183,7 @@ pub fn verify_pss(hash: Hash, public_key: &[u8], msg: &[u8], sig: &[u8]) -> Resu
     if lead.iter().any(|&b| b != 0) {
         return Err(Invalid);
     }
-    let h_len = hash.len();
+    let h_len = hash.output_len();
     let s_len = h_len;
     if em_len < h_len + s_len + 2 || em[em_len - 1] != 0xBC {
         return Err(Invalid);
@@ -221,7 +221,7 @@ pub fn verify_pss(hash: Hash, public_key: &[u8], msg: &[u8], sig: &[u8]) -> Resu
 #[cfg(any(feature = "rsa-pss", test))]
 pub fn mgf1_xor(hash: Hash, seed: &[u8], db: &mut [u8]) {
     let mut mask = [0u8; MAX_HASH];
-    for (counter, chunk) in (0u32..).zip(db.chunks_mut(hash.len())) {
+    for (counter, chunk) in (0u32..).zip(db.chunks_mut(hash.output_len())) {
         let mask = hash.digest(&[seed, &counter.to_be_bytes()], &mut mask);
         for (b, m) in chunk.iter_mut().zip(mask.iter()) {
             *b ^= m;
