@@ -64,14 +64,14 @@ uint32 gpio_input_get(void)
 
 void gpio_register_set(uint32 reg_id, uint32 value)
 {
-    if (!GPIO_ID_IS_PIN_REGISTER(reg_id))
+    if (reg_id >= GPIO_PIN_COUNT) /* GPIO_ID_PIN0 is 0 */
         sim_fatal("gpio_register_set: no pin register %u", reg_id);
     GPIO_WORD(GPIO_PIN_ADDR(GPIO_REGID_TO_PINIDX(reg_id))) = value;
 }
 
 uint32 gpio_register_get(uint32 reg_id)
 {
-    if (!GPIO_ID_IS_PIN_REGISTER(reg_id))
+    if (reg_id >= GPIO_PIN_COUNT) /* GPIO_ID_PIN0 is 0 */
         sim_fatal("gpio_register_get: no pin register %u", reg_id);
     return GPIO_WORD(GPIO_PIN_ADDR(GPIO_REGID_TO_PINIDX(reg_id)));
 }
