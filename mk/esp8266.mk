@@ -48,10 +48,10 @@ esp8266-check-symbols: esp8266-lib
 	python3 scripts/esp8266/check-undefined.py $(ESP_LIB) scripts/esp8266/allowed-undefined.txt c-shim/esp8266/sdk_stubs.c \
 	  --rom-symbols $(ESP_ROM_SYMS)
 
-$(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c c-shim/esp8266/sdk_vectors.S $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h) scripts/esp8266/gen-header-stubs.py | deps-chip
+$(ESP_STUB): c-shim/esp8266/sdk_stubs.c c-shim/esp8266/sim_hooks_chip.c c-shim/esp8266/sdk_vectors.S $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h c-shim/include/*/*.h) scripts/esp8266/gen-header-stubs.py | deps-chip
 	@mkdir -p $(ESP_DIR)/stub
 	$(ESP_CC) -c c-shim/esp8266/sdk_vectors.S -o $(ESP_DIR)/stub/sdk_vectors.o
-	python3 scripts/esp8266/gen-header-stubs.py $(ESP_DIR)/stub/header_stubs.c c-shim/esp8266/sdk_stubs.c $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h)
+	python3 scripts/esp8266/gen-header-stubs.py $(ESP_DIR)/stub/header_stubs.c c-shim/esp8266/sdk_stubs.c $(ESP_ROM_SYMS) $(wildcard c-shim/include/*.h c-shim/include/*/*.h)
 	$(ESP_CC) $(ESP_CFLAGS) -w -c $(ESP_DIR)/stub/header_stubs.c -o $(ESP_DIR)/stub/header_stubs.o
 	$(ESP_CC) $(ESP_CFLAGS) -c c-shim/esp8266/sdk_stubs.c -o $(ESP_DIR)/stub/sdk_stubs.o
 	$(ESP_CC) $(ESP_CFLAGS) -Ic-shim/include -c c-shim/esp8266/sim_hooks_chip.c -o $(ESP_DIR)/stub/sim_hooks_chip.o

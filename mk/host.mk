@@ -1,7 +1,8 @@
 # Host (Linux) builds: the NONOS simulator, the C examples and C test programs.
 # Included by the top-level Makefile, which defines HOST, CARGO and deps-host.
 #
-#   make examples            every examples-c/<ex>/ -> build/host/<ex>
+#   make examples            every examples-c/<ex>/ -> build/host/<ex>, built with
+#                            build/host/nonos-cc (README "Run your own firmware on a PC")
 #   make host-test-programs  every tests/c/<name>.c -> build/host/test_<name>
 #   make layout-check        struct layouts for host gcc, gcc -m32 and xtensa
 #   make xtensa-compile-check  host-only example code also compiles for the chip
@@ -12,14 +13,15 @@ HOST_CFLAGS  ?= -std=gnu11 -O1 -g -Wall -Wextra
 HOST_INC     := -Ic-shim/include -Ic-shim/host -Iinclude
 HOST_LDLIBS  := -lpthread -ldl -lm
 HOST_LIB     := $(HOST)/libespconn_secure.a
-HOST_HEADERS := $(wildcard c-shim/include/*.h c-shim/host/*.h)
+HOST_HEADERS := $(wildcard c-shim/include/*.h c-shim/include/*/*.h c-shim/host/*.h)
+NONOS_CC     := $(HOST)/nonos-cc
 
 # The shipped archive's runtime (global allocator over the SDK heap, panic
 # handler). Set HOST_LIB_FEATURES= to build without it while the feature's
 # code is not in the tree.
 HOST_LIB_FEATURES ?= --features runtime
 
-.PHONY: examples host-test-programs layout-check xtensa-compile-check FORCE
+.PHONY: examples host-test-programs layout-check xtensa-compile-check nonos-cc FORCE
 
 $(HOST):
 	mkdir -p $@
@@ -33,6 +35,13 @@ $(HOST_LIB): FORCE | $(HOST)
 	$(CARGO) build --release $(HOST_LIB_FEATURES) --lib
 	@src="$${CARGO_TARGET_DIR:-target}/release/libespconn_secure.a"; cmp -s "$$src" $@ || cp "$$src" $@
 
+# The compiler driver for NONOS programs: gcc plus our SDK headers, the
+# simulator's main() and the library, linked so that pointers fit in 32 bits.
+nonos-cc: $(NONOS_CC) $(HOST)/sim_main.o $(HOST_LIB)
+$(NONOS_CC): scripts/nonos-cc.sh | $(HOST)
+	sed -e 's|@ROOT@|$(abspath .)|' -e 's|@HOSTDIR@|$(abspath $(HOST))|' $< > $@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
+
 EXAMPLE_DIRS := $(filter-out common,$(patsubst examples-c/%/,%,$(wildcard examples-c/*/)))
 EXAMPLE_BINS := $(addprefix $(HOST)/,$(EXAMPLE_DIRS))
 COMMON_C     ?= $(wildcard examples-c/common/*.c)
@@ -43,15 +52,15 @@ COMMON_DEPS  := $(if $(COMMON_C),include/espconn_secure.h)
 TEST_SRCS    := $(filter-out tests/c/layout.c,$(wildcard tests/c/*.c))
 TEST_BINS    := $(patsubst tests/c/%.c,$(HOST)/test_%,$(TEST_SRCS))
 
-examples: $(EXAMPLE_BINS)
+examples: nonos-cc $(EXAMPLE_BINS)
 host-test-programs: $(TEST_BINS)
 
 .SECONDEXPANSION:
 
 $(EXAMPLE_BINS): $(HOST)/%: $$(wildcard examples-c/$$*/*.c) $$(wildcard examples-c/$$*/*.h) \
-		$(COMMON_C) $(COMMON_H) $(COMMON_DEPS) $(HOST_HEADERS) $(HOST)/sim_main.o $(HOST_LIB)
-	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) -Iexamples-c/$* -Iexamples-c/common \
-		$(filter %.c,$^) $(HOST)/sim_main.o $(HOST_LIB) $(HOST_LDLIBS) -o $@
+		$(COMMON_C) $(COMMON_H) $(COMMON_DEPS) $(HOST_HEADERS) $(HOST)/sim_main.o $(HOST_LIB) $(NONOS_CC)
+	NONOS_CC=$(HOST_CC) $(NONOS_CC) $(HOST_CFLAGS) -Iexamples-c/$* -Iexamples-c/common \
+		$(filter %.c,$^) -o $@
 
 $(HOST)/test_%: tests/c/%.c $(HOST_HEADERS) $(HOST)/sim_main.o $(HOST_LIB)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) $< $(HOST)/sim_main.o $(HOST_LIB) $(HOST_LDLIBS) -o $@

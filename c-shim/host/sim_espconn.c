@@ -699,12 +699,11 @@ err_t espconn_gethostbyname(struct espconn *pespconn, const char *hostname, ip_a
 {
     if (!hostname || !addr || strlen(hostname) > 255)
         return ESPCONN_ARG;
+    /* As lwIP: only an address literal resolves at once; every name,
+     * "localhost" included, is answered later through `found` (programs
+     * such as esp_mqtt connect only from there). */
     if (ipaddr_aton(hostname, addr))
         return ESPCONN_OK;
-    if (strcmp(hostname, "localhost") == 0) {
-        IP4_ADDR(addr, 127, 0, 0, 1);
-        return ESPCONN_OK;
-    }
     if (!found)
         return ESPCONN_ARG;
     struct dns_job *j = malloc(sizeof *j);

@@ -172,6 +172,23 @@ sint8  espconn_recv_hold(struct espconn *pespconn);
 sint8  espconn_recv_unhold(struct espconn *pespconn);
 sint16 espconn_recved_len(struct espconn *espconn);
 void   espconn_dns_setserver(uint8 numdns, ip_addr_t *dnsserver);
+ip_addr_t espconn_dns_getserver(uint8 numdns);
+
+/* ---- IGMP and mDNS (declared, not simulated: a host program that calls
+ * one fails to link, naming it) ---- */
+sint8 espconn_igmp_join(ip_addr_t *host_ip, ip_addr_t *multicast_ip);
+sint8 espconn_igmp_leave(ip_addr_t *host_ip, ip_addr_t *multicast_ip);
+
+void  espconn_mdns_init(struct mdns_info *info);
+void  espconn_mdns_close(void);
+void  espconn_mdns_server_register(void);
+void  espconn_mdns_server_unregister(void);
+char *espconn_mdns_get_servername(void);
+void  espconn_mdns_set_servername(const char *name);
+void  espconn_mdns_set_hostname(char *name);
+char *espconn_mdns_get_hostname(void);
+void  espconn_mdns_disable(void);
+void  espconn_mdns_enable(void);
 
 /* ---- TLS (libmbedtls.a / this project) ---- */
 sint8  espconn_secure_connect(struct espconn *espconn);

@@ -3,6 +3,7 @@
 #define __SNTP_H__
 
 #include "c_types.h"
+#include "os_type.h"
 #include "ip_addr.h"
 
 /* Unix seconds; 0 until the time is known. */
@@ -16,5 +17,7 @@ void   sntp_setservername(unsigned char idx, char *server);
 char  *sntp_getservername(unsigned char idx);
 bool   sntp_set_timezone(sint8 timezone);
 sint8  sntp_get_timezone(void);
+/* lwIP's DHCP-provided servers: a no-op in the SDK's build. */
+#define sntp_servermode_dhcp(x)
 
 #endif /* __SNTP_H__ */

@@ -26,4 +26,10 @@ SpiFlashOpResult spi_flash_erase_sector(uint16 sec);
 SpiFlashOpResult spi_flash_write(uint32 des_addr, uint32 *src_addr, uint32 size);
 SpiFlashOpResult spi_flash_read(uint32 src_addr, uint32 *des_addr, uint32 size);
 
+/* Not simulated (a host program that calls these fails to link). */
+typedef SpiFlashOpResult (*user_spi_flash_read)(SpiFlashChip *spi, uint32 src_addr, uint32 *des_addr, uint32 size);
+void spi_flash_set_read_func(user_spi_flash_read read);
+bool spi_flash_erase_protect_enable(void);
+bool spi_flash_erase_protect_disable(void);
+
 #endif /* SPI_FLASH_H */

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Weak link stubs for every function the user-facing SDK headers declare
-(c-shim/include/*.h) and c-shim/esp8266/sdk_stubs.c does not already cover,
+(c-shim/include/*.h, */*.h) and c-shim/esp8266/sdk_stubs.c does not already cover,
 so any example that compiles against those headers also links
 firmware-shaped. Skips our own API (espconn_secure_*), the user's callbacks
 (user_*) and the simulator hooks (sim_*), which have real definitions, and

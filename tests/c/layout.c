@@ -66,11 +66,13 @@ _Static_assert(sizeof(ETSEvent) == 8 && sizeof(os_event_t) == 8, "ETSEvent");
 _Static_assert(sizeof(file_head) == 34 && OFF(file_head, file_length) == 32, "file_head");
 
 _Static_assert(sizeof(wifi_fast_scan_threshold_t) == 8, "fast scan threshold");
-_Static_assert(OFF(struct station_config, password) == 32 && OFF(struct station_config, bssid_set) == 96 &&
-               OFF(struct station_config, bssid) == 97 && OFF(struct station_config, threshold) == 104 &&
+_Static_assert(OFF(struct station_config, password) == 32 && OFF(struct station_config, channel) == 96 &&
+               OFF(struct station_config, bssid_set) == 97 && OFF(struct station_config, bssid) == 98 && OFF(struct station_config, threshold) == 104 &&
                OFF(struct station_config, open_and_wep_mode_disable) == 112 &&
                OFF(struct station_config, all_channel_scan) == 113 && sizeof(struct station_config) == 116,
                "station_config");
+_Static_assert(!PTR32 || (sizeof(struct bss_info) == 80 && sizeof(struct scan_config) == 24), "bss_info, scan_config");
+_Static_assert(sizeof(struct softap_config) == 108, "softap_config");
 _Static_assert(OFF(System_Event_t, event_info) == 4, "System_Event_t");
 _Static_assert(sizeof(Event_StaMode_Connected_t) == 40, "Event_StaMode_Connected_t");
 _Static_assert(sizeof(Event_StaMode_Got_IP_t) == 12, "Event_StaMode_Got_IP_t");
