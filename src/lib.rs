@@ -8,6 +8,9 @@
 //! `error` (mbedTLS-compatible codes and reasons) ; `platform` (every SDK call,
 //! the allocator and the runtime).
 #![no_std]
+// `unsafe` only where the C ABI and the SDK are met: `ffi` and `platform`
+// allow it (each block with a `// SAFETY:` line); everything else is safe code.
+#![deny(unsafe_code)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 // `Failure` carries its reason inline (~200 bytes) so that reporting never
 // allocates: the error path is also the out-of-memory path.

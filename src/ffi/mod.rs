@@ -8,6 +8,7 @@
 //! slot through the shadow's `reverse` pointer. User callbacks run only from
 //! [`dispatch`], after every borrow of the slot has ended, and only from SDK
 //! callbacks — never from inside an API call — so they never nest.
+#![allow(unsafe_code)] // the C ABI / the SDK (see lib.rs)
 
 mod client;
 mod config;

@@ -3,6 +3,7 @@
 //!
 //! NONOS is single-threaded and never re-enters SDK callbacks; the only
 //! `unsafe` in the crate lives here and in `ffi`.
+#![allow(unsafe_code)] // the C ABI / the SDK (see lib.rs)
 
 pub mod alloc;
 #[cfg(test)]
