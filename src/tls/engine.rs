@@ -184,103 +184,21 @@ enum Action<'a> {
     Close,
 }
 
-/// Length prefix of each record in [`PlainQueue`].
-const PLAIN_LEN: usize = 2;
-
-/// Decrypted application data waiting for `read`, kept record by record:
-/// each record's bytes follow a 2-byte length, so that a read never runs
-/// past the end of a record. The vendor's glue makes one recv callback per
-/// record, and NONOS programs (esp_mqtt) parse one message per callback.
-/// The lengths live in the same block as the data: no second allocation.
-struct PlainQueue {
-    buf: Vec<u8>,
-    start: usize,
-    /// Bytes of the record being read that are still unread (its length
-    /// prefix is consumed).
+/// The decrypted record waiting to be read: where it lies in `inbuf`.
+/// rustls decrypts each record in place in the receive buffer (vendor/rustls
+/// PATCHES.md, "In-place plaintext"), and the plaintext is read from there:
+/// a 16 KB record costs the receive buffer and nothing else. One record at
+/// a time, so a read never runs past the end of a record: the vendor's glue
+/// makes one recv callback per record, and NONOS programs (esp_mqtt) parse
+/// one message per callback.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    /// Offset of the unread plaintext in `inbuf`, and its length.
+    at: usize,
     left: usize,
-    /// Records whose length prefix is still in `buf`.
-    queued: usize,
-}
-
-impl PlainQueue {
-    const fn new() -> Self {
-        PlainQueue {
-            buf: Vec::new(),
-            start: 0,
-            left: 0,
-            queued: 0,
-        }
-    }
-
-    /// Bytes held, length prefixes included (what the queue costs).
-    fn unread(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    /// Decrypted bytes held.
-    fn payload(&self) -> usize {
-        self.unread() - PLAIN_LEN * self.queued
-    }
-
-    /// Queue one record's plaintext (an empty record queues nothing).
-    // Out of line: its `Failure` temporaries stay out of the frames under
-    // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
-    #[inline(never)]
-    fn push(&mut self, data: &[u8]) -> Result<(), Failure> {
-        // A record holds at most 16 KB; the split only keeps the length
-        // prefix honest whatever the input.
-        for piece in data.chunks(usize::from(u16::MAX)) {
-            if self.start == self.buf.len() {
-                self.buf.clear();
-                self.start = 0;
-            }
-            let need = PLAIN_LEN + piece.len();
-            if self.buf.len() + need > self.buf.capacity() {
-                // Growing: drop what was read first (a move, no allocation)
-                // and grow to exactly what is needed; amortised doubling of
-                // a 16 KB queue would take 32 KB while the old block still
-                // exists.
-                self.buf.drain(..self.start);
-                self.start = 0;
-                self.buf
-                    .try_reserve_exact(need)
-                    .map_err(|_| oom(self.buf.len() + need, "received plaintext"))?;
-            }
-            let len = u16::try_from(piece.len()).unwrap_or(u16::MAX);
-            self.buf.extend_from_slice(&len.to_be_bytes());
-            self.buf.extend_from_slice(piece);
-            self.queued += 1;
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, out: &mut [u8]) -> usize {
-        if out.is_empty() {
-            return 0;
-        }
-        if self.left == 0 {
-            let Some(&[hi, lo]) = self.buf.get(self.start..self.start + PLAIN_LEN) else {
-                return 0;
-            };
-            self.left = usize::from(u16::from_be_bytes([hi, lo]));
-            self.start += PLAIN_LEN;
-            self.queued -= 1;
-        }
-        let n = self.left.min(out.len());
-        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
-        self.start += n;
-        self.left -= n;
-        if self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-            if self.buf.capacity() > INITIAL_INBUF {
-                // Drained: the queue of a large record goes back at once,
-                // before the next record's ciphertext is taken in.
-                self.buf = Vec::new();
-            }
-        }
-        n
-    }
+    /// Bytes at the front of `inbuf` that rustls has processed (the record
+    /// itself included); dropped once the plaintext is read.
+    discard: usize,
 }
 
 pub(crate) struct Engine<C> {
@@ -293,8 +211,7 @@ pub(crate) struct Engine<C> {
     inbuf: Vec<u8>,
     tracker: Tracker,
     out: Vec<u8>,
-    plain: PlainQueue,
-    plain_cap: usize,
+    held: Held,
     ceiling: usize,
     diag: Diagnosis,
     failed: Option<Failure>,
@@ -361,8 +278,7 @@ impl<C: Conn> Engine<C> {
                 side,
             },
             out: Vec::new(),
-            plain: PlainQueue::new(),
-            plain_cap: max_record,
+            held: Held::default(),
             ceiling: max_record + JOIN_ALLOWANCE,
             diag,
             failed: None,
@@ -417,8 +333,11 @@ impl<C: Conn> Engine<C> {
         while taken < data.len() {
             let want = self.tracker.remaining();
             let total = self.inbuf.len() + want;
-            if total > self.ceiling {
-                // Room comes back once process() consumes complete records.
+            if total > self.ceiling || (self.held.left > 0 && total > self.inbuf.capacity()) {
+                // Room comes back once process() consumes complete records,
+                // and, while a record waits to be read in the buffer, once
+                // it has been read: the buffer does not grow to hold the
+                // next record beside it.
                 return Ok(taken);
             }
             if let Err(f) = reserve_total(&mut self.inbuf, total, "receive buffer") {
@@ -444,7 +363,7 @@ impl<C: Conn> Engine<C> {
         self.drive(Action::Process)
             .map_err(|Failed| self.recorded())?;
         self.after_processing()?;
-        if self.bad_header && !self.peer_closed && self.plain_unread() == 0 {
+        if self.bad_header && !self.peer_closed && self.held.left == 0 {
             // Everything before the broken header was processed and read;
             // the tracker still holds that header and gives the reason again.
             if let Err(f) = self.tracker.header() {
@@ -473,7 +392,7 @@ impl<C: Conn> Engine<C> {
     #[inline(never)]
     fn after_processing(&mut self) -> Result<(), Failure> {
         let need = self.inbuf.len() + self.tracker.remaining();
-        if need > self.ceiling && self.plain_unread() == 0 && !self.peer_closed {
+        if need > self.ceiling && self.held.left == 0 && !self.peer_closed {
             let f = fail!(
                 code::SSL_INVALID_RECORD,
                 "handshake message spans records and needs more than the {}-byte receive buffer; raise espconn_secure_set_size",
@@ -485,9 +404,6 @@ impl<C: Conn> Engine<C> {
             if let Err(f) = self.shrink_inbuf() {
                 return Err(self.fail(f));
             }
-        }
-        if self.plain_unread() == 0 && self.plain.buf.capacity() > INITIAL_INBUF {
-            self.plain = PlainQueue::new();
         }
         if self.out.is_empty() && self.out.capacity() > 2 * MAX_SEND_PLAINTEXT {
             self.out = Vec::new();
@@ -525,25 +441,6 @@ impl<C: Conn> Engine<C> {
         Ok(())
     }
 
-    fn plain_unread(&self) -> usize {
-        self.plain.unread()
-    }
-
-    /// Back-pressure: the next record's plaintext might not fit the queue.
-    /// Outside a handshake the buffer starts with the next record's header,
-    /// whose length bounds its plaintext.
-    fn plaintext_full(&self) -> bool {
-        let unread = self.plain_unread();
-        if unread == 0 {
-            return false;
-        }
-        let next = match self.inbuf.get(..HDR) {
-            Some(h) => usize::from(u16::from_be_bytes([h[3], h[4]])),
-            None => return false,
-        };
-        unread + next.min(self.tracker.limit) > self.plain_cap
-    }
-
     /// Run rustls's state machine until it needs input, or `action` is done.
     ///
     /// Every failure goes straight into `self.failed` (the first one wins, as
@@ -554,7 +451,8 @@ impl<C: Conn> Engine<C> {
     fn drive(&mut self, action: Action<'_>) -> Result<(), Failed> {
         let mut action_done = matches!(action, Action::Process);
         loop {
-            if matches!(action, Action::Process) && self.plaintext_full() {
+            if matches!(action, Action::Process) && self.held.left > 0 {
+                // The record in `inbuf` is read first (back-pressure).
                 return Ok(());
             }
             let mut stop = false;
@@ -562,43 +460,43 @@ impl<C: Conn> Engine<C> {
             let mut rustls_err = None;
             let mut peer_closed = false;
             let discard;
+            let mut held = None;
             {
                 let Engine {
                     conn,
                     inbuf,
                     out,
-                    plain,
                     failed,
+                    held: waiting,
                     ..
                 } = self;
-                let status = conn.process(inbuf);
+                // While a record waits in `inbuf`, rustls gets no input: the
+                // bytes it lies in must stay where they are (writes and the
+                // close still run).
+                let (base, len) = (inbuf.as_ptr() as usize, inbuf.len());
+                let input: &mut [u8] = if waiting.left > 0 { &mut [] } else { inbuf };
+                let status = conn.process(input);
                 let mut d = status.discard;
                 match status.state {
                     Err(e) => rustls_err = Some(e),
-                    Ok(ConnectionState::ReadTraffic(_)) if d > 0 => {
-                        // rustls has decrypted record(s) into its own buffer.
-                        // Drop their ciphertext (and shrink the receive buffer)
-                        // before copying the plaintext out, so a 16 KB record
-                        // never has three copies alive at once: the next pass
-                        // returns ReadTraffic again with nothing to discard.
-                    }
-                    Ok(ConnectionState::ReadTraffic(mut rt)) => {
-                        while let Some(rec) = rt.next_record() {
-                            match rec {
-                                Ok(rec) => {
-                                    d += rec.discard;
-                                    if !record(failed, || plain.push(rec.payload)) {
-                                        ours = true;
-                                        break;
-                                    }
-                                }
-                                Err(e) => {
-                                    rustls_err = Some(e);
-                                    break;
-                                }
+                    Ok(ConnectionState::ReadTraffic(mut rt)) => match rt.next_record() {
+                        Some(Ok(rec)) => {
+                            d += rec.discard;
+                            let at = (rec.payload.as_ptr() as usize).wrapping_sub(base);
+                            if waiting.left == 0 && at.checked_add(rec.payload.len()) <= Some(len) {
+                                held = Some((at, rec.payload.len()));
+                            } else {
+                                ours = !record(failed, || {
+                                    Err(fail!(
+                                        code::SSL_INTERNAL_ERROR,
+                                        "decrypted record outside the receive buffer"
+                                    ))
+                                });
                             }
                         }
-                    }
+                        Some(Err(e)) => rustls_err = Some(e),
+                        None => {}
+                    },
                     Ok(ConnectionState::EncodeTlsData(mut e)) => {
                         ours = !record(failed, || {
                             encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode))
@@ -637,7 +535,14 @@ impl<C: Conn> Engine<C> {
                 }
                 discard = d;
             }
-            if discard > 0 {
+            if let Some((at, left)) = held {
+                // Read from where it lies; its bytes (and what came before
+                // them) are dropped once it has been read.
+                self.held = Held { at, left, discard };
+                if matches!(action, Action::Process) {
+                    stop = true;
+                }
+            } else if discard > 0 {
                 self.inbuf.drain(..discard.min(self.inbuf.len()));
                 if !self.shrink_inbuf_recorded() {
                     return Err(Failed);
@@ -725,9 +630,14 @@ impl<C: Conn> Engine<C> {
         // it looks at `inbuf` again; a second call would re-read the record
         // that failed.
         let Engine {
-            conn, out, inbuf, ..
+            conn,
+            out,
+            inbuf,
+            held,
+            ..
         } = self;
-        let status = conn.process(inbuf);
+        let input: &mut [u8] = if held.left > 0 { &mut [] } else { inbuf };
+        let status = conn.process(input);
         if let Ok(ConnectionState::EncodeTlsData(mut e)) = status.state {
             encode_best_effort(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode));
         }
@@ -749,12 +659,23 @@ impl<C: Conn> Engine<C> {
     /// Decrypted bytes of one record at most: a read stops at the end of
     /// the record it started in (the next read begins the next record).
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        self.plain.read(buf)
+        let Held { at, left, discard } = self.held;
+        let n = left.min(buf.len());
+        buf[..n].copy_from_slice(&self.inbuf[at..at + n]);
+        self.held.at += n;
+        self.held.left -= n;
+        if n > 0 && self.held.left == 0 {
+            // Read: the record's bytes go (a move within the buffer, no
+            // allocation: this runs outside the engine's steps).
+            self.inbuf.drain(..discard.min(self.inbuf.len()));
+            self.held = Held::default();
+        }
+        n
     }
 
-    /// Decrypted bytes waiting, all records together.
+    /// Decrypted bytes waiting (of one record).
     pub(crate) fn readable(&self) -> usize {
-        self.plain.payload()
+        self.held.left
     }
 
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
@@ -844,7 +765,7 @@ impl<C: Conn> Engine<C> {
         // black_box: LLVM's Xtensa backend cannot select a choice between
         // constants above 2047 here ("Cannot select: Constant<2048>").
         if self.handshake_done {
-            core::hint::black_box(TRAFFIC_BASE) + TRAFFIC_PER_BYTE * pending
+            core::hint::black_box(TRAFFIC_BASE)
         } else {
             core::hint::black_box(HANDSHAKE_BASE) + self.signing + HANDSHAKE_PER_BYTE * pending
         }
@@ -856,8 +777,10 @@ impl<C: Conn> Engine<C> {
 /// handshake EC chain 3.4 KB, RSA-2048 chain 4.5 KB (our RSA verifier), with
 /// an EC client key 8.6 KB, with an RSA-2048 client key 16.7 KB (our RSA
 /// signing, `provider::rsa_priv`: its buffers grow with the key);
-/// traffic 1 x record length (see `drive`: ciphertext is dropped before the
-/// plaintext is copied out). RSA-4096 adds ~1.5 KB of verifier scratch.
+/// traffic nothing for a 16 KB record (decrypted and read in place in the
+/// receive buffer, which `receive` already holds); the base covers what a
+/// post-handshake message may take (a TLS 1.3 ticket, an alert). RSA-4096
+/// adds ~1.5 KB of verifier scratch.
 const HANDSHAKE_BASE: usize = 7 * 1024;
 
 /// Extra heap for signing with `key` in the handshake.
@@ -872,7 +795,6 @@ pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
 }
 const HANDSHAKE_PER_BYTE: usize = 2;
 const TRAFFIC_BASE: usize = 2048;
-const TRAFFIC_PER_BYTE: usize = 1;
 
 enum EncodeOrEncrypt {
     Encode(EncodeError),

@@ -110,6 +110,30 @@ pub(crate) fn client_params(pki: Pki) -> ClientParams {
 /// Which side failed: (client, server).
 pub(crate) type PumpError = (Option<Failure>, Option<Failure>);
 
+std::thread_local! {
+    /// Plaintext the pump had to read so that more records could come in
+    /// (the engine holds one decrypted record at a time, in its receive
+    /// buffer): client's, server's; `read_all_*` return it first, in order.
+    static READ_BY_PUMP: core::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Read the record that blocks `read` (a client's or server's), into the
+/// pump's stash.
+fn unblock(
+    read: &mut dyn FnMut(&mut [u8]) -> usize,
+    stash: fn(&mut (Vec<u8>, Vec<u8>)) -> &mut Vec<u8>,
+) {
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = read(&mut buf);
+        if n == 0 {
+            return;
+        }
+        READ_BY_PUMP.with(|r| stash(&mut r.borrow_mut()).extend_from_slice(&buf[..n]));
+    }
+}
+
 /// Move bytes both ways until neither side has anything to say. `chunk`
 /// limits how many bytes are offered per `receive` call. Returns the events
 /// each side reported.
@@ -137,6 +161,9 @@ pub(crate) fn pump(
                 if n == 0 && s.readable() == 0 {
                     break;
                 }
+                if n == 0 {
+                    unblock(&mut |b| s.read(b), |r| &mut r.1);
+                }
             }
             c.consume_output(off);
             progress |= off > 0;
@@ -152,8 +179,11 @@ pub(crate) fn pump(
                 if ev != Event::None {
                     cev.push(ev);
                 }
-                if n == 0 {
+                if n == 0 && c.readable() == 0 {
                     break;
+                }
+                if n == 0 {
+                    unblock(&mut |b| c.read(b), |r| &mut r.0);
                 }
             }
             s.consume_output(off);
@@ -185,28 +215,51 @@ pub(crate) fn pump(
     panic!("pump did not settle");
 }
 
-fn read_all_client(c: &mut TlsClient) -> Vec<u8> {
-    let mut v = Vec::new();
-    let mut buf = [0u8; 700];
-    loop {
-        let n = c.read(&mut buf);
-        if n == 0 {
-            return v;
+/// What the glue does with received records: process, read everything
+/// readable (one record at a time: each read record makes room for the
+/// next), again until nothing moves. Returns the data (after what the pump
+/// already read) and the events, in order.
+macro_rules! drain {
+    ($side:expr, $stash:tt) => {{
+        let side = $side;
+        let mut data = READ_BY_PUMP.with(|r| core::mem::take(&mut r.borrow_mut().$stash));
+        let mut events = Vec::new();
+        let mut buf = [0u8; 700];
+        loop {
+            let ev = side.process();
+            let mut moved = matches!(ev, Ok(e) if e != Event::None);
+            if let Ok(e @ (Event::HandshakeComplete | Event::PeerClosed)) = ev {
+                events.push(e);
+            }
+            loop {
+                let n = side.read(&mut buf);
+                if n == 0 {
+                    break;
+                }
+                moved = true;
+                data.extend_from_slice(&buf[..n]);
+            }
+            if !moved {
+                return (data, events);
+            }
         }
-        v.extend_from_slice(&buf[..n]);
-    }
+    }};
+}
+
+fn drain_client(c: &mut TlsClient) -> (Vec<u8>, Vec<Event>) {
+    drain!(c, 0)
+}
+
+fn drain_server(s: &mut TlsServer) -> (Vec<u8>, Vec<Event>) {
+    drain!(s, 1)
+}
+
+fn read_all_client(c: &mut TlsClient) -> Vec<u8> {
+    drain_client(c).0
 }
 
 fn read_all_server(s: &mut TlsServer) -> Vec<u8> {
-    let mut v = Vec::new();
-    let mut buf = [0u8; 900];
-    loop {
-        let n = s.read(&mut buf);
-        if n == 0 {
-            return v;
-        }
-        v.extend_from_slice(&buf[..n]);
-    }
+    drain_server(s).0
 }
 
 /// Handshake, then one request and one response; returns what was negotiated.
@@ -689,13 +742,18 @@ fn each_read_returns_bytes_of_one_record_only() {
     assert_eq!(c.receive(&out).unwrap(), out.len(), "all in one input");
     s.consume_output(out.len());
     c.process().unwrap();
-    assert_eq!(c.readable(), 5 + 13 + 1 + 3500 + 4);
+    // One record at a time, decrypted where it lies in the receive buffer.
+    assert_eq!(c.readable(), 5);
     let mut buf = [0u8; 1460];
     let mut reads: Vec<Vec<u8>> = Vec::new();
     loop {
         let n = c.read(&mut buf);
         if n == 0 {
-            break;
+            c.process().unwrap();
+            if c.readable() == 0 {
+                break;
+            }
+            continue;
         }
         reads.push(buf[..n].to_vec());
     }
@@ -714,8 +772,11 @@ fn close_notify_reports_peer_closed() {
     pump(&mut c, &mut s, usize::MAX).unwrap();
     s.write(b"bye").unwrap();
     s.close().unwrap();
-    let (cev, _) = pump(&mut c, &mut s, usize::MAX).unwrap();
-    assert_eq!(read_all_client(&mut c), b"bye");
+    let (mut cev, _) = pump(&mut c, &mut s, usize::MAX).unwrap();
+    // The close_notify after the data is seen once the data was read.
+    let (data, events) = drain_client(&mut c);
+    assert_eq!(data, b"bye");
+    cev.extend(events);
     assert!(cev.contains(&Event::PeerClosed), "{cev:?}");
     assert!(
         c.peer_eof().is_none(),
@@ -740,15 +801,9 @@ fn garbage_after_close_notify_in_the_same_input_is_dropped() {
     wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x00, 0x04, 1, 2, 3, 4]);
     wire.extend_from_slice(b"\x00\xffnot TLS at all");
     assert_eq!(c.receive(&wire).unwrap(), wire.len());
-    let mut events = Vec::new();
-    loop {
-        match c.process().unwrap() {
-            Event::None => break,
-            e => events.push(e),
-        }
-    }
+    let (data, events) = drain_client(&mut c);
     assert!(events.contains(&Event::PeerClosed), "{events:?}");
-    assert_eq!(read_all_client(&mut c), b"bye");
+    assert_eq!(data, b"bye");
     // Later segments of noise are dropped too.
     assert_eq!(c.receive(b"more noise").unwrap(), 10);
     assert!(matches!(c.process(), Ok(Event::None)));

@@ -50,6 +50,15 @@ pub struct CommonState {
     pub(crate) peer_certificates: Option<CertificateChain<'static>>,
     message_fragmenter: MessageFragmenter,
     pub(crate) received_plaintext: ChunkVecBuffer,
+    /// PATCH (espconn_secure, in-place plaintext): set by the unbuffered API,
+    /// whose caller owns the buffer the records are decrypted in. A decrypted
+    /// application-data record is then left where it lies and announced by
+    /// `received_in_place` (its address and length) instead of being copied
+    /// into `received_plaintext`: a 16 KB record costs the caller's buffer
+    /// only. One record at a time: the unbuffered loop returns `ReadTraffic`
+    /// as soon as one is announced.
+    pub(crate) plaintext_in_place: bool,
+    pub(crate) received_in_place: Option<(usize, usize)>,
     pub(crate) sendable_tls: ChunkVecBuffer,
     queued_key_update_message: Option<Vec<u8>>,
 
@@ -85,6 +94,8 @@ impl CommonState {
             peer_certificates: None,
             message_fragmenter: MessageFragmenter::default(),
             received_plaintext: ChunkVecBuffer::new(Some(DEFAULT_RECEIVED_PLAINTEXT_LIMIT)),
+            plaintext_in_place: false,
+            received_in_place: None,
             sendable_tls: ChunkVecBuffer::new(Some(DEFAULT_BUFFER_LIMIT)),
             queued_key_update_message: None,
             protocol: Protocol::Tcp,
@@ -553,6 +564,15 @@ impl CommonState {
 
     pub(crate) fn take_received_plaintext(&mut self, bytes: Payload<'_>) {
         self.temper_counters.received_app_data();
+        // PATCH (espconn_secure, in-place plaintext): see `plaintext_in_place`.
+        if let (true, None, Payload::Borrowed(b)) =
+            (self.plaintext_in_place, self.received_in_place, &bytes)
+        {
+            if !b.is_empty() {
+                self.received_in_place = Some((b.as_ptr() as usize, b.len()));
+            }
+            return;
+        }
         self.received_plaintext
             .append(bytes.into_vec());
     }

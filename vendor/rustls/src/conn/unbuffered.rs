@@ -47,12 +47,33 @@ impl<Data> UnbufferedConnectionCommon<Data> {
     ) -> UnbufferedStatus<'c, 'i, Data> {
         let mut buffer = DeframerSliceBuffer::new(incoming_tls);
         let mut buffer_progress = self.core.hs_deframer.progress();
+        // PATCH (espconn_secure, in-place plaintext): application data stays
+        // in `incoming_tls` (CommonState::plaintext_in_place).
+        self.core
+            .common_state
+            .plaintext_in_place = true;
 
         let (discard, state) = loop {
             if early_data_available(self) {
                 break (
                     buffer.pending_discard(),
                     early_data_state(self, incoming_tls),
+                );
+            }
+
+            // PATCH (espconn_secure, in-place plaintext): a record decrypted
+            // in place is read before anything else is deframed, so the
+            // bytes it lies in stay as they are until the caller has read it
+            // (the caller discards them, with the rest of `discard`, after).
+            if self
+                .core
+                .common_state
+                .received_in_place
+                .is_some()
+            {
+                break (
+                    buffer.pending_discard(),
+                    ReadTraffic::new(self, incoming_tls).into(),
                 );
             }
 
@@ -347,6 +368,28 @@ impl<'c, 'i, Data> ReadTraffic<'c, 'i, Data> {
     /// Decrypts and returns the next available app-data record
     // TODO deprecate in favor of `Iterator` implementation, which requires in-place decryption
     pub fn next_record(&mut self) -> Option<Result<AppDataRecord<'_>, Error>> {
+        // PATCH (espconn_secure, in-place plaintext): the record decrypted
+        // in the caller's buffer, located by its address (the buffer is the
+        // one this `process_tls_records` call was given).
+        if let Some((addr, len)) = self
+            .conn
+            .core
+            .common_state
+            .received_in_place
+            .take()
+        {
+            let base = self._incoming_tls.as_ptr() as usize;
+            let start = addr.wrapping_sub(base);
+            return Some(match self._incoming_tls.get(start..start.wrapping_add(len)) {
+                Some(payload) if addr >= base => Ok(AppDataRecord {
+                    discard: 0,
+                    payload,
+                }),
+                _ => Err(Error::General(
+                    "in-place record outside the incoming buffer".into(),
+                )),
+            });
+        }
         self.chunk = self
             .conn
             .core
