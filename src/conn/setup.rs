@@ -8,6 +8,7 @@ use crate::error::{code, Failure};
 use crate::fail;
 use crate::tls::{session, ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
 
+use super::records;
 use super::settings::{self, DefaultObject, Side};
 
 /// Parameters for the client connection of the user's espconn at `key` to
@@ -31,7 +32,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         ),
         None => None,
     };
-    let hostname = match settings::hostname(key) {
+    let hostname = match records::hostname(key) {
         Ok(Some(h)) => Some(
             String::from_utf8(h)
                 .map_err(|_| fail!(code::SSL_BAD_INPUT_DATA, "host name is not UTF-8"))?,
@@ -55,7 +56,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         time,
         max_record: settings::record_cap(),
         tls13: true,
-        alpn: settings::alpn(key)?,
+        alpn: records::alpn(key)?,
         session: None,
     };
     // Sessions are looked up under everything the server's verification
@@ -63,7 +64,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
     // this connection's session after it ended.
     if session::enabled() {
         let b = session::binding(&p, peer);
-        session::remember(key, b);
+        records::set_binding(key, b);
         p.session = Some(b);
     }
     Ok(p)
