@@ -129,7 +129,9 @@ fn sntp_now() -> Option<u64> {
 }
 
 /// The library's build time (Unix seconds), the fallback clock for date
-/// checks before SNTP has synchronised.
+/// checks before SNTP has synchronised: the time the archive was built
+/// (`scripts/esp8266/build.sh` sets it for every chip archive; the choice is
+/// `build_support/build_time.rs`).
 pub const BUILD_TIME: u64 = parse_u64(env!("ESPCONN_SECURE_BUILD_TIME"));
 
 const fn parse_u64(s: &str) -> u64 {
@@ -156,4 +158,17 @@ fn room(bytes: usize) -> Result<(), Failure> {
 
 fn flash_reader(addr: u32, buf: &mut [u32]) -> bool {
     crate::platform::flash_read(addr, buf)
+}
+
+#[cfg(test)]
+mod tests {
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/build_support/build_time.rs"));
+
+    #[test]
+    fn the_archive_builds_time_wins_over_source_date_epoch_and_the_clock() {
+        assert_eq!(choose_build_time(Some("1700000000"), Some("1"), 5), 1_700_000_000);
+        assert_eq!(choose_build_time(None, Some("1600000000"), 5), 1_600_000_000);
+        assert_eq!(choose_build_time(None, None, 5), 5);
+        assert_eq!(choose_build_time(Some("soon"), Some(""), 5), 5);
+    }
 }
