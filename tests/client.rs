@@ -283,6 +283,38 @@ fn wrong_hostname_is_rejected() {
 }
 
 #[test]
+fn intermediate_ca_whose_key_usage_lacks_key_cert_sign_is_rejected() {
+    // webpki ignores keyUsage on CAs; RFC 5280 and OpenSSL (error 32) do not.
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ku_nocertsign"), &["-tls1_2"]);
+    let r = Device::new("ku_nocertsign", srv.port)
+        .ca(&pki.join("ku_nocertsign/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout
+            .contains("'CN=Test Intermediate ku_nocertsign' has a keyUsage without keyCertSign"),
+        "reason should name the CA and keyCertSign:\n{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn intermediate_ca_with_key_cert_sign_or_without_key_usage_is_accepted() {
+    let pki = pki();
+    // ec/: keyUsage keyCertSign, cRLSign; ku_none/: no keyUsage extension.
+    for chain in ["ec", "ku_none"] {
+        let srv = openssl_server(&pki.join(chain), &["-tls1_2"]);
+        let r = Device::new(&format!("ku_ok_{chain}"), srv.port)
+            .ca(&pki.join(chain).join("root.pem"))
+            .opt("hostname", "localhost")
+            .run("https_get");
+        assert_clean_success(&r);
+    }
+}
+
+#[test]
 fn self_signed_leaf_is_rejected() {
     let pki = pki();
     let srv = openssl_server(&pki.join("selfsigned"), &[]);
