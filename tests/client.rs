@@ -145,6 +145,47 @@ fn client_certificates_ec_and_rsa_from_flash() {
     }
 }
 
+/// The raw private scalar of an EC P-256 key file (SEC1 DER: 30 77 02 01 01 04 20 <32 bytes>).
+fn ec_scalar(key: &Path) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(["ec", "-outform", "DER", "-in"])
+        .arg(key)
+        .output()
+        .expect("run openssl ec");
+    assert!(out.status.success(), "openssl ec failed");
+    let der = out.stdout;
+    assert_eq!(&der[2..7], &[0x02, 0x01, 0x01, 0x04, 0x20], "not SEC1 P-256");
+    der[7..39].to_vec()
+}
+
+#[test]
+fn no_freed_heap_block_holds_the_client_keys_scalar() {
+    // The simulator checks every block given back to the SDK heap for the
+    // scalar before freeing it (--scan-free): copies of the key (its DER as
+    // rustls hands it to the key loader, PEM decode buffers, the signing
+    // key) must be wiped before they are freed, and so must the arena's
+    // blocks.
+    let pki = pki();
+    let scalar = ec_scalar(&pki.join("client/ec.key"));
+    let hex: String = scalar.iter().map(|b| format!("{b:02x}")).collect();
+    let srv = openssl_server(
+        &pki.join("ec"),
+        &["-Verify", "1", "-CAfile", pki.join("ec/root.pem").to_str().unwrap()],
+    );
+    let r = Device::new("scan-free-key", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .identity(&pki.join("client/ec.pem"), &pki.join("client/ec.key"))
+        .opt("hostname", "localhost")
+        .opt("scan-free", &hex)
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.has("scan_free_hits=0"),
+        "a freed block still held the client key's scalar:\n{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn gnutls_server_accepts_our_client() {
     let pki = pki();
