@@ -154,7 +154,11 @@ fn ec_scalar(key: &Path) -> Vec<u8> {
         .expect("run openssl ec");
     assert!(out.status.success(), "openssl ec failed");
     let der = out.stdout;
-    assert_eq!(&der[2..7], &[0x02, 0x01, 0x01, 0x04, 0x20], "not SEC1 P-256");
+    assert_eq!(
+        &der[2..7],
+        &[0x02, 0x01, 0x01, 0x04, 0x20],
+        "not SEC1 P-256"
+    );
     der[7..39].to_vec()
 }
 
@@ -170,7 +174,12 @@ fn no_freed_heap_block_holds_the_client_keys_scalar() {
     let hex: String = scalar.iter().map(|b| format!("{b:02x}")).collect();
     let srv = openssl_server(
         &pki.join("ec"),
-        &["-Verify", "1", "-CAfile", pki.join("ec/root.pem").to_str().unwrap()],
+        &[
+            "-Verify",
+            "1",
+            "-CAfile",
+            pki.join("ec/root.pem").to_str().unwrap(),
+        ],
     );
     let r = Device::new("scan-free-key", srv.port)
         .ca(&pki.join("ec/root.pem"))

@@ -162,12 +162,21 @@ fn flash_reader(addr: u32, buf: &mut [u32]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/build_support/build_time.rs"));
+    include!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/build_support/build_time.rs"
+    ));
 
     #[test]
     fn the_archive_builds_time_wins_over_source_date_epoch_and_the_clock() {
-        assert_eq!(choose_build_time(Some("1700000000"), Some("1"), 5), 1_700_000_000);
-        assert_eq!(choose_build_time(None, Some("1600000000"), 5), 1_600_000_000);
+        assert_eq!(
+            choose_build_time(Some("1700000000"), Some("1"), 5),
+            1_700_000_000
+        );
+        assert_eq!(
+            choose_build_time(None, Some("1600000000"), 5),
+            1_600_000_000
+        );
         assert_eq!(choose_build_time(None, None, 5), 5);
         assert_eq!(choose_build_time(Some("soon"), Some(""), 5), 5);
     }
