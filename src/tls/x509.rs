@@ -155,24 +155,11 @@ impl<'a> CertInfo<'a> {
     /// compiles to nothing: docs/SIZE.md.)
     pub fn alt_names(&self) -> AltNames<'a> {
         const SAN: &[u8] = &[0x55, 0x1D, 0x11];
-        let mut exts = self.extensions;
-        while let Some((ext, rest)) = next(exts) {
-            exts = rest;
-            let Some((oid, mut v)) = next(ext.body) else {
-                continue;
-            };
-            if oid.body != SAN {
-                continue;
-            }
-            // Skip `critical BOOLEAN` when present; then the OCTET STRING.
-            while let Some((el, rest)) = next(v) {
-                v = rest;
-                if el.tag == 0x04 {
-                    return AltNames(next(el.body).map_or(&[][..], |(seq, _)| seq.body));
-                }
-            }
-        }
-        AltNames(&[])
+        AltNames(
+            self.extension(SAN)
+                .and_then(next)
+                .map_or(&[][..], |(seq, _)| seq.body),
+        )
     }
 }
 
