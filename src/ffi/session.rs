@@ -24,7 +24,9 @@ pub extern "C" fn espconn_secure_set_session_cache(entries: uint8) -> bool {
 }
 
 /// Copy the session of `conn`'s last connection (kept in the session cache)
-/// into `buf` as a blob of at most 510 bytes, for RTC memory
+/// into `buf` (from the connect callback on; after the connection's last
+/// callback returned, only while `conn` has a host name or ALPN list set, until
+/// its next connect or `espconn_secure_delete`) as a blob of at most 510 bytes, for RTC memory
 /// (`system_rtc_mem_write`, 512 bytes of user area) or flash across deep
 /// sleep. The blob holds the session's secret: keep it only in RTC memory or
 /// flash and wipe `buf` after writing it. It carries a version byte and a
