@@ -4,16 +4,22 @@
 
 use std::path::Path;
 
+include!("build_support/build_time.rs");
+
 fn main() {
-    // The fallback clock for certificate dates before SNTP has synchronised.
+    // The fallback clock for certificate dates before SNTP has synchronised:
+    // the time the archive is built (build_support/build_time.rs).
+    println!("cargo:rerun-if-env-changed=ESPCONN_SECURE_BUILD_TIME");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
-    let build_time = std::env::var("SOURCE_DATE_EPOCH").ok().unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            .to_string()
-    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let build_time = choose_build_time(
+        std::env::var("ESPCONN_SECURE_BUILD_TIME").ok().as_deref(),
+        std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+        now,
+    );
     println!("cargo:rustc-env=ESPCONN_SECURE_BUILD_TIME={build_time}");
     println!("cargo:rerun-if-changed=c-shim/host");
     println!("cargo:rerun-if-changed=c-shim/include");

@@ -42,8 +42,11 @@ sint8 espconn_secure_recv_unhold(struct espconn *espconn);
 // The connect callback fires after the TLS handshake (not when TCP connects).
 // Returns ESPCONN_OK (0); ESPCONN_ARG (-12) for NULL or a non-TCP espconn;
 // ESPCONN_ISCONN (-15) when this espconn already has a TLS connection;
-// ESPCONN_MEM (-1) when the free heap is below the handshake's need or the
-// SDK refuses the TCP connection. Certificates are read from flash when the
+// ESPCONN_ARG also when a host name set on it with
+// `espconn_secure_set_hostname` failed (no heap, or invalid) and was not set
+// again or cleared since (last error -0x7100): the connection would not
+// check the name the program asked for; ESPCONN_MEM (-1) when the free heap
+// is below the handshake's need or the SDK refuses the TCP connection. Certificates are read from flash when the
 // handshake starts; problems with them reach the reconnect callback.
 //
 // # Safety
@@ -109,11 +112,16 @@ bool espconn_secure_cert_req_enable(uint8 level, uint32 flash_sector);
 // Stop presenting a client certificate for `level`.
 bool espconn_secure_cert_req_disable(uint8 level);
 
-// Set the server name for `espconn`'s next `espconn_secure_connect`: sent as
-// SNI and checked against the certificate (an IP address is checked against
-// the certificate's IP addresses and not sent). NULL clears it. Returns
-// ESPCONN_OK, ESPCONN_ARG for a NULL espconn or an empty/oversized name,
-// ESPCONN_MEM when the heap or the name table (8 entries) is full.
+// Set the server name for `espconn`'s connections: sent as SNI and checked
+// against the certificate (an IP address is checked against the
+// certificate's IP addresses and not sent). It applies to every later
+// `espconn_secure_connect` on `espconn` until changed, cleared with NULL, or
+// forgotten by `espconn_secure_delete(espconn)`. Returns ESPCONN_OK,
+// ESPCONN_ARG for a NULL espconn or an empty/oversized name, ESPCONN_MEM when
+// the heap cannot hold it. After a failure `espconn_secure_connect` on
+// `espconn` is refused (ESPCONN_ARG, last error -0x7100) until a name is set
+// successfully or cleared with NULL: a connection never runs with a weaker
+// check than the program asked for.
 //
 // # Safety
 // `name` must be NULL or a NUL-terminated string.
@@ -121,8 +129,9 @@ sint8 espconn_secure_set_hostname(struct espconn *espconn, const char *name);
 
 // The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 // ended the last connection on `espconn`, or 0 if it had none (cleared by
-// `espconn_secure_connect`). Still valid inside and after the reconnect
-// callback.
+// `espconn_secure_connect`). Valid inside the reconnect callback; after it
+// returns only while `espconn` has a host name or ALPN list set (until its
+// next connect or `espconn_secure_delete`).
 int espconn_secure_get_last_error(const struct espconn *espconn);
 
 // A static, readable description of an error code from
@@ -152,6 +161,13 @@ sint8 espconn_secure_accept(struct espconn *espconn);
 // vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
 // not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
 // connected.
+//
+// On a client espconn without a live TLS connection (not in the vendor
+// library): forgets everything set on it and reported about it (host name,
+// ALPN list, last error, session binding), so that a new espconn at the same
+// address starts with nothing. Call it before freeing an espconn on which a
+// host name or ALPN list was set. ESPCONN_OK; ESPCONN_INPROGRESS while its
+// connection is live; ESPCONN_ARG when the library has nothing for it.
 //
 // # Safety
 // `espconn` must be NULL or point to a `struct espconn`.
@@ -185,7 +201,9 @@ bool espconn_secure_set_default_private_key(const uint8 *private_key, uint16 len
 bool espconn_secure_set_session_cache(uint8 entries);
 
 // Copy the session of `conn`'s last connection (kept in the session cache)
-// into `buf` as a blob of at most 510 bytes, for RTC memory
+// into `buf` (from the connect callback on; after the connection's last
+// callback returned, only while `conn` has a host name or ALPN list set, until
+// its next connect or `espconn_secure_delete`) as a blob of at most 510 bytes, for RTC memory
 // (`system_rtc_mem_write`, 512 bytes of user area) or flash across deep
 // sleep. The blob holds the session's secret: keep it only in RTC memory or
 // flash and wipe `buf` after writing it. It carries a version byte and a
@@ -218,8 +236,9 @@ bool espconn_secure_session_resumed(const struct espconn *conn);
 // Offer the ALPN protocols `protocols[0..count]` (NUL-terminated names, 1 to
 // 255 bytes each, most preferred first, at most 8) on `conn`'s next
 // `espconn_secure_connect`, e.g. "x-amzn-mqtt-ca" or "mqtt" for MQTT on port
-// 443. `count` 0 clears the list. The strings are copied. False for a NULL
-// espconn, a bad name, more than 8 names, or a full table or heap.
+// 443. `count` 0 clears the list. The strings are copied and apply to every
+// later connect of `conn` until changed, or until `espconn_secure_delete(conn)`.
+// False for a NULL espconn, a bad name, more than 8 names, or a full heap.
 //
 // # Safety
 // `protocols` must point to `count` NUL-terminated strings (or be NULL

@@ -144,6 +144,56 @@ fn client_certificates_ec_and_rsa_from_flash_in_a_32k_heap() {
     }
 }
 
+/// The raw private scalar of an EC P-256 key file (SEC1 DER: 30 77 02 01 01 04 20 <32 bytes>).
+fn ec_scalar(key: &Path) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(["ec", "-outform", "DER", "-in"])
+        .arg(key)
+        .output()
+        .expect("run openssl ec");
+    assert!(out.status.success(), "openssl ec failed");
+    let der = out.stdout;
+    assert_eq!(
+        &der[2..7],
+        &[0x02, 0x01, 0x01, 0x04, 0x20],
+        "not SEC1 P-256"
+    );
+    der[7..39].to_vec()
+}
+
+#[test]
+fn no_freed_heap_block_holds_the_client_keys_scalar() {
+    // The simulator checks every block given back to the SDK heap for the
+    // scalar before freeing it (--scan-free): copies of the key (its DER as
+    // rustls hands it to the key loader, PEM decode buffers, the signing
+    // key) must be wiped before they are freed, and so must the arena's
+    // blocks.
+    let pki = pki();
+    let scalar = ec_scalar(&pki.join("client/ec.key"));
+    let hex: String = scalar.iter().map(|b| format!("{b:02x}")).collect();
+    let srv = openssl_server(
+        &pki.join("ec"),
+        &[
+            "-Verify",
+            "1",
+            "-CAfile",
+            pki.join("ec/root.pem").to_str().unwrap(),
+        ],
+    );
+    let r = Device::new("scan-free-key", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .identity(&pki.join("client/ec.pem"), &pki.join("client/ec.key"))
+        .opt("hostname", "localhost")
+        .opt("scan-free", &hex)
+        .run("https_get");
+    assert_clean_success(&r);
+    assert!(
+        r.has("scan_free_hits=0"),
+        "a freed block still held the client key's scalar:\n{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn gnutls_server_accepts_our_client() {
     let pki = pki();
@@ -279,6 +329,38 @@ fn wrong_hostname_is_rejected() {
         r.stdout.contains("wrong.example"),
         "reason should name the host"
     );
+}
+
+#[test]
+fn intermediate_ca_whose_key_usage_lacks_key_cert_sign_is_rejected() {
+    // webpki ignores keyUsage on CAs; RFC 5280 and OpenSSL (error 32) do not.
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ku_nocertsign"), &["-tls1_2"]);
+    let r = Device::new("ku_nocertsign", srv.port)
+        .ca(&pki.join("ku_nocertsign/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_fails_with(&r, -39, -0x2700);
+    assert!(
+        r.stdout
+            .contains("'CN=Test Intermediate ku_nocertsign' has a keyUsage without keyCertSign"),
+        "reason should name the CA and keyCertSign:\n{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn intermediate_ca_with_key_cert_sign_or_without_key_usage_is_accepted() {
+    let pki = pki();
+    // ec/: keyUsage keyCertSign, cRLSign; ku_none/: no keyUsage extension.
+    for chain in ["ec", "ku_none"] {
+        let srv = openssl_server(&pki.join(chain), &["-tls1_2"]);
+        let r = Device::new(&format!("ku_ok_{chain}"), srv.port)
+            .ca(&pki.join(chain).join("root.pem"))
+            .opt("hostname", "localhost")
+            .run("https_get");
+        assert_clean_success(&r);
+    }
 }
 
 #[test]

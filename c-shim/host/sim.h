@@ -21,6 +21,12 @@ void sim_heap_set_cap(uint32_t bytes);
 /* Make allocation attempt number n (1-based, whole run) return NULL; 0 = off. */
 void sim_heap_fail_at(uint32_t n);
 void sim_heap_reset_peak(void);
+/* Check every block given back to the SDK heap (vPortFree, and the old block
+ * of a pvPortRealloc) for `len` bytes (at most 64) equal to `pattern` before
+ * it goes: a secret that reaches free memory unwiped (`--scan-free HEX`).
+ * sim_heap_scan_hits() counts the freed blocks that held it. */
+void sim_heap_scan_free(const uint8_t *pattern, uint32_t len);
+uint32_t sim_heap_scan_hits(void);
 
 /* ---- command line / run control ---- */
 /* Remembers every `--name value` pair for sim_arg(); a flag followed by

@@ -78,6 +78,39 @@ uint32 system_get_free_heap_size(void)
     return free_bytes;
 }
 
+static int trace_enabled(void);
+static uint8_t scan_pattern[64];
+static uint32_t scan_len, scan_hits;
+
+void sim_heap_scan_free(const uint8_t *pattern, uint32_t len)
+{
+    pthread_mutex_lock(&lock);
+    scan_len = len <= sizeof scan_pattern ? len : 0;
+    if (scan_len)
+        memcpy(scan_pattern, pattern, scan_len);
+    scan_hits = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+uint32_t sim_heap_scan_hits(void)
+{
+    pthread_mutex_lock(&lock);
+    uint32_t n = scan_hits;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+/* Called with the lock held, on a block about to be freed. */
+static void scan_block(const struct hdr *h)
+{
+    if (scan_len && memmem(h + 1, h->size, scan_pattern, scan_len)) {
+        scan_hits++;
+        if (trace_enabled())
+            fprintf(stderr, "sim-heap: freed block of %u bytes holds the scanned pattern\n",
+                    (unsigned)h->size);
+    }
+}
+
 static struct hdr *hdr_of(void *p, const char *what)
 {
     struct hdr *h = (struct hdr *)p - 1;
@@ -181,6 +214,7 @@ void vPortFree(void *p, const char *file, unsigned line)
         return;
     pthread_mutex_lock(&lock);
     struct hdr *h = hdr_of(p, "vPortFree");
+    scan_block(h);
     account(h->size, 0);
     if (trace_enabled())
         fprintf(stderr, "sim-heap: free %u -> in_use %u\n", (unsigned)h->size, in_use);
@@ -200,6 +234,7 @@ void *pvPortRealloc(void *p, size_t n, const char *file, unsigned line)
     pthread_mutex_lock(&lock);
     struct hdr *h = hdr_of(p, "pvPortRealloc");
     uint64_t old = h->size;
+    scan_block(h);
     if (!admit(old, n) || n > UINT32_MAX - sizeof(struct hdr)) {
         pthread_mutex_unlock(&lock);
         return NULL;    /* the old block stays valid, as with realloc */

@@ -44,6 +44,8 @@ static void print_heap_line(void)
 {
     uint32_t in_use, peak, allocs;
     sim_heap_stats(&in_use, &peak, &allocs);
+    if (sim_arg("scan-free"))
+        printf("scan_free_hits=%u\n", sim_heap_scan_hits());
     printf("heap_peak=%u heap_in_use=%u allocs=%u\n", peak, in_use, allocs);
     fflush(stdout);
 }
@@ -100,6 +102,21 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--rtc") == 0) {
             if (!v || sim_rtc_open(v) != 0)
                 usage_error("cannot use RTC file", v);
+            i++;
+        } else if (strcmp(a, "--scan-free") == 0) {
+            /* HEX bytes: see sim_heap_scan_free() in sim.h. */
+            uint8_t pat[64];
+            uint32_t n = 0;
+            for (const char *h = v; h && h[0] && h[1] && n < sizeof pat; h += 2) {
+                char byte[3] = {h[0], h[1], 0};
+                char *end;
+                pat[n++] = (uint8_t)strtoul(byte, &end, 16);
+                if (*end)
+                    usage_error("bad hex for", a);
+            }
+            if (!v || n == 0 || (v && strlen(v) != 2 * n))
+                usage_error("bad hex for", a);
+            sim_heap_scan_free(pat, n);
             i++;
         } else if (strcmp(a, "--fail-alloc") == 0) {
             sim_heap_fail_at(parse_u32(a, v));

@@ -45,8 +45,9 @@ pub struct Identity {
 impl Identity {
     /// The chain and an owned copy of the key, in the shape
     /// `tls::ClientParams::identity` takes. The copy is not zeroized on drop:
-    /// whoever consumes it should zeroize it (`PrivateKeyDer<'static>`
-    /// implements `Zeroize`); this `Identity`'s own copy is zeroized here.
+    /// whoever consumes it must zeroize it (`PrivateKeyDer<'static>`
+    /// implements `Zeroize`; the TLS engine's key loader,
+    /// `tls::provider::sign`, does); this `Identity`'s own copy is zeroized here.
     pub fn into_parts(self) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
         let key = self.key.clone_der();
         (self.chain, key)

@@ -5,6 +5,7 @@
 //! trait and the user's callbacks are run by `ffi` from the events it queues,
 //! after every borrow of the connection has ended.
 
+pub mod records;
 pub mod settings;
 pub mod setup;
 

@@ -1,7 +1,8 @@
 //! Process-wide settings made through the vendor API before a connection
-//! starts: buffer size, CA and own-certificate sectors, per-connection host
-//! names. The vendor keeps these globally too; connections snapshot them when
-//! their handshake starts, so changing them later never affects a live session.
+//! starts: buffer size, CA and own-certificate sectors, the server's
+//! certificate and key. The vendor keeps these globally too; connections
+//! snapshot them when their handshake starts, so changing them later never
+//! affects a live session. Per-espconn settings are in [`super::records`].
 
 use alloc::vec::Vec;
 
@@ -11,9 +12,6 @@ use spin::Mutex;
 pub const DEFAULT_SIZE: u16 = 2048;
 pub const MIN_SIZE: u16 = 2048;
 pub const MAX_SIZE: u16 = 8192;
-
-/// Most host names remembered at once (one per pending/live connection).
-const MAX_HOSTNAMES: usize = 8;
 
 /// Vendor `level` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,14 +56,10 @@ pub struct Settings {
     size_set: bool,
     ca_sector: [Option<u32>; 2],
     cert_sector: [Option<u32>; 2],
-    hostnames: [Option<(usize, Vec<u8>)>; MAX_HOSTNAMES],
     /// The server's own certificate and key (`espconn_secure_set_default_*`),
     /// copied as given (PEM or DER); parsed at every server handshake.
     server_cert: Option<Vec<u8>>,
     server_key: Option<Vec<u8>>,
-    /// ALPN lists per connection (`espconn_secure_set_alpn`): each name
-    /// followed by a NUL, so that `espconn_secure_get_alpn` can point into it.
-    alpn: [Option<(usize, Vec<u8>)>; MAX_HOSTNAMES],
 }
 
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
@@ -73,10 +67,8 @@ static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     size_set: false,
     ca_sector: [None; 2],
     cert_sector: [None; 2],
-    hostnames: [const { None }; MAX_HOSTNAMES],
     server_cert: None,
     server_key: None,
-    alpn: [const { None }; MAX_HOSTNAMES],
 });
 
 /// Largest certificate or key `espconn_secure_set_default_*` accepts (the vendor's limit).
@@ -206,139 +198,4 @@ pub fn ca_sector(side: Side) -> Option<u32> {
 
 pub fn cert_sector(side: Side) -> Option<u32> {
     SETTINGS.lock().cert_sector[side as usize]
-}
-
-/// Remember `name` for the connection identified by `key` (the address of the
-/// user's `struct espconn`). `None` forgets it. False when the table is full
-/// or the heap is exhausted.
-pub fn set_hostname(key: usize, name: Option<&[u8]>) -> bool {
-    let mut s = SETTINGS.lock();
-    let slot = s
-        .hostnames
-        .iter()
-        .position(|h| h.as_ref().is_some_and(|(k, _)| *k == key));
-    let Some(name) = name else {
-        if let Some(i) = slot {
-            s.hostnames[i] = None;
-        }
-        return true;
-    };
-    let mut v = Vec::new();
-    if v.try_reserve_exact(name.len()).is_err() {
-        return false;
-    }
-    v.extend_from_slice(name);
-    let Some(i) = slot.or_else(|| s.hostnames.iter().position(Option::is_none)) else {
-        return false;
-    };
-    s.hostnames[i] = Some((key, v));
-    true
-}
-
-/// The host name set for `key`, copied (fallibly) so the lock is not held.
-pub fn hostname(key: usize) -> Result<Option<Vec<u8>>, crate::error::Failure> {
-    let s = SETTINGS.lock();
-    let Some((_, name)) = s.hostnames.iter().flatten().find(|(k, _)| *k == key) else {
-        return Ok(None);
-    };
-    let mut v = Vec::new();
-    v.try_reserve_exact(name.len()).map_err(|_| {
-        crate::fail!(
-            crate::error::code::SSL_ALLOC_FAILED,
-            "out of memory copying the host name ({} bytes)",
-            name.len()
-        )
-    })?;
-    v.extend_from_slice(name);
-    Ok(Some(v))
-}
-
-/// Most ALPN names per connection, and the longest name (RFC 7301).
-pub const MAX_ALPN: usize = 8;
-pub const MAX_ALPN_NAME: usize = 255;
-
-/// Remember the ALPN names to offer on the connection of espconn `key`
-/// (`None` or an empty list forgets them). False when a name is empty or too
-/// long, there are more than [`MAX_ALPN`], or the table or heap is full.
-pub fn set_alpn(key: usize, names: Option<&[&[u8]]>) -> bool {
-    let names = names.unwrap_or(&[]);
-    if names.len() > MAX_ALPN
-        || names
-            .iter()
-            .any(|n| n.is_empty() || n.len() > MAX_ALPN_NAME || n.contains(&0))
-    {
-        return false;
-    }
-    let mut v = Vec::new();
-    if !names.is_empty() {
-        let total: usize = names.iter().map(|n| n.len() + 1).sum();
-        if v.try_reserve_exact(total).is_err() {
-            return false;
-        }
-        for n in names {
-            v.extend_from_slice(n);
-            v.push(0);
-        }
-    }
-    let mut s = SETTINGS.lock();
-    let slot = s
-        .alpn
-        .iter()
-        .position(|h| h.as_ref().is_some_and(|(k, _)| *k == key));
-    if names.is_empty() {
-        let old = slot.and_then(|i| s.alpn[i].take());
-        drop(s);
-        drop(old);
-        return true;
-    }
-    let Some(i) = slot.or_else(|| s.alpn.iter().position(Option::is_none)) else {
-        return false;
-    };
-    let old = s.alpn[i].replace((key, v));
-    drop(s);
-    drop(old);
-    true
-}
-
-/// The ALPN names set for `key`, copied (fallibly) for the handshake.
-pub fn alpn(key: usize) -> Result<Vec<Vec<u8>>, crate::error::Failure> {
-    let oom = |n: usize| {
-        crate::fail!(
-            crate::error::code::SSL_ALLOC_FAILED,
-            "out of memory copying the ALPN names ({n} bytes)"
-        )
-    };
-    let s = SETTINGS.lock();
-    let Some((_, list)) = s.alpn.iter().flatten().find(|(k, _)| *k == key) else {
-        return Ok(Vec::new());
-    };
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    let count = list.iter().filter(|&&b| b == 0).count();
-    out.try_reserve_exact(count).map_err(|_| oom(count))?;
-    for name in list.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let mut v = Vec::new();
-        v.try_reserve_exact(name.len())
-            .map_err(|_| oom(name.len()))?;
-        v.extend_from_slice(name);
-        out.push(v);
-    }
-    Ok(out)
-}
-
-/// Address of the NUL-terminated copy of `proto` in `key`'s ALPN list (stable
-/// until the list is set again), or None.
-pub fn alpn_entry(key: usize, proto: &[u8]) -> Option<*const u8> {
-    let s = SETTINGS.lock();
-    let (_, list) = s.alpn.iter().flatten().find(|(k, _)| *k == key)?;
-    let mut at = 0;
-    for name in list.split(|&b| b == 0) {
-        if name == proto && !name.is_empty() {
-            return Some(list[at..].as_ptr());
-        }
-        at += name.len() + 1;
-        if at >= list.len() {
-            break;
-        }
-    }
-    None
 }

@@ -8,6 +8,7 @@ use crate::error::{code, Failure};
 use crate::fail;
 use crate::tls::{session, ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
 
+use super::records;
 use super::settings::{self, DefaultObject, Side};
 
 /// Parameters for the client connection of the user's espconn at `key` to
@@ -31,7 +32,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         ),
         None => None,
     };
-    let hostname = match settings::hostname(key) {
+    let hostname = match records::hostname(key) {
         Ok(Some(h)) => Some(
             String::from_utf8(h)
                 .map_err(|_| fail!(code::SSL_BAD_INPUT_DATA, "host name is not UTF-8"))?,
@@ -55,7 +56,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         time,
         max_record: settings::record_cap(),
         tls13: true,
-        alpn: settings::alpn(key)?,
+        alpn: records::alpn(key)?,
         session: None,
     };
     // Sessions are looked up under everything the server's verification
@@ -63,7 +64,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
     // this connection's session after it ended.
     if session::enabled() {
         let b = session::binding(&p, peer);
-        session::remember(key, b);
+        records::set_binding(key, b);
         p.session = Some(b);
     }
     Ok(p)
@@ -128,7 +129,9 @@ fn sntp_now() -> Option<u64> {
 }
 
 /// The library's build time (Unix seconds), the fallback clock for date
-/// checks before SNTP has synchronised.
+/// checks before SNTP has synchronised: the time the archive was built
+/// (`scripts/esp8266/build.sh` sets it for every chip archive; the choice is
+/// `build_support/build_time.rs`).
 pub const BUILD_TIME: u64 = parse_u64(env!("ESPCONN_SECURE_BUILD_TIME"));
 
 const fn parse_u64(s: &str) -> u64 {
@@ -155,4 +158,26 @@ fn room(bytes: usize) -> Result<(), Failure> {
 
 fn flash_reader(addr: u32, buf: &mut [u32]) -> bool {
     crate::platform::flash_read(addr, buf)
+}
+
+#[cfg(test)]
+mod tests {
+    include!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/build_support/build_time.rs"
+    ));
+
+    #[test]
+    fn the_archive_builds_time_wins_over_source_date_epoch_and_the_clock() {
+        assert_eq!(
+            choose_build_time(Some("1700000000"), Some("1"), 5),
+            1_700_000_000
+        );
+        assert_eq!(
+            choose_build_time(None, Some("1600000000"), 5),
+            1_600_000_000
+        );
+        assert_eq!(choose_build_time(None, None, 5), 5);
+        assert_eq!(choose_build_time(Some("soon"), Some(""), 5), 5);
+    }
 }

@@ -5,6 +5,7 @@ use core::ffi::{c_char, c_void};
 
 use super::types::*;
 use super::{dispatch, drive, find_slot, new_slot, register, slot_of, SdkTcp, SlotInit};
+use crate::conn::records::{self, ConnectRefusal};
 use crate::conn::{Role, Start};
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
@@ -19,8 +20,11 @@ pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
 /// The connect callback fires after the TLS handshake (not when TCP connects).
 /// Returns ESPCONN_OK (0); ESPCONN_ARG (-12) for NULL or a non-TCP espconn;
 /// ESPCONN_ISCONN (-15) when this espconn already has a TLS connection;
-/// ESPCONN_MEM (-1) when the free heap is below the handshake's need or the
-/// SDK refuses the TCP connection. Certificates are read from flash when the
+/// ESPCONN_ARG also when a host name set on it with
+/// `espconn_secure_set_hostname` failed (no heap, or invalid) and was not set
+/// again or cleared since (last error -0x7100): the connection would not
+/// check the name the program asked for; ESPCONN_MEM (-1) when the free heap
+/// is below the handshake's need or the SDK refuses the TCP connection. Certificates are read from flash when the
 /// handshake starts; problems with them reach the reconnect callback.
 ///
 /// # Safety
@@ -36,7 +40,6 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
     if find_slot(espconn).is_some() {
         return ret::ISCONN;
     }
-    super::config::clear_error(espconn as usize);
     if crate::platform::free_heap() <= CONNECT_HEAP_NEED {
         crate::log!(
             "espconn_secure: connect refused: {} bytes of heap free, a handshake needs {}",
@@ -72,7 +75,16 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         sdk: core::ptr::null_mut(),
         listener: core::ptr::null_mut(),
     };
+    match records::begin_connection(espconn as usize) {
+        Ok(()) => {}
+        Err(ConnectRefusal::NameUnstored) => {
+            crate::log!("espconn_secure: connect refused: the host name asked for with espconn_secure_set_hostname was not stored (it failed); set it again, or NULL to connect without a name check");
+            return ret::ARG;
+        }
+        Err(ConnectRefusal::Memory) => return ret::MEM,
+    }
     let Some(p) = new_slot(init, Role::Client) else {
+        records::end_connection(espconn as usize, false);
         return ret::MEM;
     };
     // SAFETY: `p` is a live slot we own; the self-pointers are set once it
@@ -85,6 +97,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
     if !register(p) {
         // SAFETY: not registered, so still solely ours.
         drop(unsafe { SdkBox::from_raw(p) });
+        records::end_connection(espconn as usize, false);
         return ret::MEM;
     }
     // SAFETY: the shadow is live and fully initialised.
@@ -93,6 +106,7 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         super::unregister(p);
         // SAFETY: unregistered; the SDK refused it, so it holds no pointer.
         drop(unsafe { SdkBox::from_raw(p) });
+        records::end_connection(espconn as usize, false);
         return ret::MEM;
     }
     user.state = state::WAIT;

@@ -3,9 +3,8 @@
 
 use core::ffi::{c_char, c_int, CStr};
 
-use spin::Mutex;
-
 use super::types::*;
+use crate::conn::records;
 use crate::conn::settings::{self, Level};
 use crate::platform::sdk::{ret, Espconn};
 
@@ -90,11 +89,16 @@ pub extern "C" fn espconn_secure_cert_req_disable(level: uint8) -> bool {
     }
 }
 
-/// Set the server name for `espconn`'s next `espconn_secure_connect`: sent as
-/// SNI and checked against the certificate (an IP address is checked against
-/// the certificate's IP addresses and not sent). NULL clears it. Returns
-/// ESPCONN_OK, ESPCONN_ARG for a NULL espconn or an empty/oversized name,
-/// ESPCONN_MEM when the heap or the name table (8 entries) is full.
+/// Set the server name for `espconn`'s connections: sent as SNI and checked
+/// against the certificate (an IP address is checked against the
+/// certificate's IP addresses and not sent). It applies to every later
+/// `espconn_secure_connect` on `espconn` until changed, cleared with NULL, or
+/// forgotten by `espconn_secure_delete(espconn)`. Returns ESPCONN_OK,
+/// ESPCONN_ARG for a NULL espconn or an empty/oversized name, ESPCONN_MEM when
+/// the heap cannot hold it. After a failure `espconn_secure_connect` on
+/// `espconn` is refused (ESPCONN_ARG, last error -0x7100) until a name is set
+/// successfully or cleared with NULL: a connection never runs with a weaker
+/// check than the program asked for.
 ///
 /// # Safety
 /// `name` must be NULL or a NUL-terminated string.
@@ -108,57 +112,44 @@ pub unsafe extern "C" fn espconn_secure_set_hostname(
     }
     let key = espconn as usize;
     if name.is_null() {
-        settings::set_hostname(key, None);
+        let _ = records::set_hostname(key, None);
         return ret::OK;
     }
     // SAFETY: the caller passes a NUL-terminated string.
     let bytes = unsafe { CStr::from_ptr(name) }.to_bytes();
     if bytes.is_empty() || bytes.len() > 253 {
+        records::name_refused(key);
+        crate::log!("espconn_secure: host name refused (empty or over 253 bytes): connects on this espconn are refused until a name is set");
         return ret::ARG;
     }
-    if settings::set_hostname(key, Some(bytes)) {
-        ret::OK
-    } else {
-        ret::MEM
+    match records::set_hostname(key, Some(bytes)) {
+        Ok(()) => ret::OK,
+        Err(_) => {
+            crate::log!(
+                "espconn_secure: no heap to store the host name ({} bytes, {} free): connects on this espconn are refused until a name is set",
+                bytes.len(),
+                crate::platform::free_heap()
+            );
+            ret::MEM
+        }
     }
 }
-
-/// Most connections whose last error is remembered.
-const ERROR_SLOTS: usize = 8;
-static LAST_ERRORS: Mutex<([(usize, i32); ERROR_SLOTS], usize)> =
-    Mutex::new(([(0, 0); ERROR_SLOTS], 0));
 
 pub(crate) fn record_error(key: usize, code: i32) {
-    let mut g = LAST_ERRORS.lock();
-    let (table, next) = &mut *g;
-    if let Some(e) = table.iter_mut().find(|e| e.0 == key) {
-        e.1 = code;
-        return;
-    }
-    table[*next] = (key, code);
-    *next = (*next + 1) % ERROR_SLOTS;
-}
-
-/// A new connection attempt on `key` starts without an error.
-pub(crate) fn clear_error(key: usize) {
-    if let Some(e) = LAST_ERRORS.lock().0.iter_mut().find(|e| e.0 == key) {
-        e.1 = 0;
-    }
+    records::set_last_error(key, code);
 }
 
 /// The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 /// ended the last connection on `espconn`, or 0 if it had none (cleared by
-/// `espconn_secure_connect`). Still valid inside and after the reconnect
-/// callback.
+/// `espconn_secure_connect`). Valid inside the reconnect callback; after it
+/// returns only while `espconn` has a host name or ALPN list set (until its
+/// next connect or `espconn_secure_delete`).
 #[no_mangle]
 pub extern "C" fn espconn_secure_get_last_error(espconn: *const Espconn) -> c_int {
-    let key = espconn as usize;
-    LAST_ERRORS
-        .lock()
-        .0
-        .iter()
-        .find(|e| e.0 == key && key != 0)
-        .map_or(0, |e| e.1)
+    if espconn.is_null() {
+        return 0;
+    }
+    records::last_error(espconn as usize)
 }
 
 /// A static, readable description of an error code from

@@ -317,6 +317,8 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
         (*slot).dead = true;
         ((*slot).user, (*slot).listener)
     };
+    // The espconn whose record this connection's settings came from.
+    let own = user as usize;
     if !listener.is_null() {
         // SAFETY: live slot; the listener outlives its connections
         // (espconn_secure_delete refuses while any is connected).
@@ -326,7 +328,7 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
     match &ending {
         Ending::Failed(f) => config::record_error(user as usize, f.code),
         // A server's listener reports the connection that ended last.
-        _ => config::clear_error(user as usize),
+        _ => config::record_error(user as usize, 0),
     }
     // A server's listener holds the library's callbacks while the server
     // runs; the user's were copied into the slot when it was accepted.
@@ -361,6 +363,12 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
         }
     }
     bury(slot);
+    // After the last callback: a record holding no setting dies now, and so
+    // does an accepted connection's (its espconn was the slot's); unless the
+    // program connected the espconn again from inside the callback.
+    if find_slot(own as *const Espconn).is_none() {
+        crate::conn::records::end_connection(own, !listener.is_null());
+    }
 }
 
 /// Free a finished slot. The SDK tolerates its espconn being freed inside

@@ -23,6 +23,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use super::client::{on_tcp_disconnect, on_tcp_error, on_tcp_recv, on_tcp_sent};
 use super::types::*;
 use super::{drive, new_slot, register, Slot, SlotInit, SLOTS};
+use crate::conn::records;
 use crate::conn::settings::{self, DefaultObject};
 use crate::conn::{Role, Start};
 use crate::platform::alloc::SdkBox;
@@ -98,6 +99,11 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
     if !SERVER.load(Ordering::Acquire).is_null() {
         return ret::INPROGRESS;
     }
+    // The listener reports the error of the connection that ended last: its
+    // record exists before any connection can end.
+    if !records::ensure(espconn as usize) {
+        return ret::MEM;
+    }
     // SAFETY: checked non-null above.
     let utcp = unsafe { &mut *user.tcp };
     let mine = UserCallbacks {
@@ -119,6 +125,7 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
     let r = unsafe { sdk::espconn_accept(espconn) };
     if r != ret::OK {
         restore(user, mine);
+        records::forget(espconn as usize);
         return if r == ret::ARG { ret::ARG } else { ret::MEM };
     }
     SERVER.store(espconn, Ordering::Release);
@@ -133,13 +140,30 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
 /// not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
 /// connected.
 ///
+/// On a client espconn without a live TLS connection (not in the vendor
+/// library): forgets everything set on it and reported about it (host name,
+/// ALPN list, last error, session binding), so that a new espconn at the same
+/// address starts with nothing. Call it before freeing an espconn on which a
+/// host name or ALPN list was set. ESPCONN_OK; ESPCONN_INPROGRESS while its
+/// connection is live; ESPCONN_ARG when the library has nothing for it.
+///
 /// # Safety
 /// `espconn` must be NULL or point to a `struct espconn`.
 #[no_mangle]
 pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     let server = SERVER.load(Ordering::Acquire);
-    if espconn.is_null() || !core::ptr::eq(server, espconn) {
+    if espconn.is_null() {
         return ret::ARG;
+    }
+    if !core::ptr::eq(server, espconn) {
+        if super::find_slot(espconn).is_some() {
+            return ret::INPROGRESS;
+        }
+        return if records::forget(espconn as usize) {
+            ret::OK
+        } else {
+            ret::ARG
+        };
     }
     if server_connections() != 0 {
         return ret::INPROGRESS;
@@ -152,6 +176,7 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     }
     SERVER.store(core::ptr::null_mut(), Ordering::Release);
     settings::clear_defaults();
+    records::forget(espconn as usize);
     // SAFETY: the caller's espconn (checked equal to the live server's).
     let user = unsafe { &mut *espconn };
     restore(user, saved());

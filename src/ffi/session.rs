@@ -5,7 +5,7 @@ use core::ffi::{c_char, CStr};
 
 use super::find_slot;
 use super::types::*;
-use crate::conn::settings::{self, MAX_ALPN};
+use crate::conn::records::{self, MAX_ALPN};
 use crate::platform::sdk::{ret, Espconn};
 use crate::tls::session::{self, LoadError, SaveError};
 
@@ -24,7 +24,9 @@ pub extern "C" fn espconn_secure_set_session_cache(entries: uint8) -> bool {
 }
 
 /// Copy the session of `conn`'s last connection (kept in the session cache)
-/// into `buf` as a blob of at most 510 bytes, for RTC memory
+/// into `buf` (from the connect callback on; after the connection's last
+/// callback returned, only while `conn` has a host name or ALPN list set, until
+/// its next connect or `espconn_secure_delete`) as a blob of at most 510 bytes, for RTC memory
 /// (`system_rtc_mem_write`, 512 bytes of user area) or flash across deep
 /// sleep. The blob holds the session's secret: keep it only in RTC memory or
 /// flash and wipe `buf` after writing it. It carries a version byte and a
@@ -45,7 +47,7 @@ pub unsafe extern "C" fn espconn_secure_session_save(
     if conn.is_null() || buf.is_null() {
         return sint16::from(ret::ARG);
     }
-    let Some(binding) = session::binding_of(conn as usize) else {
+    let Some(binding) = records::binding(conn as usize) else {
         return 0;
     };
     // SAFETY: the caller passes `len` writable bytes.
@@ -115,8 +117,9 @@ pub extern "C" fn espconn_secure_session_resumed(conn: *const Espconn) -> bool {
 /// Offer the ALPN protocols `protocols[0..count]` (NUL-terminated names, 1 to
 /// 255 bytes each, most preferred first, at most 8) on `conn`'s next
 /// `espconn_secure_connect`, e.g. "x-amzn-mqtt-ca" or "mqtt" for MQTT on port
-/// 443. `count` 0 clears the list. The strings are copied. False for a NULL
-/// espconn, a bad name, more than 8 names, or a full table or heap.
+/// 443. `count` 0 clears the list. The strings are copied and apply to every
+/// later connect of `conn` until changed, or until `espconn_secure_delete(conn)`.
+/// False for a NULL espconn, a bad name, more than 8 names, or a full heap.
 ///
 /// # Safety
 /// `protocols` must point to `count` NUL-terminated strings (or be NULL
@@ -144,7 +147,7 @@ pub unsafe extern "C" fn espconn_secure_set_alpn(
         // SAFETY: each is a NUL-terminated string (caller's contract).
         *slot = unsafe { CStr::from_ptr(p) }.to_bytes();
     }
-    settings::set_alpn(conn as usize, Some(&names[..n]))
+    records::set_alpn(conn as usize, Some(&names[..n]))
 }
 
 /// The ALPN protocol the server selected on `conn` (from the connect callback
@@ -160,6 +163,6 @@ pub extern "C" fn espconn_secure_get_alpn(conn: *const Espconn) -> *const c_char
     // borrows of the slot.
     let selected = unsafe { (*slot).conn.alpn() };
     selected
-        .and_then(|p| settings::alpn_entry(conn as usize, p))
+        .and_then(|p| records::alpn_entry(conn as usize, p))
         .map_or(core::ptr::null(), |p| p.cast())
 }

@@ -80,8 +80,12 @@ pub unsafe fn sdk_free(p: *mut u8, layout: Layout) {
         // SAFETY: sdk_alloc stored the raw pointer just below `p`.
         (unsafe { p.sub(size_of::<usize>()).cast::<usize>().read_unaligned() }) as *mut u8
     };
-    // SAFETY: `raw` is the pointer pvPortMalloc returned.
-    unsafe { sdk::vPortFree(raw.cast(), c"".as_ptr(), 0) }
+    // SAFETY: `p..p+size` is the caller's block (caller's contract), dead
+    // now; `raw` is the pointer pvPortMalloc returned.
+    unsafe {
+        wipe(p, layout.size());
+        sdk::vPortFree(raw.cast(), c"".as_ptr(), 0)
+    }
 }
 
 /// Header in front of every large block (and every block allocated outside
@@ -171,7 +175,11 @@ unsafe fn wipe(p: *mut u8, len: usize) {
     }
 }
 
-/// Free a block from [`big_alloc`], unlinking it from its arena.
+/// Free a block from [`big_alloc`], unlinking it from its arena, wiped
+/// whole: whatever it held (key material, traffic secrets, plaintext) does
+/// not stay in the SDK heap's free memory. Every free wipes, whether or not
+/// the block held a secret: the allocator cannot tell, and one pass over
+/// the bytes costs far less than the work that filled them.
 ///
 /// # Safety
 /// `p` must come from `big_alloc` and not have been freed.
@@ -185,7 +193,9 @@ unsafe fn big_free(p: *mut u8) {
             (*(*hdr).prev).next = (*hdr).next;
             (*(*hdr).next).prev = (*hdr).prev;
         }
-        sdk::vPortFree(big_raw(hdr).cast(), c"".as_ptr(), 0)
+        let (raw, total) = (big_raw(hdr), (*hdr).total as usize);
+        wipe(raw, total);
+        sdk::vPortFree(raw.cast(), c"".as_ptr(), 0)
     }
 }
 
@@ -461,8 +471,12 @@ impl Arena {
             if a >= c.base as usize && a < c.base as usize + c.size {
                 if let Some(nn) = NonNull::new(p) {
                     // SAFETY: the block was allocated from this chunk's heap
-                    // with this layout (caller's contract).
-                    unsafe { c.heap.deallocate(nn, layout) };
+                    // with this layout (caller's contract) and is dead: wiped
+                    // as `big_free` wipes, then given back.
+                    unsafe {
+                        wipe(p, layout.size());
+                        c.heap.deallocate(nn, layout)
+                    };
                 }
                 return;
             }

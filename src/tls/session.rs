@@ -208,33 +208,6 @@ pub fn enabled() -> bool {
     !STORE.lock().entries.is_empty()
 }
 
-/// Which connection (the user's espconn address) used which binding last,
-/// so that `espconn_secure_session_save(conn)` finds its session after the
-/// connection ended.
-const KEY_SLOTS: usize = 8;
-static KEYS: Mutex<([(usize, Binding); KEY_SLOTS], usize)> =
-    Mutex::new(([(0, [0; 16]); KEY_SLOTS], 0));
-
-/// Remember that the connection of espconn `key` uses binding `b`.
-pub fn remember(key: usize, b: Binding) {
-    let mut g = KEYS.lock();
-    let (table, next) = &mut *g;
-    if let Some(e) = table.iter_mut().find(|e| e.0 == key) {
-        e.1 = b;
-        return;
-    }
-    table[*next] = (key, b);
-    *next = (*next + 1) % KEY_SLOTS;
-}
-
-/// The binding last used by espconn `key`.
-pub fn binding_of(key: usize) -> Option<Binding> {
-    if key == 0 {
-        return None;
-    }
-    KEYS.lock().0.iter().find(|e| e.0 == key).map(|e| e.1)
-}
-
 /// Why [`save`] wrote nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaveError {

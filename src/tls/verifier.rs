@@ -191,6 +191,48 @@ impl Verifier {
         self.record(f, alert_for(e))
     }
 
+    /// webpki ignores keyUsage on CA certificates; RFC 5280 4.2.1.3 (and
+    /// OpenSSL, error 32) reject a CA whose keyUsage is present without
+    /// keyCertSign. Checked on the path webpki validated: from the leaf, each
+    /// presented certificate whose subject is the previous one's issuer, up
+    /// to a self-signed one (a trust anchor is the device's own choice).
+    #[inline(never)]
+    fn ca_key_usage_failure(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Result<(), Error> {
+        let Some(mut below) = x509::parse(end_entity) else {
+            return Ok(());
+        };
+        // A path never repeats a certificate: at most one step per one.
+        for _ in 0..intermediates.len() {
+            let issuer = below.issuer.raw();
+            let Some(ca) = intermediates
+                .iter()
+                .filter_map(|c| x509::parse(c))
+                .find(|c| c.subject.raw() == issuer)
+            else {
+                break;
+            };
+            if ca.subject.raw() == ca.issuer.raw() {
+                break;
+            }
+            if ca.key_usage_forbids_cert_sign() {
+                return Err(self.record(
+                    fail!(
+                        code::X509_CERT_VERIFY_FAILED,
+                        "CA certificate '{}' has a keyUsage without keyCertSign: it may not sign certificates (RFC 5280 4.2.1.3)",
+                        ca.subject
+                    ),
+                    bad_certificate(),
+                ));
+            }
+            below = ca;
+        }
+        Ok(())
+    }
+
     #[inline(never)]
     fn check_key_sizes(&self, certs: &[&CertificateDer<'_>]) -> Result<(), Error> {
         for der in certs {
@@ -355,6 +397,7 @@ impl ServerCertVerifier for Verifier {
         let cert = ParsedCertificate::try_from(end_entity).map_err(|e| self.rustls_failure(&e))?;
         verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)
             .map_err(|e| self.explain(e, &chain, roots, now))?;
+        self.ca_key_usage_failure(end_entity, intermediates)?;
         if self.check_name {
             verify_server_name(&cert, server_name)
                 .map_err(|e| self.name_failure(&e, end_entity, server_name))?;

@@ -108,29 +108,58 @@ impl<'a> CertInfo<'a> {
         Some((m.len() - 1) * 8 + (8 - top.leading_zeros() as usize))
     }
 
-    /// The DNS and IP subject alternative names, for messages. (webpki
-    /// lists them in its error through `Debug`, which the chip build
-    /// compiles to nothing: docs/SIZE.md.)
-    pub fn alt_names(&self) -> AltNames<'a> {
-        const SAN: &[u8] = &[0x55, 0x1D, 0x11];
+    /// The contents (OCTET STRING value) of the extension `oid`, if present.
+    fn extension(&self, oid_wanted: &[u8]) -> Option<&'a [u8]> {
         let mut exts = self.extensions;
         while let Some((ext, rest)) = next(exts) {
             exts = rest;
             let Some((oid, mut v)) = next(ext.body) else {
                 continue;
             };
-            if oid.body != SAN {
+            if oid.body != oid_wanted {
                 continue;
             }
             // Skip `critical BOOLEAN` when present; then the OCTET STRING.
             while let Some((el, rest)) = next(v) {
                 v = rest;
                 if el.tag == 0x04 {
-                    return AltNames(next(el.body).map_or(&[][..], |(seq, _)| seq.body));
+                    return Some(el.body);
                 }
             }
+            return None;
         }
-        AltNames(&[])
+        None
+    }
+
+    /// Whether the certificate has a keyUsage extension that lacks
+    /// keyCertSign (RFC 5280 4.2.1.3: a CA key that signs certificates must
+    /// assert it). False when keyUsage is absent or allows it; an extension
+    /// present but unreadable counts as lacking it.
+    pub fn key_usage_forbids_cert_sign(&self) -> bool {
+        const KEY_USAGE: &[u8] = &[0x55, 0x1D, 0x0F];
+        // keyCertSign is bit 5: 0x04 of the first byte after the unused-bits count.
+        const KEY_CERT_SIGN: u8 = 0x04;
+        let Some(value) = self.extension(KEY_USAGE) else {
+            return false;
+        };
+        match next(value) {
+            Some((bits, _)) if bits.tag == 0x03 => {
+                bits.body.get(1).is_none_or(|b| b & KEY_CERT_SIGN == 0)
+            }
+            _ => true,
+        }
+    }
+
+    /// The DNS and IP subject alternative names, for messages. (webpki
+    /// lists them in its error through `Debug`, which the chip build
+    /// compiles to nothing: docs/SIZE.md.)
+    pub fn alt_names(&self) -> AltNames<'a> {
+        const SAN: &[u8] = &[0x55, 0x1D, 0x11];
+        AltNames(
+            self.extension(SAN)
+                .and_then(next)
+                .map_or(&[][..], |(seq, _)| seq.body),
+        )
     }
 }
 

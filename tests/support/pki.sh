@@ -6,12 +6,15 @@
 #   selfsigned/ a self-signed EC leaf for localhost
 #   other/ an unrelated EC root (for "unknown CA")
 #   client/ EC and RSA client certificates issued by ec/root
+#   ku_nocertsign/ an EC chain whose intermediate has keyUsage without
+#          keyCertSign (must be rejected); ku_none/ one whose intermediate has
+#          no keyUsage at all (accepted)
 # Each chain dir has root.pem, int.pem, leaf.pem, leaf.key, chain.pem (leaf+int).
 set -euo pipefail
 dir=${1:-build/pki}
 mkdir -p "$dir"
 cd "$dir"
-[ -f .done ] && exit 0
+[ -f .done-v2 ] && exit 0
 
 days=3650
 ext_ca="basicConstraints=critical,CA:TRUE
@@ -45,7 +48,7 @@ sign() { # csr_key subj ext issuer_cert issuer_key out
         -sha256 -extfile tmp.ext -out "$6" 2>/dev/null
 }
 
-chain() { # dir kind
+chain() { # dir kind [intermediate extensions]
     mkdir -p "$1"
     newkey "$2" "$1/root.key"
     printf '%s\n' "$ext_ca" > tmp.ext
@@ -53,7 +56,7 @@ chain() { # dir kind
         -days $days -sha256 -extensions v3 -config <(printf '[req]\ndistinguished_name=dn\n[dn]\n[v3]\n%s\n' "$ext_ca") \
         -out "$1/root.pem"
     newkey "$2" "$1/int.key"
-    sign "$1/int.key" "/CN=Test Intermediate $1" "$ext_ca
+    sign "$1/int.key" "/CN=Test Intermediate $1" "${3:-$ext_ca}
 authorityKeyIdentifier=keyid" "$1/root.pem" "$1/root.key" "$1/int.pem"
     newkey "$2" "$1/leaf.key"
     sign "$1/leaf.key" "/CN=localhost" "$ext_leaf" "$1/int.pem" "$1/int.key" "$1/leaf.pem"
@@ -65,6 +68,11 @@ chain rsa rsa
 chain rsa1024 rsa1024
 chain ec384 ec384
 chain other ec
+chain ku_nocertsign ec "basicConstraints=critical,CA:TRUE
+keyUsage=critical,digitalSignature,cRLSign
+subjectKeyIdentifier=hash"
+chain ku_none ec "basicConstraints=critical,CA:TRUE
+subjectKeyIdentifier=hash"
 
 mkdir -p selfsigned
 newkey ec selfsigned/leaf.key
@@ -82,4 +90,4 @@ newkey ec client/stray.key
 # Test keys only: readable by peers that drop privileges (mosquitto).
 chmod 644 ./*/*.key
 rm -f tmp.csr tmp.ext ./*.srl ./*/*.srl
-touch .done
+touch .done-v2

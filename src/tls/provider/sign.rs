@@ -13,6 +13,7 @@ use rustls::crypto::KeyProvider;
 use rustls::sign::{Signer, SigningKey};
 use rustls::{Error, SignatureAlgorithm, SignatureScheme};
 use rustls_pki_types::PrivateKeyDer;
+use zeroize::Zeroize;
 
 use crate::certs::der_lite as der;
 use crate::tls::rng::Rng;
@@ -25,8 +26,15 @@ pub struct Keys;
 pub const KEY_UNSUPPORTED: &str = "private key type not supported by this build";
 
 impl KeyProvider for Keys {
+    /// rustls hands over its copy of the key's DER (`CertifiedKey::from_der`,
+    /// `with_single_cert`) and drops it after this returns: wipe it here, so
+    /// no freed block keeps the key (the signing key made from it wipes its
+    /// own scalar on drop).
     fn load_private_key(&self, der: PrivateKeyDer<'static>) -> Result<Arc<dyn SigningKey>, Error> {
-        load(&der)
+        let mut der = der;
+        let key = load(&der);
+        der.zeroize();
+        key
     }
 }
 

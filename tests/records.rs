@@ -1,0 +1,52 @@
+//! One record per espconn (issue #17 item 2), checked from a NONOS-style C
+//! program (tests/c/records.c) against openssl s_server: host names beyond the
+//! old 8-entry table are all checked, a deleted espconn's address starts with
+//! nothing, and a host name that could not be stored (injected allocation
+//! failures) refuses the connect instead of skipping the name check.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn every_espconn_gets_its_host_name_checked_and_a_reused_address_inherits_nothing() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_2", "-alpn", "x-old"]);
+    let dir = scratch("records");
+    let ca = dir.join("ca.pem");
+    std::fs::copy(pki.join("ec/root.pem"), &ca).unwrap();
+    let args: Vec<String> = vec![
+        "--server".into(),
+        format!("127.0.0.1:{}", srv.port),
+        "--flash-place".into(),
+        format!("0x77:{}", ca.display()),
+        "--ca-sector".into(),
+        "0x77".into(),
+        "--time".into(),
+        now(),
+        "--run-for".into(),
+        "60000".into(),
+    ];
+    let r = run_example("test_records", &args, 90);
+    let checks: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("CHECK "))
+        .collect();
+    let failed: Vec<&&str> = checks.iter().filter(|l| !l.ends_with(" ok")).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:?}\n{}", r.stdout);
+    for must in [
+        "CHECK many_8_rejected_for_its_name ok",
+        "CHECK many_19_rejected_for_its_name ok",
+        "CHECK many_18_connected ok",
+        "CHECK new_no_inherited_name ok",
+        "CHECK new_no_inherited_alpn ok",
+        "CHECK new_no_last_error ok",
+        "CHECK oom_some_allocation_failed ok",
+        "CHECK oom_recovered_connected ok",
+    ] {
+        assert!(r.has(must), "missing {must:?}:\n{}", r.stdout);
+    }
+    assert!(r.has("DONE failures=0"), "{}", r.stdout);
+    assert_eq!(r.code, Some(0));
+}
