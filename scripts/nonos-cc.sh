@@ -14,7 +14,10 @@
 # the library built for i686 (mk/host.mk). Pointers are 4 bytes, so NONOS
 # code's casts of pointers to uint32 (os_param_t, ETSParam, espconn's
 # `reverse`) keep them whole, to globals, the heap and the stack alike, and
-# SDK structures have the chip's layout. README "Run your own firmware on a PC".
+# SDK structures have the chip's layout. (The 64-bit simulator linked -no-pie
+# to keep globals and the heap below 4 GB; a 32-bit process needs no such
+# placement, and the cast warnings it silenced do not arise.)
+# README "Run your own firmware on a PC".
 #
 # Environment: NONOS_CC (the compiler, default gcc), NONOS_CC_VERBOSE=1 prints
 # the command.
