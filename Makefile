@@ -8,7 +8,7 @@ CARGO ?= cargo
 BUILD := build
 HOST := $(BUILD)/host
 
-.PHONY: all demo test test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-chip clean fuzz fuzz-seeds
+.PHONY: all demo test test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-host-lib deps-chip clean fuzz fuzz-seeds
 
 all: header examples
 

@@ -10,13 +10,14 @@
 #   nonos-cc -Iinclude -DSPI_FLASH_SIZE_MAP=4 user/*.c driver/*.c -o app
 #   ./app --flash flash.img --run-for 20000
 #
-# Pointers as on the chip: NONOS code passes pointers through 32-bit values
-# (os_param_t, ETSParam, uint32). The program is linked at a low address
-# as a position-dependent executable (-no-pie: text at 0x400000), so pointers to its globals, to the SDK heap
-# (pvPortMalloc, os_malloc) and to libc's brk heap fit in 32 bits; the casts'
-# size warnings are silenced. Stack addresses stay above 4 GB: a pointer to a
-# local variable does not survive a cast to uint32 (it would not outlive the
-# call on the chip either). README "Run your own firmware on a PC".
+# A 32-bit program, as on the chip: gcc -m32, linked with the simulator and
+# the library built for i686 (mk/host.mk). Pointers are 4 bytes, so NONOS
+# code's casts of pointers to uint32 (os_param_t, ETSParam, espconn's
+# `reverse`) keep them whole, to globals, the heap and the stack alike, and
+# SDK structures have the chip's layout. (The 64-bit simulator linked -no-pie
+# to keep globals and the heap below 4 GB; a 32-bit process needs no such
+# placement, and the cast warnings it silenced do not arise.)
+# README "Run your own firmware on a PC".
 #
 # Environment: NONOS_CC (the compiler, default gcc), NONOS_CC_VERBOSE=1 prints
 # the command.
@@ -36,13 +37,12 @@ for a in "$@"; do
     esac
 done
 
-set -- -std=gnu11 \
-    -Wno-pointer-to-int-cast -Wno-int-to-pointer-cast \
+set -- -m32 -std=gnu11 \
     "$@" \
     -I"$ROOT/c-shim/include" -I"$ROOT/include"
 
 if [ "$link" = 1 ]; then
-    set -- -no-pie "$@" "$HOSTDIR/sim_main.o" "$HOSTDIR/libespconn_secure.a" \
+    set -- "$@" "$HOSTDIR/sim_main.o" "$HOSTDIR/libespconn_secure.a" \
         -lpthread -ldl -lm
 fi
 

@@ -611,6 +611,13 @@ fn mqtt_round_trip_through_mosquitto_with_client_certificate() {
     assert_clean_success(&r);
 }
 
+/// The EC handshake (TLS 1.2, P-256 chain) needs about 15.5 KB of heap in
+/// the 32-bit simulator: measured with a 24 KB heap and `--take-heap`, it
+/// completes with 14 320 bytes free once `espconn_secure_connect` has
+/// returned (9 011 taken) and fails with 14 308 (9 023 taken). That is below
+/// the 16 KB `espconn_secure_connect` refuses under, so the short case takes
+/// heap away after connect, as another part of a firmware would while the
+/// handshake runs: 9 728 bytes, which leaves 13.6 KB, ~700 below the need.
 #[test]
 fn ec_handshake_fits_a_24k_heap_and_fails_cleanly_below_its_need() {
     let pki = pki();
@@ -621,12 +628,19 @@ fn ec_handshake_fits_a_24k_heap_and_fails_cleanly_below_its_need() {
         .opt("hostname", "localhost")
         .run("https_get");
     assert_clean_success(&ok);
-    // Above the connect pre-check (16 KB) but below what the handshake needs.
-    let short = Device::new("heap16k", srv.port)
-        .heap(16 * 1024 + 700)
+    // Above the connect pre-check (16 KB) at connect, below what the
+    // handshake needs once the heap has been taken.
+    let short = Device::new("heap24k-short", srv.port)
+        .heap(24 * 1024)
         .ca(&pki.join("ec/root.pem"))
         .opt("hostname", "localhost")
+        .opt("take-heap", "9728")
         .run("https_get");
+    assert!(
+        short.stdout.contains("TOOK 9728 bytes of heap"),
+        "{}",
+        short.stdout
+    );
     assert_fails_with(&short, -127, -0x7F00);
     assert!(
         short.stdout.contains("free in the heap"),

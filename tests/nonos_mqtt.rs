@@ -102,8 +102,11 @@ fn compile(name: &str, src: &str) -> (std::process::Output, PathBuf) {
     (out, exe)
 }
 
+/// The simulator is a 32-bit process, as the chip: a pointer is 4 bytes, so a
+/// pointer to anything (a global, the SDK heap, the stack) survives the casts
+/// NONOS code does, and a posted one reaches the task whole.
 #[test]
-fn pointers_to_globals_and_the_sdk_heap_survive_a_cast_to_uint32() {
+fn pointers_to_globals_the_heap_and_the_stack_survive_a_cast_to_uint32() {
     let (out, exe) = compile(
         "nonos_cc_ptr32",
         r#"
@@ -125,12 +128,21 @@ static void task(os_event_t *e)
     }
 }
 
+/* Through a uint32 the compiler cannot see through. */
+static int *roundtrip(int *p)
+{
+    volatile uint32 v = (uint32)p;
+    return (int *)v;
+}
+
 void user_init(void)
 {
+    int local = 5;
     int *heap = (int *)os_malloc(sizeof *heap);
     *heap = 7;
-    os_printf("ROUNDTRIP %d %d\n", (int *)(uint32)&global_state == &global_state,
-              (int *)(uint32)heap == heap);
+    os_printf("POINTER %u bytes\n", (unsigned)sizeof(void *));
+    os_printf("ROUNDTRIP %d %d %d\n", roundtrip(&global_state) == &global_state,
+              roundtrip(heap) == heap, *roundtrip(&local) == 5);
     system_os_task(task, USER_TASK_PRIO_0, queue, 4);
     system_os_post(USER_TASK_PRIO_0, 0, (os_param_t)&global_state);
     system_os_post(USER_TASK_PRIO_0, 0, (os_param_t)heap);
@@ -147,7 +159,8 @@ void user_init(void)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains("ROUNDTRIP 1 1"), "{stdout}");
+    assert!(stdout.contains("POINTER 4 bytes"), "{stdout}");
+    assert!(stdout.contains("ROUNDTRIP 1 1 1"), "{stdout}");
     assert!(stdout.contains("PAR global 42"), "{stdout}");
     assert!(stdout.contains("PAR heap 7"), "{stdout}");
     assert_eq!(run.status.code(), Some(0), "{stdout}");

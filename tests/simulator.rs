@@ -457,7 +457,7 @@ fn tcp_echo_example_refused_and_run_for_timeout() {
 }
 
 #[test]
-fn sdk_headers_have_vendor_layouts_on_host_m32_and_xtensa() {
+fn sdk_headers_have_the_chips_layouts_in_the_simulator_and_on_xtensa() {
     make("layout-check");
     make("xtensa-compile-check");
 }

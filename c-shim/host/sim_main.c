@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +54,6 @@ int main(int argc, char **argv)
     /* Line-buffered even into a pipe, so that output interleaves with the
      * peers' in the order it happened. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    /* The SDK heap is libc's: keep every block on the brk heap, which in a
-     * program linked by nonos-cc (-no-pie) lies below 4 GB with the globals,
-     * so that pointers survive NONOS code's casts to uint32 / os_param_t. */
-    mallopt(M_MMAP_MAX, 0);
     (void)sim_now_us();     /* boot time */
 
     uint32_t run_for = 30000;

@@ -113,6 +113,9 @@ void ICACHE_FLASH_ATTR ex_resolve(struct espconn *conn, const char *host, void (
 
 static struct espconn *connect_conn;
 static const char *connect_host;
+/* --take-heap N: the rest of the firmware takes N bytes of heap once
+ * espconn_secure_connect has returned, while the handshake runs. */
+static void *taken_heap;
 
 static void ICACHE_FLASH_ATTR connect_resolved(const ip_addr_t *ip)
 {
@@ -128,6 +131,20 @@ static void ICACHE_FLASH_ATTR connect_resolved(const ip_addr_t *ip)
     if (r != ESPCONN_OK) {
         os_printf("espconn_secure_connect failed: %d\n", r);
         sim_exit(1);
+        return;
+    }
+    if (sim_arg("take-heap") && taken_heap == NULL) {
+        uint32 n = ex_parse_uint(sim_arg("take-heap"), 0);
+        taken_heap = os_malloc(n);
+        os_printf("TOOK %u bytes of heap, %u free\n", taken_heap ? n : 0, system_get_free_heap_size());
+    }
+}
+
+void ICACHE_FLASH_ATTR ex_give_back_heap(void)
+{
+    if (taken_heap != NULL) {
+        os_free(taken_heap);
+        taken_heap = NULL;
     }
 }
 
@@ -207,6 +224,7 @@ void ICACHE_FLASH_ATTR ex_report_session(struct espconn *conn)
 void ICACHE_FLASH_ATTR ex_report_reconnect(struct espconn *conn, sint8 err)
 {
     int code = espconn_secure_get_last_error(conn);
+    ex_give_back_heap();
     os_printf("RECONNECT err=%d\n", err);
     if (code != 0)
         os_printf("last_error=-0x%x (%s)\n", -code, espconn_secure_strerror(code));

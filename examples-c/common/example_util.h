@@ -30,8 +30,13 @@ void ex_resolve(struct espconn *conn, const char *host, void (*done)(const ip_ad
 /* Resolves `host`, sets it as `conn`'s remote address and calls
  * espconn_secure_connect; on failure prints why and ends the run. Prints
  * heap_free_before_connect=N first, which scripts compare with the heap left
- * at exit. */
+ * at exit. With --take-heap N (host) it then allocates N bytes, as another
+ * part of a firmware would while the handshake runs ("TOOK N bytes of heap,
+ * F free"), until ex_give_back_heap() (ex_report_reconnect calls it). */
 void ex_secure_connect_to(struct espconn *conn, const char *host);
+
+/* Frees what --take-heap took (nothing without it). */
+void ex_give_back_heap(void);
 
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
  * --hostname (for `conn`), --session-cache N, --alpn a,b,c. Returns false if an option was rejected. */

@@ -5,6 +5,7 @@
  * [--repeat N] (connect N more times after the first, e.g. to see a session resumed)
  * [--recv-log] (print "RECV len=N" for every recv callback)
  * [--hold-in-recv MS] (hold the connection in every recv callback, unhold MS later)
+ * [--take-heap N] (take N bytes of heap once connect has returned, until the connection ends)
  * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
  * RTC memory at boot; at the end save it there and enter deep sleep).
  */
@@ -79,6 +80,7 @@ static void ICACHE_FLASH_ATTR connect_again(void *arg)
 static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
 {
     (void)arg;
+    ex_give_back_heap();
     os_printf("\nRECEIVED %u bytes\n", received);
     os_printf("DISCONNECT\n");
     if (repeats_done < ex_parse_uint(sim_arg("repeat"), 0)) {
