@@ -13,22 +13,7 @@ use support::*;
 
 /// mosquitto on 127.0.0.1 serving TLS 1.2 only with the `ec` chain.
 fn mosquitto_tls12(dir: &Path) -> Peer {
-    let ec = pki().join("ec");
-    let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\ntls_version tlsv1.2\nallow_anonymous true\n",
-            ec.join("root.pem").display(),
-            ec.join("chain.pem").display(),
-            ec.join("leaf.key").display()
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new("mosquitto");
-    cmd.arg("-c").arg(&conf);
-    Peer::start(cmd, port)
+    mosquitto_with(dir, &pki().join("ec"), false, "tls_version tlsv1.2\n")
 }
 
 #[test]

@@ -13,20 +13,7 @@ fn every_espconn_gets_its_host_name_checked_and_a_reused_address_inherits_nothin
     let pki = pki();
     let srv = openssl_server(&pki.join("ec"), &["-tls1_2", "-alpn", "x-old"]);
     let dir = scratch("records");
-    let ca = dir.join("ca.pem");
-    std::fs::copy(pki.join("ec/root.pem"), &ca).unwrap();
-    let args: Vec<String> = vec![
-        "--server".into(),
-        format!("127.0.0.1:{}", srv.port),
-        "--flash-place".into(),
-        format!("0x77:{}", ca.display()),
-        "--ca-sector".into(),
-        "0x77".into(),
-        "--time".into(),
-        now(),
-        "--run-for".into(),
-        "60000".into(),
-    ];
+    let args = c_program_args(srv.port, &pki.join("ec/root.pem"), &dir, 60000);
     let r = run_example("test_records", &args, 90);
     let checks: Vec<&str> = r
         .stdout

@@ -10,21 +10,7 @@ fn vendor_return_codes_states_and_callback_arguments() {
     let pki = pki();
     let srv = openssl_server(&pki.join("ec"), &["-tls1_2"]);
     let dir = scratch("secure_api");
-    let ca = dir.join("ca.pem");
-    std::fs::copy(pki.join("ec/root.pem"), &ca).unwrap();
-    let args: Vec<String> = [
-        "--server".to_string(),
-        format!("127.0.0.1:{}", srv.port),
-        "--flash-place".into(),
-        format!("0x77:{}", ca.display()),
-        "--ca-sector".into(),
-        "0x77".into(),
-        "--time".into(),
-        now(),
-        "--run-for".into(),
-        "20000".into(),
-    ]
-    .into();
+    let args = c_program_args(srv.port, &pki.join("ec/root.pem"), &dir, 20000);
     let r = run_example("test_secure_api", &args, 40);
     let checks: Vec<&str> = r
         .stdout

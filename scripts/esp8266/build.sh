@@ -34,8 +34,12 @@ esac
 # static stack analysis (stack-depth.py); it does not change the code.
 # The library's fallback clock (certificate dates before SNTP) is the time
 # this archive is built: SOURCE_DATE_EPOCH when set (reproducible builds),
-# else now. build.rs reruns when it changes (build_support/build_time.rs).
-export ESPCONN_SECURE_BUILD_TIME="${SOURCE_DATE_EPOCH:-$(date +%s)}"
+# else now, to the hour. build.rs reruns when it changes
+# (build_support/build_time.rs); the hour keeps the several archive builds
+# of one `make test` from recompiling the library each time, and an hour
+# does not matter next to certificate lifetimes.
+now=$(date +%s)
+export ESPCONN_SECURE_BUILD_TIME="${SOURCE_DATE_EPOCH:-$((now / 3600 * 3600))}"
 rustflags="--emit=asm,llvm-ir -Zlocation-detail=none -Zfmt-debug=none ${ESP_RUSTFLAGS_EXTRA:-}"
 env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$tdir" \
     /usr/bin/cargo build --release -p espconn_secure --lib "${features[@]}" \

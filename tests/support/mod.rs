@@ -116,12 +116,18 @@ impl Peer {
 /// `ec` (root.pem, chain.pem, leaf.key); with `require_certificate` clients
 /// must present a certificate issued by that root. Its config goes to `dir`.
 pub fn mosquitto(dir: &Path, ec: &Path, require_certificate: bool) -> Peer {
+    mosquitto_with(dir, ec, require_certificate, "")
+}
+
+/// [`mosquitto`] with `extra` lines in its listener's configuration (e.g.
+/// `tls_version tlsv1.2\n`).
+pub fn mosquitto_with(dir: &Path, ec: &Path, require_certificate: bool, extra: &str) -> Peer {
     let port = free_port();
     let conf = dir.join("mosquitto.conf");
     std::fs::write(
         &conf,
         format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require_certificate}\nallow_anonymous true\n",
+            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require_certificate}\nallow_anonymous true\n{extra}",
             ec.join("root.pem").display(),
             ec.join("chain.pem").display(),
             ec.join("leaf.key").display()
@@ -380,4 +386,24 @@ pub fn ca_args(dir: &Path, chain: &str) -> Vec<String> {
         ("flash-place", format!("0x77:{}", ca.display())),
         ("ca-sector", "0x77".into()),
     ])
+}
+
+/// The common options of the C test programs (tests/c): the server at
+/// 127.0.0.1:`port`, the CA `root` placed as a PEM file at sector 0x77, the
+/// clock at now, and `run_for_ms`. The PEM copy goes to `dir`.
+pub fn c_program_args(port: u16, root: &Path, dir: &Path, run_for_ms: u32) -> Vec<String> {
+    let ca = dir.join("ca.pem");
+    std::fs::copy(root, &ca).unwrap();
+    vec![
+        "--server".into(),
+        format!("127.0.0.1:{port}"),
+        "--flash-place".into(),
+        format!("0x77:{}", ca.display()),
+        "--ca-sector".into(),
+        "0x77".into(),
+        "--time".into(),
+        now(),
+        "--run-for".into(),
+        run_for_ms.to_string(),
+    ]
 }

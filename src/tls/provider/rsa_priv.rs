@@ -21,7 +21,7 @@ use rand_core::RngCore;
 use zeroize::Zeroize;
 
 use super::bignum::{self, Modulus, Num};
-use super::rsa_pub::{mgf1_xor, Hash, MAX_HASH};
+use super::rsa_pub::{bit_len, mgf1_xor, strip, Hash, MAX_HASH};
 use crate::certs::der_lite::RsaPrivate;
 use crate::tls::rng::Rng;
 
@@ -60,18 +60,6 @@ pub struct PrivateKey {
 impl core::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("RsaPrivateKey")
-    }
-}
-
-fn strip(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[start..]
-}
-
-fn bit_len(b: &[u8]) -> usize {
-    match b.first() {
-        Some(&top) => (b.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
-        None => 0,
     }
 }
 

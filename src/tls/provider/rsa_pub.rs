@@ -51,12 +51,14 @@ fn parse_key(der: &[u8]) -> Result<PublicKey, Invalid> {
     })
 }
 
-fn strip(b: &[u8]) -> &[u8] {
+/// `b` without its leading zero bytes (DER integers may carry one).
+pub(super) fn strip(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
     &b[start..]
 }
 
-fn bit_len(b: &[u8]) -> usize {
+/// Bits of the big-endian number `b` (no leading zero bytes).
+pub(super) fn bit_len(b: &[u8]) -> usize {
     match b.first() {
         Some(&top) => (b.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
         None => 0,

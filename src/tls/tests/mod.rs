@@ -118,19 +118,20 @@ std::thread_local! {
         const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Read the record that blocks `read` (a client's or server's), into the
-/// pump's stash.
-fn unblock(
-    read: &mut dyn FnMut(&mut [u8]) -> usize,
-    stash: fn(&mut (Vec<u8>, Vec<u8>)) -> &mut Vec<u8>,
-) {
+/// Read the record that blocks `read` (the client's or the server's) into
+/// the pump's stash.
+fn unblock(read: &mut dyn FnMut(&mut [u8]) -> usize, client: bool) {
     let mut buf = [0u8; 1024];
     loop {
         let n = read(&mut buf);
         if n == 0 {
             return;
         }
-        READ_BY_PUMP.with(|r| stash(&mut r.borrow_mut()).extend_from_slice(&buf[..n]));
+        READ_BY_PUMP.with(|r| {
+            let mut r = r.borrow_mut();
+            let stash = if client { &mut r.0 } else { &mut r.1 };
+            stash.extend_from_slice(&buf[..n]);
+        });
     }
 }
 
@@ -162,7 +163,7 @@ pub(crate) fn pump(
                     break;
                 }
                 if n == 0 {
-                    unblock(&mut |b| s.read(b), |r| &mut r.1);
+                    unblock(&mut |b| s.read(b), false);
                 }
             }
             c.consume_output(off);
@@ -183,7 +184,7 @@ pub(crate) fn pump(
                     break;
                 }
                 if n == 0 {
-                    unblock(&mut |b| c.read(b), |r| &mut r.0);
+                    unblock(&mut |b| c.read(b), true);
                 }
             }
             s.consume_output(off);
