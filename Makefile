@@ -8,7 +8,7 @@ CARGO ?= cargo
 BUILD := build
 HOST := $(BUILD)/host
 
-.PHONY: all demo test vendor-check test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-host-lib deps-chip clean fuzz fuzz-seeds
+.PHONY: all demo test vendor-check test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-host-lib deps-chip deps-vendor clean fuzz fuzz-seeds
 
 all: header examples
 
@@ -50,7 +50,7 @@ test: vendor-check deps-host deps-chip examples
 # crates.io plus the patches in vendor/patches/<crate>/series (PATCHES.md in
 # each); fails when vendor/ differs from that in any byte. Fetches a missing
 # .crate with cargo, then takes about a second.
-vendor-check:
+vendor-check: deps-vendor
 	bash scripts/vendor.sh check
 
 # The chip build prints nothing for `{:?}` (-Zfmt-debug=none, docs/SIZE.md):
