@@ -8,7 +8,7 @@ CARGO ?= cargo
 BUILD := build
 HOST := $(BUILD)/host
 
-.PHONY: all demo test test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-host-lib deps-chip clean fuzz fuzz-seeds
+.PHONY: all demo test vendor-check test-reasons-without-debug examples esp8266 bench bench-chip header deps-host deps-host-lib deps-chip deps-vendor clean fuzz fuzz-seeds
 
 all: header examples
 
@@ -33,8 +33,9 @@ demo: deps-host examples
 # build and emulated-core tests, header freshness, the small profile, the
 # fuzzing harness on its seeds (replayable transcripts), the firmware-shaped
 # links with the vendor layout and their placement checks (docs/CHIP-LAYOUT.md),
-# the static check that every engine step fits its stack on the chip.
-test: deps-host deps-chip examples
+# the static check that every engine step fits its stack on the chip; first,
+# that vendor/ is the published crates plus the patch series (vendor-check).
+test: vendor-check deps-host deps-chip examples
 	$(CARGO) test --workspace
 	# -p: without it tools/espcert (a default member) depends on the library
 	# with default features, cargo unifies them, and this runs profile-full.
@@ -44,6 +45,13 @@ test: deps-host deps-chip examples
 	$(MAKE) esp8266-check-symbols
 	$(MAKE) esp8266-firmware
 	$(MAKE) esp8266-stack
+
+# vendor/rustls, vendor/p384, vendor/primeorder are the crates published on
+# crates.io plus the patches in vendor/patches/<crate>/series (PATCHES.md in
+# each); fails when vendor/ differs from that in any byte. Fetches a missing
+# .crate with cargo, then takes about a second.
+vendor-check: deps-vendor
+	bash scripts/vendor.sh check
 
 # The chip build prints nothing for `{:?}` (-Zfmt-debug=none, docs/SIZE.md):
 # the reason-text tests again with that flag, so a reason that still takes a

@@ -28,3 +28,8 @@ deps-host-lib:
 
 deps-chip:
 	$(call apt_ensure,$(CHIP_PKGS))
+
+# scripts/vendor.sh (make vendor-check): GNU patch and diff; cargo only to
+# fetch a .crate that is not in its cache yet.
+deps-vendor:
+	$(call apt_ensure,patch diffutils tar gzip)

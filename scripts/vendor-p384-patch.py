@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Apply espconn_secure's size patch to a pristine p384 0.13.1 copy (vendor/p384/PATCHES.md).
 
+This wrote vendor/patches/p384/0002-compact-montgomery.patch; vendor/p384 itself
+is built from the patch series by scripts/vendor.sh. Run it on a pristine
+copy of a new release whose fiat files changed, then refresh that patch.
+
 usage: vendor-p384-patch.py [P384_DIR]   (default vendor/p384)
 """
 import sys

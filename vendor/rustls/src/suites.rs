@@ -87,6 +87,8 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(inner) => &inner.common,
+            // PATCH (espconn_secure): `compiled_in`: without the `tls13`
+            // feature this arm is dead code (PATCHES.md, "Feature `tls13`").
             Self::Tls13(inner) => &inner.compiled_in().common,
         }
     }
@@ -96,6 +98,8 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(_) => None,
+            // PATCH (espconn_secure): `compiled_in`: without the `tls13`
+            // feature this arm is dead code (PATCHES.md, "Feature `tls13`").
             Self::Tls13(inner) => Some(inner.compiled_in()),
         }
     }
@@ -141,6 +145,8 @@ impl SupportedCipherSuite {
         match self {
             #[cfg(feature = "tls12")]
             Self::Tls12(cs) => cs.fips(),
+            // PATCH (espconn_secure): `compiled_in`: without the `tls13`
+            // feature this arm is dead code (PATCHES.md, "Feature `tls13`").
             Self::Tls13(cs) => cs.compiled_in().fips(),
         }
     }
