@@ -7,22 +7,12 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::*;
 
 fn peer(mode: &str) -> ScriptPeer {
-    let pki = pki();
-    let mut cmd = Command::new("python3");
-    cmd.arg(root().join("tests/support/hostile_peer.py"))
-        .arg("--cert")
-        .arg(pki.join("ec/chain.pem"))
-        .arg("--key")
-        .arg(pki.join("ec/leaf.key"))
-        .arg("--mode")
-        .arg(mode);
-    ScriptPeer::start(cmd)
+    ec_script_peer("hostile_peer.py", &["--mode", mode])
 }
 
 /// https_get against the peer in `mode` with `timeout` seconds (None: the
@@ -169,17 +159,7 @@ fn server_side_handshake_stalled_by_a_client_ends_with_the_timeout_code() {
         ("time", now()),
         ("run-for", "20000".into()),
     ]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let h = std::thread::spawn(move || {
-        run_example_watching("https_server", &a, 30, move |line| {
-            if let Some(p) = line.strip_prefix("LISTENING port=") {
-                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
-            }
-        })
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("https_server did not start listening");
+    let (port, h) = run_listening("https_server", a, 30);
     // Half a record header, then silence.
     let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
     c.write_all(&[0x16, 0x03]).unwrap();
