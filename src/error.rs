@@ -118,7 +118,7 @@ pub fn strerror(c: i32) -> &'static CStr {
         SSL_BAD_HS_PROTOCOL_VERSION => c"no common TLS version",
         SSL_INTERNAL_ERROR => c"internal error",
         SSL_NO_USABLE_CIPHERSUITE => c"no cipher suite in common with the peer",
-        SSL_TIMEOUT => c"operation timed out",
+        SSL_TIMEOUT => c"TLS handshake timed out (espconn_secure_set_handshake_timeout)",
         SSL_UNEXPECTED_RECORD => c"unexpected record",
         _ => c"unknown error code",
     }
@@ -248,6 +248,8 @@ mod tests {
         assert_eq!(vendor_callback_code(code::SSL_INVALID_MAC), 15);
         assert_eq!(vendor_callback_code(code::SSL_FEATURE_UNAVAILABLE), 16);
         assert_eq!(vendor_callback_code(code::PK_KEY_INVALID_FORMAT), -61);
+        // The handshake timeout's code, as README's table gives it.
+        assert_eq!(vendor_callback_code(code::SSL_TIMEOUT), -104);
     }
 
     #[test]
@@ -260,6 +262,7 @@ mod tests {
             code::PK_TYPE_MISMATCH,
             code::PK_KEY_INVALID_FORMAT,
             code::SSL_CONN_EOF,
+            code::SSL_TIMEOUT,
         ];
         for c in all {
             assert_ne!(strerror(c), strerror(1), "code {c:#x} has no text");

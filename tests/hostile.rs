@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::*;
@@ -17,18 +16,10 @@ const BODY: &str = "hostile-peer-body";
 
 /// The hostile peer in `mode` (one connection).
 fn hostile(mode: &str) -> ScriptPeer {
-    let pki = pki();
-    let mut cmd = Command::new("python3");
-    cmd.arg(root().join("tests/support/hostile_peer.py"))
-        .arg("--cert")
-        .arg(pki.join("ec/chain.pem"))
-        .arg("--key")
-        .arg(pki.join("ec/leaf.key"))
-        .arg("--mode")
-        .arg(mode)
-        .arg("--body")
-        .arg(format!("{BODY}\n"));
-    ScriptPeer::start(cmd)
+    ec_script_peer(
+        "hostile_peer.py",
+        &["--mode", mode, "--body", &format!("{BODY}\n")],
+    )
 }
 
 /// https_get against the peer in `mode`, verifying the peer's EC chain and

@@ -34,20 +34,12 @@ fn start_server_heap(extra: &[(&str, String)], clients: u32, heap: u64) -> (u16,
         ("run-for", "40000".into()),
     ]);
     a.extend(args(extra));
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (port, h) = run_listening("https_server", a, 60);
     let h = std::thread::spawn(move || {
-        let mut run = run_example_watching("https_server", &a, 60, move |line| {
-            if let Some(p) = line.strip_prefix("LISTENING port=") {
-                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
-            }
-        });
+        let mut run = h.join().unwrap();
         run.cap = heap;
         run
     });
-    let port = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("https_server did not start listening");
-    assert_ne!(port, 0, "https_server reported no port");
     (port, h)
 }
 
@@ -433,17 +425,7 @@ fn listener_callbacks_registered_after_accept_never_expose_the_connection() {
         "--run-for".into(),
         "3000".into(),
     ];
-    let (tx, rx) = std::sync::mpsc::channel();
-    let h = std::thread::spawn(move || {
-        run_example_watching("test_server_late_callbacks", &a, 30, move |line| {
-            if let Some(p) = line.strip_prefix("LISTENING port=") {
-                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
-            }
-        })
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("did not listen");
+    let (port, h) = run_listening("test_server_late_callbacks", a, 30);
     let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
     c.write_all(b"\x16\x03\x01\x00\x05hello").unwrap();
     std::thread::sleep(Duration::from_millis(500));

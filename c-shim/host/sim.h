@@ -58,6 +58,9 @@ int sim_flash_place(uint32_t sector, const char *path);
  * through sntp_get_current_timestamp() once SNTP has synchronised, about a
  * second after sntp_init() with a server set (0 until then, as on the chip). */
 void sim_set_unix_time(uint32_t unix_seconds);
+/* system_get_time() reads `us` at boot (default 0), running on and wrapping
+ * at 2^32 as on the chip: --uptime-us 4294000000 shows its wrap ~1 s in. */
+void sim_set_uptime_us(uint32_t us);
 
 /* ---- RTC memory / deep sleep ---- */
 /* File holding the 512-byte user RTC area across runs: loaded now when it

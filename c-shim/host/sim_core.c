@@ -49,9 +49,17 @@ uint64_t sim_now_us(void)
     return mono_us() - boot_us;
 }
 
+static uint32_t uptime_offset_us;
+
+void sim_set_uptime_us(uint32_t us)
+{
+    uptime_offset_us = us;
+}
+
 uint32 system_get_time(void)
 {
-    return (uint32)sim_now_us();
+    /* Wraps at 2^32 us (~71.6 minutes), as the SDK's. */
+    return (uint32)sim_now_us() + uptime_offset_us;
 }
 
 uint32 system_get_rtc_time(void)

@@ -91,6 +91,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--time") == 0) {
             sim_set_unix_time(parse_u32(a, v));
             i++;
+        } else if (strcmp(a, "--uptime-us") == 0) {
+            sim_set_uptime_us(parse_u32(a, v));
+            i++;
         } else if (strcmp(a, "--run-for") == 0) {
             run_for = parse_u32(a, v);
             i++;

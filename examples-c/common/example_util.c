@@ -66,12 +66,42 @@ void ICACHE_FLASH_ATTR ex_print_bytes(const char *data, uint32 len)
 }
 
 static void (*wifi_ready)(void);
+static void (*set_time_ready)(void);
+
+static void ICACHE_FLASH_ATTR set_time_waited(void *arg)
+{
+    (void)arg;
+    set_time_ready();
+}
 
 static void ICACHE_FLASH_ATTR wifi_event(System_Event_t *ev)
 {
     if (ev->event == EVENT_STAMODE_GOT_IP && wifi_ready) {
         void (*ready)(void) = wifi_ready;
         wifi_ready = NULL;
+        if (sim_arg("set-time")) {
+            /* A network where SNTP is blocked: the program knows the time
+             * some other way (an HTTP Date header, a gateway) and sets the
+             * library's clock; SNTP is never started. */
+            uint32 t = ex_parse_uint(sim_arg("set-time"), 0);
+            os_printf("SET TIME %u %s\n", t, espconn_secure_set_time(t) ? "ok" : "refused");
+            if (sim_arg("sntp-too")) {
+                /* Both: SNTP, once synchronised, wins over the set clock. */
+                sntp_wait(ready);
+                return;
+            }
+            if (sim_arg("set-time-wait")) {
+                /* Connect later, as a program that set the clock at boot. */
+                static os_timer_t wait_timer;
+                set_time_ready = ready;
+                os_timer_disarm(&wait_timer);
+                os_timer_setfn(&wait_timer, set_time_waited, NULL);
+                os_timer_arm(&wait_timer, ex_parse_uint(sim_arg("set-time-wait"), 0), 0);
+                return;
+            }
+            ready();
+            return;
+        }
         /* Certificate dates need the time: connect once SNTP has it. */
         sntp_wait(ready);
     }
@@ -175,6 +205,11 @@ bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
     }
     if (name && espconn_secure_set_hostname(conn, name) != ESPCONN_OK) {
         os_printf("bad --hostname %s\n", name);
+        return false;
+    }
+    const char *hs_timeout = sim_arg("handshake-timeout");
+    if (hs_timeout && !espconn_secure_set_handshake_timeout((uint16)ex_parse_uint(hs_timeout, 0xFFFF))) {
+        os_printf("bad --handshake-timeout %s (0..3600 s)\n", hs_timeout);
         return false;
     }
     const char *cache = sim_arg("session-cache");

@@ -21,7 +21,11 @@ bool ex_parse_hostport(const char *s, char *host, uint32 cap, int *port);
 void ex_print_bytes(const char *data, uint32 len);
 
 /* Joins the access point from the usual station config, starts SNTP once
- * the station has an IP address and calls `ready` when SNTP has the time. */
+ * the station has an IP address and calls `ready` when SNTP has the time.
+ * With --set-time UNIX (host) it sets the library's clock with
+ * espconn_secure_set_time instead ("SET TIME N ok|refused"), never starts
+ * SNTP, and calls `ready` at once (--set-time-wait MS: MS later; --sntp-too:
+ * starts SNTP as well and waits for it as without --set-time). */
 void ex_wifi_start(void (*ready)(void));
 
 /* Resolves `host` and calls `done(ip)` (ip NULL on failure). */
@@ -39,7 +43,8 @@ void ex_secure_connect_to(struct espconn *conn, const char *host);
 void ex_give_back_heap(void);
 
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
- * --hostname (for `conn`), --session-cache N, --alpn a,b,c. Returns false if an option was rejected. */
+ * --hostname (for `conn`), --session-cache N, --alpn a,b,c,
+ * --handshake-timeout S (espconn_secure_set_handshake_timeout). Returns false if an option was rejected. */
 bool ex_apply_tls_options(struct espconn *conn);
 
 /* With --alpn: prints "ALPN <selected>" or "ALPN (none)"; with

@@ -6,6 +6,10 @@
  * [--recv-log] (print "RECV len=N" for every recv callback)
  * [--hold-in-recv MS] (hold the connection in every recv callback, unhold MS later)
  * [--take-heap N] (take N bytes of heap once connect has returned, until the connection ends)
+ * [--handshake-timeout S] (espconn_secure_set_handshake_timeout)
+ * [--set-time UNIX] (espconn_secure_set_time instead of SNTP, which is then never started;
+ * [--set-time-wait MS]: connect MS after setting it)
+ * [--idle-after-handshake MS] (send the request only MS after the handshake)
  * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
  * RTC memory at boot; at the end save it there and enter deep sleep).
  */
@@ -24,17 +28,31 @@ static char host[64];
 static char request[256];
 static uint32 received;
 
-static void ICACHE_FLASH_ATTR on_connect(void *arg)
+static os_timer_t idle_timer;
+
+static void ICACHE_FLASH_ATTR send_request(void *arg)
 {
     struct espconn *c = arg;
     const char *path = sim_arg("path");
     const char *name = sim_arg("hostname");
-    os_printf("HANDSHAKE OK\n");
-    ex_report_session(c);
     os_sprintf(request, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
                path ? path : "/", name ? name : host);
     if (espconn_secure_send(c, (uint8 *)request, (uint16)os_strlen(request)) != ESPCONN_OK)
         os_printf("send failed\n");
+}
+
+static void ICACHE_FLASH_ATTR on_connect(void *arg)
+{
+    os_printf("HANDSHAKE OK\n");
+    ex_report_session(arg);
+    if (sim_arg("idle-after-handshake")) {
+        /* The connection stays idle first, e.g. past a handshake timeout. */
+        os_timer_disarm(&idle_timer);
+        os_timer_setfn(&idle_timer, send_request, arg);
+        os_timer_arm(&idle_timer, ex_parse_uint(sim_arg("idle-after-handshake"), 0), 0);
+        return;
+    }
+    send_request(arg);
 }
 
 static os_timer_t unhold_timer;

@@ -5,7 +5,8 @@
  * (client certificates required, verified against that sector's CA)
  * [--max-con N] (espconn_tcp_set_max_con_allow on the listener: at most N
  * TLS clients at once) [--clients N] (after N clients have come and gone: espconn_secure_delete,
- * then exit). Without --cert/--key (and always on the chip) a built-in
+ * then exit) [--handshake-timeout S] (espconn_secure_set_handshake_timeout).
+ * Without --cert/--key (and always on the chip) a built-in
  * self-signed certificate is used.
  * Prints per client: HANDSHAKE OK, REQUEST <line>, then DISCONNECT or
  * RECONNECT err=N.
@@ -183,6 +184,12 @@ static void ICACHE_FLASH_ATTR start(void)
     if (!espconn_secure_set_default_certificate((const uint8 *)cert, (uint16)cert_len) ||
         !espconn_secure_set_default_private_key((const uint8 *)key, (uint16)key_len)) {
         os_printf("set_default_certificate/private_key failed\n");
+        sim_exit(2);
+        return;
+    }
+    const char *hs_timeout = sim_arg("handshake-timeout");
+    if (hs_timeout && !espconn_secure_set_handshake_timeout((uint16)ex_parse_uint(hs_timeout, 0xFFFF))) {
+        os_printf("bad --handshake-timeout %s (0..3600 s)\n", hs_timeout);
         sim_exit(2);
         return;
     }

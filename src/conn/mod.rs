@@ -409,6 +409,28 @@ impl Conn {
         })
     }
 
+    /// The handshake timer (armed by `ffi` when TCP came up) fired after
+    /// `seconds`: a handshake still in progress fails with -0x6800 and TCP
+    /// is closed at once, without an alert and without waiting for a send
+    /// still in flight (a stalled peer may never take it); the reconnect
+    /// callback follows when TCP is down. Nothing happens once the
+    /// handshake is complete or the connection is closing.
+    pub fn handshake_timed_out(&mut self, tcp: &mut dyn Tcp, seconds: u16) {
+        if self.phase != Phase::Handshaking || self.pending_ending.is_some() {
+            return;
+        }
+        let f = fail!(
+            code::SSL_TIMEOUT,
+            "handshake not complete after {} s (espconn_secure_set_handshake_timeout): the peer stalled or is too slow",
+            seconds
+        );
+        report(self.role, &f, true);
+        self.pending_ending = Some(Ending::Failed(f));
+        self.phase = Phase::Closing;
+        self.tcp_closing = true;
+        tcp.disconnect();
+    }
+
     /// TCP failed with an lwIP code (-8 abort, -9 reset, -11 refused, -3 timeout).
     pub fn tcp_error(&mut self, err: i8) {
         let ending = match self.pending_ending.take() {

@@ -60,6 +60,8 @@ pub struct Settings {
     /// copied as given (PEM or DER); parsed at every server handshake.
     server_cert: Option<Vec<u8>>,
     server_key: Option<Vec<u8>>,
+    /// Seconds a handshake may take from TCP connect (0: no limit).
+    handshake_timeout: u16,
 }
 
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
@@ -69,7 +71,29 @@ static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     cert_sector: [None; 2],
     server_cert: None,
     server_key: None,
+    handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
 });
+
+/// Seconds a handshake may take by default (BearSSL's figure).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: u16 = 15;
+/// Longest handshake timeout accepted: one hour, well inside what one SDK
+/// timer can count (`os_timer_arm` takes at most ~6870 s).
+pub const MAX_HANDSHAKE_TIMEOUT: u16 = 3600;
+
+/// `espconn_secure_set_handshake_timeout`: false above
+/// [`MAX_HANDSHAKE_TIMEOUT`] (nothing changed); 0 means no limit.
+pub fn set_handshake_timeout(seconds: u16) -> bool {
+    if seconds > MAX_HANDSHAKE_TIMEOUT {
+        return false;
+    }
+    SETTINGS.lock().handshake_timeout = seconds;
+    true
+}
+
+/// The handshake timeout connections start with (0: none).
+pub fn handshake_timeout() -> u16 {
+    SETTINGS.lock().handshake_timeout
+}
 
 /// Largest certificate or key `espconn_secure_set_default_*` accepts (the vendor's limit).
 pub const MAX_DEFAULT_OBJECT: usize = 8192;

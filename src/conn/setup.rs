@@ -45,10 +45,10 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         }
         Err(f) => return Err(f),
     };
-    if crate::platform::sntp_time().is_none() && roots.is_some() {
-        crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");
+    if roots.is_some() {
+        log_clock();
     }
-    let time = TimeSource::Now(sntp_now);
+    let time = TimeSource::Named(library_now);
     let mut p = ClientParams {
         roots,
         hostname,
@@ -107,14 +107,14 @@ pub fn server_params() -> Result<ServerParams, Failure> {
         )?),
         None => None,
     };
-    if crate::platform::sntp_time().is_none() && client_roots.is_some() {
-        crate::log!("espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time");
+    if client_roots.is_some() {
+        log_clock();
     }
     Ok(ServerParams {
         chain,
         key: key.clone_der(),
         client_roots,
-        time: TimeSource::Now(sntp_now),
+        time: TimeSource::Named(library_now),
         max_record: settings::record_cap(),
         tls13: cfg!(feature = "tls13"),
         max_fragment: MAX_SEND_PLAINTEXT,
@@ -122,10 +122,62 @@ pub fn server_params() -> Result<ServerParams, Failure> {
     })
 }
 
-/// SNTP time once synchronised; the build time until then (warned about at
+/// Which clock certificate dates are checked against, in order of
+/// preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// SNTP has synchronised (`sntp_get_current_timestamp()` is not 0).
+    Sntp,
+    /// The time set with `espconn_secure_set_time`, running on since.
+    Set,
+    /// Neither: the library's build time ([`BUILD_TIME`]).
+    BuildTime,
+}
+
+impl Clock {
+    /// How reasons and the log name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Sntp => "SNTP",
+            Clock::Set => "set by espconn_secure_set_time",
+            Clock::BuildTime => "the library's build time",
+        }
+    }
+}
+
+/// The time and the clock it came from: SNTP once synchronised (it wins
+/// over a time set by the program), else the clock set with
+/// `espconn_secure_set_time`, else the build time (warned about at
 /// handshake start).
-fn sntp_now() -> Option<u64> {
-    Some(crate::platform::sntp_time().unwrap_or(BUILD_TIME))
+pub fn clock_now() -> (u64, Clock) {
+    if let Some(t) = crate::platform::sntp_time() {
+        return (t, Clock::Sntp);
+    }
+    match crate::platform::clock::now() {
+        Some(t) => (t, Clock::Set),
+        None => (BUILD_TIME, Clock::BuildTime),
+    }
+}
+
+fn library_now() -> Option<(u64, &'static str)> {
+    let (t, c) = clock_now();
+    Some((t, c.name()))
+}
+
+/// One line at handshake start when dates are checked against anything but
+/// SNTP, naming the clock used.
+fn log_clock() {
+    match clock_now() {
+        (_, Clock::Sntp) => {}
+        (t, Clock::Set) => crate::log!(
+            "espconn_secure: SNTP not synchronised: dates checked against the clock set by espconn_secure_set_time ({})",
+            crate::tls::Date(t)
+        ),
+        (t, Clock::BuildTime) => crate::log!(
+            "espconn_secure: warning: SNTP not synchronised: dates checked against the library's build time ({}; espconn_secure_set_time sets a clock)",
+            crate::tls::Date(t)
+        ),
+    }
 }
 
 /// The library's build time (Unix seconds), the fallback clock for date

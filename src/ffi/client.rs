@@ -195,7 +195,10 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
         ((*slot).user as usize, (t.remote_ip, t.remote_port as u16))
     };
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(slot, |c, t| c.tcp_connected(t, Start::Client { key, peer })) };
+    unsafe {
+        super::arm_handshake_timeout(slot);
+        drive(slot, |c, t| c.tcp_connected(t, Start::Client { key, peer }));
+    }
 }
 
 pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char, len: u16) {

@@ -158,3 +158,36 @@ pub extern "C" fn espconn_secure_get_last_error(espconn: *const Espconn) -> c_in
 pub extern "C" fn espconn_secure_strerror(code: c_int) -> *const c_char {
     crate::error::strerror(code).as_ptr()
 }
+
+/// Set the library's clock to `unix_seconds` (seconds since 1970-01-01 UTC),
+/// for networks where SNTP is blocked: certificate dates are then checked
+/// against this time, kept running with `system_get_time` (its wrap every
+/// ~71.6 minutes is handled; a 10-minute SDK timer reads the clock so that
+/// no wrap is missed). SNTP wins as soon as it has synchronised
+/// (`sntp_get_current_timestamp()` not 0); without either, dates are checked
+/// against the library's build time. May be called again at any time (a
+/// handshake in progress sees the new time). The handshake's log line and a
+/// date failure's reason name the clock used. Returns false for 0 (the
+/// clock is left as it was), true otherwise.
+#[no_mangle]
+pub extern "C" fn espconn_secure_set_time(unix_seconds: uint32) -> bool {
+    if unix_seconds == 0 {
+        return false;
+    }
+    crate::platform::set_clock(unix_seconds);
+    true
+}
+
+/// Limit how long a TLS handshake may take, for every later connection,
+/// client and server: counted from the moment TCP is connected (the SDK's
+/// connect callback, or a server's accept) until the handshake completes.
+/// A handshake still running after `seconds` fails: TCP is closed and the
+/// reconnect callback gets -104 (last error -0x6800,
+/// MBEDTLS_ERR_SSL_TIMEOUT), and the connection's memory is released. The
+/// TCP connect itself is bounded by lwIP, not by this. Default 15 s
+/// (BearSSL's); 0 turns the limit off. Returns false above 3600 (nothing
+/// changed), true otherwise. A connection keeps the value it started with.
+#[no_mangle]
+pub extern "C" fn espconn_secure_set_handshake_timeout(seconds: uint16) -> bool {
+    settings::set_handshake_timeout(seconds)
+}

@@ -54,6 +54,12 @@ pub(crate) struct Slot {
     dead: bool,
     /// Resumes delivery after `espconn_secure_recv_unhold`.
     kick: EtsTimer,
+    /// Ends a handshake that takes longer than `timeout_s` seconds
+    /// (`espconn_secure_set_handshake_timeout`): armed when TCP is up,
+    /// disarmed when the handshake completes or the slot is freed.
+    deadline: EtsTimer,
+    /// The handshake timeout this connection started with (0: none).
+    timeout_s: u16,
 }
 
 /// A slot's fields other than its connection (see [`new_slot`]).
@@ -99,6 +105,8 @@ fn new_slot(init: SlotInit, role: Role) -> Option<*mut Slot> {
         ptr::addr_of_mut!((*p).listener).write(listener);
         ptr::addr_of_mut!((*p).dead).write(false);
         ptr::addr_of_mut!((*p).kick).write(EtsTimer::new());
+        ptr::addr_of_mut!((*p).deadline).write(EtsTimer::new());
+        ptr::addr_of_mut!((*p).timeout_s).write(crate::conn::settings::handshake_timeout());
     }
     Some(block.into_raw().cast())
 }
@@ -205,8 +213,11 @@ unsafe fn dispatch(slot: *mut Slot) {
         let Some(event) = event else { break };
         match event {
             UserEvent::Connected => {
-                // SAFETY: the user's espconn outlives its connection (vendor contract).
+                // SAFETY: live slot (caller's contract); the user's espconn
+                // outlives its connection (vendor contract).
                 unsafe {
+                    // The handshake is complete: its timeout no longer applies.
+                    sdk::ets_timer_disarm(&mut (*slot).deadline);
                     (*user).state = state::CONNECT;
                     if let Some(cb) = user_tcp(user).and_then(|t| t.connect_callback) {
                         cb(user.cast());
@@ -376,7 +387,10 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
 /// there), so this runs at the end of that callback.
 fn bury(slot: *mut Slot) {
     // SAFETY: the slot is live; a disarmed timer is no longer in the SDK's list.
-    unsafe { sdk::ets_timer_disarm(&mut (*slot).kick) };
+    unsafe {
+        sdk::ets_timer_disarm(&mut (*slot).kick);
+        sdk::ets_timer_disarm(&mut (*slot).deadline);
+    }
     // SAFETY: the slot came from `SdkBox::into_raw`, is unregistered, and its
     // last callback has run.
     drop(unsafe { SdkBox::from_raw(slot) });
@@ -440,6 +454,41 @@ unsafe extern "C" fn on_unhold(arg: *mut c_void) {
     }
     // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
     unsafe { drive(slot, |c, t| c.resume(t)) };
+}
+
+/// TCP is up and the handshake starts: arm the slot's handshake timeout
+/// (none when it is 0). Called before the engine is built, so setting up
+/// the handshake (certificates from flash, the key share) counts too.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn arm_handshake_timeout(slot: *mut Slot) {
+    // SAFETY: caller's contract. The timer lives in the slot and is disarmed
+    // before the slot is freed (`bury`), so its argument stays valid.
+    unsafe {
+        let s = &mut *slot;
+        sdk::ets_timer_disarm(&mut s.deadline);
+        if s.timeout_s == 0 {
+            return;
+        }
+        sdk::ets_timer_setfn(&mut s.deadline, on_handshake_timeout, slot.cast());
+        sdk::ets_timer_arm_new(&mut s.deadline, u32::from(s.timeout_s) * 1000, false, true);
+    }
+}
+
+/// The handshake timer: an SDK timer callback, so no engine step and no
+/// other callback of ours is running; the failure's reconnect callback
+/// comes from the SDK's disconnect callback, as for any failure.
+unsafe extern "C" fn on_handshake_timeout(arg: *mut c_void) {
+    let slot = arg.cast::<Slot>();
+    // SAFETY: the timer is disarmed before its slot is freed, so `slot` is live.
+    if unsafe { (*slot).dead } {
+        return;
+    }
+    // SAFETY: live slot.
+    let seconds = unsafe { (*slot).timeout_s };
+    // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
+    unsafe { drive(slot, |c, t| c.handshake_timed_out(t, seconds)) };
 }
 
 /// The caller's espconn if it is a TCP one with its `esp_tcp`, what

@@ -6,6 +6,7 @@
 #![allow(unsafe_code)] // the C ABI / the SDK (see lib.rs)
 
 pub mod alloc;
+pub mod clock;
 #[cfg(test)]
 pub(crate) mod counting_alloc;
 #[cfg(feature = "runtime")]
@@ -30,6 +31,33 @@ pub fn sntp_time() -> Option<u64> {
     // SAFETY: plain SDK query without arguments.
     let t = unsafe { sdk::sntp_get_current_timestamp() };
     (t != 0).then_some(u64::from(t))
+}
+
+/// Set the library's own clock (`espconn_secure_set_time`): Unix seconds,
+/// kept running from `system_get_time` ([`clock`]); a periodic SDK timer
+/// reads it so that the wrap of `system_get_time` is never missed.
+pub fn set_clock(unix_seconds: u32) {
+    clock::set(unix_seconds);
+    // SAFETY: the timer is a static that lives for the whole program and is
+    // only touched here, from the SDK's single thread; disarmed before its
+    // function is set, as the SDK requires.
+    unsafe {
+        let t = CLOCK_TICK.0.get();
+        sdk::ets_timer_disarm(t);
+        sdk::ets_timer_setfn(t, clock_tick, core::ptr::null_mut());
+        sdk::ets_timer_arm_new(t, clock::TICK_MS, true, true);
+    }
+}
+
+/// The timer that reads the set clock every [`clock::TICK_MS`].
+struct TimerCell(core::cell::UnsafeCell<sdk::EtsTimer>);
+// SAFETY: NONOS runs the SDK and every callback on one thread; the cell is
+// only handed to the SDK's timer calls (`set_clock`).
+unsafe impl Sync for TimerCell {}
+static CLOCK_TICK: TimerCell = TimerCell(core::cell::UnsafeCell::new(sdk::EtsTimer::new()));
+
+unsafe extern "C" fn clock_tick(_: *mut core::ffi::c_void) {
+    let _ = clock::now();
 }
 
 /// Microseconds since boot (wraps every ~71 minutes, as the SDK's).

@@ -116,6 +116,7 @@ impl TlsClient {
             check_name,
             provider::VERIFY_ALGORITHMS,
             diag.clone(),
+            p.time,
         )?);
         let clock = Clock {
             src: p.time,

@@ -122,6 +122,7 @@ mod tests;
 pub use client::TlsClient;
 pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};
 pub use server::{ServerSessions, TlsServer};
+pub use x509::Date;
 
 /// Where certificate dates are checked against.
 #[derive(Clone, Copy, Debug)]
@@ -132,6 +133,28 @@ pub enum TimeSource {
     /// synchronised), which fails verification when a CA is configured and
     /// is ignored otherwise.
     Now(fn() -> Option<u64>),
+    /// As `Now`, plus the name of the clock that answered (for example
+    /// "SNTP"), which the reasons of date failures quote.
+    Named(fn() -> Option<(u64, &'static str)>),
+}
+
+impl TimeSource {
+    /// Unix seconds now, if known.
+    pub fn now(&self) -> Option<u64> {
+        match *self {
+            TimeSource::Fixed(s) => Some(s),
+            TimeSource::Now(f) => f(),
+            TimeSource::Named(f) => f().map(|(s, _)| s),
+        }
+    }
+
+    /// The name of the clock answering now, for [`TimeSource::Named`].
+    pub fn clock_name(&self) -> Option<&'static str> {
+        match *self {
+            TimeSource::Named(f) => f().map(|(_, n)| n),
+            _ => None,
+        }
+    }
 }
 
 /// Client connection parameters.
@@ -235,11 +258,7 @@ struct Clock {
 
 impl rustls::time_provider::TimeProvider for Clock {
     fn current_time(&self) -> Option<rustls_pki_types::UnixTime> {
-        let secs = match self.src {
-            TimeSource::Fixed(s) => Some(s),
-            TimeSource::Now(f) => f(),
-        };
-        let secs = match (secs, self.required) {
+        let secs = match (self.src.now(), self.required) {
             (Some(s), _) => s,
             (None, false) => 0,
             (None, true) => return None,

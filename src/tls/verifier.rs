@@ -21,6 +21,7 @@ use spin::Mutex;
 
 use super::provider::{RSA_MAX_BITS, RSA_MIN_BITS};
 use super::x509::{self, Date};
+use super::TimeSource;
 use crate::error::{code, Failure};
 use crate::fail;
 
@@ -41,6 +42,19 @@ pub(crate) struct Verifier {
     check_name: bool,
     algs: WebPkiSupportedAlgorithms,
     diag: Diagnosis,
+    /// The clock dates are checked against; its name goes into date failures.
+    time: TimeSource,
+}
+
+/// " (clock: NAME)" after a date in a failure, or nothing.
+struct ClockName(Option<&'static str>);
+impl core::fmt::Display for ClockName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, " (clock: {n})"),
+            None => Ok(()),
+        }
+    }
 }
 
 // Debug without dumping DER.
@@ -59,6 +73,7 @@ impl Verifier {
         check_name: bool,
         algs: WebPkiSupportedAlgorithms,
         diag: Diagnosis,
+        time: TimeSource,
     ) -> Result<Self, Failure> {
         let mut weak_roots = Vec::new();
         let store = match roots {
@@ -111,6 +126,7 @@ impl Verifier {
             check_name,
             algs,
             diag,
+            time,
         })
     }
 
@@ -279,6 +295,7 @@ impl Verifier {
         now: UnixTime,
     ) -> Error {
         let now_s = now.as_secs();
+        let clock = ClockName(self.time.clock_name());
         let top = chain.last().and_then(|c| x509::parse(c));
         let f = match &err {
             Error::InvalidCertificate(CertificateError::UnknownIssuer) => match &top {
@@ -301,12 +318,13 @@ impl Verifier {
                 match bad {
                     Some(i) => fail!(
                         code::X509_CERT_VERIFY_FAILED,
-                        "certificate '{}' expired on {}; time used: {}",
+                        "certificate '{}' expired on {}; time used: {}{}",
                         i.subject,
                         Date(i.not_after.unwrap_or(0)),
-                        Date(now_s)
+                        Date(now_s),
+                        clock
                     ),
-                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain has expired; time used: {}", Date(now_s)),
+                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain has expired; time used: {}{}", Date(now_s), clock),
                 }
             }
             Error::InvalidCertificate(
@@ -319,12 +337,13 @@ impl Verifier {
                 match bad {
                     Some(i) => fail!(
                         code::X509_CERT_VERIFY_FAILED,
-                        "certificate '{}' is not valid before {}; time used: {} (is the clock set?)",
+                        "certificate '{}' is not valid before {}; time used: {}{} (is the clock set?)",
                         i.subject,
                         Date(i.not_before.unwrap_or(0)),
-                        Date(now_s)
+                        Date(now_s),
+                        clock
                     ),
-                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain is not valid yet; time used: {}", Date(now_s)),
+                    None => fail!(code::X509_CERT_VERIFY_FAILED, "a certificate in the chain is not valid yet; time used: {}{}", Date(now_s), clock),
                 }
             }
             other => super::errors::map(other, super::errors::Side::Client),

@@ -33,6 +33,11 @@ Modes (BODY is --body, the only application data sent authentically):
                  client answers, then BODY and close_notify.
   renegotiate-twice  as renegotiate, but answers the refusal with a second
                  HelloRequest.
+  stall          only the ServerHello record (valid, from the real
+                 handshake), then silence: reads whatever the client sends
+                 until it closes TCP (or 60 s), and says after how long.
+  drip           the whole first flight one byte per second (BearSSL's
+                 timeout case), until the client closes TCP.
   close-garbage  BODY, close_notify, a record of random bytes and more random
                  bytes in the same TCP send, more random bytes 200 ms later,
                  then FIN.
@@ -335,6 +340,28 @@ def run(mode, s, body, keylog):
         s.handshake(first_flight)
         if mode != "rst":
             s.wait_client_close()
+        return
+
+    if mode in ("stall", "drip"):
+        t0 = time.monotonic()
+
+        def stalled_flight(recs):
+            if mode == "stall":
+                s.send(recs[0])
+                log("sent ServerHello, then silence")
+                s.wait_client_close(60)
+            else:
+                data = b"".join(recs)
+                log("dripping the first flight (%d bytes) one byte per second" % len(data))
+                try:
+                    dribble(s, data, gap=1.0)
+                    log("dripped all of it")
+                except OSError as e:
+                    log("client gone while dripping:", type(e).__name__)
+            log("client closed after %.1f s" % (time.monotonic() - t0))
+            return False
+
+        s.handshake(stalled_flight)
         return
 
     if mode == "slow":

@@ -376,6 +376,42 @@ impl Drop for ScriptPeer {
     }
 }
 
+/// `tests/support/<script>` (a Python TLS peer) serving the test PKI's EC
+/// chain and key, with `extra` arguments; a [`ScriptPeer`].
+pub fn ec_script_peer(script: &str, extra: &[&str]) -> ScriptPeer {
+    let pki = pki();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support").join(script))
+        .arg("--cert")
+        .arg(pki.join("ec/chain.pem"))
+        .arg("--key")
+        .arg(pki.join("ec/leaf.key"))
+        .args(extra);
+    ScriptPeer::start(cmd)
+}
+
+/// Runs the host program `name` (a server) with `args` in a thread; returns
+/// the port it printed (`LISTENING port=N`) and the run, once it ends.
+pub fn run_listening(
+    name: &'static str,
+    args: Vec<String>,
+    secs: u64,
+) -> (u16, std::thread::JoinHandle<Run>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        run_example_watching(name, &args, secs, move |line| {
+            if let Some(p) = line.strip_prefix("LISTENING port=") {
+                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
+            }
+        })
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("{name} did not start listening"));
+    assert_ne!(port, 0, "{name} reported no port");
+    (port, h)
+}
+
 /// The CA of `pki/<chain>` as a vendor `esp_ca_cert.bin` image in `dir`;
 /// returns the simulator arguments that place it at sector 0x77 and enable it.
 pub fn ca_args(dir: &Path, chain: &str) -> Vec<String> {
