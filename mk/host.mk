@@ -78,7 +78,7 @@ $(EXAMPLE_BINS): $(HOST)/%: $$(wildcard examples-c/$$*/*.c) $$(wildcard examples
 	NONOS_CC=$(HOST_CC) $(NONOS_CC) $(HOST_CFLAGS) -Iexamples-c/$* -Iexamples-c/common \
 		$(filter %.c,$^) -o $@
 
-$(HOST)/test_%: tests/c/%.c $(HOST_HEADERS) $(HOST)/sim_main.o $(HOST_LIB)
+$(HOST)/test_%: tests/c/%.c tests/c/check.h $(HOST_HEADERS) $(HOST)/sim_main.o $(HOST_LIB)
 	$(HOST_CC) $(HOST_M32) $(HOST_CFLAGS) $(HOST_INC) $< $(HOST)/sim_main.o $(HOST_LIB) $(HOST_LDLIBS) -o $@
 
 # _Static_assert in layout.c fails the compile on any size/offset mismatch:

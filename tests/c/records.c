@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "user_interface.h"
 #include "espconn.h"
+#include "check.h"
 #include "sim.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
@@ -34,7 +35,6 @@ static struct espconn conns[COUNT];
 static esp_tcp tcps[COUNT];
 static struct espconn oomc;
 static esp_tcp oomt;
-static int failures;
 static uint32 port;
 
 enum phase { MANY, REUSE_ALPN, REUSE_WRONG, REUSE_NEW, OOM_RECOVERED };
@@ -42,15 +42,6 @@ static enum phase phase;
 static int cur;            /* index into conns during MANY */
 static os_timer_t next_timer;
 
-static void check(const char *name, int got, int want)
-{
-    if (got == want) {
-        os_printf("CHECK %s ok\n", name);
-    } else {
-        os_printf("CHECK %s FAIL got=%d want=%d\n", name, got, want);
-        failures++;
-    }
-}
 
 static void on_connect(void *arg);
 static void on_disconnect(void *arg);

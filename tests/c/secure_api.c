@@ -9,24 +9,15 @@
 #include "mem.h"
 #include "user_interface.h"
 #include "espconn.h"
+#include "check.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
 #include "../../examples-c/common/sntp_wait.h"
 
 static struct espconn conn;
 static esp_tcp tcp;
-static int failures;
 static int sends;
 
-static void check(const char *name, int got, int want)
-{
-    if (got == want) {
-        os_printf("CHECK %s ok\n", name);
-    } else {
-        os_printf("CHECK %s FAIL got=%d want=%d\n", name, got, want);
-        failures++;
-    }
-}
 
 static void on_sent(void *arg)
 {

@@ -9,27 +9,18 @@
 #include "mem.h"
 #include "user_interface.h"
 #include "espconn.h"
+#include "check.h"
 #include "sim_hooks.h"
 #include "espconn_secure.h"
 #include "../../examples-c/common/sntp_wait.h"
 
 static struct espconn srv, other, udp;
 static esp_tcp srv_tcp, other_tcp;
-static int failures;
 static uint8 big[8193];
 
 static const char cert[] = "-----BEGIN CERTIFICATE-----\nnot parsed before a handshake\n"
                            "-----END CERTIFICATE-----\n";
 
-static void check(const char *name, int got, int want)
-{
-    if (got == want) {
-        os_printf("CHECK %s ok\n", name);
-    } else {
-        os_printf("CHECK %s FAIL got=%d want=%d\n", name, got, want);
-        failures++;
-    }
-}
 
 static void run(void)
 {
