@@ -155,7 +155,7 @@ bool espconn_secure_pin_public_key(struct espconn *espconn, const uint8 *sha256,
 // The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 // ended the last connection on `espconn`, or 0 if it had none (cleared by
 // `espconn_secure_connect`). Valid inside the reconnect callback; after it
-// returns only while `espconn` has a host name or ALPN list set (until its
+// returns only while `espconn` has a host name, ALPN list or pins set (until its
 // next connect or `espconn_secure_delete`).
 int espconn_secure_get_last_error(const struct espconn *espconn);
 

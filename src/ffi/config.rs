@@ -195,7 +195,7 @@ pub(crate) fn record_error(key: usize, code: i32) {
 /// The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 /// ended the last connection on `espconn`, or 0 if it had none (cleared by
 /// `espconn_secure_connect`). Valid inside the reconnect callback; after it
-/// returns only while `espconn` has a host name or ALPN list set (until its
+/// returns only while `espconn` has a host name, ALPN list or pins set (until its
 /// next connect or `espconn_secure_delete`).
 #[no_mangle]
 pub extern "C" fn espconn_secure_get_last_error(espconn: *const Espconn) -> c_int {
