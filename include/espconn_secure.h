@@ -45,7 +45,10 @@ sint8 espconn_secure_recv_unhold(struct espconn *espconn);
 // ESPCONN_ARG also when a host name set on it with
 // `espconn_secure_set_hostname` failed (no heap, or invalid) and was not set
 // again or cleared since (last error -0x7100): the connection would not
-// check the name the program asked for; ESPCONN_MEM (-1) when the free heap
+// check the name the program asked for; ESPCONN_ARG likewise when
+// `espconn_secure_pin_public_key` on it returned false for want of heap and
+// was not called again successfully or cleared since (last error -0x7100);
+// ESPCONN_MEM (-1) when the free heap
 // is below the handshake's need or the SDK refuses the TCP connection. Certificates are read from flash when the
 // handshake starts; problems with them reach the reconnect callback.
 //
@@ -127,10 +130,32 @@ bool espconn_secure_cert_req_disable(uint8 level);
 // `name` must be NULL or a NUL-terminated string.
 sint8 espconn_secure_set_hostname(struct espconn *espconn, const char *name);
 
+// Pin the server's public key for `espconn`'s connections: `sha256` holds
+// `count` SHA-256 hashes (32 bytes each, concatenated, at most 4) of the
+// DER SubjectPublicKeyInfo of the server's certificate (`espcert pin
+// cert.pem` prints them; so does `openssl x509 -pubkey -noout -in cert.pem
+// | openssl pkey -pubin -outform DER | openssl dgst -sha256`). With
+// `espconn_secure_ca_enable` the chain must verify and the leaf's key match
+// one of the pins; without, a matching pin alone authenticates the server
+// (self-signed brokers), and the certificate's dates are still checked
+// unless the time is unknown (no SNTP, no `espconn_secure_set_time`). A
+// key matching no pin fails the handshake with -0x2700, the reason giving
+// the key's hash in hex. Applies to every later `espconn_secure_connect`
+// on `espconn` until changed, cleared (NULL or count 0) or forgotten by
+// `espconn_secure_delete(espconn)`. Returns false for a NULL espconn or
+// count above 4 (nothing changed), and when the heap cannot hold the
+// espconn's record: connects on `espconn` are then refused (ESPCONN_ARG,
+// last error -0x7100) until pins are set or cleared, never made without
+// the pins asked for.
+//
+// # Safety
+// `sha256` must be NULL or point to `32 * count` readable bytes.
+bool espconn_secure_pin_public_key(struct espconn *espconn, const uint8 *sha256, uint8 count);
+
 // The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 // ended the last connection on `espconn`, or 0 if it had none (cleared by
 // `espconn_secure_connect`). Valid inside the reconnect callback; after it
-// returns only while `espconn` has a host name or ALPN list set (until its
+// returns only while `espconn` has a host name, ALPN list or pins set (until its
 // next connect or `espconn_secure_delete`).
 int espconn_secure_get_last_error(const struct espconn *espconn);
 

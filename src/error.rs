@@ -81,7 +81,9 @@ pub fn strerror(c: i32) -> &'static CStr {
         X509_INVALID_FORMAT => c"X.509: certificate is not valid DER",
         X509_INVALID_DATE => c"X.509: certificate date invalid",
         X509_UNKNOWN_SIG_ALG => c"X.509: unknown signature algorithm",
-        X509_CERT_VERIFY_FAILED => c"certificate verification failed (CA, name, dates or key size)",
+        X509_CERT_VERIFY_FAILED => {
+            c"certificate verification failed (CA, name, dates, key size or public-key pin)"
+        }
         X509_CERT_UNKNOWN_FORMAT => c"certificate data is neither PEM nor DER",
         X509_BAD_INPUT_DATA => c"X.509: bad input data",
         X509_ALLOC_FAILED => c"X.509: out of memory",

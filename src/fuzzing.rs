@@ -180,6 +180,7 @@ impl Mode {
             tls13: self.tls13,
             alpn: Vec::new(),
             session: None,
+            pins: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! program (tests/c/records.c) against openssl s_server: host names beyond the
 //! old 8-entry table are all checked, a deleted espconn's address starts with
 //! nothing, and a host name that could not be stored (injected allocation
-//! failures) refuses the connect instead of skipping the name check.
+//! failures) refuses the connect instead of skipping the name check; so do
+//! public-key pins that could not be stored.
 
 mod support;
 
@@ -31,9 +32,17 @@ fn every_espconn_gets_its_host_name_checked_and_a_reused_address_inherits_nothin
         "CHECK new_no_last_error ok",
         "CHECK oom_some_allocation_failed ok",
         "CHECK oom_recovered_connected ok",
+        "CHECK pin_oom_false ok",
+        "CHECK pin_oom_connect_refused ok",
+        "CHECK pin_cleared_record_gone ok",
     ] {
         assert!(r.has(must), "missing {must:?}:\n{}", r.stdout);
     }
+    assert!(
+        r.stdout.contains("connect refused: the public-key pins asked for with espconn_secure_pin_public_key were not stored"),
+        "the pins' refusal names its cause:\n{}",
+        r.stdout
+    );
     assert!(r.has("DONE failures=0"), "{}", r.stdout);
     assert_eq!(r.code, Some(0));
 }

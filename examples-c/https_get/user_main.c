@@ -10,6 +10,9 @@
  * [--set-time UNIX] (espconn_secure_set_time instead of SNTP, which is then never started;
  * [--set-time-wait MS]: connect MS after setting it)
  * [--idle-after-handshake MS] (send the request only MS after the handshake)
+ * [--pin HEX[,HEX]] (espconn_secure_pin_public_key: up to 4 SHA-256 hashes of the server's
+ * public key, 64 hex digits each, as `espcert pin cert.pem` prints them; --pin none clears)
+ * [--clear-pin] (after --pin: clear the pins again with NULL before connecting)
  * [--sleep] (with --session-cache and the simulator's --rtc FILE: load the session kept in
  * RTC memory at boot; at the end save it there and enter deep sleep).
  */
@@ -123,6 +126,64 @@ static void ICACHE_FLASH_ATTR on_reconnect(void *arg, sint8 err)
     sim_exit(1);
 }
 
+static int ICACHE_FLASH_ATTR hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* --pin HEX[,HEX...]: up to 5 hashes are parsed (a 5th shows the library
+ * refusing it); "none" passes NULL. */
+static bool ICACHE_FLASH_ATTR apply_pins(struct espconn *c, const char *arg)
+{
+    static uint8 pins[5 * 32];
+    uint8 count = 0;
+    const char *p = arg;
+    if (os_strcmp(arg, "none") == 0) {
+        if (!espconn_secure_pin_public_key(c, NULL, 0)) {
+            os_printf("pin: clearing failed\n");
+            return false;
+        }
+        os_printf("PINS 0\n");
+        return true;
+    }
+    while (*p) {
+        uint32 i;
+        if (count == 5) {
+            os_printf("bad --pin (at most 5 parsed)\n");
+            return false;
+        }
+        for (i = 0; i < 32; i++) {
+            int hi = hex_digit(p[2 * i]);
+            int lo = hi < 0 ? -1 : hex_digit(p[2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                os_printf("bad --pin %s (64 hex digits each, comma-separated)\n", arg);
+                return false;
+            }
+            pins[count * 32 + i] = (uint8)(hi << 4 | lo);
+        }
+        count++;
+        p += 64;
+        if (*p == ',')
+            p++;
+        else if (*p) {
+            os_printf("bad --pin %s (64 hex digits each, comma-separated)\n", arg);
+            return false;
+        }
+    }
+    if (!espconn_secure_pin_public_key(c, pins, count)) {
+        os_printf("PIN REFUSED count=%u\n", count);
+        return false;
+    }
+    os_printf("PINS %u\n", count);
+    return true;
+}
+
 static void ICACHE_FLASH_ATTR start(void)
 {
     int port = 0;
@@ -141,6 +202,14 @@ static void ICACHE_FLASH_ATTR start(void)
     espconn_regist_disconcb(&conn, on_disconnect);
     espconn_regist_reconcb(&conn, on_reconnect);
     if (!ex_apply_tls_options(&conn)) {
+        sim_exit(2);
+        return;
+    }
+    if (sim_arg("pin") && !apply_pins(&conn, sim_arg("pin"))) {
+        sim_exit(2);
+        return;
+    }
+    if (sim_arg("clear-pin") && !apply_pins(&conn, "none")) {
         sim_exit(2);
         return;
     }

@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "user_interface.h"
 #include "espconn.h"
+#include "espconn_secure.h"
 #include "sim_hooks.h"
 #include "example_util.h"
 #include "default_cert.h"

@@ -1,5 +1,5 @@
 //! One record per `struct espconn` for what the program sets on it (host
-//! name, ALPN list) and what the library reports about it (last error,
+//! name, ALPN list, public-key pins) and what the library reports about it (last error,
 //! session binding), keyed by the espconn's address.
 //!
 //! Records live in one list on the SDK heap, grown fallibly: their number is
@@ -8,10 +8,11 @@
 //!
 //! # When a record lives and dies
 //!
-//! - It is created by the first `espconn_secure_set_hostname` or
-//!   `espconn_secure_set_alpn` on the espconn, by `espconn_secure_connect`, or
+//! - It is created by the first `espconn_secure_set_hostname`,
+//!   `espconn_secure_set_alpn` or `espconn_secure_pin_public_key` on the
+//!   espconn, by `espconn_secure_connect`, or
 //!   by `espconn_secure_accept` (the listener's last error).
-//! - Settings (host name, ALPN) apply to every later connection of the
+//! - Settings (host name, ALPN, pins) apply to every later connection of the
 //!   espconn until the program changes them. A connection's end does not
 //!   forget them: NONOS programs reconnect the same espconn, and the library
 //!   cannot tell that apart from a new espconn at the same address; dropping
@@ -23,12 +24,13 @@
 //!     client espconn without a live connection (call it before freeing an
 //!     espconn or using its memory for another one);
 //!   - when the last callback (disconnect or reconnect) of a connection
-//!     returns and the record holds no setting (no host name, no ALPN): the
+//!     returns and the record holds no setting (no host name, ALPN or pin): the
 //!     last error and session of such an espconn are readable until then;
 //!   - when the last callback of an accepted server connection returns (its
 //!     espconn is the library's and is freed then);
 //!   - when the program clears its last setting (`set_hostname(conn, NULL)`,
-//!     `set_alpn(conn, NULL, 0)`) while no connection is live on it.
+//!     `set_alpn(conn, NULL, 0)`, `pin_public_key(conn, NULL, 0)`) while no
+//!     connection is live on it.
 //!
 //!   A new espconn at the address of a dead record starts with nothing.
 //!
@@ -42,6 +44,15 @@
 //! for. If not even the record can be made, the address goes to a small
 //! static list ([`UNSTORED_MAX`]); should that fill up too, every connect
 //! without a stored host name is refused until a name is stored again.
+//!
+//! # Pins that could not be stored
+//!
+//! Pins need no heap beyond the record. When `espconn_secure_pin_public_key`
+//! cannot make the record, the address goes to a second small static list
+//! and `espconn_secure_connect` on it is refused (last error -0x7100) until
+//! pins are stored or cleared; should that list fill up, every connect
+//! without stored pins is refused. A pin asked for is never silently
+//! dropped.
 //!
 //! # Locks and engine steps
 //!
@@ -57,6 +68,7 @@ use spin::Mutex;
 use crate::error::{code, Failure};
 use crate::fail;
 use crate::tls::session::Binding;
+use crate::tls::MAX_PINS;
 
 /// Most ALPN names per connection, and the longest name (RFC 7301).
 pub const MAX_ALPN: usize = 8;
@@ -83,6 +95,9 @@ struct Record {
     binding: Option<Binding>,
     /// A connection of this espconn exists (from connect to its last callback).
     live: bool,
+    /// Public-key pins (SHA-256 of the leaf's SPKI); the first `pin_count`.
+    pins: [[u8; 32]; MAX_PINS],
+    pin_count: u8,
 }
 
 impl Record {
@@ -94,11 +109,13 @@ impl Record {
             last_error: 0,
             binding: None,
             live: false,
+            pins: [[0; 32]; MAX_PINS],
+            pin_count: 0,
         }
     }
 
     fn has_settings(&self) -> bool {
-        !matches!(self.name, Name::Unset) || !self.alpn.is_empty()
+        !matches!(self.name, Name::Unset) || !self.alpn.is_empty() || self.pin_count != 0
     }
 }
 
@@ -128,12 +145,19 @@ struct Records {
     /// More of those than `unstored` holds: refuse every connect that has no
     /// stored host name.
     unstored_overflow: bool,
+    /// Addresses whose pins could not be stored (no record could be made).
+    pins_unstored: [usize; UNSTORED_MAX],
+    /// More of those than `pins_unstored` holds: refuse every connect that
+    /// has no stored pins.
+    pins_unstored_overflow: bool,
 }
 
 static RECORDS: Mutex<Records> = Mutex::new(Records {
     list: Vec::new(),
     unstored: [0; UNSTORED_MAX],
     unstored_overflow: false,
+    pins_unstored: [0; UNSTORED_MAX],
+    pins_unstored_overflow: false,
 });
 
 impl Records {
@@ -167,6 +191,24 @@ impl Records {
             self.list = Vec::new();
         }
         Some(r)
+    }
+
+    /// Clear one setting of `key`'s record with `clear`; when that leaves a
+    /// record with no setting and no live connection, it is taken out for
+    /// the caller to drop outside the lock.
+    fn clear_setting(&mut self, key: usize, clear: impl FnOnce(&mut Record)) -> Option<Record> {
+        let r = self.find(key)?;
+        clear(r);
+        if r.live || r.has_settings() {
+            return None;
+        }
+        self.take(key)
+    }
+
+    fn forget_unstored_pins(&mut self, key: usize) {
+        for k in self.pins_unstored.iter_mut().filter(|k| **k == key) {
+            *k = 0;
+        }
     }
 
     fn forget_unstored(&mut self, key: usize) {
@@ -205,14 +247,7 @@ pub fn set_hostname(key: usize, name: Option<&[u8]>) -> Result<(), SetError> {
     let Some(name) = name else {
         let mut s = RECORDS.lock();
         s.forget_unstored(key);
-        let dead = match s.find(key) {
-            Some(r) => {
-                r.name = Name::Unset;
-                !r.live && !r.has_settings()
-            }
-            None => false,
-        };
-        let old = if dead { s.take(key) } else { None };
+        let old = s.clear_setting(key, |r| r.name = Name::Unset);
         drop(s);
         drop(old);
         return Ok(());
@@ -243,11 +278,64 @@ pub fn name_refused(key: usize) {
     RECORDS.lock().mark_unstored(key);
 }
 
+/// Remember the public-key pins for the connections of the espconn at `key`
+/// (`None` or an empty list forgets them). False for more than
+/// [`MAX_PINS`]; false too when the record cannot be made, and then the
+/// espconn's connects are refused until pins are stored or cleared.
+pub fn set_pins(key: usize, pins: Option<&[[u8; 32]]>) -> bool {
+    let pins = pins.unwrap_or(&[]);
+    if pins.len() > MAX_PINS {
+        return false;
+    }
+    let mut s = RECORDS.lock();
+    if pins.is_empty() {
+        s.forget_unstored_pins(key);
+        let old = s.clear_setting(key, |r| {
+            r.pins = [[0; 32]; MAX_PINS];
+            r.pin_count = 0;
+        });
+        drop(s);
+        drop(old);
+        return true;
+    }
+    let Some(r) = s.find_or_make(key) else {
+        if !s.pins_unstored.contains(&key) {
+            match s.pins_unstored.iter_mut().find(|k| **k == 0) {
+                Some(k) => *k = key,
+                None => s.pins_unstored_overflow = true,
+            }
+        }
+        return false;
+    };
+    r.pins = [[0; 32]; MAX_PINS];
+    r.pins[..pins.len()].copy_from_slice(pins);
+    r.pin_count = pins.len() as u8;
+    s.forget_unstored_pins(key);
+    true
+}
+
+/// The pins set for `key` and their number (0: none). Refuses pins asked
+/// for but not stored (defence in depth: `begin_connection` already refused
+/// the connect).
+pub fn pins(key: usize) -> Result<([[u8; 32]; MAX_PINS], usize), Failure> {
+    let s = RECORDS.lock();
+    match s.get(key) {
+        Some(r) if r.pin_count != 0 => Ok((r.pins, usize::from(r.pin_count))),
+        _ if s.pins_unstored.contains(&key) || s.pins_unstored_overflow => Err(fail!(
+            code::SSL_BAD_INPUT_DATA,
+            "the public-key pins asked for with espconn_secure_pin_public_key were not stored: not connecting without them"
+        )),
+        _ => Ok(([[0; 32]; MAX_PINS], 0)),
+    }
+}
+
 /// Why `espconn_secure_connect` may not start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectRefusal {
     /// The host name the program asked for was not stored.
     NameUnstored,
+    /// The public-key pins the program asked for were not stored.
+    PinsUnstored,
     /// No heap for the espconn's record.
     Memory,
 }
@@ -266,6 +354,13 @@ pub fn begin_connection(key: usize) -> Result<(), ConnectRefusal> {
             r.last_error = code::SSL_BAD_INPUT_DATA;
         }
         return Err(ConnectRefusal::NameUnstored);
+    }
+    let pinned = s.get(key).is_some_and(|r| r.pin_count != 0);
+    if s.pins_unstored.contains(&key) || (s.pins_unstored_overflow && !pinned) {
+        if let Some(r) = s.find(key) {
+            r.last_error = code::SSL_BAD_INPUT_DATA;
+        }
+        return Err(ConnectRefusal::PinsUnstored);
     }
     let Some(r) = s.find_or_make(key) else {
         return Err(ConnectRefusal::Memory);
@@ -297,6 +392,7 @@ pub fn end_connection(key: usize, server: bool) {
 pub fn forget(key: usize) -> bool {
     let mut s = RECORDS.lock();
     s.forget_unstored(key);
+    s.forget_unstored_pins(key);
     if s.get(key).is_none_or(|r| r.live) {
         return false;
     }
@@ -372,15 +468,7 @@ pub fn set_alpn(key: usize, names: Option<&[&[u8]]>) -> bool {
     }
     let mut s = RECORDS.lock();
     if names.is_empty() {
-        let dead = match s.find(key) {
-            Some(r) => {
-                let old = core::mem::take(&mut r.alpn);
-                drop(old);
-                !r.live && !r.has_settings()
-            }
-            None => false,
-        };
-        let old = if dead { s.take(key) } else { None };
+        let old = s.clear_setting(key, |r| drop(core::mem::take(&mut r.alpn)));
         drop(s);
         drop(old);
         return true;
@@ -541,6 +629,53 @@ mod tests {
         assert_eq!(begin_connection(k), Err(ConnectRefusal::NameUnstored));
         assert_eq!(last_error(k), code::SSL_BAD_INPUT_DATA);
         set_hostname(k, None).unwrap();
+        assert_eq!(begin_connection(k), Ok(()));
+        end_connection(k, false);
+        assert!(!exists(k));
+    }
+
+    #[test]
+    fn pins_are_kept_per_espconn_and_cleared_with_an_empty_list() {
+        let k = 0x7000_0000;
+        let p = [[1u8; 32], [2u8; 32]];
+        assert!(set_pins(k, Some(&p)));
+        let (got, n) = pins(k).unwrap();
+        assert_eq!(&got[..n], &p[..]);
+        begin_connection(k).unwrap();
+        end_connection(k, false);
+        assert!(
+            exists(k),
+            "pins are a setting: the record outlives the connection"
+        );
+        assert_eq!(pins(k).unwrap().1, 2);
+        assert!(set_pins(k, None));
+        assert_eq!(pins(k).unwrap().1, 0);
+        assert!(!exists(k), "a record with nothing set dies");
+    }
+
+    #[test]
+    fn more_than_four_pins_are_refused_and_the_old_ones_kept() {
+        let k = 0x7100_0000;
+        assert!(set_pins(k, Some(&[[3u8; 32]])));
+        assert!(!set_pins(k, Some(&[[4u8; 32]; 5])));
+        let (got, n) = pins(k).unwrap();
+        assert_eq!(&got[..n], &[[3u8; 32]][..]);
+        assert!(set_pins(k, Some(&[])));
+        assert!(!exists(k));
+    }
+
+    #[test]
+    fn pins_that_were_not_stored_refuse_the_connect_until_stored_or_cleared() {
+        let k = 0x7200_0000;
+        RECORDS.lock().pins_unstored[0] = k;
+        assert_eq!(begin_connection(k), Err(ConnectRefusal::PinsUnstored));
+        assert!(pins(k).is_err());
+        assert!(set_pins(k, Some(&[[5u8; 32]])));
+        assert_eq!(begin_connection(k), Ok(()));
+        end_connection(k, false);
+        RECORDS.lock().pins_unstored[1] = k;
+        assert_eq!(begin_connection(k), Err(ConnectRefusal::PinsUnstored));
+        assert!(set_pins(k, None));
         assert_eq!(begin_connection(k), Ok(()));
         end_connection(k, false);
         assert!(!exists(k));

@@ -6,7 +6,7 @@ use alloc::string::String;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::tls::{session, ClientParams, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
+use crate::tls::{session, ClientParams, Pins, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
 
 use super::records;
 use super::settings::{self, DefaultObject, Side};
@@ -14,12 +14,25 @@ use super::settings::{self, DefaultObject, Side};
 /// Parameters for the client connection of the user's espconn at `key` to
 /// `peer` (IPv4 address, port).
 pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, Failure> {
+    let (hashes, count) = records::pins(key)?;
+    let pins = (count != 0).then_some(Pins {
+        hashes,
+        count,
+        time: TimeSource::Named(known_now),
+    });
     let roots = match settings::ca_sector(Side::Client) {
         Some(sector) => Some(crate::certs::load_ca_sector_within(
             sector,
             flash_reader,
             &mut room,
         )?),
+        None if pins.is_some() => {
+            crate::log!("espconn_secure: CA not enabled: the server is authenticated by its public-key pin only ({} pin(s))", count);
+            if known_now().is_none() {
+                crate::log!("espconn_secure: warning: SNTP not synchronised and no clock set: the pinned certificate's dates are not checked");
+            }
+            None
+        }
         None => {
             crate::log!("espconn_secure: warning: CA not enabled: the server is NOT authenticated");
             None
@@ -58,6 +71,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         tls13: true,
         alpn: records::alpn(key)?,
         session: None,
+        pins,
     };
     // Sessions are looked up under everything the server's verification
     // depended on; the binding also lets espconn_secure_session_save find
@@ -162,6 +176,16 @@ pub fn clock_now() -> (u64, Clock) {
 fn library_now() -> Option<(u64, &'static str)> {
     let (t, c) = clock_now();
     Some((t, c.name()))
+}
+
+/// The time for a pinned certificate's dates when no CA is enabled: SNTP or
+/// the set clock; `None` (the time is unknown, the dates are not checked)
+/// when only the build time is left.
+fn known_now() -> Option<(u64, &'static str)> {
+    match clock_now() {
+        (_, Clock::BuildTime) => None,
+        (t, c) => Some((t, c.name())),
+    }
 }
 
 /// One line at handshake start when dates are checked against anything but

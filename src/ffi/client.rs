@@ -23,7 +23,10 @@ pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
 /// ESPCONN_ARG also when a host name set on it with
 /// `espconn_secure_set_hostname` failed (no heap, or invalid) and was not set
 /// again or cleared since (last error -0x7100): the connection would not
-/// check the name the program asked for; ESPCONN_MEM (-1) when the free heap
+/// check the name the program asked for; ESPCONN_ARG likewise when
+/// `espconn_secure_pin_public_key` on it returned false for want of heap and
+/// was not called again successfully or cleared since (last error -0x7100);
+/// ESPCONN_MEM (-1) when the free heap
 /// is below the handshake's need or the SDK refuses the TCP connection. Certificates are read from flash when the
 /// handshake starts; problems with them reach the reconnect callback.
 ///
@@ -79,6 +82,10 @@ pub unsafe extern "C" fn espconn_secure_connect(espconn: *mut Espconn) -> sint8 
         Ok(()) => {}
         Err(ConnectRefusal::NameUnstored) => {
             crate::log!("espconn_secure: connect refused: the host name asked for with espconn_secure_set_hostname was not stored (it failed); set it again, or NULL to connect without a name check");
+            return ret::ARG;
+        }
+        Err(ConnectRefusal::PinsUnstored) => {
+            crate::log!("espconn_secure: connect refused: the public-key pins asked for with espconn_secure_pin_public_key were not stored (it failed); set them again, or NULL to connect without pins");
             return ret::ARG;
         }
         Err(ConnectRefusal::Memory) => return ret::MEM,

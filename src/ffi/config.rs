@@ -135,6 +135,59 @@ pub unsafe extern "C" fn espconn_secure_set_hostname(
     }
 }
 
+/// Pin the server's public key for `espconn`'s connections: `sha256` holds
+/// `count` SHA-256 hashes (32 bytes each, concatenated, at most 4) of the
+/// DER SubjectPublicKeyInfo of the server's certificate (`espcert pin
+/// cert.pem` prints them; so does `openssl x509 -pubkey -noout -in cert.pem
+/// | openssl pkey -pubin -outform DER | openssl dgst -sha256`). With
+/// `espconn_secure_ca_enable` the chain must verify and the leaf's key match
+/// one of the pins; without, a matching pin alone authenticates the server
+/// (self-signed brokers), and the certificate's dates are still checked
+/// unless the time is unknown (no SNTP, no `espconn_secure_set_time`). A
+/// key matching no pin fails the handshake with -0x2700, the reason giving
+/// the key's hash in hex. Applies to every later `espconn_secure_connect`
+/// on `espconn` until changed, cleared (NULL or count 0) or forgotten by
+/// `espconn_secure_delete(espconn)`. Returns false for a NULL espconn or
+/// count above 4 (nothing changed), and when the heap cannot hold the
+/// espconn's record: connects on `espconn` are then refused (ESPCONN_ARG,
+/// last error -0x7100) until pins are set or cleared, never made without
+/// the pins asked for.
+///
+/// # Safety
+/// `sha256` must be NULL or point to `32 * count` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn espconn_secure_pin_public_key(
+    espconn: *mut Espconn,
+    sha256: *const uint8,
+    count: uint8,
+) -> bool {
+    if espconn.is_null() {
+        return false;
+    }
+    let key = espconn as usize;
+    if sha256.is_null() || count == 0 {
+        return records::set_pins(key, None);
+    }
+    let n = usize::from(count);
+    if n > crate::tls::MAX_PINS {
+        return false;
+    }
+    let mut pins = [[0u8; 32]; crate::tls::MAX_PINS];
+    // SAFETY: the caller passes `32 * count` readable bytes; count <= 4.
+    let bytes = unsafe { core::slice::from_raw_parts(sha256, 32 * n) };
+    for (pin, chunk) in pins.iter_mut().zip(bytes.chunks_exact(32)) {
+        pin.copy_from_slice(chunk);
+    }
+    if records::set_pins(key, Some(&pins[..n])) {
+        return true;
+    }
+    crate::log!(
+        "espconn_secure: no heap for this espconn's record ({} free): public-key pins not stored, connects on it are refused until they are set or cleared",
+        crate::platform::free_heap()
+    );
+    false
+}
+
 pub(crate) fn record_error(key: usize, code: i32) {
     records::set_last_error(key, code);
 }
@@ -142,7 +195,7 @@ pub(crate) fn record_error(key: usize, code: i32) {
 /// The mbedTLS-compatible code (for example -0x7200) of the TLS failure that
 /// ended the last connection on `espconn`, or 0 if it had none (cleared by
 /// `espconn_secure_connect`). Valid inside the reconnect callback; after it
-/// returns only while `espconn` has a host name or ALPN list set (until its
+/// returns only while `espconn` has a host name, ALPN list or pins set (until its
 /// next connect or `espconn_secure_delete`).
 #[no_mangle]
 pub extern "C" fn espconn_secure_get_last_error(espconn: *const Espconn) -> c_int {

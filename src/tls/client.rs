@@ -117,6 +117,7 @@ impl TlsClient {
             provider::VERIFY_ALGORITHMS,
             diag.clone(),
             p.time,
+            p.pins,
         )?);
         let clock = Clock {
             src: p.time,

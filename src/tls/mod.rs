@@ -122,7 +122,7 @@ mod tests;
 pub use client::TlsClient;
 pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};
 pub use server::{ServerSessions, TlsServer};
-pub use x509::Date;
+pub use x509::{spki_sha256, Date};
 
 /// Where certificate dates are checked against.
 #[derive(Clone, Copy, Debug)]
@@ -180,6 +180,33 @@ pub struct ClientParams {
     /// Session resumption through the session cache ([`session`]) under this
     /// binding; `None`: no resumption (the default).
     pub session: Option<session::Binding>,
+    /// Public-key pins of the server's leaf (`espconn_secure_pin_public_key`):
+    /// with `roots`, the chain must verify and the leaf's key match a pin;
+    /// without, a matching pin alone authenticates the server. `None`: no pin.
+    pub pins: Option<Pins>,
+}
+
+/// Most public-key pins per connection.
+pub const MAX_PINS: usize = 4;
+
+/// SHA-256 hashes of the DER SubjectPublicKeyInfo the server's leaf
+/// certificate must have (one of them).
+#[derive(Debug)]
+pub struct Pins {
+    pub hashes: [[u8; 32]; MAX_PINS],
+    /// How many of `hashes` are set (1..=[`MAX_PINS`]).
+    pub count: usize,
+    /// The clock the leaf's dates are checked against when the pin alone
+    /// authenticates the server (no CA): `now()` answers `None` when the
+    /// time is unknown, and the dates are then not checked.
+    pub time: TimeSource,
+}
+
+impl Pins {
+    /// The pins that are set.
+    pub fn list(&self) -> &[[u8; 32]] {
+        &self.hashes[..self.count.min(MAX_PINS)]
+    }
 }
 
 impl ClientParams {
@@ -194,6 +221,7 @@ impl ClientParams {
             tls13: cfg!(feature = "tls13"),
             alpn: Vec::new(),
             session: None,
+            pins: None,
         }
     }
 }

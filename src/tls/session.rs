@@ -90,6 +90,11 @@ pub fn binding(p: &ClientParams, peer: ([u8; 4], u16)) -> Binding {
     for proto in &p.alpn {
         field(&mut h, b'l', proto);
     }
+    if let Some(pins) = &p.pins {
+        for pin in pins.list() {
+            field(&mut h, b'k', pin);
+        }
+    }
     field(&mut h, b'v', &[u8::from(p.tls13)]);
     let d = h.finalize();
     let mut b = [0u8; 16];
@@ -462,6 +467,30 @@ impl ClientSessionStore for View {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A session made under other pins (or none) is never resumed where pins
+    /// apply: resumption skips the certificate, so the pins are part of the
+    /// key sessions are looked up under.
+    #[test]
+    fn pins_are_part_of_the_session_binding() {
+        use crate::tls::{ClientParams, Pins, TimeSource, MAX_PINS};
+        let peer = ([127, 0, 0, 1], 443);
+        let pinned = |first: u8| {
+            let mut p = ClientParams::new(TimeSource::Fixed(0));
+            let mut hashes = [[0u8; 32]; MAX_PINS];
+            hashes[0] = [first; 32];
+            p.pins = Some(Pins {
+                hashes,
+                count: 1,
+                time: TimeSource::Fixed(0),
+            });
+            p
+        };
+        let none = binding(&ClientParams::new(TimeSource::Fixed(0)), peer);
+        assert_ne!(binding(&pinned(1), peer), none);
+        assert_ne!(binding(&pinned(1), peer), binding(&pinned(2), peer));
+        assert_eq!(binding(&pinned(1), peer), binding(&pinned(1), peer));
+    }
 
     /// The blob round trip and every refusal, on the one process-wide store
     /// (one test function, so no other test races it).

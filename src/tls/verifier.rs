@@ -20,8 +20,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use spin::Mutex;
 
 use super::provider::{RSA_MAX_BITS, RSA_MIN_BITS};
-use super::x509::{self, Date};
-use super::TimeSource;
+use super::x509::{self, Date, Hex};
+use super::{Pins, TimeSource};
 use crate::error::{code, Failure};
 use crate::fail;
 
@@ -44,6 +44,9 @@ pub(crate) struct Verifier {
     diag: Diagnosis,
     /// The clock dates are checked against; its name goes into date failures.
     time: TimeSource,
+    /// Public-key pins the leaf must match (after the chain, with roots; on
+    /// their own, without).
+    pins: Option<Pins>,
 }
 
 /// " (clock: NAME)" after a date in a failure, or nothing.
@@ -67,13 +70,16 @@ impl core::fmt::Debug for WeakRootDbg {
 
 impl Verifier {
     /// `roots: None` accepts any chain (handshake signatures are still
-    /// checked); `check_name` false skips the host name check.
+    /// checked) unless `pins` are given: then the leaf's key must match one
+    /// and its dates are checked against `pins.time` when that is known;
+    /// `check_name` false skips the host name check.
     pub(crate) fn new(
         roots: Option<&[CertificateDer<'static>]>,
         check_name: bool,
         algs: WebPkiSupportedAlgorithms,
         diag: Diagnosis,
         time: TimeSource,
+        pins: Option<Pins>,
     ) -> Result<Self, Failure> {
         let mut weak_roots = Vec::new();
         let store = match roots {
@@ -127,7 +133,85 @@ impl Verifier {
             algs,
             diag,
             time,
+            pins,
         })
+    }
+
+    #[inline(never)]
+    fn unreadable_pinned_failure(&self) -> Error {
+        self.record(
+            fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "public-key pin: the server's certificate cannot be read"
+            ),
+            bad_certificate(),
+        )
+    }
+
+    /// The leaf's key must match one of the pins (when there are any).
+    #[inline(never)]
+    fn pin_failure(&self, end_entity: &CertificateDer<'_>) -> Result<(), Error> {
+        let Some(pins) = &self.pins else {
+            return Ok(());
+        };
+        let Some(info) = x509::parse(end_entity) else {
+            return Err(self.unreadable_pinned_failure());
+        };
+        let hash: [u8; 32] = {
+            use sha2::{Digest, Sha256};
+            Sha256::digest(info.spki_der).into()
+        };
+        if pins.list().contains(&hash) {
+            return Ok(());
+        }
+        Err(self.record(
+            fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "server key sha256 {} matches none of the {} pinned key(s); certificate '{}'",
+                Hex(&hash),
+                pins.list().len(),
+                info.subject
+            ),
+            bad_certificate(),
+        ))
+    }
+
+    /// Without a CA the pinned leaf's own dates are checked, against the
+    /// pins' clock when the time is known.
+    #[inline(never)]
+    fn pinned_dates_failure(&self, end_entity: &CertificateDer<'_>) -> Result<(), Error> {
+        let Some(now) = self.pins.as_ref().and_then(|p| p.time.now()) else {
+            return Ok(());
+        };
+        let clock = ClockName(self.pins.as_ref().and_then(|p| p.time.clock_name()));
+        let Some(info) = x509::parse(end_entity) else {
+            return Err(self.unreadable_pinned_failure());
+        };
+        let f = match (info.not_before, info.not_after) {
+            (Some(nb), Some(na)) if nb <= now && now <= na => return Ok(()),
+            (_, Some(na)) if na < now => fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "certificate '{}' expired on {}; time used: {}{}",
+                info.subject,
+                Date(na),
+                Date(now),
+                clock
+            ),
+            (Some(nb), _) if nb > now => fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "certificate '{}' is not valid before {}; time used: {}{} (is the clock set?)",
+                info.subject,
+                Date(nb),
+                Date(now),
+                clock
+            ),
+            _ => fail!(
+                code::X509_CERT_VERIFY_FAILED,
+                "certificate '{}': its validity dates cannot be read",
+                info.subject
+            ),
+        };
+        Err(self.record(f, Error::InvalidCertificate(CertificateError::Expired)))
     }
 
     /// Leave `f` for the engine; the error returned only chooses the alert
@@ -396,8 +480,13 @@ impl ServerCertVerifier for Verifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         let Some(roots) = &self.roots else {
-            // Unverified mode: only the key that signs the handshake matters.
+            // Unverified mode: only the key that signs the handshake matters,
+            // and with pins it must be a pinned one.
             self.check_key_sizes(&[end_entity])?;
+            if self.pins.is_some() {
+                self.pin_failure(end_entity)?;
+                self.pinned_dates_failure(end_entity)?;
+            }
             return Ok(ServerCertVerified::assertion());
         };
         // Every failure below is built out of line (`record` and the
@@ -421,6 +510,7 @@ impl ServerCertVerifier for Verifier {
             verify_server_name(&cert, server_name)
                 .map_err(|e| self.name_failure(&e, end_entity, server_name))?;
         }
+        self.pin_failure(end_entity)?;
         Ok(ServerCertVerified::assertion())
     }
 

@@ -45,6 +45,8 @@ pub struct CertInfo<'a> {
     pub not_after: Option<u64>,
     /// The SubjectPublicKeyInfo element's contents.
     spki: &'a [u8],
+    /// The whole SubjectPublicKeyInfo element (tag and length included).
+    pub spki_der: &'a [u8],
     /// The contents of the Extensions SEQUENCE (empty without `[3]`).
     extensions: &'a [u8],
 }
@@ -65,7 +67,9 @@ pub fn parse(cert: &[u8]) -> Option<CertInfo<'_>> {
     let (issuer, r) = next(r)?;
     let (validity, r) = next(r)?;
     let (subject, r) = next(r)?;
+    let spki_at = r;
     let (spki, mut r) = next(r)?;
+    let spki_der = &spki_at[..spki_at.len() - r.len()];
     // Optional [1] issuerUniqueID and [2] subjectUniqueID, then [3] extensions.
     let mut extensions: &[u8] = &[];
     while let Some((el, rest)) = next(r) {
@@ -82,8 +86,30 @@ pub fn parse(cert: &[u8]) -> Option<CertInfo<'_>> {
         not_before: time(nb),
         not_after: time(na),
         spki: spki.body,
+        spki_der,
         extensions,
     })
+}
+
+/// The public-key pin of a DER certificate: SHA-256 of its DER
+/// SubjectPublicKeyInfo (what `openssl x509 -pubkey -noout | openssl pkey
+/// -pubin -outform DER | openssl dgst -sha256` prints); `None` if it is not
+/// a certificate.
+pub fn spki_sha256(cert: &[u8]) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let info = parse(cert)?;
+    Some(Sha256::digest(info.spki_der).into())
+}
+
+/// Bytes as lowercase hex.
+pub struct Hex<'a>(pub &'a [u8]);
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
 }
 
 impl<'a> CertInfo<'a> {

@@ -13,6 +13,10 @@
  *   oom:   allocations inside espconn_secure_set_hostname fail in turn: each
  *          failure makes the following espconn_secure_connect fail instead of
  *          connecting without the name check; a name set again connects.
+ *   pins:  before any record exists, the allocation of the record inside
+ *          espconn_secure_pin_public_key fails: it returns false and the
+ *          espconn's connects are refused until pins are stored or cleared;
+ *          five pins are refused; clearing the last setting frees the record.
  *
  * Needs --server 127.0.0.1:PORT (serving ALPN x-old) and --ca-sector N.
  */
@@ -122,6 +126,30 @@ static void oom_phase(void)
     check("oom_set_again_ok", espconn_secure_set_hostname(&oomc, "server.test"), ESPCONN_OK);
     phase = OOM_RECOVERED;
     check("oom_connect_after_set_ok", espconn_secure_connect(&oomc), ESPCONN_OK);
+}
+
+/* Runs first, while the record list is empty: its first allocation is the
+ * list's, inside espconn_secure_pin_public_key. */
+static void pins_oom_phase(void)
+{
+    static struct espconn pinc;
+    static esp_tcp pint;
+    static uint8 pins[5 * 32];
+    bool ok;
+    init_conn(&pinc, &pint);
+    os_memset(pins, 0x5a, sizeof pins);
+    sim_heap_fail_at(heap_attempts() + 1);
+    ok = espconn_secure_pin_public_key(&pinc, pins, 1);
+    sim_heap_fail_at(0);
+    check("pin_oom_false", ok, false);
+    check("pin_oom_connect_refused", espconn_secure_connect(&pinc), ESPCONN_ARG);
+    check("pin_oom_connect_still_refused", espconn_secure_connect(&pinc), ESPCONN_ARG);
+    check("pin_set_again_ok", espconn_secure_pin_public_key(&pinc, pins, 2), true);
+    check("pin_five_refused", espconn_secure_pin_public_key(&pinc, pins, 5), false);
+    check("pin_null_espconn_refused", espconn_secure_pin_public_key(NULL, pins, 1), false);
+    check("pin_clear_ok", espconn_secure_pin_public_key(&pinc, NULL, 0), true);
+    /* Nothing set any more and no connection: the record is gone. */
+    check("pin_cleared_record_gone", espconn_secure_delete(&pinc), ESPCONN_ARG);
 }
 
 static void step(void *arg)
@@ -246,6 +274,7 @@ static void start(void)
     for (port = 0, colon++; *colon; colon++)
         port = port * 10 + (uint32)(*colon - '0');
     check("ca_enable_ok", espconn_secure_ca_enable(ESPCONN_CLIENT, (uint32)strtoul(ca, NULL, 0)), true);
+    pins_oom_phase();
     for (i = 0; i < COUNT; i++) {
         const char *host = wrong(i) ? "wrong.test" : (i % 2 ? "server.test" : "localhost");
         init_conn(&conns[i], &tcps[i]);

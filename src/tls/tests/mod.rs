@@ -104,6 +104,7 @@ pub(crate) fn client_params(pki: Pki) -> ClientParams {
         tls13: tls13_ok(pki),
         alpn: Vec::new(),
         session: None,
+        pins: None,
     }
 }
 

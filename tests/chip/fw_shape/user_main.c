@@ -38,6 +38,7 @@ extern const char *espconn_secure_get_alpn(const struct espconn *c);
 extern void espconn_secure_chip_init(void);
 extern bool espconn_secure_set_time(uint32_t unix_seconds);
 extern bool espconn_secure_set_handshake_timeout(uint16_t seconds);
+extern bool espconn_secure_pin_public_key(struct espconn *c, const uint8_t *sha256, uint8_t count);
 #ifdef FW_SHAPE_SERVER
 extern bool espconn_secure_set_default_certificate(const uint8_t *c, uint16_t n);
 extern bool espconn_secure_set_default_private_key(const uint8_t *k, uint16_t n);
@@ -62,6 +63,7 @@ void *const fw_shape_api[] = {
     (void *)espconn_secure_session_resumed, (void *)espconn_secure_set_alpn,
     (void *)espconn_secure_get_alpn,       (void *)espconn_secure_chip_init,
     (void *)espconn_secure_set_time,       (void *)espconn_secure_set_handshake_timeout,
+    (void *)espconn_secure_pin_public_key,
 #ifdef FW_SHAPE_SERVER
     (void *)espconn_secure_set_default_certificate,
     (void *)espconn_secure_set_default_private_key,

@@ -12,6 +12,7 @@ mod check;
 mod inspect;
 mod layout;
 mod pack;
+mod pin;
 mod report;
 
 use std::process::ExitCode;
@@ -45,6 +46,7 @@ Commands:
   inspect  List the records of an image and what the device will find in it
   check    Connect to a server with the device's verification code
   layout   Suggest flash sectors and esptool.py lines for the images
+  pin      Print certificates' public-key pins (espconn_secure_pin_public_key)
   help     Show help for a command (espcert help pack)
 
 Exit status: 0 ok, 1 failed (refused input, bad image, check failed), 2 usage error.
@@ -66,11 +68,13 @@ fn run(argv: &[String]) -> Status {
         "inspect" => inspect::main(rest),
         "check" => check::main(rest),
         "layout" => layout::main(rest),
+        "pin" => pin::main(rest),
         "help" | "--help" | "-h" => match rest.first().map(String::as_str) {
             Some("pack") => help(pack::HELP),
             Some("inspect") => help(inspect::HELP),
             Some("check") => help(check::HELP),
             Some("layout") => help(layout::HELP),
+            Some("pin") => help(pin::HELP),
             None => help(HELP),
             Some(other) => {
                 eprintln!("espcert: no command '{other}'\n\n{HELP}");

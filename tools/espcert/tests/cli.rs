@@ -720,3 +720,76 @@ fn check_against_openssl_s_server() {
     assert_eq!(c, 1, "{s}");
     assert!(s.contains("-0x7680"), "{s}");
 }
+
+/// `openssl ARGS` with `input` on its standard input; its standard output.
+fn openssl(args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run openssl");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "openssl {args:?} failed");
+    out.stdout
+}
+
+/// `openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | sha256`
+/// of the one certificate in `pem`, as hex.
+fn openssl_pin(pem: &[u8]) -> String {
+    let pubkey = openssl(&["x509", "-pubkey", "-noout"], pem);
+    let der = openssl(&["pkey", "-pubin", "-outform", "DER"], &pubkey);
+    let sum = String::from_utf8(openssl(&["dgst", "-sha256", "-r"], &der)).unwrap();
+    sum.split_whitespace().next().unwrap().to_string()
+}
+
+/// The PEM blocks of a file, each with its BEGIN and END lines.
+fn pem_blocks(pem: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in pem.lines() {
+        if line.starts_with("-----BEGIN CERTIFICATE") {
+            cur = Some(String::new());
+        }
+        if let Some(c) = cur.as_mut() {
+            c.push_str(line);
+            c.push('\n');
+        }
+        if line.starts_with("-----END CERTIFICATE") {
+            out.extend(cur.take());
+        }
+    }
+    out
+}
+
+#[test]
+fn pin_prints_the_openssl_pipelines_hash_for_each_certificate_with_its_subject() {
+    for name in ["ca_rsa.pem", "ca_ec.pem", "bundle.pem"] {
+        let o = espcert(&["pin", &fx(name)]);
+        assert_eq!(rc(&o), 0, "{}", text(&o));
+        let stdout = String::from_utf8(o.stdout).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        let blocks = pem_blocks(&String::from_utf8(read(name)).unwrap());
+        assert_eq!(
+            lines.len(),
+            blocks.len(),
+            "one line per certificate: {stdout}"
+        );
+        for (line, block) in lines.iter().zip(&blocks) {
+            let (hash, subject) = line.split_once("  ").expect("hash, two spaces, subject");
+            assert_eq!(hash, openssl_pin(block.as_bytes()), "{name}");
+            let der = certs::certificates(block.as_bytes()).unwrap();
+            let want = certs::info::parse(&der[0]).unwrap().subject;
+            assert_eq!(subject, want);
+        }
+    }
+}
+
+#[test]
+fn pin_of_a_file_without_certificates_fails() {
+    let o = espcert(&["pin", &fx("ca_rsa.key")]);
+    assert_eq!(rc(&o), 1, "{}", text(&o));
+}

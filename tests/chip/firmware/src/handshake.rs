@@ -229,6 +229,7 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
         tls13,
         alpn: Vec::new(),
         session: None,
+        pins: None,
     }
 }
 
