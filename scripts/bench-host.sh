@@ -4,7 +4,9 @@
 # (Python ssl over OpenSSL) answering the 100-byte-class request with 100
 # bytes, or with one 16 KB record for record16k; every case at the simulator's
 # default heap (40 KB, the chip's free heap at connect).
-#   bench case=NAME heap_peak=N allocs=N
+#   bench case=NAME heap_peak=N allocs=N [min_heap=N]
+# min_heap: the smallest --heap at which the case completes (the client cases;
+# resume_ec and server_ec print the peak only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pki=build/pki
@@ -26,12 +28,32 @@ PY
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The bench line from a run's final `heap_peak=N heap_in_use=N allocs=N`.
-report() { # name output
+# With a third argument (min_heap=N) it is appended to the line.
+report() { # name output [extra]
     local heap peak allocs
     heap=$(grep '^heap_peak=' <<<"$2" | tail -1)
     peak=${heap#heap_peak=}; peak=${peak%% *}
     allocs=${heap##*allocs=}
-    echo "bench case=$1 heap_peak=$peak allocs=$allocs"
+    echo "bench case=$1 heap_peak=$peak allocs=$allocs${3:+ $3}"
+}
+
+# The smallest --heap (to 64 bytes) at which `cmd... --heap N` completes: the
+# handshake, the whole response and a clean close (no RECONNECT line).
+# Binary search between the run's heap peak (a lower bound) and `hi`, which
+# must pass.
+min_heap() { # lo hi cmd...
+    local lo=$1 hi=$2 mid out
+    shift 2
+    while ((hi - lo > 64)); do
+        mid=$(((lo + hi) / 2))
+        out=$("$@" --heap "$mid" || true)
+        if grep -q '^HANDSHAKE OK' <<<"$out" && ! grep -q '^RECONNECT' <<<"$out"; then
+            hi=$mid
+        else
+            lo=$mid
+        fi
+    done
+    echo "$hi"
 }
 
 run_case() { # name chain_dir server_kind client_key(no/ec/rsa)
@@ -50,16 +72,22 @@ run_case() { # name chain_dir server_kind client_key(no/ec/rsa)
         record "$work/id-$name.bin" "certificate=$pki/client/$mtls.pem" "private_key=$pki/client/$mtls.key"
         extra=(--flash-place 0x78:"$work/id-$name.bin" --cert-sector 0x78)
     fi
-    out=$(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost \
-        --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --heap "$heap" --time "$(date +%s)" --run-for 20000 || true)
-    kill $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
+    local get=(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost
+        --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --time "$(date +%s)" --run-for 20000)
+    out=$("${get[@]}" --heap "$heap" || true)
     if ! grep -q '^HANDSHAKE OK' <<<"$out"; then
+        kill $pid 2>/dev/null || true
         echo "bench case=$name FAILED" >&2
         echo "$out" >&2
         return 1
     fi
-    report "$name" "$out"
+    local peak
+    peak=$(grep '^heap_peak=' <<<"$out" | tail -1); peak=${peak#heap_peak=}; peak=${peak%% *}
+    local least
+    least=$(min_heap "$peak" "$heap" "${get[@]}")
+    kill $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    report "$name" "$out" "min_heap=$least"
 }
 
 run_case ec ec reply no
