@@ -174,7 +174,10 @@ impl Records {
         let i = match self.list.iter().position(|r| r.key == key) {
             Some(i) => i,
             None => {
-                self.list.try_reserve(1).ok()?;
+                // Exactly one more: a program has a few espconns, and the
+                // amortised growth would hold room for four records (each
+                // with its pin slots) from the first one on.
+                self.list.try_reserve_exact(1).ok()?;
                 self.list.push(Record::new(key));
                 self.list.len() - 1
             }
