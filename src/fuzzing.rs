@@ -24,7 +24,8 @@ use crate::certs::{self, der_lite, flash, info, keys, pem, CertificateDer, Objec
 use crate::conn::{Conn, Ending, Role, Start, Tcp, UserEvent};
 use crate::platform::sim;
 use crate::tls::{
-    ClientParams, ServerParams, TimeSource, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
+    ClientParams, ServerParams, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
+    TLS_MAX_PLAINTEXT,
 };
 
 /// Inside every fixture's validity (2026-11-27 .. 2046-11-22).
@@ -309,15 +310,30 @@ pub fn server_path(data: &[u8]) {
     let _ = drive(Role::Server, data);
 }
 
-/// The client parameters the harness uses for mode byte `mode` (built inside
-/// the connection's first engine step, `conn::Start::Fixture`).
-pub(crate) fn client_params_of(mode: u8) -> ClientParams {
-    Mode::of(mode).client_params()
-}
-
-/// As [`client_params_of`], for the server side.
-pub(crate) fn server_params_of(mode: u8) -> ServerParams {
-    Mode::of(mode).server_params()
+/// How the harness's connection of `role` builds its engine for mode byte
+/// `mode`: the fixture's parameters instead of the settings and flash,
+/// inside the connection's first engine step.
+fn fixture(role: Role, mode: u8) -> Start {
+    fn client(
+        mode: usize,
+        _: ([u8; 4], u16),
+    ) -> Result<crate::conn::Engine, crate::error::Failure> {
+        Ok(TlsClient::new(Mode::of(mode as u8).client_params())?.into_session())
+    }
+    fn server(
+        mode: usize,
+        _: ([u8; 4], u16),
+    ) -> Result<crate::conn::Engine, crate::error::Failure> {
+        Ok(TlsServer::new(Mode::of(mode as u8).server_params())?.into_session())
+    }
+    Start {
+        build: match role {
+            Role::Client => client,
+            Role::Server => server,
+        },
+        key: usize::from(mode),
+        peer: ([127, 0, 0, 1], 443),
+    }
 }
 
 /// [`record_path`] / [`server_path`], returning what the user saw (`None`
@@ -337,7 +353,7 @@ fn drive(role: Role, data: &[u8]) -> Option<Seen> {
         };
         let mut tcp = MockTcp::default();
         let mut seen = Seen::default();
-        conn.tcp_connected(&mut tcp, Start::Fixture(role, mode_byte));
+        conn.tcp_connected(&mut tcp, fixture(role, mode_byte));
         settle(&mut conn, &mut tcp, &mut seen);
         let mut sent = false;
         for piece in peer.chunks(mode.chunk.min(peer.len()).max(1)) {
@@ -399,7 +415,7 @@ pub fn transcript(mode: u8) -> Vec<u8> {
         ..MockTcp::default()
     };
     let mut seen = Seen::default();
-    conn.tcp_connected(&mut tcp, Start::Fixture(Role::Client, mode));
+    conn.tcp_connected(&mut tcp, fixture(Role::Client, mode));
     settle(&mut conn, &mut tcp, &mut seen);
     cstate = sim::random_state();
     let mut data_sent = false;
@@ -457,7 +473,7 @@ pub fn server_transcript(mode: u8) -> Vec<u8> {
         ..MockTcp::default()
     };
     let mut seen = Seen::default();
-    conn.tcp_connected(&mut tcp, Start::Fixture(Role::Server, mode));
+    conn.tcp_connected(&mut tcp, fixture(Role::Server, mode));
     settle(&mut conn, &mut tcp, &mut seen);
     sstate = sim::random_state();
     let mut data_sent = false;

@@ -383,10 +383,17 @@ INTRINSIC_CALLS = {"llvm.memcpy": "memcpy", "llvm.memmove": "memmove", "llvm.mem
 
 
 def split_top(args):
-    """Split an LLVM argument list at top-level commas."""
+    """Split an LLVM argument list at top-level commas. Bytes inside string
+    constants (`c"..."`, e.g. a vtable's size and alignment) are data, not
+    brackets or commas."""
     out, depth, cur = [], 0, []
+    quoted = False
     for ch in args:
-        if ch in "([{<":
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            pass
+        elif ch in "([{<":
             depth += 1
         elif ch in ")]}>":
             if depth == 0:
@@ -538,11 +545,45 @@ def parse_ir(path, fns, slots, taken):
 
 taken_kind = {}
 
-class Graph:
-    """Strongly connected components (each charged once, at its largest
-    frame) and the deepest path from every function."""
 
-    def __init__(self, fns):
+def longest_pass(fns, members, budget=200_000):
+    """Stack one pass round a cycle can take: the largest sum of frames on
+    a simple path inside the component (each function at most once), by
+    search; the sum of all its frames when the search would exceed
+    `budget` steps (an upper bound either way)."""
+    inside = set(members)
+    best, steps = 0, 0
+
+    def walk(v, on, total):
+        nonlocal best, steps
+        steps += 1
+        if steps > budget:
+            raise OverflowError
+        best = max(best, total)
+        for c in fns[v].callees:
+            if c in inside and c not in on:
+                on.add(c)
+                walk(c, on, total + fns[c].frame)
+                on.discard(c)
+
+    try:
+        for m in members:
+            walk(m, {m}, fns[m].frame)
+    except OverflowError:
+        return sum(fns[m].frame for m in members)
+    return best
+
+
+class Graph:
+    """Strongly connected components and the deepest path from every
+    function. A component without a cycle is one function. A cycle
+    (recursion, or a join of the indirect-call resolution) is charged
+    `passes` times its longest simple path, where `passes(members)` says
+    how often a path can go round it (KNOWN_CYCLES) or None: unbounded,
+    listed in `unbounded` (charged one pass), which the caller reports as
+    a failure."""
+
+    def __init__(self, fns, passes=lambda members: 1):
         self.fns = fns
         index, low, onstack, stack = {}, {}, set(), []
         self.comp, self.comps = {}, []
@@ -584,6 +625,7 @@ class Graph:
         # Components come out callees first: one pass gives the longest paths.
         n = len(self.comps)
         self.cost, self.next, self.top = [0] * n, [None] * n, [None] * n
+        self.cyclic, self.unbounded = set(), set()
         for ci, members in enumerate(self.comps):
             top = max(members, key=lambda m: fns[m].frame)
             deepest, via = 0, None
@@ -593,8 +635,27 @@ class Graph:
                     if cj != ci and self.cost[cj] > deepest:
                         deepest, via = self.cost[cj], c
             self.top[ci] = top
-            self.cost[ci] = fns[top].frame + deepest
+            if len(members) > 1 or members[0] in fns[members[0]].callees:
+                self.cyclic.add(ci)
+                k = passes(members)
+                if k is None:
+                    self.unbounded.add(ci)
+                    k = 1
+                self.cost[ci] = k * longest_pass(fns, members) + deepest
+            else:
+                self.cost[ci] = fns[top].frame + deepest
             self.next[ci] = via
+
+    def reachable_cycles(self, roots):
+        """The cyclic components a path from `roots` can enter."""
+        seen, todo = set(), [r for r in roots if r in self.fns]
+        while todo:
+            v = todo.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            todo.extend(self.fns[v].callees)
+        return sorted({self.comp[v] for v in seen} & self.cyclic)
 
     def depth(self, name):
         return self.cost[self.comp[name]]
@@ -626,6 +687,48 @@ HMAC_SIGN_FNS = {
     ("crypto/tls13.rs", "hmac_sign"),
     ("crypto/tls13.rs", "extract_prk_from_secret"),
 }
+
+
+# Every cycle of the call graph a step or a callback can enter, with how many
+# times a path can go round it and why; a cycle not listed here fails the
+# analysis (it could not be bounded). Matched by a member's demangled name.
+# A cycle is charged passes x its longest simple path.
+KNOWN_CYCLES = [
+    # webpki's path building recurses once per intermediate CA on the path
+    # (build_chain_inner -> loop_while_non_fatal_error -> build_chain_inner).
+    # Our verifier refuses a presented path longer than MAX_PATH_CAS
+    # intermediates before webpki runs (src/tls/verifier.rs), so the
+    # recursion is entered at most MAX_PATH_CAS + 1 times.
+    (r"^<webpki::verify_cert::ChainOptions<.*>>::build_chain_inner$", "MAX_PATH_CAS+1",
+     "webpki path building: one level per intermediate CA, capped by the verifier"),
+    # Our count of the presented chain's longest row: one level per
+    # presented certificate, at most MAX_PRESENTED (8) in src/tls/verifier.rs.
+    (r"^espconn_secure::tls::verifier::longest_row$", 8,
+     "the verifier's row count: one level per presented certificate (8 at most)"),
+    # rustls sends a warning alert or close_notify from inside send_msg
+    # (sequence number near its limit), which sends once more and stops.
+    (r"^<rustls::common_state::CommonState>::send_msg$", 2,
+     "rustls: an alert sent from inside a send, once"),
+    # Encoding a HelloRetryRequest / Certificate payload encodes the inner
+    # payload once.
+    (r"^rustls::msgs::handshake::encode_server_payload$", 2,
+     "rustls: a handshake payload inside another, once"),
+    # core's slice sorts, reached only from webpki's revocation-list
+    # parsing: this library configures no revocation lists, so the sorted
+    # slice is empty and the sort returns before recursing.
+    (r"^core::slice::sort::.*webpki::crl::", 1,
+     "core's sort of revocation entries: never configured, no recursion"),
+    # Joins of the indirect-call resolution (same vtable slot and kind), not
+    # recursion: one pass.
+    (r"^<rustls::crypto::tls13::Hkdf(Expander)?UsingHmac as ", 1,
+     "rustls HKDF trait objects: slot join, no recursion"),
+    (r"^<core::fmt::builders::PadAdapter as core::fmt::Write>::write_(str|char)$", 1,
+     "pretty Debug ({:#?}) nesting; the chip build prints no Debug (-Zfmt-debug=none)"),
+    (r"^core::fmt::write$|as core::fmt::Display>::fmt$", 1,
+     "Display impls through core::fmt::write: the reason types do not nest themselves"),
+    (r"^core::ptr::drop_in_place::<", 1,
+     "drop glue of trait objects: slot join, no value contains itself"),
+]
 
 
 def check_sign_calls(src_dir):
@@ -671,6 +774,8 @@ def main():
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--steps", action="store_true", help="print the deepest chain of every engine step")
     ap.add_argument("--frames", type=int, default=15, help="list the N largest frames on the worst paths")
+    ap.add_argument("--verifier", default="src/tls/verifier.rs",
+                    help="our verifier's source, for MAX_PATH_CAS (KNOWN_CYCLES)")
     ap.add_argument("--check", metavar="MOD_RS",
                     help="fail unless every step's bound fits its stack (HANDSHAKE_STACK, TRAFFIC_STACK, "
                          "STACK_GUARD read from this file)")
@@ -759,7 +864,22 @@ def main():
     for n, f in fns.items():
         cut[n].frame = f.frame
         cut[n].callees = {c for c in f.callees if c not in panics}
-    pan = Graph(cut)
+    with open(a.verifier, encoding="utf-8") as f:
+        m = re.search(r"pub const MAX_PATH_CAS: usize = (\d+);", f.read())
+    if not m:
+        sys.exit(f"stack-depth: no `pub const MAX_PATH_CAS: usize = N;` in {a.verifier}")
+    path_cas = int(m.group(1))
+    cycle_names = {}
+
+    def passes(members):
+        """How often a path goes round this cycle (KNOWN_CYCLES), or None."""
+        for pattern, k, why in KNOWN_CYCLES:
+            if any(re.search(pattern, re.sub(r"\[[0-9a-f]{16}\]", "", all_dm.get(m, m))) for m in members):
+                cycle_names[frozenset(members)] = why
+                return path_cas + 1 if k == "MAX_PATH_CAS+1" else k
+        return None
+
+    pan = Graph(cut, passes)
     # One refinement of the call graph for every step (module docstring,
     # "Views"): rustls's key schedule calls `dyn HkdfExpander` methods,
     # never a signer (a slot collision in the full graph).
@@ -785,14 +905,14 @@ def main():
         g.callees = set() if n in panics else set(f.callees)
         if plain(n).startswith(("rustls::", "<rustls::")) and n not in sign_callers:
             g.callees -= signers
-    gr = Graph(main_fns)
+    gr = Graph(main_fns, passes)
 
     def view(drop):
         fv = {n: Fn(n) for n in fns}
         for n, f in main_fns.items():
             fv[n].frame = f.frame
             fv[n].callees = f.callees - drop
-        return Graph(fv)
+        return Graph(fv, passes)
 
     # Building the engine: nothing has been received, so no State::handle.
     setup_gr = view(handles)
@@ -830,6 +950,18 @@ def main():
     sys_roots = [n for n in fns if n.startswith("espconn_secure_") and "stack_call" not in n] + [
         n for n in fns if re.search(r"ffi.*(connect|recv|sent|disconnect|reconnect|accept)_cb", n)]
     sysd, sys_root = worst(sys_roots)
+
+    # Every cycle a step or a callback can enter must be bounded.
+    unbounded = {}
+    used = {}
+    for label, (g, roots) in list(kinds.items()) + [("system", (gr, sys_roots))]:
+        for ci in g.reachable_cycles(roots):
+            members = g.comps[ci]
+            if ci in g.unbounded:
+                unbounded[frozenset(members)] = (label, members)
+            else:
+                why = cycle_names.get(frozenset(members), "?")
+                used[why] = max(used.get(why, 0), len(members))
 
     names = set()
     for r, g in ((eng_root, eng_gr), (sys_root, gr)):
@@ -887,11 +1019,19 @@ def main():
         big = sorted(chain(eng_root, eng_gr), key=lambda x: -x[1])[:6]
         print("stack-depth: deepest engine chain, largest frames: "
               + ", ".join(f"{leaf_name(m)} {fr}" for m, fr, _ in big))
+    for why, size in sorted(used.items()):
+        print(f"stack-depth: bounded cycle ({size} functions): {why}")
+    for label, members in unbounded.values():
+        d = demangle(members)
+        print(f"stack-depth: FAIL: a cycle of {len(members)} functions reachable from the {label} "
+              f"roots has no bound (KNOWN_CYCLES): " + "; ".join(sorted(d.get(m, m)[:100] for m in members)[:8]))
     if unresolved:
         print(f"stack-depth: {len(unresolved)} indirect calls through a computed address, not followed, in: "
               + "; ".join(sorted(set(demangle(unresolved).values()))))
     if dyn:
         print("stack-depth: dynamic stack adjustments in: " + ", ".join(sorted(demangle(dyn).values())[:10]))
+    if unbounded:
+        return 1
     if a.check:
         with open(a.check, encoding="utf-8") as f:
             src = f.read()

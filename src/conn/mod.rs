@@ -4,10 +4,19 @@
 //! events. It is safe code: the SDK's TCP calls reach it through the [`Tcp`]
 //! trait and the user's callbacks are run by `ffi` from the events it queues,
 //! after every borrow of the connection has ended.
+//!
+//! A connection's state is one [`State`]: each variant owns what its phase
+//! has (the engine and TCP bookkeeping from TCP up; the send in flight while
+//! open; the reason while closing; the ending once TCP is down), and every
+//! change of variant goes through [`Conn::transition`]. The engine is a
+//! [`Session`] built by the [`Start`] the caller passes in: this module names
+//! neither side's engine nor any test fixture.
 
 pub mod records;
 pub mod settings;
 pub mod setup;
+#[cfg(test)]
+mod tests;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -16,7 +25,7 @@ use crate::error::{code, Failure};
 use crate::fail;
 use crate::platform::alloc::Confined;
 use crate::platform::{StepError, StepStack};
-use crate::tls::{Event, TlsClient, TlsServer};
+use crate::tls::{Event, Session};
 
 /// Largest plaintext handed to one user recv callback (the vendor's `TCP_MSS`).
 pub const RECV_CHUNK: usize = 1460;
@@ -37,19 +46,6 @@ pub trait Tcp {
     fn disconnect(&mut self);
     /// `espconn_recv_hold` / `espconn_recv_unhold`.
     fn hold(&mut self, hold: bool);
-}
-
-/// Where a connection is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// TCP connect requested; waiting for the SDK's connect callback.
-    TcpConnecting,
-    /// TLS handshake in progress.
-    Handshaking,
-    /// Application data flows.
-    Open,
-    /// close_notify queued or TCP close requested; waiting for TCP to close.
-    Closing,
 }
 
 /// What the user hears, in order.
@@ -74,160 +70,56 @@ pub enum Ending {
     TcpError(i8),
 }
 
-/// Which engine a connection builds when TCP is up.
+/// A connection's engine: either side, behind the one interface of `tls`.
+pub type Engine = Box<dyn Session>;
+
+/// How a connection builds its engine once TCP is up: a function chosen by
+/// the caller and its arguments. A client passes `setup::client_engine`,
+/// `espconn_secure_accept` `setup::server_engine` (only that reference
+/// reaches the rustls server: a firmware that never accepts links none of
+/// it, `--gc-sections`, docs/SIZE.md), the fuzzing harness its fixtures.
 #[derive(Debug, Clone, Copy)]
-pub enum Start {
-    /// A client for the user's espconn registered under `key` (its host
-    /// name and options), to `peer` (IPv4 address, port: part of the key
-    /// its TLS sessions are cached under).
-    Client { key: usize, peer: ([u8; 4], u16) },
-    /// A server connection with the default certificate and key, its engine
-    /// made by `build` (`espconn_secure_accept` passes [`server_engine`]).
-    /// Only that function pointer reaches the rustls server: a firmware that
-    /// never references `espconn_secure_accept` links none of it
-    /// (`--gc-sections`; ~85 KB of flash, docs/SIZE.md).
-    Server {
-        build: fn() -> Result<Box<dyn ServerEngine>, Failure>,
-    },
-    /// Fuzzing only: the harness's fixed parameters for `Mode::of(byte)`
-    /// (src/fuzzing.rs) instead of the settings and flash.
-    #[cfg(feature = "fuzzing")]
-    Fixture(Role, u8),
+pub struct Start {
+    /// Builds the engine (configuration, certificates from flash, the
+    /// ClientHello), inside the connection's arena.
+    pub build: fn(usize, ([u8; 4], u16)) -> Result<Engine, Failure>,
+    /// The user's espconn whose settings apply (its record's key), or
+    /// whatever else `build` needs to find its parameters.
+    pub key: usize,
+    /// The peer's IPv4 address and port (part of a client's session key).
+    pub peer: ([u8; 4], u16),
 }
 
-/// Either side's engine; both have the same bytes-in / bytes-out interface.
-/// The server is behind a trait object so that the code below, which every
-/// client links, names no server function (see [`Start::Server`]).
-enum Engine {
-    Client(TlsClient),
-    Server(Box<dyn ServerEngine>),
+/// Building the engine: a step function (captures nothing, see
+/// [`Confined::init`]). A handshake step can be seconds of CPU on the chip.
+fn build(start: Start) -> Result<Engine, Failure> {
+    crate::platform::with_watchdog_paused(|| (start.build)(start.key, start.peer))
 }
 
-/// The server engine's interface, as [`TlsServer`] implements it.
-pub trait ServerEngine {
-    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure>;
-    fn process(&mut self) -> Result<Event, Failure>;
-    fn output(&self) -> &[u8];
-    fn consume_output(&mut self, n: usize);
-    fn read(&mut self, buf: &mut [u8]) -> usize;
-    fn readable(&self) -> usize;
-    fn write(&mut self, plain: &[u8]) -> Result<(), Failure>;
-    fn close(&mut self) -> Result<(), Failure>;
-    fn work_estimate(&self) -> usize;
-    fn peer_eof(&self) -> Option<Failure>;
-    fn is_handshaking(&self) -> bool;
+/// The step that advances the protocol; named so the chip's stack analysis
+/// finds it (it runs on the handshake or traffic stack).
+fn process_step(e: &mut Engine, _: ()) -> Result<Event, Failure> {
+    crate::platform::with_watchdog_paused(|| e.process())
 }
 
-impl ServerEngine for TlsServer {
-    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        TlsServer::receive(self, data)
-    }
-    fn process(&mut self) -> Result<Event, Failure> {
-        TlsServer::process(self)
-    }
-    fn output(&self) -> &[u8] {
-        TlsServer::output(self)
-    }
-    fn consume_output(&mut self, n: usize) {
-        TlsServer::consume_output(self, n)
-    }
-    fn read(&mut self, buf: &mut [u8]) -> usize {
-        TlsServer::read(self, buf)
-    }
-    fn readable(&self) -> usize {
-        TlsServer::readable(self)
-    }
-    fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
-        TlsServer::write(self, plain)
-    }
-    fn close(&mut self) -> Result<(), Failure> {
-        TlsServer::close(self)
-    }
-    fn work_estimate(&self) -> usize {
-        TlsServer::work_estimate(self)
-    }
-    fn peer_eof(&self) -> Option<Failure> {
-        TlsServer::peer_eof(self)
-    }
-    fn is_handshaking(&self) -> bool {
-        TlsServer::is_handshaking(self)
-    }
+fn receive(e: &mut Engine, data: &[u8]) -> Result<usize, Failure> {
+    e.receive(data)
 }
 
-/// The engine of an accepted connection: the default certificate and key
-/// (and client CA), in the connection's arena like the client's.
-pub fn server_engine() -> Result<Box<dyn ServerEngine>, Failure> {
-    let server = TlsServer::new(setup::server_params()?)?;
-    Ok(Box::new(server))
+fn write(e: &mut Engine, plain: &[u8]) -> Result<(), Failure> {
+    e.write(plain)
 }
 
-macro_rules! both {
-    ($e:expr, $x:ident => $body:expr) => {
-        match $e {
-            Engine::Client($x) => $body,
-            Engine::Server($x) => $body,
-        }
-    };
+fn read(e: &mut Engine, buf: &mut [u8]) -> usize {
+    e.read(buf)
 }
 
-impl Engine {
-    /// Reads the configuration (certificates from flash included) and builds
-    /// the engine: all of it inside the connection's arena, so that an
-    /// allocation failing anywhere in it loses nothing.
-    fn build(start: Start) -> Result<Engine, Failure> {
-        crate::platform::with_watchdog_paused(|| match start {
-            Start::Client { key, peer } => {
-                TlsClient::new(setup::client_params(key, peer)?).map(Engine::Client)
-            }
-            Start::Server { build } => build().map(Engine::Server),
-            #[cfg(feature = "fuzzing")]
-            Start::Fixture(Role::Client, mode) => {
-                TlsClient::new(crate::fuzzing::client_params_of(mode)).map(Engine::Client)
-            }
-            #[cfg(feature = "fuzzing")]
-            Start::Fixture(Role::Server, mode) => {
-                let server = TlsServer::new(crate::fuzzing::server_params_of(mode))?;
-                Ok(Engine::Server(Box::new(server)))
-            }
-        })
-    }
-    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        both!(self, e => e.receive(data))
-    }
-    fn process(&mut self) -> Result<Event, Failure> {
-        both!(self, e => e.process())
-    }
-    fn output(&self) -> &[u8] {
-        both!(self, e => e.output())
-    }
-    fn consume_output(&mut self, n: usize) {
-        both!(self, e => e.consume_output(n))
-    }
-    /// A handshake step can be seconds of CPU on the chip.
-    fn process_step(&mut self, _: ()) -> Result<Event, Failure> {
-        crate::platform::with_watchdog_paused(|| self.process())
-    }
-    fn read(&mut self, buf: &mut [u8]) -> usize {
-        both!(self, e => e.read(buf))
-    }
-    fn readable(&self) -> usize {
-        both!(self, e => e.readable())
-    }
-    fn is_handshaking(&self) -> bool {
-        both!(self, e => e.is_handshaking())
-    }
-    fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
-        both!(self, e => e.write(plain))
-    }
-    fn close(&mut self, _: ()) -> Result<(), Failure> {
-        both!(self, e => e.close())
-    }
-    fn work_estimate(&self) -> usize {
-        both!(self, e => e.work_estimate())
-    }
-    fn peer_eof(&self) -> Option<Failure> {
-        both!(self, e => e.peer_eof())
-    }
+fn consume_output(e: &mut Engine, n: usize) {
+    e.consume_output(n)
+}
+
+fn close(e: &mut Engine, _: ()) -> Result<(), Failure> {
+    e.close()
 }
 
 /// Which end of the TLS connection we are (log lines differ).
@@ -244,36 +136,132 @@ impl Role {
             Role::Server => "server",
         }
     }
+
+    fn peer(self) -> &'static str {
+        match self {
+            Role::Client => "server",
+            Role::Server => "client",
+        }
+    }
 }
 
-pub struct Conn {
-    phase: Phase,
-    role: Role,
+/// What a connection holds from TCP up to TCP down.
+struct Link {
     /// The engine, confined with everything it allocates to the connection's
-    /// own arena and worked on in guarded steps only.
+    /// own arena and worked on in guarded steps only (empty until TCP is up,
+    /// and again after a step was abandoned).
     engine: Confined<Engine>,
     /// Ciphertext the engine could not take yet (back-pressure), in order.
     backlog: Vec<u8>,
-    holding: bool,
-    /// The user called `espconn_secure_recv_hold`: no recv callbacks and no
-    /// TCP input until they unhold.
-    user_hold: bool,
-    /// One `espconn_send` may be outstanding at a time.
+    /// TCP input is held at the SDK (what we last asked for).
+    tcp_held: bool,
+    /// An `espconn_send` is outstanding: one at a time.
     tcp_busy: bool,
-    /// A user send is in progress until all its records reached TCP.
-    user_sending: bool,
+}
+
+/// Where a connection is in its life; each variant owns what that phase has.
+enum State {
+    /// TCP connect requested; the arena waits for the engine.
+    TcpConnecting(Link),
+    /// TLS handshake in progress.
+    Handshaking(Link),
+    /// Application data flows.
+    Open {
+        link: Link,
+        /// A user send is in progress until all its records reached TCP.
+        sending: bool,
+        /// The peer sent close_notify: answer it and close TCP once the
+        /// data before it was read.
+        peer_closed: bool,
+    },
+    /// Going down for `reason` (reported once TCP confirms the close): the
+    /// engine's last output (close_notify or an alert) goes first.
+    Closing {
+        link: Link,
+        reason: Ending,
+        /// Decrypted data still goes to the user: not after they
+        /// disconnected, nor after a failure.
+        delivering: bool,
+        /// `espconn_disconnect` was called; only its callback is awaited.
+        tcp_closing: bool,
+    },
+    /// TCP is down; `ffi` takes the ending once for the last callback.
+    Ended(Option<Ending>),
+}
+
+impl State {
+    fn link(&self) -> Option<&Link> {
+        match self {
+            State::TcpConnecting(link) | State::Handshaking(link) => Some(link),
+            State::Open { link, .. } | State::Closing { link, .. } => Some(link),
+            State::Ended(_) => None,
+        }
+    }
+
+    fn link_mut(&mut self) -> Option<&mut Link> {
+        match self {
+            State::TcpConnecting(link) | State::Handshaking(link) => Some(link),
+            State::Open { link, .. } | State::Closing { link, .. } => Some(link),
+            State::Ended(_) => None,
+        }
+    }
+
+    fn engine(&self) -> Option<&Engine> {
+        self.link()?.engine.get()
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(self, State::Open { .. })
+    }
+
+    fn is_closing(&self) -> bool {
+        matches!(self, State::Closing { .. })
+    }
+
+    fn has_failed(&self) -> bool {
+        matches!(
+            self,
+            State::Closing {
+                reason: Ending::Failed(_),
+                ..
+            }
+        )
+    }
+
+    /// Once the handshake started and before it completed.
+    fn in_handshake(&self) -> bool {
+        matches!(self, State::Handshaking(_))
+    }
+}
+
+/// The changes of [`State`] variant, all made by [`Conn::transition`].
+enum To {
+    /// TCP is up: the handshake starts.
+    Handshake,
+    /// The handshake completed.
+    Open,
+    /// The connection goes down for `reason`; `delivering` as in
+    /// [`State::Closing`]. Nothing is sent here: the callers flush.
+    Closing { reason: Ending, delivering: bool },
+    /// TCP is down.
+    Ended(Ending),
+}
+
+/// Why a close is started ([`Conn::close`]).
+enum Why {
+    /// `espconn_secure_disconnect`.
+    User,
+    /// The peer's close_notify, once what came before it was read.
+    Peer,
+}
+
+pub struct Conn {
+    role: Role,
+    state: State,
+    /// The user called `espconn_secure_recv_hold`: no recv callbacks and no
+    /// TCP input until they unhold (kept across phases).
+    user_hold: bool,
     events: Vec<UserEvent>,
-    ending: Option<Ending>,
-    /// `espconn_disconnect` was called; only its callback is awaited.
-    tcp_closing: bool,
-    /// The peer sent close_notify: answer it and close TCP once the data
-    /// before it was read.
-    answer_close: bool,
-    /// The user called disconnect: no more data is delivered.
-    user_closed: bool,
-    /// Why the connection is going down, recorded when the close is started
-    /// (the ending is reported once TCP confirms the close).
-    pending_ending: Option<Ending>,
 }
 
 impl Conn {
@@ -290,47 +278,73 @@ impl Conn {
             )
         })?;
         Ok(Conn {
-            phase: Phase::TcpConnecting,
             role,
-            engine,
-            backlog: Vec::new(),
-            holding: false,
+            state: State::TcpConnecting(Link {
+                engine,
+                backlog: Vec::new(),
+                tcp_held: false,
+                tcp_busy: false,
+            }),
             user_hold: false,
-            tcp_busy: false,
-            user_sending: false,
             events,
-            ending: None,
-            tcp_closing: false,
-            answer_close: false,
-            user_closed: false,
-            pending_ending: None,
         })
     }
 
-    pub fn phase(&self) -> Phase {
-        self.phase
+    /// Bytes this connection holds from the SDK heap for its engine (none
+    /// once it ended).
+    pub fn arena_bytes(&self) -> usize {
+        self.state.link().map_or(0, |l| l.engine.held_bytes())
     }
 
-    /// Bytes this connection holds from the SDK heap for its engine.
-    pub fn arena_bytes(&self) -> usize {
-        self.engine.held_bytes()
+    /// The one place where the state changes variant. A change that does
+    /// not apply to the current variant is ignored (callers check first).
+    fn transition(&mut self, to: To) {
+        let state = core::mem::replace(&mut self.state, State::Ended(None));
+        self.state = match (state, to) {
+            (State::TcpConnecting(link), To::Handshake) => State::Handshaking(link),
+            (State::Handshaking(link), To::Open) => State::Open {
+                link,
+                sending: false,
+                peer_closed: false,
+            },
+            (
+                State::TcpConnecting(link) | State::Handshaking(link) | State::Open { link, .. },
+                To::Closing { reason, delivering },
+            ) => State::Closing {
+                link,
+                reason,
+                delivering,
+                tcp_closing: false,
+            },
+            // An ending is reported once.
+            (State::Ended(e), _) => State::Ended(e),
+            // The link goes first so its arena can be returned whole.
+            (_, To::Ended(ending)) => {
+                self.events.clear();
+                State::Ended(Some(ending))
+            }
+            (state, _) => state,
+        };
     }
 
     /// TCP is up: build the engine (configuration, certificates, the
     /// ClientHello's key share) and start the handshake.
     pub fn tcp_connected(&mut self, tcp: &mut dyn Tcp, start: Start) {
-        if self.phase != Phase::TcpConnecting {
+        if !matches!(self.state, State::TcpConnecting(_)) {
             return;
         }
         crate::log!("{} handshake start.", self.role.name());
-        self.phase = Phase::Handshaking;
-        let result = self
+        self.transition(To::Handshake);
+        let Some(link) = self.state.link_mut() else {
+            return;
+        };
+        let result = link
             .engine
             .ensure_free(SETUP_ESTIMATE)
             .map_err(|e| oom("handshake setup", e.requested, e.free))
             .and_then(|()| {
-                self.engine
-                    .init(StepStack::Handshake, start, Engine::build)
+                link.engine
+                    .init(StepStack::Handshake, start, build)
                     .map_err(|e| step_failure("handshake setup", e))?
             });
         match result {
@@ -341,72 +355,70 @@ impl Conn {
 
     /// Ciphertext arrived from TCP.
     pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
-        if self.engine.get().is_none() || self.phase == Phase::TcpConnecting {
+        if matches!(self.state, State::TcpConnecting(_)) || self.state.engine().is_none() {
             return;
         }
-        if !self.backlog.is_empty() {
-            if self.backlog.try_reserve(data.len()).is_err() {
-                let f = oom("receive backlog", data.len(), crate::platform::free_heap());
+        let Some(link) = self.state.link_mut() else {
+            return;
+        };
+        let rest = if link.backlog.is_empty() {
+            match feed(link, data) {
+                Ok(n) => &data[n..],
+                Err(f) => return self.fail(tcp, f),
+            }
+        } else {
+            data
+        };
+        if !rest.is_empty() {
+            if link.backlog.try_reserve(rest.len()).is_err() {
+                let f = oom("receive backlog", rest.len(), crate::platform::free_heap());
                 return self.fail(tcp, f);
             }
-            self.backlog.extend_from_slice(data);
-        } else {
-            let taken = match self.feed(data) {
-                Ok(n) => n,
-                Err(f) => return self.fail(tcp, f),
-            };
-            if taken < data.len() {
-                let rest = &data[taken..];
-                if self.backlog.try_reserve_exact(rest.len()).is_err() {
-                    let f = oom("receive backlog", rest.len(), crate::platform::free_heap());
-                    return self.fail(tcp, f);
-                }
-                self.backlog.extend_from_slice(rest);
-            }
+            link.backlog.extend_from_slice(rest);
         }
         self.pump(tcp);
     }
 
     /// The last `espconn_send` was handed to TCP.
     pub fn tcp_sent(&mut self, tcp: &mut dyn Tcp) {
-        self.tcp_busy = false;
+        if let Some(link) = self.state.link_mut() {
+            link.tcp_busy = false;
+        }
         self.pump(tcp);
     }
 
     /// TCP closed (FIN, or our own disconnect completed).
     pub fn tcp_closed(&mut self) {
-        let ending = match self.pending_ending.take() {
-            Some(e) => e,
+        let ending = match &mut self.state {
+            State::Ended(_) => return,
+            State::Closing { reason, .. } => core::mem::replace(reason, Ending::Disconnected),
+            State::Open {
+                peer_closed: true, ..
+            } => Ending::Disconnected,
             // The engine knows whether the close cut a handshake short and
-            // how far it got; before the engine exists, TLS never started.
-            None => match self
-                .engine
-                .get()
-                .map_or_else(|| self.eof_before_tls(), Engine::peer_eof)
-            {
-                Some(f) => {
-                    report(self.role, &f, true);
-                    Ending::Failed(f)
+            // how far it got; before the engine exists, TLS never started
+            // (a failure unless the connection was open).
+            state => {
+                let eof = match state.engine() {
+                    Some(engine) => engine.peer_eof(),
+                    None => (!state.is_open()).then(|| {
+                        fail!(
+                            code::SSL_CONN_EOF,
+                            "{} closed the connection before the TLS handshake started",
+                            self.role.peer()
+                        )
+                    }),
+                };
+                match eof {
+                    Some(f) => {
+                        report(self.role, &f, true);
+                        Ending::Failed(f)
+                    }
+                    None => Ending::Disconnected,
                 }
-                None => Ending::Disconnected,
-            },
+            }
         };
-        self.finish(ending);
-    }
-
-    /// A TCP close before the engine existed: a failure unless the
-    /// connection was already open.
-    fn eof_before_tls(&self) -> Option<Failure> {
-        (self.phase != Phase::Open).then(|| {
-            fail!(
-                code::SSL_CONN_EOF,
-                "{} closed the connection before the TLS handshake started",
-                match self.role {
-                    Role::Client => "server",
-                    Role::Server => "client",
-                }
-            )
-        })
+        self.transition(To::Ended(ending));
     }
 
     /// The handshake timer (armed by `ffi` when TCP came up) fired after
@@ -416,7 +428,7 @@ impl Conn {
     /// callback follows when TCP is down. Nothing happens once the
     /// handshake is complete or the connection is closing.
     pub fn handshake_timed_out(&mut self, tcp: &mut dyn Tcp, seconds: u16) {
-        if self.phase != Phase::Handshaking || self.pending_ending.is_some() {
+        if !self.state.in_handshake() {
             return;
         }
         let f = fail!(
@@ -425,37 +437,47 @@ impl Conn {
             seconds
         );
         report(self.role, &f, true);
-        self.pending_ending = Some(Ending::Failed(f));
-        self.phase = Phase::Closing;
-        self.tcp_closing = true;
-        tcp.disconnect();
+        self.transition(To::Closing {
+            reason: Ending::Failed(f),
+            delivering: false,
+        });
+        self.disconnect_tcp(tcp);
     }
 
     /// TCP failed with an lwIP code (-8 abort, -9 reset, -11 refused, -3 timeout).
     pub fn tcp_error(&mut self, err: i8) {
-        let ending = match self.pending_ending.take() {
-            Some(Ending::Failed(f)) => Ending::Failed(f),
+        let ending = match &mut self.state {
+            State::Ended(_) => return,
+            State::Closing {
+                reason: reason @ Ending::Failed(_),
+                ..
+            } => core::mem::replace(reason, Ending::Disconnected),
             _ => Ending::TcpError(err),
         };
-        self.finish(ending);
+        self.transition(To::Ended(ending));
     }
 
     /// `espconn_secure_send`: encrypt now (the caller's buffer is free on return).
     /// Returns the vendor's code: -5 while a send is in flight or before the
     /// handshake, -1 when the heap cannot hold the records.
     pub fn user_send(&mut self, tcp: &mut dyn Tcp, data: &[u8]) -> i8 {
-        if self.phase != Phase::Open || self.user_sending {
+        let State::Open {
+            link,
+            sending: false,
+            ..
+        } = &mut self.state
+        else {
             return crate::platform::sdk::ret::INPROGRESS;
-        }
-        if self.engine.get().is_none() {
+        };
+        if link.engine.get().is_none() {
             return crate::platform::sdk::ret::INPROGRESS;
         }
         let records = data.len().div_ceil(RECV_CHUNK).max(1);
         let need = data.len() + records * 32 + WRITE_OVERHEAD;
-        if self.engine.ensure_free(need).is_err() {
+        if link.engine.ensure_free(need).is_err() {
             return crate::platform::sdk::ret::MEM;
         }
-        match self.engine.step(StepStack::Caller, data, Engine::write) {
+        match link.engine.step(StepStack::Caller, data, write) {
             Ok(Some(Ok(()))) => {}
             Ok(None) => return crate::platform::sdk::ret::INPROGRESS,
             Ok(Some(Err(f))) => {
@@ -468,7 +490,9 @@ impl Conn {
                 return crate::platform::sdk::ret::MEM;
             }
         }
-        self.user_sending = true;
+        if let State::Open { sending, .. } = &mut self.state {
+            *sending = true;
+        }
         self.pump(tcp);
         crate::platform::sdk::ret::OK
     }
@@ -476,12 +500,10 @@ impl Conn {
     /// `espconn_secure_disconnect`: send close_notify, then close TCP.
     /// -5 when already closing.
     pub fn user_disconnect(&mut self, tcp: &mut dyn Tcp) -> i8 {
-        if self.phase == Phase::Closing {
+        if self.state.is_closing() || matches!(self.state, State::Ended(_)) {
             return crate::platform::sdk::ret::INPROGRESS;
         }
-        self.pending_ending = Some(Ending::Disconnected);
-        self.user_closed = true;
-        self.start_close(tcp, true);
+        self.close(tcp, Why::User);
         crate::platform::sdk::ret::OK
     }
 
@@ -495,7 +517,11 @@ impl Conn {
     /// Whether decrypted data still goes to the user (not after they
     /// disconnected, nor after a failure).
     pub fn delivering(&self) -> bool {
-        !self.user_closed && !matches!(self.pending_ending, Some(Ending::Failed(_)))
+        match &self.state {
+            State::Closing { delivering, .. } => *delivering,
+            State::Ended(_) => false,
+            _ => true,
+        }
     }
 
     /// `espconn_secure_recv_hold` / `_unhold`: while held, decrypted data
@@ -512,14 +538,18 @@ impl Conn {
     }
 
     fn sync_hold(&mut self, tcp: &mut dyn Tcp) {
+        let readable = self.readable();
+        let user_hold = self.user_hold;
+        let Some(link) = self.state.link_mut() else {
+            return;
+        };
         // Held TCP stays held until what waited was read: between an unhold
         // and the timer that delivers, a FIN taken in would end the
         // connection before its last bytes reached the user.
-        let want_hold =
-            self.user_hold || !self.backlog.is_empty() || (self.holding && self.readable() > 0);
-        if want_hold != self.holding && self.ending.is_none() {
-            self.holding = want_hold;
-            tcp.hold(want_hold);
+        let want = user_hold || !link.backlog.is_empty() || (link.tcp_held && readable > 0);
+        if want != link.tcp_held {
+            link.tcp_held = want;
+            tcp.hold(want);
         }
     }
 
@@ -530,36 +560,39 @@ impl Conn {
 
     /// The connection is over: take how it ended (the last user callback).
     pub fn take_ending(&mut self) -> Option<Ending> {
-        self.ending.take()
+        match &mut self.state {
+            State::Ended(e) => e.take(),
+            _ => None,
+        }
     }
 
     /// Decrypted bytes, in order, from one record at most; 0 when none are
     /// buffered. (Reading only copies out of the engine's buffer; the step
     /// guard is there anyway.)
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        self.engine
-            .step(StepStack::Caller, buf, Engine::read)
+        let Some(link) = self.state.link_mut() else {
+            return 0;
+        };
+        link.engine
+            .step(StepStack::Caller, buf, read)
             .ok()
             .flatten()
             .unwrap_or(0)
     }
 
-    /// The ALPN protocol the server selected (client connections, once open).
+    /// The ALPN protocol the peer agreed on (once open).
     pub fn alpn(&self) -> Option<&[u8]> {
-        match self.engine.get()? {
-            Engine::Client(c) => c.alpn(),
-            Engine::Server(_) => None,
-        }
+        self.state.engine()?.alpn()
     }
 
-    /// Whether this client connection's handshake resumed a cached session.
+    /// Whether this connection's handshake resumed a session.
     pub fn resumed(&self) -> bool {
-        matches!(self.engine.get(), Some(Engine::Client(c)) if c.resumed())
+        self.state.engine().is_some_and(|e| e.resumed())
     }
 
     /// Decrypted bytes waiting for the user.
     pub fn readable(&self) -> usize {
-        self.engine.get().map_or(0, |e| e.readable())
+        self.state.engine().map_or(0, |e| e.readable())
     }
 
     /// After the user drained what was readable: continue with buffered input.
@@ -567,56 +600,68 @@ impl Conn {
         self.pump(tcp);
     }
 
-    fn feed(&mut self, data: &[u8]) -> Result<usize, Failure> {
-        match self.engine.step(StepStack::Caller, data, Engine::receive) {
-            Ok(Some(r)) => r,
-            Ok(None) => Ok(data.len()),
-            Err(e) => Err(step_failure("receiving", e)),
-        }
-    }
-
     /// Run the engine as far as it goes, then hand its output to TCP.
     fn pump(&mut self, tcp: &mut dyn Tcp) {
-        if self.ending.is_some() {
+        if matches!(self.state, State::Ended(_)) {
             return;
         }
-        if matches!(self.pending_ending, Some(Ending::Failed(_))) {
+        if self.state.has_failed() {
             // A failed engine only has its alert left to send; then TCP closes.
-            return self.flush(tcp);
+            self.flush(tcp);
+            return;
         }
-        // Ciphertext left over from earlier back-pressure goes first.
-        if !self.backlog.is_empty() {
-            let backlog = core::mem::take(&mut self.backlog);
-            let taken = match self.feed(&backlog) {
-                Ok(n) => n,
-                Err(f) => return self.fail(tcp, f),
-            };
-            self.backlog = backlog;
-            self.backlog.drain(..taken);
-        }
-        if let Err(f) = self.process() {
+        if let Err(f) = self.feed_backlog().and_then(|()| self.process()) {
             return self.fail(tcp, f);
         }
         // The records before the close_notify are the user's first: closing
         // now would end the connection with them undelivered (a recv hold
         // keeps them waiting). The last read's resume gets here again.
-        if self.answer_close && self.readable() == 0 {
-            self.answer_close = false;
-            self.start_close(tcp, true);
+        if matches!(
+            self.state,
+            State::Open {
+                peer_closed: true,
+                ..
+            }
+        ) && self.readable() == 0
+        {
+            self.close(tcp, Why::Peer);
         }
-        self.flush(tcp);
+        if self.flush(tcp) {
+            if let State::Open { sending, .. } = &mut self.state {
+                if core::mem::take(sending) {
+                    if let Err(f) = self.push(UserEvent::Sent) {
+                        return self.fail(tcp, f);
+                    }
+                }
+            }
+        }
         self.sync_hold(tcp);
+    }
+
+    /// Ciphertext left over from earlier back-pressure goes first.
+    fn feed_backlog(&mut self) -> Result<(), Failure> {
+        let Some(link) = self.state.link_mut() else {
+            return Ok(());
+        };
+        if link.backlog.is_empty() {
+            return Ok(());
+        }
+        let backlog = core::mem::take(&mut link.backlog);
+        let taken = feed(link, &backlog)?;
+        link.backlog = backlog;
+        link.backlog.drain(..taken);
+        Ok(())
     }
 
     fn process(&mut self) -> Result<(), Failure> {
         loop {
-            let Some(engine) = self.engine.get() else {
+            let Some(link) = self.state.link_mut() else {
+                return Ok(());
+            };
+            let Some(engine) = link.engine.get() else {
                 return Ok(());
             };
             let estimate = engine.work_estimate();
-            self.engine
-                .ensure_free(estimate)
-                .map_err(|e| oom("TLS processing", e.requested, e.free))?;
             // Once the handshake is complete rustls only runs its traffic
             // state, whose deepest path needs about half the handshake's
             // stack; every received record pays this block
@@ -626,7 +671,10 @@ impl Conn {
             } else {
                 StepStack::Traffic
             };
-            let event = match self.engine.step(stack, (), Engine::process_step) {
+            link.engine
+                .ensure_free(estimate)
+                .map_err(|e| oom("TLS processing", e.requested, e.free))?;
+            let event = match link.engine.step(stack, (), process_step) {
                 Ok(Some(event)) => event?,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(step_failure("TLS processing", e)),
@@ -634,7 +682,7 @@ impl Conn {
             match event {
                 Event::None => break,
                 Event::HandshakeComplete => {
-                    self.phase = Phase::Open;
+                    self.transition(To::Open);
                     crate::log!("{} handshake ok!", self.role.name());
                     if self.resumed() {
                         crate::log!("espconn_secure: session resumed (abbreviated handshake)");
@@ -644,22 +692,21 @@ impl Conn {
                 Event::PeerClosed => {
                     // close_notify: answer it, then close TCP; the user hears
                     // a disconnect, as from the vendor.
-                    if self.phase == Phase::Handshaking {
-                        return Err(fail!(
-                            code::SSL_CONN_EOF,
-                            "peer sent close_notify during the handshake"
-                        ));
+                    match &mut self.state {
+                        State::Handshaking(_) => {
+                            return Err(fail!(
+                                code::SSL_CONN_EOF,
+                                "peer sent close_notify during the handshake"
+                            ))
+                        }
+                        State::Open { peer_closed, .. } => *peer_closed = true,
+                        _ => {}
                     }
-                    if self.pending_ending.is_none() {
-                        self.pending_ending = Some(Ending::Disconnected);
-                    }
-                    self.answer_close = true;
                     break;
                 }
             }
         }
-        let readable = self.engine.get().is_some_and(|e| e.readable() > 0);
-        if readable && !matches!(self.events.last(), Some(UserEvent::Readable)) {
+        if self.readable() > 0 && !matches!(self.events.last(), Some(UserEvent::Readable)) {
             self.push(UserEvent::Readable)?;
         }
         Ok(())
@@ -678,67 +725,87 @@ impl Conn {
     }
 
     /// Hand pending ciphertext to TCP, one `espconn_send` at a time; close TCP
-    /// once everything of a closing connection went out.
-    fn flush(&mut self, tcp: &mut dyn Tcp) {
-        if self.tcp_busy || self.tcp_closing {
-            return;
-        }
-        if let Some(engine) = self.engine.get() {
-            let out = engine.output();
-            if !out.is_empty() {
-                let n = out.len().min(TCP_SEND_CHUNK);
-                let r = tcp.send(&out[..n]);
-                if r == 0 {
-                    self.tcp_busy = true;
-                    if let Err(e) = self
-                        .engine
-                        .step(StepStack::Caller, n, Engine::consume_output)
-                    {
-                        // The bytes are with TCP; the engine that queued the
-                        // rest is gone.
-                        let f = step_failure("sending", e);
-                        if self.pending_ending.is_none() {
-                            report(self.role, &f, self.phase != Phase::Open);
-                            self.pending_ending = Some(Ending::Failed(f));
-                        }
-                        self.phase = Phase::Closing;
-                    }
-                    return;
+    /// once everything of a closing connection went out. True when nothing
+    /// is in flight and nothing waits (a user send is then complete).
+    fn flush(&mut self, tcp: &mut dyn Tcp) -> bool {
+        let role = self.role;
+        let Some(link) = self.state.link_mut() else {
+            return false;
+        };
+        if link.tcp_busy
+            || matches!(
+                self.state,
+                State::Closing {
+                    tcp_closing: true,
+                    ..
                 }
-                let f = fail!(
+            )
+        {
+            return false;
+        }
+        let Some(link) = self.state.link_mut() else {
+            return false;
+        };
+        let out = link.engine.get().map_or(&[][..], |e| e.output());
+        if !out.is_empty() {
+            let n = out.len().min(TCP_SEND_CHUNK);
+            let r = tcp.send(&out[..n]);
+            let f = if r == 0 {
+                link.tcp_busy = true;
+                match link.engine.step(StepStack::Caller, n, consume_output) {
+                    Ok(_) => return false,
+                    // The bytes are with TCP; the engine that queued the
+                    // rest is gone. TCP closes once they were sent.
+                    Err(e) => step_failure("sending", e),
+                }
+            } else {
+                fail!(
                     code::NET_SEND_FAILED,
                     "espconn_send refused {} bytes (err {})",
                     n,
                     r
-                );
-                if self.pending_ending.is_none() {
-                    report(self.role, &f, self.phase != Phase::Open);
-                    self.pending_ending = Some(Ending::Failed(f));
-                }
-                self.phase = Phase::Closing;
-                // What could not be sent is dropped with the connection.
+                )
+            };
+            // What could not be sent is dropped with the connection.
+            if !self.state.is_closing() {
+                report(role, &f, !self.state.is_open());
+                self.transition(To::Closing {
+                    reason: Ending::Failed(f),
+                    delivering: false,
+                });
+            }
+            if r == 0 {
+                return false;
             }
         }
-        if self.user_sending && self.phase == Phase::Open {
-            self.user_sending = false;
-            if let Err(f) = self.push(UserEvent::Sent) {
-                return self.fail(tcp, f);
-            }
+        if self.state.is_closing() {
+            self.disconnect_tcp(tcp);
+            return false;
         }
-        if self.phase == Phase::Closing && self.pending_ending.is_some() {
-            self.tcp_closing = true;
-            tcp.disconnect();
+        true
+    }
+
+    /// Close TCP now (a closing connection whose output went out).
+    fn disconnect_tcp(&mut self, tcp: &mut dyn Tcp) {
+        if let State::Closing { tcp_closing, .. } = &mut self.state {
+            if !core::mem::replace(tcp_closing, true) {
+                tcp.disconnect();
+            }
         }
     }
 
-    fn start_close(&mut self, tcp: &mut dyn Tcp, notify: bool) {
-        let was = self.phase;
-        self.phase = Phase::Closing;
-        if notify && matches!(was, Phase::Open | Phase::Handshaking) {
-            // Best effort: without room (or engine) TCP closes without the
-            // alert, which the peer sees as a truncation, not as data.
-            if self.engine.ensure_free(WRITE_OVERHEAD).is_ok() {
-                let _ = self.engine.step(StepStack::Caller, (), Engine::close);
+    /// A close the user or the peer asked for: close_notify (after the
+    /// handshake; best effort: without room TCP closes without it, which
+    /// the peer sees as a truncation, not as data), then TCP.
+    fn close(&mut self, tcp: &mut dyn Tcp, why: Why) {
+        let notify = matches!(self.state, State::Open { .. } | State::Handshaking(_));
+        self.transition(To::Closing {
+            reason: Ending::Disconnected,
+            delivering: matches!(why, Why::Peer),
+        });
+        if let (true, Some(link)) = (notify, self.state.link_mut()) {
+            if link.engine.ensure_free(WRITE_OVERHEAD).is_ok() {
+                let _ = link.engine.step(StepStack::Caller, (), close);
             }
         }
         self.flush(tcp);
@@ -746,25 +813,26 @@ impl Conn {
 
     /// A TLS failure: print the vendor's lines plus the reason, send what the
     /// engine queued (an alert), then close TCP; the reconnect callback follows
-    /// once TCP is down.
+    /// once TCP is down. Nothing changes once the connection is closing.
     fn fail(&mut self, tcp: &mut dyn Tcp, f: Failure) {
-        if self.phase == Phase::Closing && self.pending_ending.is_some() {
+        if self.state.is_closing() || matches!(self.state, State::Ended(_)) {
             return;
         }
-        report(self.role, &f, self.phase != Phase::Open);
-        self.pending_ending = Some(Ending::Failed(f));
-        self.start_close(tcp, false);
+        report(self.role, &f, !self.state.is_open());
+        self.transition(To::Closing {
+            reason: Ending::Failed(f),
+            delivering: false,
+        });
+        self.flush(tcp);
     }
+}
 
-    fn finish(&mut self, ending: Ending) {
-        if self.ending.is_some() {
-            return;
-        }
-        // The engine goes before anything else so its arena can be returned whole.
-        self.engine.clear();
-        self.backlog = Vec::new();
-        self.events.clear();
-        self.ending = Some(ending);
+/// Offer `data` to the engine; how much it took.
+fn feed(link: &mut Link, data: &[u8]) -> Result<usize, Failure> {
+    match link.engine.step(StepStack::Caller, data, receive) {
+        Ok(Some(r)) => r,
+        Ok(None) => Ok(data.len()),
+        Err(e) => Err(step_failure("receiving", e)),
     }
 }
 

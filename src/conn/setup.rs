@@ -6,10 +6,42 @@ use alloc::string::String;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::tls::{session, ClientParams, Pins, ServerParams, TimeSource, MAX_SEND_PLAINTEXT};
+use crate::tls::{
+    session, ClientParams, Pins, ServerParams, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
+};
 
 use super::records;
 use super::settings::{self, DefaultObject, Side};
+use super::{Engine, Start};
+
+/// How the client connection of the user's espconn at `key` to `peer`
+/// (IPv4 address, port) builds its engine when TCP is up.
+pub fn client_start(key: usize, peer: ([u8; 4], u16)) -> Start {
+    Start {
+        build: client_engine,
+        key,
+        peer,
+    }
+}
+
+fn client_engine(key: usize, peer: ([u8; 4], u16)) -> Result<Engine, Failure> {
+    Ok(TlsClient::new(client_params(key, peer)?)?.into_session())
+}
+
+/// How an accepted connection builds its engine: the default certificate
+/// and key (and client CA). Only this function's reference reaches the
+/// rustls server (see [`Start`]).
+pub fn server_start() -> Start {
+    Start {
+        build: server_engine,
+        key: 0,
+        peer: ([0; 4], 0),
+    }
+}
+
+fn server_engine(_: usize, _: ([u8; 4], u16)) -> Result<Engine, Failure> {
+    Ok(TlsServer::new(server_params()?)?.into_session())
+}
 
 /// Parameters for the client connection of the user's espconn at `key` to
 /// `peer` (IPv4 address, port).

@@ -6,7 +6,8 @@ use core::ffi::{c_char, c_void};
 use super::types::*;
 use super::{dispatch, drive, find_slot, new_slot, register, slot_of, SdkTcp, SlotInit};
 use crate::conn::records::{self, ConnectRefusal};
-use crate::conn::{Role, Start};
+use crate::conn::setup::client_start;
+use crate::conn::Role;
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
@@ -204,7 +205,7 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
     // SAFETY: live slot, no other borrow.
     unsafe {
         super::arm_handshake_timeout(slot);
-        drive(slot, |c, t| c.tcp_connected(t, Start::Client { key, peer }));
+        drive(slot, |c, t| c.tcp_connected(t, client_start(key, peer)));
     }
 }
 

@@ -6,8 +6,9 @@
 //! the user's `espconn`, a shadow `espconn` that we hand to the SDK's plain TCP
 //! API, and the [`Conn`] state machine. SDK callbacks on the shadow find the
 //! slot through the shadow's `reverse` pointer. User callbacks run only from
-//! [`dispatch`], after every borrow of the slot has ended, and only from SDK
-//! callbacks — never from inside an API call — so they never nest.
+//! [`dispatch`]'s flat loop, after every borrow of the slot has ended, and
+//! only from SDK callbacks — never from inside an API call — so they never
+//! nest, and no call path leads from a callback back into the loop.
 #![allow(unsafe_code)] // the C ABI / the SDK (see lib.rs)
 
 mod client;
@@ -202,11 +203,18 @@ unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
     unsafe { dispatch(slot) };
 }
 
-/// Deliver queued events to the user's callbacks, in order.
+/// The user's callbacks for the events the connection queued, in order,
+/// from this one flat loop. A callback may call the API (send, disconnect,
+/// hold) and delivering may resume the connection; what that queues is
+/// taken by the same loop, never by a nested one: nothing here calls back
+/// into `drive` or `dispatch`, so the system stack does not grow with the
+/// data. Ends with the last callback once the connection is over.
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
 unsafe fn dispatch(slot: *mut Slot) {
+    // The recv callbacks' buffer, kept while events are delivered.
+    let mut buf = alloc::vec::Vec::new();
     loop {
         // SAFETY: caller's contract; short borrows only.
         let (user, event) = unsafe { ((*slot).user, (*slot).conn.next_event()) };
@@ -234,7 +242,7 @@ unsafe fn dispatch(slot: *mut Slot) {
                 }
             }
             // SAFETY: caller's contract.
-            UserEvent::Readable => unsafe { deliver(slot) },
+            UserEvent::Readable => unsafe { deliver(slot, &mut buf) },
         }
     }
     // SAFETY: caller's contract.
@@ -248,30 +256,35 @@ unsafe fn dispatch(slot: *mut Slot) {
 /// Hand decrypted bytes to the user's recv callback as the vendor's glue
 /// does: one call per TLS record, a record above 1460 bytes in consecutive
 /// calls of at most 1460. A hold requested inside a call stops delivery
-/// before the next one.
+/// before the next one. Once what was readable is read, the connection
+/// resumes with its buffered input (the events that queues reach
+/// [`dispatch`]'s loop).
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
-unsafe fn deliver(slot: *mut Slot) {
-    // SAFETY: caller's contract; short borrow.
-    let size = unsafe { (*slot).conn.readable() }.clamp(1, RECV_CHUNK);
-    let mut buf = alloc::vec::Vec::new();
-    // A short heap (or a fragmented one) may still give a smaller buffer: the
-    // bytes then arrive in smaller pieces. Without any, the connection fails:
-    // waiting could stall it forever, and the user must hear of the loss.
-    if ![size, size.min(256), size.min(32)]
-        .into_iter()
-        .any(|n| buf.try_reserve_exact(n).is_ok())
-    {
-        // SAFETY: caller's contract.
-        unsafe {
-            drive(slot, |c, t| {
-                c.out_of_memory(t, "the receive callback's buffer", size)
-            })
-        };
-        return;
+unsafe fn deliver(slot: *mut Slot, buf: &mut alloc::vec::Vec<u8>) {
+    if buf.is_empty() {
+        // SAFETY: caller's contract; short borrow.
+        let size = unsafe { (*slot).conn.readable() }.clamp(1, RECV_CHUNK);
+        // A short heap (or a fragmented one) may still give a smaller
+        // buffer: the bytes then arrive in smaller pieces. Without any, the
+        // connection fails: waiting could stall it forever, and the user
+        // must hear of the loss.
+        if ![size, size.min(256), size.min(32)]
+            .into_iter()
+            .any(|n| buf.try_reserve_exact(n).is_ok())
+        {
+            // SAFETY: caller's contract; short borrow.
+            unsafe {
+                let s = &mut *slot;
+                let mut tcp = SdkTcp(s.sdk);
+                s.conn
+                    .out_of_memory(&mut tcp, "the receive callback's buffer", size);
+            }
+            return;
+        }
+        buf.resize(buf.capacity().min(size), 0);
     }
-    buf.resize(buf.capacity().min(size), 0);
     loop {
         // SAFETY: caller's contract; short borrow.
         let (held, want) = unsafe { ((*slot).conn.user_held(), (*slot).conn.readable()) };
@@ -287,19 +300,19 @@ unsafe fn deliver(slot: *mut Slot) {
             buf.resize(want, 0);
         }
         // SAFETY: caller's contract; short borrow.
-        let (user, n, closing) = unsafe {
+        let (user, n) = unsafe {
             let s = &mut *slot;
-            let closing = !s.conn.delivering();
-            (
-                s.user,
-                if closing { 0 } else { s.conn.read(&mut buf) },
-                closing,
-            )
+            if !s.conn.delivering() {
+                return;
+            }
+            (s.user, s.conn.read(buf))
         };
         if n == 0 {
-            if !closing {
-                // SAFETY: caller's contract.
-                unsafe { drive(slot, |c, t| c.resume(t)) };
+            // SAFETY: caller's contract; short borrow.
+            unsafe {
+                let s = &mut *slot;
+                let mut tcp = SdkTcp(s.sdk);
+                s.conn.resume(&mut tcp);
             }
             return;
         }

@@ -25,7 +25,8 @@ use super::types::*;
 use super::{drive, new_slot, register, Slot, SlotInit, SLOTS};
 use crate::conn::records;
 use crate::conn::settings::{self, DefaultObject};
-use crate::conn::{Role, Start};
+use crate::conn::setup::server_start;
+use crate::conn::Role;
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{
     self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
@@ -331,14 +332,7 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
     // SAFETY: live slot, no other borrow.
     unsafe {
         super::arm_handshake_timeout(p);
-        drive(p, |c, t| {
-            c.tcp_connected(
-                t,
-                Start::Server {
-                    build: crate::conn::server_engine,
-                },
-            )
-        })
+        drive(p, |c, t| c.tcp_connected(t, server_start()))
     };
 }
 

@@ -14,7 +14,7 @@ use super::engine::{Engine, MAX_SEND_PLAINTEXT};
 use super::errors::{self, Side};
 use super::session;
 use super::verifier::Verifier;
-use super::{provider, versions, ClientParams, Clock, Event, Negotiated, Warnings};
+use super::{provider, versions, ClientParams, Clock, Warnings};
 use crate::error::{code, Failure};
 use crate::fail;
 
@@ -173,20 +173,30 @@ impl TlsClient {
         self.warnings
     }
 
-    /// The ALPN protocol the server selected (after the handshake).
-    pub fn alpn(&self) -> Option<&[u8]> {
-        self.engine.alpn()
-    }
-
-    /// Whether the handshake resumed a cached session (abbreviated handshake).
-    pub fn resumed(&self) -> bool {
-        self.engine.resumed()
-    }
-
     /// Current receive buffer capacity (it grows and shrinks with records).
     pub fn receive_capacity(&self) -> usize {
         self.engine.receive_capacity()
     }
 }
 
-session_interface!(TlsClient);
+/// The client is its engine's [`Session`](super::Session) plus the
+/// configuration's warnings.
+impl core::ops::Deref for TlsClient {
+    type Target = Engine<UnbufferedClientConnection>;
+    fn deref(&self) -> &Self::Target {
+        &self.engine
+    }
+}
+
+impl core::ops::DerefMut for TlsClient {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.engine
+    }
+}
+
+impl TlsClient {
+    /// The engine alone, for the glue's `Box<dyn Session>`.
+    pub fn into_session(self) -> alloc::boxed::Box<dyn super::Session> {
+        alloc::boxed::Box::new(self.engine)
+    }
+}

@@ -17,7 +17,7 @@ use crate::error::{code, Failure};
 use crate::fail;
 
 /// What a rustls unbuffered connection offers, for either side.
-pub(crate) trait Conn {
+pub trait Conn {
     type Data;
     fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data>;
     fn common(&self) -> &CommonState;
@@ -201,7 +201,7 @@ struct Held {
     discard: usize,
 }
 
-pub(crate) struct Engine<C> {
+pub struct Engine<C> {
     /// Boxed: rustls's connection is most of the engine's size, and the
     /// engine travels by value through several frames on its way into the
     /// connection (constructor, arena, engine-stack trampoline, `conn`); on
@@ -769,6 +769,57 @@ impl<C: Conn> Engine<C> {
         } else {
             core::hint::black_box(HANDSHAKE_BASE) + self.signing + HANDSHAKE_PER_BYTE * pending
         }
+    }
+}
+
+/// The engine is the [`Session`](super::Session) of both sides; the
+/// methods above are its implementation (inherent, so the engine's own code
+/// calls them directly).
+impl<C: Conn> super::Session for Engine<C> {
+    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
+        Engine::receive(self, data)
+    }
+    fn process(&mut self) -> Result<Event, Failure> {
+        Engine::process(self)
+    }
+    fn output(&self) -> &[u8] {
+        Engine::output(self)
+    }
+    fn consume_output(&mut self, n: usize) {
+        Engine::consume_output(self, n)
+    }
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        Engine::read(self, buf)
+    }
+    fn readable(&self) -> usize {
+        Engine::readable(self)
+    }
+    fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
+        Engine::write(self, plain)
+    }
+    fn close(&mut self) -> Result<(), Failure> {
+        Engine::close(self)
+    }
+    fn peer_eof(&self) -> Option<Failure> {
+        Engine::peer_eof(self)
+    }
+    fn is_handshaking(&self) -> bool {
+        Engine::is_handshaking(self)
+    }
+    fn work_estimate(&self) -> usize {
+        Engine::work_estimate(self)
+    }
+    fn negotiated(&self) -> Option<Negotiated> {
+        Engine::negotiated(self)
+    }
+    fn alpn(&self) -> Option<&[u8]> {
+        Engine::alpn(self)
+    }
+    fn resumed(&self) -> bool {
+        Engine::resumed(self)
+    }
+    fn largest_record_seen(&self) -> usize {
+        Engine::largest_record_seen(self)
     }
 }
 

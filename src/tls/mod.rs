@@ -27,83 +27,67 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::error::Failure;
+
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-/// The bytes-in / bytes-out interface both [`TlsClient`] and [`TlsServer`]
-/// offer, written once over their `engine` field.
-macro_rules! session_interface {
-    ($t:ty) => {
-        impl $t {
-            /// Offer ciphertext received from TCP; returns how many bytes were
-            /// taken. Fewer than offered means: call `process()` and drain
-            /// `read()`, then offer the rest (hold the TCP data meanwhile).
-            pub fn receive(&mut self, data: &[u8]) -> Result<usize, Failure> {
-                self.engine.receive(data)
-            }
+/// The one interface between the connection glue (`conn`) and a TLS
+/// session of either side: bytes in, bytes out, events. The engine
+/// implements it once for both sides; [`TlsClient`] and [`TlsServer`] build
+/// an engine and dereference to it, and `conn` holds it as a
+/// `Box<dyn Session>`, so a firmware that never accepts connections links no
+/// server code.
+pub trait Session {
+    /// Offer ciphertext received from TCP; returns how many bytes were
+    /// taken. Fewer than offered means: call `process()` and drain `read()`,
+    /// then offer the rest (hold the TCP data meanwhile).
+    fn receive(&mut self, data: &[u8]) -> Result<usize, Failure>;
 
-            /// Advance the protocol: consume received records, queue output and
-            /// plaintext. Stops early when the plaintext queue is full.
-            pub fn process(&mut self) -> Result<Event, Failure> {
-                self.engine.process()
-            }
+    /// Advance the protocol: consume received records, queue output and
+    /// plaintext. Stops early while a decrypted record waits for `read()`.
+    fn process(&mut self) -> Result<Event, Failure>;
 
-            /// Ciphertext waiting to be sent.
-            pub fn output(&self) -> &[u8] {
-                self.engine.output()
-            }
+    /// Ciphertext waiting to be sent.
+    fn output(&self) -> &[u8];
 
-            /// Drop the first `n` bytes of `output()` (TCP took them).
-            pub fn consume_output(&mut self, n: usize) {
-                self.engine.consume_output(n)
-            }
+    /// Drop the first `n` bytes of `output()` (TCP took them).
+    fn consume_output(&mut self, n: usize);
 
-            /// Copy decrypted bytes, in order, from one record at most (the
-            /// next call starts the next record); returns the count.
-            pub fn read(&mut self, buf: &mut [u8]) -> usize {
-                self.engine.read(buf)
-            }
+    /// Copy decrypted bytes, in order, from one record at most (the next
+    /// call starts the next record); returns the count.
+    fn read(&mut self, buf: &mut [u8]) -> usize;
 
-            /// Decrypted bytes waiting for `read()`.
-            pub fn readable(&self) -> usize {
-                self.engine.readable()
-            }
+    /// Decrypted bytes waiting for `read()`.
+    fn readable(&self) -> usize;
 
-            /// Encrypt `plain` into `output()`, in records of at most
-            /// [`MAX_SEND_PLAINTEXT`] bytes.
-            pub fn write(&mut self, plain: &[u8]) -> Result<(), Failure> {
-                self.engine.write(plain)
-            }
+    /// Encrypt `plain` into `output()`, in records of at most
+    /// [`MAX_SEND_PLAINTEXT`] bytes.
+    fn write(&mut self, plain: &[u8]) -> Result<(), Failure>;
 
-            /// Queue close_notify (nothing to do during the handshake).
-            pub fn close(&mut self) -> Result<(), Failure> {
-                self.engine.close()
-            }
+    /// Queue close_notify (nothing to do during the handshake).
+    fn close(&mut self) -> Result<(), Failure>;
 
-            /// The TCP connection ended: `Some` failure if that cut the
-            /// handshake short (`SSL_CONN_EOF`), `None` if it is an ordinary close.
-            pub fn peer_eof(&self) -> Option<Failure> {
-                self.engine.peer_eof()
-            }
+    /// The TCP connection ended: `Some` failure if that cut the handshake
+    /// short (`SSL_CONN_EOF`), `None` if it is an ordinary close.
+    fn peer_eof(&self) -> Option<Failure>;
 
-            pub fn is_handshaking(&self) -> bool {
-                self.engine.is_handshaking()
-            }
+    /// Whether the handshake is still in progress.
+    fn is_handshaking(&self) -> bool;
 
-            pub fn negotiated(&self) -> Option<Negotiated> {
-                self.engine.negotiated()
-            }
+    /// Upper bound of heap rustls may allocate during the next `process()`.
+    fn work_estimate(&self) -> usize;
 
-            /// Largest record length announced by the peer so far.
-            pub fn largest_record_seen(&self) -> usize {
-                self.engine.largest_record_seen()
-            }
+    /// What was negotiated (after the handshake), for logs.
+    fn negotiated(&self) -> Option<Negotiated>;
 
-            /// Upper bound of heap rustls may allocate during the next `process()`.
-            pub fn work_estimate(&self) -> usize {
-                self.engine.work_estimate()
-            }
-        }
-    };
+    /// The ALPN protocol agreed on (after the handshake).
+    fn alpn(&self) -> Option<&[u8]>;
+
+    /// Whether the handshake resumed a session (abbreviated handshake).
+    fn resumed(&self) -> bool;
+
+    /// Largest record length announced by the peer so far.
+    fn largest_record_seen(&self) -> usize;
 }
 
 mod client;
@@ -117,7 +101,7 @@ mod verifier;
 mod x509;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use client::TlsClient;
 pub use engine::{MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT};

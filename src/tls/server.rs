@@ -10,7 +10,7 @@ use spin::Mutex;
 
 use super::engine::Engine;
 use super::errors::{self, Side};
-use super::{provider, versions, Clock, Event, Negotiated, ServerParams};
+use super::{provider, versions, Clock, ServerParams};
 use crate::error::{code, Failure};
 use crate::fail;
 
@@ -108,7 +108,26 @@ impl TlsServer {
     }
 }
 
-session_interface!(TlsServer);
+/// The server is its engine's [`Session`](super::Session).
+impl core::ops::Deref for TlsServer {
+    type Target = Engine<UnbufferedServerConnection>;
+    fn deref(&self) -> &Self::Target {
+        &self.engine
+    }
+}
+
+impl core::ops::DerefMut for TlsServer {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.engine
+    }
+}
+
+impl TlsServer {
+    /// The engine alone, for the glue's `Box<dyn Session>`.
+    pub fn into_session(self) -> alloc::boxed::Box<dyn super::Session> {
+        alloc::boxed::Box::new(self.engine)
+    }
+}
 
 /// One TLS 1.2 session (by session id) shared by the server connections it
 /// is given to, so that a client can resume. Not used by `espconn_secure_accept`

@@ -25,6 +25,17 @@ use super::{Pins, TimeSource};
 use crate::error::{code, Failure};
 use crate::fail;
 
+/// Most intermediate CAs in a row on a presented chain. webpki builds the
+/// path by recursion, one level (about 830 bytes of the chip's handshake
+/// stack) per intermediate it follows, up to six; the static stack analysis
+/// charges this many levels (scripts/esp8266/stack-depth.py, KNOWN_CYCLES),
+/// so a longer row is refused before webpki runs. Public chains have one or
+/// two (Let's Encrypt, DigiCert, Sectigo via a cross-signed root).
+pub const MAX_PATH_CAS: usize = 2;
+
+/// Most intermediate certificates a server may present at all.
+const MAX_PRESENTED: usize = 8;
+
 /// Where the verifier leaves the detailed failure for the engine.
 pub(crate) type Diagnosis = Arc<Mutex<Option<Failure>>>;
 
@@ -291,6 +302,67 @@ impl Verifier {
         self.record(f, alert_for(e))
     }
 
+    /// The presented intermediates webpki may build a path from, checked
+    /// against [`MAX_PATH_CAS`]: self-signed ones are left out (a root the
+    /// server sends along never leads to one of ours: the trust anchor of
+    /// that name is tried first), and a row of more than `MAX_PATH_CAS`
+    /// certificates, each the issuer of the one before, from the leaf on,
+    /// is refused: webpki would follow it deeper than the chip's stack
+    /// allows.
+    #[inline(never)]
+    fn path_cas<'a>(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &'a [CertificateDer<'a>],
+    ) -> Result<Vec<CertificateDer<'a>>, Error> {
+        if intermediates.len() > MAX_PRESENTED {
+            return Err(self.record(
+                fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "server presented {} intermediate certificates; at most {} are accepted",
+                    intermediates.len(),
+                    MAX_PRESENTED
+                ),
+                bad_certificate(),
+            ));
+        }
+        let mut names: [(&[u8], &[u8]); MAX_PRESENTED] = [(&[], &[]); MAX_PRESENTED];
+        let mut usable = Vec::new();
+        if usable.try_reserve_exact(intermediates.len()).is_err() {
+            return Err(self.oom_failure());
+        }
+        let mut n = 0;
+        for der in intermediates {
+            let Some(c) = x509::parse(der) else {
+                // Unparsable: webpki reports it if the path needs it.
+                usable.push(CertificateDer::from(&der[..]));
+                continue;
+            };
+            if c.subject.raw() == c.issuer.raw() {
+                continue;
+            }
+            names[n] = (c.subject.raw(), c.issuer.raw());
+            n += 1;
+            usable.push(CertificateDer::from(&der[..]));
+        }
+        let Some(leaf) = x509::parse(end_entity) else {
+            return Ok(usable);
+        };
+        let row = longest_row(&names[..n], leaf.issuer.raw(), 0);
+        if row > MAX_PATH_CAS {
+            return Err(self.record(
+                fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "server's chain has {} intermediate CAs in a row; the device verifies at most {} (stack budget)",
+                    row,
+                    MAX_PATH_CAS
+                ),
+                bad_certificate(),
+            ));
+        }
+        Ok(usable)
+    }
+
     /// webpki ignores keyUsage on CA certificates; RFC 5280 4.2.1.3 (and
     /// OpenSSL, error 32) reject a CA whose keyUsage is present without
     /// keyCertSign. Checked on the path webpki validated: from the leaf, each
@@ -470,6 +542,19 @@ fn alert_for(e: &Error) -> Error {
     Error::InvalidCertificate(c)
 }
 
+/// Length of the longest row of `certs` (subject, issuer) starting with
+/// one whose subject is `issuer`, each the issuer of the one before, none
+/// twice (`used` marks those on the row so far).
+fn longest_row(certs: &[(&[u8], &[u8])], issuer: &[u8], used: u32) -> usize {
+    let mut best = 0;
+    for (i, (subject, next)) in certs.iter().enumerate() {
+        if used & (1 << i) == 0 && *subject == issuer {
+            best = best.max(1 + longest_row(certs, next, used | (1 << i)));
+        }
+    }
+    best
+}
+
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
@@ -502,8 +587,9 @@ impl ServerCertVerifier for Verifier {
         self.check_key_sizes(&chain)?;
         self.weak_root_failure(&chain)?;
 
+        let usable = self.path_cas(end_entity, intermediates)?;
         let cert = ParsedCertificate::try_from(end_entity).map_err(|e| self.rustls_failure(&e))?;
-        verify_server_cert_signed_by_trust_anchor(&cert, roots, intermediates, now, self.algs.all)
+        verify_server_cert_signed_by_trust_anchor(&cert, roots, &usable, now, self.algs.all)
             .map_err(|e| self.explain(e, &chain, roots, now))?;
         self.ca_key_usage_failure(end_entity, intermediates)?;
         if self.check_name {

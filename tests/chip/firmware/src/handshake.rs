@@ -19,7 +19,7 @@ use espconn_secure::platform::alloc::{Arena, ArenaBox};
 use espconn_secure::platform::{take_stack_high_water, StepStack};
 use espconn_secure::tls::{
     session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, ServerSessions,
-    TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
+    Session, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
 };
 
 use super::{Tally, INSNS_PER_TICK};
