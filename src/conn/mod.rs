@@ -73,6 +73,9 @@ pub enum Ending {
 /// A connection's engine: either side, behind the one interface of `tls`.
 pub type Engine = Box<dyn Session>;
 
+/// A function that builds an engine (see [`Start`]).
+pub type Build = fn(usize, ([u8; 4], u16)) -> Result<Engine, Failure>;
+
 /// How a connection builds its engine once TCP is up: a function chosen by
 /// the caller and its arguments. A client passes `setup::client_engine`,
 /// `espconn_secure_accept` `setup::server_engine` (only that reference
@@ -82,7 +85,7 @@ pub type Engine = Box<dyn Session>;
 pub struct Start {
     /// Builds the engine (configuration, certificates from flash, the
     /// ClientHello), inside the connection's arena.
-    pub build: fn(usize, ([u8; 4], u16)) -> Result<Engine, Failure>,
+    pub build: Build,
     /// The user's espconn whose settings apply (its record's key), or
     /// whatever else `build` needs to find its parameters.
     pub key: usize,

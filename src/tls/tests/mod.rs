@@ -294,6 +294,63 @@ fn client_failure(cp: ClientParams, sp: ServerParams) -> Failure {
     }
 }
 
+/// The EC server showing `chain` (leaf first) with the leaf's key `key`.
+fn ec_server_with(chain: &[&'static [u8]], key: &'static [u8]) -> ServerParams {
+    let mut sp = server_params(Pki::Ec);
+    sp.chain = chain.iter().map(|d| cert(d)).collect();
+    sp.key = pkcs8(key);
+    sp
+}
+
+#[test]
+fn two_intermediate_cas_in_a_row_are_verified() {
+    let sp = ec_server_with(
+        &[
+            fixture!("ec-leaf2.der"),
+            fixture!("ec-int2.der"),
+            fixture!("ec-int.der"),
+        ],
+        fixture!("ec-leaf2.key.der"),
+    );
+    exchange(client_params(Pki::Ec), sp, usize::MAX);
+}
+
+#[test]
+fn three_intermediate_cas_in_a_row_are_refused_before_path_building() {
+    let sp = ec_server_with(
+        &[
+            fixture!("ec-leaf3.der"),
+            fixture!("ec-int3.der"),
+            fixture!("ec-int2.der"),
+            fixture!("ec-int.der"),
+        ],
+        fixture!("ec-leaf3.key.der"),
+    );
+    let f = client_failure(client_params(Pki::Ec), sp);
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    assert!(
+        f.reason
+            .as_str()
+            .contains("3 intermediate CAs in a row; the device verifies at most 2"),
+        "{}",
+        f.reason
+    );
+}
+
+#[test]
+fn a_root_the_server_sends_along_does_not_count_as_an_intermediate() {
+    let sp = ec_server_with(
+        &[
+            fixture!("ec-leaf2.der"),
+            fixture!("ec-int2.der"),
+            fixture!("ec-int.der"),
+            fixture!("ec-root.der"),
+        ],
+        fixture!("ec-leaf2.key.der"),
+    );
+    exchange(client_params(Pki::Ec), sp, usize::MAX);
+}
+
 #[cfg(feature = "tls13")]
 #[test]
 fn ec_chain_handshake_and_exchange_tls13() {

@@ -16,7 +16,7 @@ use espconn_secure::certs::flash::{self, Object, Place};
 use espconn_secure::certs::{certificates, info, CertificateDer};
 use espconn_secure::error::{code, vendor_callback_code, Failure};
 use espconn_secure::fail;
-use espconn_secure::tls::{ClientParams, Negotiated, TimeSource, TlsClient};
+use espconn_secure::tls::{ClientParams, Negotiated, Session, TimeSource, TlsClient};
 
 use crate::args::{Args, Command, Spec};
 use crate::report;
