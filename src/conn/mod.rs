@@ -116,6 +116,7 @@ pub trait ServerEngine {
     fn work_estimate(&self) -> usize;
     fn peer_eof(&self) -> Option<Failure>;
     fn is_handshaking(&self) -> bool;
+    fn resumed(&self) -> bool;
 }
 
 impl ServerEngine for TlsServer {
@@ -151,6 +152,9 @@ impl ServerEngine for TlsServer {
     }
     fn is_handshaking(&self) -> bool {
         TlsServer::is_handshaking(self)
+    }
+    fn resumed(&self) -> bool {
+        TlsServer::resumed(self)
     }
 }
 
@@ -552,9 +556,11 @@ impl Conn {
         }
     }
 
-    /// Whether this client connection's handshake resumed a cached session.
+    /// Whether this connection's handshake resumed a cached session.
     pub fn resumed(&self) -> bool {
-        matches!(self.engine.get(), Some(Engine::Client(c)) if c.resumed())
+        self.engine
+            .get()
+            .is_some_and(|e| both!(e, x => x.resumed()))
     }
 
     /// Decrypted bytes waiting for the user.

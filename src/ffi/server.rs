@@ -30,6 +30,7 @@ use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{
     self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
 };
+use crate::tls::server_session;
 
 /// The listener's own callbacks, kept while the library's are installed in it.
 #[derive(Clone, Copy)]
@@ -136,7 +137,8 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
 
 /// Delete the secure server: stops listening and frees the default
 /// certificate and key (set them again before the next accept), as the
-/// vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
+/// vendor. Forgets the server's cached sessions and ticket keys (the cache
+/// keeps its size). Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
 /// not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
 /// connected.
 ///
@@ -176,6 +178,7 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     }
     SERVER.store(core::ptr::null_mut(), Ordering::Release);
     settings::clear_defaults();
+    server_session::forget_all();
     records::forget(espconn as usize);
     // SAFETY: the caller's espconn (checked equal to the live server's).
     let user = unsafe { &mut *espconn };
@@ -196,6 +199,27 @@ fn restore(user: &mut Espconn, cb: UserCallbacks) {
     }
     user.recv_callback = cb.recv;
     user.sent_callback = cb.sent;
+}
+
+/// Let clients of `espconn_secure_accept` resume their sessions: an
+/// abbreviated handshake without key exchange or signature (a client
+/// reconnecting every few seconds saves nearly all of the handshake's time).
+/// `entries` (1..8) session ids are kept for TLS 1.2 clients that do not use
+/// tickets, about 220 bytes of heap each, taken now; TLS 1.2 clients that
+/// ask for tickets and TLS 1.3 clients get a ticket (one per connection):
+/// the session encrypted with AES-128-GCM under a random key kept in RAM,
+/// nothing stored per client. The key changes every 6 hours of the library's
+/// clock (SNTP or `espconn_secure_set_time`) and the previous one is kept for
+/// another 6, so a ticket resumes for 6 to 12 hours; without a clock the key
+/// lasts until restart. An unknown, expired or forged ticket or session id
+/// means a full handshake, never a failure. 0 (the default) turns resumption
+/// off and wipes the sessions and the key; `espconn_secure_delete` of the
+/// server forgets them too. Applies to connections accepted after the call.
+/// Returns false when `entries` is above 8 or the heap cannot hold the
+/// entries (the previous setting is then kept).
+#[no_mangle]
+pub extern "C" fn espconn_secure_set_server_session_cache(entries: uint8) -> bool {
+    server_session::set_capacity(entries)
 }
 
 /// Set the server's certificate (PEM, possibly a chain leaf first, or DER;

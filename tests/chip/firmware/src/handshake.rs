@@ -261,6 +261,7 @@ fn case(
         tls13: server_tls13,
         max_fragment: MAX_SEND_PLAINTEXT,
         resumption: resumption.cloned(),
+        session_cache: false,
     })
     .map_err(|f| server_fail("new", f))?;
 
