@@ -226,10 +226,11 @@ sint8 espconn_secure_delete(struct espconn *espconn);
 // abbreviated handshake without key exchange or signature (a client
 // reconnecting every few seconds saves nearly all of the handshake's time).
 // `entries` (1..8) session ids are kept for TLS 1.2 clients that do not use
-// tickets, about 220 bytes of heap each, taken now; TLS 1.2 clients that
+// tickets, 200 bytes of heap each, taken now; TLS 1.2 clients that
 // ask for tickets and TLS 1.3 clients get a ticket (one per connection):
 // the session encrypted with AES-128-GCM under a random key kept in RAM,
-// nothing stored per client. The key changes every 6 hours of the library's
+// needing no entry (a TLS 1.2 client's first connection still takes one,
+// as its session id, least recently used replaced). The key changes every 6 hours of the library's
 // clock (SNTP or `espconn_secure_set_time`) and the previous one is kept for
 // another 6, so a ticket resumes for 6 to 12 hours; without a clock the key
 // lasts until restart. An unknown, expired or forged ticket or session id

@@ -642,3 +642,49 @@ fn a_ticket_older_than_two_key_periods_falls_back_to_a_full_handshake() {
     );
     assert_served(&run, 6, 6);
 }
+
+#[test]
+fn client_certificate_sessions_resume_by_ticket_and_not_by_session_id() {
+    let pki = pki();
+    let dir = scratch("server_resume_mtls");
+    let (port, h) = resumption_server(
+        Some(2),
+        &[
+            (
+                "flash-place",
+                format!("0x77:{}", pki.join("ec/root.pem").display()),
+            ),
+            ("ca-sector", "0x77".into()),
+        ],
+        6,
+    );
+    let cert = pki.join("client/ec.pem").display().to_string();
+    let key = pki.join("client/ec.key").display().to_string();
+    let mut seen = Vec::new();
+    for (name, v) in [
+        ("tls12_ticket", &["-tls1_2"][..]),
+        ("tls12_session_id", &["-tls1_2", "-no_ticket"][..]),
+        ("tls13_ticket", &["-tls1_3"][..]),
+    ] {
+        let mut a = v.to_vec();
+        a.extend(["-cert", cert.as_str(), "-key", key.as_str()]);
+        let file = dir.join(format!("{name}.pem"));
+        let first = s_client_session(port, &a, None, Some(&file));
+        let second = s_client_session(port, &a, Some(&file), None);
+        seen.push((first, second));
+    }
+    let run = h.join().unwrap();
+    // The session carries the client's certificate chain: too large for a
+    // cache entry, so a session id is not kept; tickets carry it.
+    assert_eq!(
+        seen,
+        [(false, true), (false, false), (false, true)],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        resumed_flags(&run),
+        [false, true, false, false, false, true]
+    );
+    assert_served(&run, 6, 6);
+}

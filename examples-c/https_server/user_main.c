@@ -8,7 +8,9 @@
  * then exit) [--handshake-timeout S] (espconn_secure_set_handshake_timeout)
  * [--session-cache N] (espconn_secure_set_server_session_cache: clients resume)
  * [--time-jump S --time-jump-after N] (with --set-time UNIX: after N clients,
- * set the clock S seconds ahead, so that ticket keys rotate).
+ * set the clock S seconds ahead, so that ticket keys rotate) [--reset-peak-after N]
+ * (after N clients, restart the simulator's heap peak: the figure printed at
+ * exit covers the later clients only).
  * Without --cert/--key (and always on the chip) a built-in
  * self-signed certificate is used.
  * Prints per client: HANDSHAKE OK, REQUEST <line>, then DISCONNECT or
@@ -36,6 +38,7 @@ static bool busy_checked;
 static uint32 jump_after;
 static uint32 jump_secs;
 static uint32 clock_set;
+static uint32 reset_peak_after;
 
 /* Per accepted connection: the request read so far. */
 static struct client {
@@ -79,6 +82,8 @@ static void ICACHE_FLASH_ATTR client_end(void)
         clock_set += jump_secs;
         os_printf("CLOCK +%u s: %d\n", jump_secs, espconn_secure_set_time(clock_set));
     }
+    if (reset_peak_after && clients_done == reset_peak_after)
+        sim_heap_reset_peak();
     if (clients_wanted && clients_done >= clients_wanted && server.link_cnt == 0) {
         sint8 r = espconn_secure_delete(&server);
         os_printf("DELETE ret=%d\n", r);
@@ -215,6 +220,7 @@ static void ICACHE_FLASH_ATTR start(void)
     jump_after = ex_parse_uint(sim_arg("time-jump-after"), 0);
     jump_secs = ex_parse_uint(sim_arg("time-jump"), 0);
     clock_set = ex_parse_uint(sim_arg("set-time"), 0);
+    reset_peak_after = ex_parse_uint(sim_arg("reset-peak-after"), 0);
     if (ca && !espconn_secure_ca_enable(ESPCONN_SERVER, ex_parse_uint(ca, 0))) {
         os_printf("bad --ca-sector %s\n", ca);
         sim_exit(2);

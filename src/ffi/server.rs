@@ -61,6 +61,12 @@ fn saved() -> UserCallbacks {
     unsafe { *SAVED.0.get() }
 }
 
+/// `server_session::forget_all`, installed by `espconn_secure_accept` and
+/// called by `espconn_secure_delete` of the server: through this pointer, so
+/// that a client firmware calling `espconn_secure_delete` links no server
+/// session code (docs/SIZE.md).
+static FORGET_SESSIONS: spin::Mutex<Option<fn()>> = spin::Mutex::new(None);
+
 /// The user's listening espconn while a secure server exists.
 static SERVER: AtomicPtr<Espconn> = AtomicPtr::new(core::ptr::null_mut());
 
@@ -130,6 +136,7 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
         return if r == ret::ARG { ret::ARG } else { ret::MEM };
     }
     SERVER.store(espconn, Ordering::Release);
+    *FORGET_SESSIONS.lock() = Some(server_session::forget_all);
     user.state = state::LISTEN;
     user.link_cnt = 0;
     ret::OK
@@ -178,7 +185,9 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     }
     SERVER.store(core::ptr::null_mut(), Ordering::Release);
     settings::clear_defaults();
-    server_session::forget_all();
+    if let Some(forget) = *FORGET_SESSIONS.lock() {
+        forget();
+    }
     records::forget(espconn as usize);
     // SAFETY: the caller's espconn (checked equal to the live server's).
     let user = unsafe { &mut *espconn };
@@ -205,10 +214,11 @@ fn restore(user: &mut Espconn, cb: UserCallbacks) {
 /// abbreviated handshake without key exchange or signature (a client
 /// reconnecting every few seconds saves nearly all of the handshake's time).
 /// `entries` (1..8) session ids are kept for TLS 1.2 clients that do not use
-/// tickets, about 220 bytes of heap each, taken now; TLS 1.2 clients that
+/// tickets, 200 bytes of heap each, taken now; TLS 1.2 clients that
 /// ask for tickets and TLS 1.3 clients get a ticket (one per connection):
 /// the session encrypted with AES-128-GCM under a random key kept in RAM,
-/// nothing stored per client. The key changes every 6 hours of the library's
+/// needing no entry (a TLS 1.2 client's first connection still takes one,
+/// as its session id, least recently used replaced). The key changes every 6 hours of the library's
 /// clock (SNTP or `espconn_secure_set_time`) and the previous one is kept for
 /// another 6, so a ticket resumes for 6 to 12 hours; without a clock the key
 /// lasts until restart. An unknown, expired or forged ticket or session id

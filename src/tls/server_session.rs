@@ -3,7 +3,7 @@
 //! its `ProducesTickets`, both process-wide.
 //!
 //! Off until the program calls `espconn_secure_set_server_session_cache(n)`;
-//! then `n` cache entries (at most [`MAX_ENTRIES`], [`ENTRY_BYTES`] each) are
+//! then `n` cache entries (at most [`MAX_CACHE_ENTRIES`], [`ENTRY_BYTES`] each) are
 //! taken from the SDK heap outside any connection's arena (the call runs in
 //! the program's context, not in an engine step), so sessions outlive the
 //! connections that made them, and every later server connection offers:
@@ -38,14 +38,14 @@ use zeroize::{Zeroize, Zeroizing};
 use super::TimeSource;
 
 /// Most entries `espconn_secure_set_server_session_cache` accepts.
-pub const MAX_ENTRIES: usize = 8;
+pub const MAX_CACHE_ENTRIES: usize = 8;
 /// Longest session id kept (TLS 1.2 ids are at most 32 bytes).
 pub const KEY_CAP: usize = 32;
 /// Largest encoded session kept in an entry: rustls's server session value
 /// (version, suite, 48-byte master secret, SNI, ALPN, times) is ~80 bytes
 /// plus the SNI name; a session with a client certificate chain does not fit
 /// and is resumed by ticket only.
-pub const VALUE_CAP: usize = 160;
+pub const SESSION_CAP: usize = 160;
 /// Heap per cache entry (its size on the chip and in the 32-bit simulator).
 pub const ENTRY_BYTES: usize = core::mem::size_of::<Entry>();
 /// Key period: a ticket key encrypts for one period and decrypts for two.
@@ -64,7 +64,7 @@ struct Entry {
     /// Least-recently-used order (higher is newer).
     stamp: u32,
     key: [u8; KEY_CAP],
-    value: [u8; VALUE_CAP],
+    value: [u8; SESSION_CAP],
 }
 
 impl Entry {
@@ -74,7 +74,7 @@ impl Entry {
         len: 0,
         stamp: 0,
         key: [0; KEY_CAP],
-        value: [0; VALUE_CAP],
+        value: [0; SESSION_CAP],
     };
 
     fn clear(&mut self) {
@@ -163,18 +163,12 @@ impl State {
 
 /// `espconn_secure_set_server_session_cache`: `n` session-id entries and
 /// tickets (0 turns resumption off and wipes the cache and the ticket keys).
-/// False when `n` exceeds [`MAX_ENTRIES`] or the heap cannot hold the entries
+/// False when `n` exceeds [`MAX_CACHE_ENTRIES`] or the heap cannot hold the entries
 /// (the old cache is then kept).
 pub fn set_capacity(n: u8) -> bool {
-    let n = usize::from(n);
-    if n > MAX_ENTRIES {
+    let Some(fresh) = super::session::fresh_entries(n, MAX_CACHE_ENTRIES, || Entry::EMPTY) else {
         return false;
-    }
-    let mut fresh: Vec<Entry> = Vec::new();
-    if fresh.try_reserve_exact(n).is_err() {
-        return false;
-    }
-    fresh.extend((0..n).map(|_| Entry::EMPTY));
+    };
     let old = {
         let mut s = STATE.lock();
         s.wipe();
@@ -218,7 +212,7 @@ fn fallible_copy(src: &[u8]) -> Option<Vec<u8>> {
 impl Cache {
     /// Copy the value under `key` (removing it if `take`) and hand it out.
     fn lookup(key: &[u8], take: bool) -> Option<Vec<u8>> {
-        let mut buf = Zeroizing::new([0u8; VALUE_CAP]);
+        let mut buf = Zeroizing::new([0u8; SESSION_CAP]);
         let len = {
             let mut s = STATE.lock();
             s.clock = s.clock.wrapping_add(1);
@@ -239,7 +233,7 @@ impl Cache {
 
 impl rustls::server::StoresServerSessions for Cache {
     fn put(&self, key: Vec<u8>, mut value: Vec<u8>) -> bool {
-        let fits = key.len() <= KEY_CAP && value.len() <= VALUE_CAP;
+        let fits = key.len() <= KEY_CAP && value.len() <= SESSION_CAP;
         if fits {
             let mut s = STATE.lock();
             s.clock = s.clock.wrapping_add(1);
@@ -414,7 +408,9 @@ mod tests {
         at(1_800_000_000);
         assert!(set_capacity(0));
         assert!(t.encrypt(b"off").is_none(), "no tickets while off");
-        assert!(!set_capacity(MAX_ENTRIES as u8 + 1));
+        assert!(!set_capacity(MAX_CACHE_ENTRIES as u8 + 1));
+        // The README's and the header's figure.
+        assert_eq!(ENTRY_BYTES, 200);
         assert!(set_capacity(2));
 
         let a = t.encrypt(b"session a").unwrap();
@@ -458,7 +454,7 @@ mod tests {
         assert_eq!(cache.take(b"id-3").unwrap(), b"three");
         assert!(cache.get(b"id-3").is_none(), "take must remove");
         assert!(!cache.put([0; KEY_CAP + 1].to_vec(), b"x".to_vec()));
-        assert!(!cache.put(b"big".to_vec(), [0; VALUE_CAP + 1].to_vec()));
+        assert!(!cache.put(b"big".to_vec(), [0; SESSION_CAP + 1].to_vec()));
         assert!(set_capacity(0));
         assert!(!cache.can_cache());
         assert!(cache.get(b"id-1").is_none());
