@@ -688,3 +688,32 @@ fn client_certificate_sessions_resume_by_ticket_and_not_by_session_id() {
     );
     assert_served(&run, 6, 6);
 }
+
+#[test]
+fn a_ticket_from_the_previous_key_period_still_resumes() {
+    let dir = scratch("server_resume_previous_key");
+    // 7 h later a new key encrypts, and the one before still decrypts.
+    let (port, h) = resumption_server(
+        Some(1),
+        &[
+            ("set-time", "1811808000".into()),
+            ("time-jump", (7 * 3600).to_string()),
+            ("time-jump-after", "2".into()),
+        ],
+        4,
+    );
+    let versions = [&["-tls1_2"][..], &["-tls1_3"][..]];
+    let files = [dir.join("tls12.pem"), dir.join("tls13.pem")];
+    let mut reused = Vec::new();
+    for (v, f) in versions.iter().zip(&files) {
+        reused.push(s_client_session(port, v, None, Some(f)));
+    }
+    for (v, f) in versions.iter().zip(&files) {
+        reused.push(s_client_session(port, v, Some(f), None));
+    }
+    let run = h.join().unwrap();
+    assert!(run.stdout.contains("CLOCK +25200 s: 1"), "{}", run.stdout);
+    assert_eq!(reused, [false, false, true, true]);
+    assert_eq!(resumed_flags(&run), [false, false, true, true]);
+    assert_served(&run, 4, 4);
+}
