@@ -598,21 +598,26 @@ fn without_the_session_cache_no_client_resumes() {
     );
 }
 
-#[test]
-fn a_ticket_older_than_two_key_periods_falls_back_to_a_full_handshake() {
-    let dir = scratch("server_resume_rotation");
-    // The clock is set (no SNTP); after the first two clients it jumps 13 h
-    // ahead: two key periods of 6 h, so both keys those tickets were
-    // encrypted with are gone.
-    let (port, h) = resumption_server(
+/// A server with a one-entry cache whose clock is set (no SNTP) and jumps
+/// `hours` ahead after its first two clients.
+fn clock_jump_server(hours: u32, clients: u32) -> (u16, JoinHandle<Run>) {
+    resumption_server(
         Some(1),
         &[
             ("set-time", "1811808000".into()),
-            ("time-jump", (13 * 3600).to_string()),
+            ("time-jump", (hours * 3600).to_string()),
             ("time-jump-after", "2".into()),
         ],
-        6,
-    );
+        clients,
+    )
+}
+
+#[test]
+fn a_ticket_older_than_two_key_periods_falls_back_to_a_full_handshake() {
+    let dir = scratch("server_resume_rotation");
+    // After the first two clients the clock jumps 13 h ahead: two key
+    // periods of 6 h, so both keys those tickets were encrypted with are gone.
+    let (port, h) = clock_jump_server(13, 6);
     let v12 = &["-tls1_2"][..];
     let v13 = &["-tls1_3"][..];
     let old = [dir.join("tls12.pem"), dir.join("tls13.pem")];
@@ -693,15 +698,7 @@ fn client_certificate_sessions_resume_by_ticket_and_not_by_session_id() {
 fn a_ticket_from_the_previous_key_period_still_resumes() {
     let dir = scratch("server_resume_previous_key");
     // 7 h later a new key encrypts, and the one before still decrypts.
-    let (port, h) = resumption_server(
-        Some(1),
-        &[
-            ("set-time", "1811808000".into()),
-            ("time-jump", (7 * 3600).to_string()),
-            ("time-jump-after", "2".into()),
-        ],
-        4,
-    );
+    let (port, h) = clock_jump_server(7, 4);
     let versions = [&["-tls1_2"][..], &["-tls1_3"][..]];
     let files = [dir.join("tls12.pem"), dir.join("tls13.pem")];
     let mut reused = Vec::new();
