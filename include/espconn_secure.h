@@ -206,7 +206,8 @@ sint8 espconn_secure_accept(struct espconn *espconn);
 
 // Delete the secure server: stops listening and frees the default
 // certificate and key (set them again before the next accept), as the
-// vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
+// vendor. Forgets the server's cached sessions and ticket keys (the cache
+// keeps its size). Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
 // not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
 // connected.
 //
@@ -220,6 +221,25 @@ sint8 espconn_secure_accept(struct espconn *espconn);
 // # Safety
 // `espconn` must be NULL or point to a `struct espconn`.
 sint8 espconn_secure_delete(struct espconn *espconn);
+
+// Let clients of `espconn_secure_accept` resume their sessions: an
+// abbreviated handshake without key exchange or signature (a client
+// reconnecting every few seconds saves nearly all of the handshake's time).
+// `entries` (1..8) session ids are kept for TLS 1.2 clients that do not use
+// tickets, 200 bytes of heap each, taken now; TLS 1.2 clients that
+// ask for tickets and TLS 1.3 clients get a ticket (one per connection):
+// the session encrypted with AES-128-GCM under a random key kept in RAM,
+// needing no entry (a TLS 1.2 client's first connection still takes one,
+// as its session id, least recently used replaced). The key changes every 6 hours of the library's
+// clock (SNTP or `espconn_secure_set_time`) and the previous one is kept for
+// another 6, so a ticket resumes for 6 to 12 hours; without a clock the key
+// lasts until restart. An unknown, expired or forged ticket or session id
+// means a full handshake, never a failure. 0 (the default) turns resumption
+// off and wipes the sessions and the key; `espconn_secure_delete` of the
+// server forgets them too. Applies to connections accepted after the call.
+// Returns false when `entries` is above 8 or the heap cannot hold the
+// entries (the previous setting is then kept).
+bool espconn_secure_set_server_session_cache(uint8 entries);
 
 // Set the server's certificate (PEM, possibly a chain leaf first, or DER;
 // RSA 2048-4096 or EC P-256/P-384). The bytes are copied; parsed at each
@@ -278,7 +298,10 @@ sint16 espconn_secure_session_save(const struct espconn *conn, uint8 *buf, uint1
 bool espconn_secure_session_load(const uint8 *buf, uint16 len);
 
 // Whether `conn`'s handshake resumed a cached session (valid from the
-// connect callback until the connection ends).
+// connect callback until the connection ends). On a connection accepted by
+// `espconn_secure_accept` (the espconn its connect callback receives):
+// whether the client resumed a session of the server's session cache
+// (`espconn_secure_set_server_session_cache`).
 bool espconn_secure_session_resumed(const struct espconn *conn);
 
 // Offer the ALPN protocols `protocols[0..count]` (NUL-terminated names, 1 to

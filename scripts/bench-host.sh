@@ -6,7 +6,7 @@
 # default heap (40 KB, the chip's free heap at connect).
 #   bench case=NAME heap_peak=N allocs=N [min_heap=N]
 # min_heap: the smallest --heap at which the case completes (the client cases;
-# resume_ec and server_ec print the peak only).
+# resume_ec, server_ec and server_resume print the peak only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pki=build/pki
@@ -129,18 +129,31 @@ run_resume_case
 # server_ec: build/host/https_server with the EC chain (P-256) serving one
 # TLS 1.2 client (openssl s_client, one request, ~250-byte page). The peak
 # includes the copies of the default certificate and key.
-run_server_case() {
-    local name=server_ec port out log=$work/server.out i
+# server_resume: the same server with a one-entry session cache
+# (espconn_secure_set_server_session_cache) serving the client twice; the
+# second connection resumes the first one's TLS 1.2 session ticket, and its
+# peak alone is reported (the heap peak restarts after the first client;
+# the cache's entry is included).
+run_server_case() { # name [resume]
+    local name=$1 resume=${2:-} port out log=$work/$1.out i
+    local extra=() clients=1
+    [ -n "$resume" ] && extra=(--session-cache 1 --reset-peak-after 1) && clients=2
     # Port 0: the server takes what the kernel gives it and prints it, so no
     # other process can race for a port chosen in advance.
     : >"$log"
     build/host/https_server --port 0 --cert "$pki/ec/chain.pem" --key "$pki/ec/leaf.key" \
-        --clients 1 --time "$(date +%s)" --run-for 20000 >"$log" 2>&1 &
+        --clients "$clients" "${extra[@]}" --time "$(date +%s)" --run-for 20000 >"$log" 2>&1 &
     local pid=$!
     for i in $(seq 200); do grep -q '^LISTENING port=' "$log" && break; sleep 0.05; done
     port=$(sed -n 's/^LISTENING port=//p' "$log")
-    printf 'GET /bench HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:"$port" -tls1_2 \
-        -CAfile "$pki/ec/root.pem" -ign_eof >/dev/null 2>&1 || true
+    rm -f "$work/$name.sess"
+    for i in $(seq "$clients"); do
+        local sess=(-sess_out "$work/$name.sess")
+        [ "$i" -gt 1 ] && sess=(-sess_in "$work/$name.sess")
+        [ -n "$resume" ] || sess=()
+        printf 'GET /bench HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:"$port" -tls1_2 \
+            -CAfile "$pki/ec/root.pem" "${sess[@]}" -ign_eof >/dev/null 2>&1 || true
+    done
     wait $pid 2>/dev/null || true
     out=$(cat "$log")
     if ! grep -q '^HANDSHAKE OK' <<<"$out" || ! grep -q '^DELETE ret=0' <<<"$out"; then
@@ -148,7 +161,13 @@ run_server_case() {
         echo "$out" >&2
         return 1
     fi
+    if [ -n "$resume" ] && ! grep -q '^HANDSHAKE OK .* resumed=1' <<<"$out"; then
+        echo "bench case=$name FAILED (not resumed)" >&2
+        echo "$out" >&2
+        return 1
+    fi
     report "$name" "$out"
 }
 
-run_server_case
+run_server_case server_ec
+run_server_case server_resume resume

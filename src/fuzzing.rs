@@ -213,6 +213,7 @@ impl Mode {
             tls13: self.tls13,
             max_fragment: MAX_SEND_PLAINTEXT,
             resumption: None,
+            session_cache: false,
         }
     }
 }

@@ -114,6 +114,8 @@ fn qemu_chip_tests() {
         "mtls_rsa",
         "resume_ec",
         "resume_ec_tls13_offered",
+        "server_ec",
+        "server_resume",
     ] {
         assert!(
             stdout.lines().any(|l| l == format!("ok {name}")),
@@ -154,5 +156,14 @@ fn qemu_chip_tests() {
     assert!(
         resumed * 10 < full,
         "resumed handshake {resumed} instructions, full {full}"
+    );
+    // The server's side: a resumed client costs the server a small part of a
+    // full handshake (no key exchange, no signature).
+    let full = field("lx106_server_ec", "insns");
+    let resumed = field("lx106_server_resume", "insns");
+    assert!(full > 10_000_000, "server handshake {full} instructions");
+    assert!(
+        resumed > 0 && resumed * 10 < full,
+        "server: resumed handshake {resumed} instructions, full {full}"
     );
 }

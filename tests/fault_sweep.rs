@@ -245,8 +245,9 @@ fn a_heap_shrunk_byte_by_byte_below_the_need_fails_cleanly() {
 }
 
 /// The server side: each run is one accepted connection (a Python client
-/// connects again and again, sends 100 bytes and reads the 16 KB answer).
-fn run_server_sweep(extra: &[&str]) -> Run {
+/// connects again and again, sends 100 bytes and reads the 16 KB answer;
+/// `client` adds to its arguments).
+fn run_server_sweep(extra: &[&str], client: &[&str]) -> Run {
     let pki = pki();
     let mut a: Vec<String> = [
         "--serve",
@@ -288,6 +289,7 @@ fn run_server_sweep(extra: &[&str]) -> Run {
         .args(["--port", &port.to_string()])
         .arg("--ca")
         .arg(pki.join("ec/root.pem"))
+        .args(client)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -318,7 +320,36 @@ fn assert_documented_server_ending(line: &str) {
 
 #[test]
 fn every_allocation_of_a_server_connection_can_fail_cleanly() {
-    let r = run_server_sweep(&[]);
+    let r = run_server_sweep(&[], &[]);
+    check_server_sweep(&r);
+}
+
+/// The same with the server session cache on and a client that offers the
+/// session of its last completed connection: the connections swept are
+/// resumed ones (ticket decryption, the abbreviated handshake).
+#[test]
+fn every_allocation_of_a_resumed_server_connection_can_fail_cleanly() {
+    let r = run_server_sweep(&["--session-cache", "1"], &["--resume"]);
+    check_server_sweep(&r);
+    let sweep: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("SWEEP n="))
+        .collect();
+    // The run that reached none of its faults, which ends the sweep, resumed:
+    // the allocations covered are a resumed connection's.
+    let last = sweep.last().expect("no sweep lines");
+    assert_eq!(field(last, "hit"), "0", "{last}");
+    assert_eq!(field(last, "resumed"), "1", "{last}");
+    let resumed = sweep.iter().filter(|l| field(l, "resumed") == "1").count();
+    println!(
+        "fault sweep resumed server: {resumed} of {} runs resumed",
+        sweep.len()
+    );
+}
+
+/// Every faulted run of a server sweep ended in a documented way.
+fn check_server_sweep(r: &Run) {
     let covered: usize = r
         .stdout
         .lines()

@@ -444,3 +444,273 @@ fn listener_callbacks_registered_after_accept_never_expose_the_connection() {
         run.stdout
     );
 }
+
+/// The EC chain, and the session cache on with `entries` entries (none: off).
+fn resumption_server(
+    entries: Option<u8>,
+    extra: &[(&str, String)],
+    clients: u32,
+) -> (u16, JoinHandle<Run>) {
+    let pki = pki();
+    let mut a = vec![
+        ("cert", pki.join("ec/chain.pem").display().to_string()),
+        ("key", pki.join("ec/leaf.key").display().to_string()),
+    ];
+    if let Some(n) = entries {
+        a.push(("session-cache", n.to_string()));
+    }
+    a.extend(extra.iter().cloned());
+    start_server(&a, clients)
+}
+
+/// `s_client` offering the session saved in `sess_in` and saving its own
+/// to `sess_out`; returns whether it reports "Reused" (else it must report
+/// "New").
+fn s_client_session(
+    port: u16,
+    version: &[&str],
+    sess_in: Option<&Path>,
+    sess_out: Option<&Path>,
+) -> bool {
+    let ca = pki().join("ec/root.pem").display().to_string();
+    let mut a: Vec<String> = version.iter().map(|s| s.to_string()).collect();
+    for (flag, file) in [("-sess_in", sess_in), ("-sess_out", sess_out)] {
+        if let Some(f) = file {
+            a.extend([flag.to_string(), f.display().to_string()]);
+        }
+    }
+    a.extend(["-CAfile".into(), ca, "-verify_return_error".into()]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = s_client(port, &a);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("espconn_secure https_server"), "{out}");
+    let reused = out.lines().any(|l| l.starts_with("Reused, TLSv1."));
+    assert!(
+        reused || out.lines().any(|l| l.starts_with("New, TLSv1.")),
+        "{out}"
+    );
+    reused
+}
+
+/// The `resumed=N` values of the server's HANDSHAKE OK lines, in order.
+fn resumed_flags(run: &Run) -> Vec<bool> {
+    run.stdout
+        .lines()
+        .filter(|l| l.starts_with("HANDSHAKE OK peer=127.0.0.1:"))
+        .map(|l| l.trim_end().ends_with("resumed=1"))
+        .collect()
+}
+
+#[test]
+fn openssl_s_client_resumes_tls12_tickets_and_session_ids_and_tls13_tickets() {
+    let dir = scratch("server_resume_s_client");
+    let (port, h) = resumption_server(Some(2), &[], 6);
+    let mut seen = Vec::new();
+    for (name, version) in [
+        ("tls12_ticket", &["-tls1_2"][..]),
+        ("tls12_session_id", &["-tls1_2", "-no_ticket"][..]),
+        ("tls13_ticket", &["-tls1_3"][..]),
+    ] {
+        let file = dir.join(format!("{name}.pem"));
+        let first = s_client_session(port, version, None, Some(&file));
+        let second = s_client_session(port, version, Some(&file), None);
+        seen.push((name, first, second));
+    }
+    let run = h.join().unwrap();
+    for (name, first, second) in &seen {
+        assert!(!first, "{name}: first handshake resumed");
+        assert!(second, "{name}: not resumed:\n{}", run.stdout);
+    }
+    assert_eq!(
+        resumed_flags(&run),
+        [false, true, false, true, false, true],
+        "espconn_secure_session_resumed on the accepted espconn"
+    );
+    assert_served(&run, 6, 6);
+}
+
+#[test]
+fn curl_resumes_the_second_request_of_one_process() {
+    let (port, h) = resumption_server(Some(1), &[], 4);
+    let url = format!("https://localhost:{port}/again");
+    let mut outs = Vec::new();
+    for v in [&["--tlsv1.2", "--tls-max", "1.2"][..], &["--tlsv1.3"][..]] {
+        let mut a = v.to_vec();
+        a.push(&url);
+        outs.push(curl(port, &a));
+    }
+    let run = h.join().unwrap();
+    for o in &outs {
+        assert!(
+            o.status.success(),
+            "curl: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let body = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            body.matches("espconn_secure https_server").count(),
+            2,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        resumed_flags(&run),
+        [false, true, false, true],
+        "{}",
+        run.stdout
+    );
+    assert_served(&run, 4, 4);
+}
+
+#[test]
+fn without_the_session_cache_no_client_resumes() {
+    let dir = scratch("server_resume_off");
+    let versions = [
+        &["-tls1_2"][..],
+        &["-tls1_2", "-no_ticket"][..],
+        &["-tls1_3"][..],
+    ];
+    let files: Vec<_> = (0..3).map(|i| dir.join(format!("{i}.pem"))).collect();
+    // Sessions from a server with the cache on (without it no ticket or
+    // session id is issued, so there would be nothing to offer) ...
+    let (port, h) = resumption_server(Some(2), &[], 3);
+    for (v, f) in versions.iter().zip(&files) {
+        s_client_session(port, v, None, Some(f));
+    }
+    assert_served(&h.join().unwrap(), 3, 3);
+    // ... offered to one without it: full handshakes, nothing issued.
+    let (port, h) = resumption_server(None, &[], 3);
+    let mut reused = Vec::new();
+    let mut issued = Vec::new();
+    for (v, f) in versions.iter().zip(&files) {
+        let out = f.with_extension("off.pem");
+        reused.push(s_client_session(port, v, Some(f), Some(&out)));
+        issued.push(std::fs::read(&out).is_ok_and(|b| !b.is_empty()));
+    }
+    let run = h.join().unwrap();
+    assert_eq!(reused, [false; 3], "resumed with the cache off");
+    assert_eq!(resumed_flags(&run), [false; 3]);
+    assert_served(&run, 3, 3);
+    // s_client saves only a resumable session: no ticket, no session id.
+    assert_eq!(
+        issued, [false; 3],
+        "a session was issued with the cache off"
+    );
+}
+
+/// A server with a one-entry cache whose clock is set (no SNTP) and jumps
+/// `hours` ahead after its first two clients.
+fn clock_jump_server(hours: u32, clients: u32) -> (u16, JoinHandle<Run>) {
+    resumption_server(
+        Some(1),
+        &[
+            ("set-time", "1811808000".into()),
+            ("time-jump", (hours * 3600).to_string()),
+            ("time-jump-after", "2".into()),
+        ],
+        clients,
+    )
+}
+
+#[test]
+fn a_ticket_older_than_two_key_periods_falls_back_to_a_full_handshake() {
+    let dir = scratch("server_resume_rotation");
+    // After the first two clients the clock jumps 13 h ahead: two key
+    // periods of 6 h, so both keys those tickets were encrypted with are gone.
+    let (port, h) = clock_jump_server(13, 6);
+    let v12 = &["-tls1_2"][..];
+    let v13 = &["-tls1_3"][..];
+    let old = [dir.join("tls12.pem"), dir.join("tls13.pem")];
+    let new = [dir.join("tls12-new.pem"), dir.join("tls13-new.pem")];
+    let before = [
+        s_client_session(port, v12, None, Some(&old[0])),
+        s_client_session(port, v13, None, Some(&old[1])),
+    ];
+    // The same tickets after the jump: refused, and the full handshakes that
+    // follow work and bring new tickets, which resume.
+    let after = [
+        s_client_session(port, v12, Some(&old[0]), Some(&new[0])),
+        s_client_session(port, v13, Some(&old[1]), Some(&new[1])),
+    ];
+    let again = [
+        s_client_session(port, v12, Some(&new[0]), None),
+        s_client_session(port, v13, Some(&new[1]), None),
+    ];
+    let run = h.join().unwrap();
+    assert!(run.stdout.contains("CLOCK +46800 s: 1"), "{}", run.stdout);
+    assert_eq!(before, [false, false]);
+    assert_eq!(after, [false, false], "an expired ticket resumed");
+    assert_eq!(again, [true, true], "new tickets after the rotation");
+    assert_eq!(
+        resumed_flags(&run),
+        [false, false, false, false, true, true]
+    );
+    assert_served(&run, 6, 6);
+}
+
+#[test]
+fn client_certificate_sessions_resume_by_ticket_and_not_by_session_id() {
+    let pki = pki();
+    let dir = scratch("server_resume_mtls");
+    let (port, h) = resumption_server(
+        Some(2),
+        &[
+            (
+                "flash-place",
+                format!("0x77:{}", pki.join("ec/root.pem").display()),
+            ),
+            ("ca-sector", "0x77".into()),
+        ],
+        6,
+    );
+    let cert = pki.join("client/ec.pem").display().to_string();
+    let key = pki.join("client/ec.key").display().to_string();
+    let mut seen = Vec::new();
+    for (name, v) in [
+        ("tls12_ticket", &["-tls1_2"][..]),
+        ("tls12_session_id", &["-tls1_2", "-no_ticket"][..]),
+        ("tls13_ticket", &["-tls1_3"][..]),
+    ] {
+        let mut a = v.to_vec();
+        a.extend(["-cert", cert.as_str(), "-key", key.as_str()]);
+        let file = dir.join(format!("{name}.pem"));
+        let first = s_client_session(port, &a, None, Some(&file));
+        let second = s_client_session(port, &a, Some(&file), None);
+        seen.push((first, second));
+    }
+    let run = h.join().unwrap();
+    // The session carries the client's certificate chain: too large for a
+    // cache entry, so a session id is not kept; tickets carry it.
+    assert_eq!(
+        seen,
+        [(false, true), (false, false), (false, true)],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        resumed_flags(&run),
+        [false, true, false, false, false, true]
+    );
+    assert_served(&run, 6, 6);
+}
+
+#[test]
+fn a_ticket_from_the_previous_key_period_still_resumes() {
+    let dir = scratch("server_resume_previous_key");
+    // 7 h later a new key encrypts, and the one before still decrypts.
+    let (port, h) = clock_jump_server(7, 4);
+    let versions = [&["-tls1_2"][..], &["-tls1_3"][..]];
+    let files = [dir.join("tls12.pem"), dir.join("tls13.pem")];
+    let mut reused = Vec::new();
+    for (v, f) in versions.iter().zip(&files) {
+        reused.push(s_client_session(port, v, None, Some(f)));
+    }
+    for (v, f) in versions.iter().zip(&files) {
+        reused.push(s_client_session(port, v, Some(f), None));
+    }
+    let run = h.join().unwrap();
+    assert!(run.stdout.contains("CLOCK +25200 s: 1"), "{}", run.stdout);
+    assert_eq!(reused, [false, false, true, true]);
+    assert_eq!(resumed_flags(&run), [false, false, true, true]);
+    assert_served(&run, 4, 4);
+}

@@ -28,3 +28,7 @@ void sim_exit(int code)
     (void)code;
     system_restart();
 }
+
+void sim_heap_reset_peak(void)
+{
+}

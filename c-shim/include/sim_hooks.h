@@ -18,4 +18,9 @@ const char *sim_arg(const char *name);
  * The buffer stays valid until exit. Host only: NULL on the chip. */
 const char *sim_arg_file(const char *name, unsigned int *len);
 
+/* Restarts the simulator's heap peak (the `heap_peak=` printed at exit) from
+ * what is in use now, so that the figure covers only what follows (bench
+ * figures of a later phase). Host only: does nothing on the chip. */
+void sim_heap_reset_peak(void);
+
 #endif /* SIM_HOOKS_H */

@@ -5,7 +5,12 @@
  * (client certificates required, verified against that sector's CA)
  * [--max-con N] (espconn_tcp_set_max_con_allow on the listener: at most N
  * TLS clients at once) [--clients N] (after N clients have come and gone: espconn_secure_delete,
- * then exit) [--handshake-timeout S] (espconn_secure_set_handshake_timeout).
+ * then exit) [--handshake-timeout S] (espconn_secure_set_handshake_timeout)
+ * [--session-cache N] (espconn_secure_set_server_session_cache: clients resume)
+ * [--time-jump S --time-jump-after N] (with --set-time UNIX: after N clients,
+ * set the clock S seconds ahead, so that ticket keys rotate) [--reset-peak-after N]
+ * (after N clients, restart the simulator's heap peak: the figure printed at
+ * exit covers the later clients only).
  * Without --cert/--key (and always on the chip) a built-in
  * self-signed certificate is used.
  * Prints per client: HANDSHAKE OK, REQUEST <line>, then DISCONNECT or
@@ -30,6 +35,10 @@ static uint32 clients_wanted;
 static uint32 clients_done;
 static uint32 requests;
 static bool busy_checked;
+static uint32 jump_after;
+static uint32 jump_secs;
+static uint32 clock_set;
+static uint32 reset_peak_after;
 
 /* Per accepted connection: the request read so far. */
 static struct client {
@@ -68,9 +77,17 @@ static void ICACHE_FLASH_ATTR client_end(void)
             clients[i].conn = NULL;
     }
     clients_done++;
+    if (jump_secs && clients_done == jump_after) {
+        /* What a device sees when its clock moves on by hours. */
+        clock_set += jump_secs;
+        os_printf("CLOCK +%u s: %d\n", jump_secs, espconn_secure_set_time(clock_set));
+    }
+    if (reset_peak_after && clients_done == reset_peak_after)
+        sim_heap_reset_peak();
     if (clients_wanted && clients_done >= clients_wanted && server.link_cnt == 0) {
         sint8 r = espconn_secure_delete(&server);
         os_printf("DELETE ret=%d\n", r);
+        espconn_secure_set_server_session_cache(0); /* gives its heap back */
         sim_exit(r == ESPCONN_OK ? 0 : 1);
     }
 }
@@ -79,9 +96,9 @@ static void ICACHE_FLASH_ATTR on_connect(void *arg)
 {
     struct espconn *c = arg;
     esp_tcp *t = c->proto.tcp;
-    os_printf("HANDSHAKE OK peer=%d.%d.%d.%d:%d local_port=%d accept_conn=%d link_cnt=%d\n",
+    os_printf("HANDSHAKE OK peer=%d.%d.%d.%d:%d local_port=%d accept_conn=%d link_cnt=%d resumed=%d\n",
               t->remote_ip[0], t->remote_ip[1], t->remote_ip[2], t->remote_ip[3], t->remote_port, t->local_port, c != &server,
-              server.link_cnt);
+              server.link_cnt, espconn_secure_session_resumed(c));
     struct client *cl = client_of(c, true);
     if (cl) {
         /* A new accepted espconn may reuse a finished one's address. */
@@ -194,6 +211,16 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
+    const char *cache = sim_arg("session-cache");
+    if (cache && !espconn_secure_set_server_session_cache((uint8)ex_parse_uint(cache, 0xFF))) {
+        os_printf("bad --session-cache %s (0..8)\n", cache);
+        sim_exit(2);
+        return;
+    }
+    jump_after = ex_parse_uint(sim_arg("time-jump-after"), 0);
+    jump_secs = ex_parse_uint(sim_arg("time-jump"), 0);
+    clock_set = ex_parse_uint(sim_arg("set-time"), 0);
+    reset_peak_after = ex_parse_uint(sim_arg("reset-peak-after"), 0);
     if (ca && !espconn_secure_ca_enable(ESPCONN_SERVER, ex_parse_uint(ca, 0))) {
         os_printf("bad --ca-sector %s\n", ca);
         sim_exit(2);

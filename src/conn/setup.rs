@@ -165,6 +165,7 @@ pub fn server_params() -> Result<ServerParams, Failure> {
         tls13: cfg!(feature = "tls13"),
         max_fragment: MAX_SEND_PLAINTEXT,
         resumption: None,
+        session_cache: crate::tls::server_session::enabled(),
     })
 }
 

@@ -31,6 +31,7 @@ use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{
     self, ret, state, ConnectCb, EspTcp, Espconn, ReconnectCb, RecvCb, SentCb,
 };
+use crate::tls::server_session;
 
 /// The listener's own callbacks, kept while the library's are installed in it.
 #[derive(Clone, Copy)]
@@ -60,6 +61,12 @@ fn saved() -> UserCallbacks {
     // SAFETY: single-threaded; copied out, no reference kept.
     unsafe { *SAVED.0.get() }
 }
+
+/// `server_session::forget_all`, installed by `espconn_secure_accept` and
+/// called by `espconn_secure_delete` of the server: through this pointer, so
+/// that a client firmware calling `espconn_secure_delete` links no server
+/// session code (docs/SIZE.md).
+static FORGET_SESSIONS: spin::Mutex<Option<fn()>> = spin::Mutex::new(None);
 
 /// The user's listening espconn while a secure server exists.
 static SERVER: AtomicPtr<Espconn> = AtomicPtr::new(core::ptr::null_mut());
@@ -130,6 +137,7 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
         return if r == ret::ARG { ret::ARG } else { ret::MEM };
     }
     SERVER.store(espconn, Ordering::Release);
+    *FORGET_SESSIONS.lock() = Some(server_session::forget_all);
     user.state = state::LISTEN;
     user.link_cnt = 0;
     ret::OK
@@ -137,7 +145,8 @@ pub unsafe extern "C" fn espconn_secure_accept(espconn: *mut Espconn) -> sint8 {
 
 /// Delete the secure server: stops listening and frees the default
 /// certificate and key (set them again before the next accept), as the
-/// vendor. Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
+/// vendor. Forgets the server's cached sessions and ticket keys (the cache
+/// keeps its size). Returns ESPCONN_OK; ESPCONN_ARG (-12) when `espconn` is NULL or
 /// not the secure server; ESPCONN_INPROGRESS (-5) while TLS clients are still
 /// connected.
 ///
@@ -177,6 +186,9 @@ pub unsafe extern "C" fn espconn_secure_delete(espconn: *mut Espconn) -> sint8 {
     }
     SERVER.store(core::ptr::null_mut(), Ordering::Release);
     settings::clear_defaults();
+    if let Some(forget) = *FORGET_SESSIONS.lock() {
+        forget();
+    }
     records::forget(espconn as usize);
     // SAFETY: the caller's espconn (checked equal to the live server's).
     let user = unsafe { &mut *espconn };
@@ -197,6 +209,28 @@ fn restore(user: &mut Espconn, cb: UserCallbacks) {
     }
     user.recv_callback = cb.recv;
     user.sent_callback = cb.sent;
+}
+
+/// Let clients of `espconn_secure_accept` resume their sessions: an
+/// abbreviated handshake without key exchange or signature (a client
+/// reconnecting every few seconds saves nearly all of the handshake's time).
+/// `entries` (1..8) session ids are kept for TLS 1.2 clients that do not use
+/// tickets, 200 bytes of heap each, taken now; TLS 1.2 clients that
+/// ask for tickets and TLS 1.3 clients get a ticket (one per connection):
+/// the session encrypted with AES-128-GCM under a random key kept in RAM,
+/// needing no entry (a TLS 1.2 client's first connection still takes one,
+/// as its session id, least recently used replaced). The key changes every 6 hours of the library's
+/// clock (SNTP or `espconn_secure_set_time`) and the previous one is kept for
+/// another 6, so a ticket resumes for 6 to 12 hours; without a clock the key
+/// lasts until restart. An unknown, expired or forged ticket or session id
+/// means a full handshake, never a failure. 0 (the default) turns resumption
+/// off and wipes the sessions and the key; `espconn_secure_delete` of the
+/// server forgets them too. Applies to connections accepted after the call.
+/// Returns false when `entries` is above 8 or the heap cannot hold the
+/// entries (the previous setting is then kept).
+#[no_mangle]
+pub extern "C" fn espconn_secure_set_server_session_cache(entries: uint8) -> bool {
+    server_session::set_capacity(entries)
 }
 
 /// Set the server's certificate (PEM, possibly a chain leaf first, or DER;

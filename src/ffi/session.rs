@@ -103,7 +103,10 @@ pub unsafe extern "C" fn espconn_secure_session_load(buf: *const uint8, len: uin
 }
 
 /// Whether `conn`'s handshake resumed a cached session (valid from the
-/// connect callback until the connection ends).
+/// connect callback until the connection ends). On a connection accepted by
+/// `espconn_secure_accept` (the espconn its connect callback receives):
+/// whether the client resumed a session of the server's session cache
+/// (`espconn_secure_set_server_session_cache`).
 #[no_mangle]
 pub extern "C" fn espconn_secure_session_resumed(conn: *const Espconn) -> bool {
     match find_slot(conn) {

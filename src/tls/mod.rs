@@ -96,6 +96,7 @@ pub mod errors;
 pub mod provider;
 pub mod rng;
 mod server;
+pub mod server_session;
 pub mod session;
 mod verifier;
 mod x509;
@@ -225,8 +226,12 @@ pub struct ServerParams {
     /// TCP segment; up to 16384).
     pub max_fragment: usize,
     /// Sessions shared with other server connections (TLS 1.2 session ids),
-    /// or `None`: no resumption (what `espconn_secure_accept` uses).
+    /// or `None`: no resumption by this store (the chip bench's counterpart
+    /// of a resuming client).
     pub resumption: Option<ServerSessions>,
+    /// Resume through the process-wide server session cache and tickets
+    /// ([`server_session`]) when it is on (`espconn_secure_accept`).
+    pub session_cache: bool,
 }
 
 /// What `process()` reports.

@@ -87,6 +87,13 @@ impl TlsServer {
         if let Some(r) = p.resumption {
             config.session_storage = r.0;
         }
+        if p.session_cache && super::server_session::enabled() {
+            // TLS 1.2: tickets to clients asking for them, session ids in the
+            // cache otherwise; TLS 1.3: one stateless ticket per connection.
+            config.session_storage = Arc::new(super::server_session::Cache);
+            config.ticketer = Arc::new(super::server_session::Tickets { time: p.time });
+            config.send_tls13_tickets = 1;
+        }
         let conn = UnbufferedServerConnection::new(Arc::new(config))
             .map_err(|e| errors::map(&e, Side::Server))?;
         Ok(TlsServer {
@@ -98,6 +105,12 @@ impl TlsServer {
                 Arc::new(Mutex::new(None)),
             )?,
         })
+    }
+
+    /// Whether the handshake resumed a session (the server session cache or
+    /// a ticket): no key exchange, no signature.
+    pub fn resumed(&self) -> bool {
+        self.engine.resumed()
     }
 
     /// Whether the client presented a (verified) certificate.
@@ -131,8 +144,8 @@ impl TlsServer {
 
 /// One TLS 1.2 session (by session id) shared by the server connections it
 /// is given to, so that a client can resume. Not used by `espconn_secure_accept`
-/// (its connections' memory is freed with them); the chip bench uses it as
-/// the counterpart of a resuming client.
+/// (which uses the process-wide [`server_session`](super::server_session));
+/// the chip bench uses it as the counterpart of a resuming client.
 #[derive(Clone, Default)]
 pub struct ServerSessions(Arc<OneSession>);
 

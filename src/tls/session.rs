@@ -190,15 +190,9 @@ impl Store {
 /// cache off and wipes it). False when `n` exceeds [`MAX_ENTRIES`] or the
 /// heap cannot hold the entries (the old cache is then kept).
 pub fn set_capacity(n: u8) -> bool {
-    let n = usize::from(n);
-    if n > MAX_ENTRIES {
+    let Some(fresh) = fresh_entries(n, MAX_ENTRIES, || Entry::EMPTY) else {
         return false;
-    }
-    let mut fresh: Vec<Entry> = Vec::new();
-    if fresh.try_reserve_exact(n).is_err() {
-        return false;
-    }
-    fresh.extend((0..n).map(|_| Entry::EMPTY));
+    };
     let old = {
         let mut s = STORE.lock();
         core::mem::replace(&mut s.entries, fresh)
@@ -206,6 +200,20 @@ pub fn set_capacity(n: u8) -> bool {
     // Wiped by Entry's Drop, outside the lock.
     drop(old);
     true
+}
+
+/// `n` empty cache entries, allocated fallibly (on the SDK heap: the caches'
+/// calls run in the program's context, outside any connection's arena), or
+/// `None` when `n` exceeds `max` or the heap has no room.
+pub(crate) fn fresh_entries<T>(n: u8, max: usize, empty: impl Fn() -> T) -> Option<Vec<T>> {
+    let n = usize::from(n);
+    if n > max {
+        return None;
+    }
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.extend((0..n).map(|_| empty()));
+    Some(v)
 }
 
 /// Whether the cache is on.

@@ -29,7 +29,9 @@
  * and again: each run is one accepted connection that receives the client's
  * 100 bytes, answers with 16 KB and disconnects. A connection the library
  * could not even take on (no heap for its bookkeeping) is closed without any
- * callback, as documented: OUTCOME dropped.
+ * callback, as documented: OUTCOME dropped. With --session-cache N the
+ * server keeps sessions (espconn_secure_set_server_session_cache) and each
+ * SWEEP line says whether that connection resumed (resumed=1).
  *
  * Options: --server 127.0.0.1:PORT, --ca-sector N, --cert-sector N,
  * --hostname NAME, --expect BYTES (what a complete run receives), plus the
@@ -75,6 +77,7 @@ static uint32 peak_seen, need, cap;
 static uint32 search_lo, search_hi;  /* fails at lo, completes at hi */
 static int searching;
 static int connected;
+static int resumed;           /* the server's connection resumed a session */
 static const char *outcome;
 static int err_code;
 
@@ -115,8 +118,8 @@ static void end_run(void *arg)
         os_printf("SWEEP cap=%u outcome=%s err=%d last_error=-0x%x recv=%u\n", cap, outcome,
                   err_code, -espconn_secure_get_last_error(&conn), received);
     else
-        os_printf("SWEEP n=%u hit=%d outcome=%s err=%d last_error=-0x%x recv=%u\n", n, hit,
-                  outcome, err_code, -espconn_secure_get_last_error(&conn), received);
+        os_printf("SWEEP n=%u hit=%d outcome=%s err=%d last_error=-0x%x recv=%u resumed=%d\n", n,
+                  hit, outcome, err_code, -espconn_secure_get_last_error(&conn), received, resumed);
     if (n == 0) {
         /* The warm-up run must succeed: the sweep measures from it. */
         if (strcmp(outcome, "connected+disconnect") != 0 || received != expect) {
@@ -208,6 +211,7 @@ static void on_connect(void *arg)
     connected = 1;
     if (serving) {
         accepted = arg;
+        resumed = espconn_secure_session_resumed(accepted);
         espconn_regist_recvcb(accepted, on_recv);
         espconn_regist_sentcb(accepted, on_sent);
         return;
@@ -257,6 +261,7 @@ static void start_run(void)
 {
     received = 0;
     connected = 0;
+    resumed = 0;
     answered = 0;
     quiet_polls = 0;
     accepted = NULL;
@@ -305,6 +310,11 @@ static int serve(void)
     espconn_regist_connectcb(&conn, on_connect);
     espconn_regist_disconcb(&conn, on_disconnect);
     espconn_regist_reconcb(&conn, on_reconnect);
+    const char *cache = sim_arg("session-cache");
+    if (cache && !espconn_secure_set_server_session_cache((uint8)parse(cache, 0))) {
+        os_printf("SWEEP-FAIL --session-cache refused\n");
+        return 0;
+    }
     const char *ca = sim_arg("ca-sector");
     if (ca && !espconn_secure_ca_enable(ESPCONN_SERVER, parse(ca, 0))) {
         os_printf("SWEEP-FAIL --ca-sector refused\n");

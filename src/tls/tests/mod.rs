@@ -83,6 +83,7 @@ pub(crate) fn server_params(pki: Pki) -> ServerParams {
         tls13: true,
         max_fragment: MAX_SEND_PLAINTEXT,
         resumption: None,
+        session_cache: false,
     }
 }
 

@@ -18,8 +18,9 @@ use alloc::vec::Vec;
 use espconn_secure::platform::alloc::{Arena, ArenaBox};
 use espconn_secure::platform::{take_stack_high_water, StepStack};
 use espconn_secure::tls::{
-    session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams, ServerSessions,
-    Session, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT, TLS_MAX_PLAINTEXT,
+    server_session, session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams,
+    ServerSessions, Session, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
+    TLS_MAX_PLAINTEXT,
 };
 
 use super::{Tally, INSNS_PER_TICK};
@@ -75,6 +76,8 @@ struct Meter {
     /// The client's handshake is complete: its process steps get the
     /// traffic stack.
     traffic: bool,
+    /// The server's calls while the meter is on (the server-side cases).
+    server_ticks: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -111,6 +114,23 @@ impl Meter {
 }
 
 impl Meter {
+    /// Run one server call, timing it if the meter is on. The server runs
+    /// on the caller's stack and the SDK heap, as the chip bench's
+    /// counterpart; only its instructions are figures.
+    #[inline(never)]
+    fn server<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        if !self.on {
+            return f();
+        }
+        // SAFETY: plain helper of the test runtime (tests/chip/rt.c).
+        let t0 = unsafe { super::chip_ccount() };
+        let r = core::hint::black_box(f());
+        // SAFETY: as above.
+        let t1 = unsafe { super::chip_ccount() };
+        self.server_ticks += u64::from(t1.wrapping_sub(t0));
+        r
+    }
+
     /// Engine steps run on their own stack, as src/conn runs them (the
     /// handshake's until the client's handshake is complete, then the smaller
     /// traffic stack), so the painted system stack shows only what a NONOS
@@ -160,13 +180,15 @@ impl Pair {
             let mut moved = false;
             // client -> server
             while !self.c.output().is_empty() {
-                let n = self
-                    .s
-                    .receive(self.c.output())
+                let (s, out) = (&mut self.s, self.c.output());
+                let n = m
+                    .server(|| s.receive(out))
                     .map_err(|f| server_fail("receive", f))?;
                 let (c, arena) = (&mut self.c, &self.arena);
                 m.client(Call::Other, || arena.enter(|| c.consume_output(n)));
-                if self.s.process().map_err(|f| server_fail("process", f))?
+                let s = &mut self.s;
+                if m.server(|| s.process())
+                    .map_err(|f| server_fail("process", f))?
                     == Event::HandshakeComplete
                 {
                     self.s_done = true;
@@ -182,7 +204,8 @@ impl Pair {
                 let n = m
                     .client(Call::Other, || arena.enter(|| c.receive(out)))
                     .map_err(|f| client_fail("receive", f))?;
-                self.s.consume_output(n);
+                let s = &mut self.s;
+                m.server(|| s.consume_output(n));
                 let ev = m.client(Call::Process, || {
                     arena
                         .ensure_free(c.work_estimate())
@@ -240,6 +263,9 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
 /// offer it) and the exchange is TLS 1.3.
 /// With `mtls` the client authenticates with the RSA-2048 client key and
 /// certificate (issued by the RSA intermediate), and the server requires it.
+/// With `server_cache` the server resumes through the process-wide server
+/// session cache and tickets (`espconn_secure_accept`'s), and the client
+/// uses its session cache.
 fn case(
     pki: &Pki,
     m: &mut Meter,
@@ -247,6 +273,7 @@ fn case(
     tls13: bool,
     server_tls13: bool,
     mtls: bool,
+    server_cache: bool,
 ) -> Result<bool, String> {
     let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
     let s = TlsServer::new(ServerParams {
@@ -261,6 +288,7 @@ fn case(
         tls13: server_tls13,
         max_fragment: MAX_SEND_PLAINTEXT,
         resumption: resumption.cloned(),
+        session_cache: server_cache,
     })
     .map_err(|f| server_fail("new", f))?;
 
@@ -276,7 +304,7 @@ fn case(
             key,
         ));
     }
-    if resumption.is_some() {
+    if resumption.is_some() || server_cache {
         params.session = Some(session::binding(&params, ([127, 0, 0, 1], 443)));
     }
     m.on = true;
@@ -364,7 +392,7 @@ pub(crate) fn run(t: &mut Tally) {
         // SAFETY: plain helper of the test runtime.
         unsafe { super::chip_heap_tag_reset_peak() };
         let resumption = tls13.then_some(&sessions);
-        let r = case(pki, &mut m, resumption, tls13, tls13, mtls);
+        let r = case(pki, &mut m, resumption, tls13, tls13, mtls, false);
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
             Ok(false) => t.check(&name, true, ""),
@@ -424,13 +452,13 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
     }
     let sessions = ServerSessions::default();
     let mut warm = Meter::default();
-    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false);
+    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false, false);
     let mut m = Meter::default();
     // SAFETY: plain helpers of the test runtime.
     unsafe { super::chip_heap_tag_reset_peak() };
     let _ = take_stack_high_water(StepStack::Handshake);
     let _ = take_stack_high_water(StepStack::Traffic);
-    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false);
+    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false, false);
     let heap = unsafe { super::chip_heap_tag_peak() };
     session::set_capacity(0);
     match (first, second) {
@@ -447,5 +475,43 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
         take_stack_high_water(StepStack::Handshake),
         take_stack_high_water(StepStack::Traffic),
         heap
+    );
+}
+
+/// The server's side (`espconn_secure_accept` with
+/// `espconn_secure_set_server_session_cache(1)`): `lx106_server_ec` is the
+/// server's part of a full TLS 1.2 handshake (EC chain, ECDSA P-256
+/// signature, X25519; the server issues a session ticket, AES-128-GCM),
+/// `lx106_server_resume` its part of the next handshake, which resumes that
+/// ticket (decryption, no key exchange, no signature). Instructions of the
+/// server's calls only, between the ClientHello and the end of the handshake.
+pub(crate) fn run_server_resume(t: &mut Tally) {
+    if !session::set_capacity(1) || !server_session::set_capacity(1) {
+        t.check("server_resume", false, "no heap for the session caches");
+        return;
+    }
+    let mut full = Meter::default();
+    let first = case(&EC, &mut full, None, false, false, false, true);
+    let mut m = Meter::default();
+    let second = case(&EC, &mut m, None, false, false, false, true);
+    session::set_capacity(0);
+    server_session::set_capacity(0);
+    match first {
+        Ok(false) => t.check("server_ec", true, ""),
+        Ok(true) => t.check("server_ec", false, "first handshake resumed"),
+        Err(why) => t.check("server_ec", false, &why),
+    }
+    match second {
+        Ok(true) => t.check("server_resume", true, ""),
+        Ok(false) => t.check("server_resume", false, "second handshake not resumed"),
+        Err(why) => t.check("server_resume", false, &why),
+    }
+    out!(
+        "bench case=lx106_server_ec insns={}",
+        full.server_ticks * INSNS_PER_TICK
+    );
+    out!(
+        "bench case=lx106_server_resume insns={}",
+        m.server_ticks * INSNS_PER_TICK
     );
 }

@@ -336,6 +336,8 @@ pub extern "C" fn chip_tests_main() -> i32 {
     handshake::run(&mut t);
     #[cfg(feature = "lib")]
     handshake::run_resume(&mut t);
+    #[cfg(feature = "lib")]
+    handshake::run_server_resume(&mut t);
     #[cfg(not(feature = "lib"))]
     out!("skip tls_handshake: needs the library (feature `lib`)");
     out!("done pass={} fail={}", t.pass, t.fail);
