@@ -45,6 +45,9 @@ static void print_heap_line(void)
     sim_heap_stats(&in_use, &peak, &allocs);
     if (sim_arg("scan-free"))
         printf("scan_free_hits=%u\n", sim_heap_scan_hits());
+    struct sim_counters c;
+    sim_get_counters(&c);
+    printf("cpu_freq=%u cpu_freq_changes=%u\n", c.cpu_freq, c.cpu_freq_changes);
     printf("heap_peak=%u heap_in_use=%u allocs=%u\n", peak, in_use, allocs);
     fflush(stdout);
 }

@@ -204,7 +204,7 @@ unsafe extern "C" fn on_tcp_connect(arg: *mut c_void) {
     };
     // SAFETY: live slot, no other borrow.
     unsafe {
-        super::arm_handshake_timeout(slot);
+        super::start_handshake(slot);
         drive(slot, |c, t| c.tcp_connected(t, client_start(key, peer)));
     }
 }

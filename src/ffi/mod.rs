@@ -61,6 +61,9 @@ pub(crate) struct Slot {
     deadline: EtsTimer,
     /// The handshake timeout this connection started with (0: none).
     timeout_s: u16,
+    /// The CPU runs at 160 MHz for this connection's handshake
+    /// (`platform::fast_cpu_begin`), until it completes or the slot is freed.
+    fast_cpu: bool,
 }
 
 /// A slot's fields other than its connection (see [`new_slot`]).
@@ -108,6 +111,7 @@ fn new_slot(init: SlotInit, role: Role) -> Option<*mut Slot> {
         ptr::addr_of_mut!((*p).kick).write(EtsTimer::new());
         ptr::addr_of_mut!((*p).deadline).write(EtsTimer::new());
         ptr::addr_of_mut!((*p).timeout_s).write(crate::conn::settings::handshake_timeout());
+        ptr::addr_of_mut!((*p).fast_cpu).write(false);
     }
     Some(block.into_raw().cast())
 }
@@ -224,8 +228,10 @@ unsafe fn dispatch(slot: *mut Slot) {
                 // SAFETY: live slot (caller's contract); the user's espconn
                 // outlives its connection (vendor contract).
                 unsafe {
-                    // The handshake is complete: its timeout no longer applies.
+                    // The handshake is complete: its timeout no longer
+                    // applies, and the CPU may slow down again.
                     sdk::ets_timer_disarm(&mut (*slot).deadline);
+                    end_fast_cpu(slot);
                     (*user).state = state::CONNECT;
                     if let Some(cb) = user_tcp(user).and_then(|t| t.connect_callback) {
                         cb(user.cast());
@@ -403,6 +409,7 @@ fn bury(slot: *mut Slot) {
     unsafe {
         sdk::ets_timer_disarm(&mut (*slot).kick);
         sdk::ets_timer_disarm(&mut (*slot).deadline);
+        end_fast_cpu(slot);
     }
     // SAFETY: the slot came from `SdkBox::into_raw`, is unregistered, and its
     // last callback has run.
@@ -469,17 +476,34 @@ unsafe extern "C" fn on_unhold(arg: *mut c_void) {
     unsafe { drive(slot, |c, t| c.resume(t)) };
 }
 
-/// TCP is up and the handshake starts: arm the slot's handshake timeout
-/// (none when it is 0). Called before the engine is built, so setting up
-/// the handshake (certificates from flash, the key share) counts too.
+/// The handshake of `slot` no longer needs the fast CPU.
+///
+/// # Safety
+/// `slot` must be live.
+unsafe fn end_fast_cpu(slot: *mut Slot) {
+    // SAFETY: caller's contract; a short borrow of one field.
+    let was = unsafe { core::mem::replace(&mut (*slot).fast_cpu, false) };
+    if was {
+        crate::platform::fast_cpu_end();
+    }
+}
+
+/// TCP is up and the handshake starts: the CPU goes to 160 MHz, and the
+/// slot's handshake timeout is armed (none when it is 0). Called before the
+/// engine is built, so setting up the handshake (certificates from flash,
+/// the key share) counts too.
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
-unsafe fn arm_handshake_timeout(slot: *mut Slot) {
+unsafe fn start_handshake(slot: *mut Slot) {
     // SAFETY: caller's contract. The timer lives in the slot and is disarmed
     // before the slot is freed (`bury`), so its argument stays valid.
     unsafe {
         let s = &mut *slot;
+        if !s.fast_cpu {
+            s.fast_cpu = true;
+            crate::platform::fast_cpu_begin();
+        }
         sdk::ets_timer_disarm(&mut s.deadline);
         if s.timeout_s == 0 {
             return;

@@ -365,7 +365,7 @@ unsafe extern "C" fn on_tcp_accepted(arg: *mut c_void) {
     }
     // SAFETY: live slot, no other borrow.
     unsafe {
-        super::arm_handshake_timeout(p);
+        super::start_handshake(p);
         drive(p, |c, t| c.tcp_connected(t, server_start()))
     };
 }

@@ -72,6 +72,49 @@ pub fn free_heap() -> u32 {
     unsafe { sdk::system_get_free_heap_size() }
 }
 
+/// Handshakes running at 160 MHz ([`fast_cpu_begin`]), and the frequency
+/// the program had set before the first of them.
+static FAST_CPU_USERS: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+static PROGRAM_CPU_MHZ: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+/// A handshake starts: the CPU runs at 160 MHz until the last running
+/// handshake ends (the vendor's glue does the same; public-key operations
+/// take half the time). Pair every call with one [`fast_cpu_end`].
+pub fn fast_cpu_begin() {
+    use core::sync::atomic::Ordering::Relaxed;
+    if FAST_CPU_USERS.fetch_add(1, Relaxed) == 0 {
+        // SAFETY: plain SDK query and setter of the CPU clock.
+        unsafe {
+            let mhz = sdk::system_get_cpu_freq();
+            PROGRAM_CPU_MHZ.store(mhz, Relaxed);
+            if mhz != 160 {
+                sdk::system_update_cpu_freq(160);
+            }
+        }
+    }
+}
+
+/// A handshake ended (complete, failed or abandoned): once none runs, the
+/// CPU returns to the frequency the program had set, unless the program
+/// changed it meanwhile.
+pub fn fast_cpu_end() {
+    use core::sync::atomic::Ordering::Relaxed;
+    let before = FAST_CPU_USERS.load(Relaxed);
+    if before == 0 {
+        return;
+    }
+    FAST_CPU_USERS.store(before - 1, Relaxed);
+    if before == 1 {
+        let mhz = PROGRAM_CPU_MHZ.load(Relaxed);
+        // SAFETY: plain SDK query and setter of the CPU clock.
+        unsafe {
+            if mhz != 160 && sdk::system_get_cpu_freq() == 160 {
+                sdk::system_update_cpu_freq(mhz);
+            }
+        }
+    }
+}
+
 /// Run a long computation (a handshake step: ECDSA verify alone is ~1 s at
 /// 80 MHz) with the software watchdog (~3 s) stopped, as the vendor library
 /// does; the hardware watchdog stays armed as the backstop. The watchdog is

@@ -114,6 +114,8 @@ extern "C" {
     pub(crate) fn os_get_random(buf: *mut u8, len: usize) -> c_int;
     pub(crate) fn system_get_time() -> u32;
     pub(crate) fn system_soft_wdt_feed();
+    pub(crate) fn system_update_cpu_freq(freq: u8) -> bool;
+    pub(crate) fn system_get_cpu_freq() -> u8;
     pub(crate) fn system_soft_wdt_stop();
     pub(crate) fn system_soft_wdt_restart();
     pub(crate) fn system_restart();
