@@ -36,6 +36,32 @@ uint32 ICACHE_FLASH_ATTR ex_parse_uint(const char *s, uint32 dflt)
     return v;
 }
 
+static int ICACHE_FLASH_ATTR hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool ICACHE_FLASH_ATTR ex_parse_hex(const char *s, uint8 *out, uint32 n)
+{
+    uint32 i;
+    if (s == NULL)
+        return false;
+    for (i = 0; i < n; i++) {
+        int hi = hex_value(s[2 * i]);
+        int lo = hi < 0 ? -1 : hex_value(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8)(hi << 4 | lo);
+    }
+    return s[2 * n] == 0;
+}
+
 bool ICACHE_FLASH_ATTR ex_parse_hostport(const char *s, char *host, uint32 cap, int *port)
 {
     uint32 i, colon = 0;

@@ -13,6 +13,9 @@
 /* Decimal or 0x-hex unsigned number; `dflt` when `s` is NULL or malformed. */
 uint32 ex_parse_uint(const char *s, uint32 dflt);
 
+/* Parses exactly 2*n hex digits of `s` into `out`. False when malformed. */
+bool ex_parse_hex(const char *s, uint8 *out, uint32 n);
+
 /* Splits "HOST:PORT" into `host` (NUL-terminated, at most `cap`-1 chars) and
  * `*port`. Returns false when malformed. */
 bool ex_parse_hostport(const char *s, char *host, uint32 cap, int *port);
