@@ -386,3 +386,67 @@ fn a_reset_mid_download_leaves_the_old_image_booting_and_a_retry_completes() {
     let r = ota.download(srv.port, &["--image-size", &size]);
     ota.assert_updated(&r);
 }
+
+/// The simulator's boot loader (tests/c/fota.c, runs on one flash file):
+/// `system_upgrade_reboot` switches the partition that boots only when the
+/// upgrade flag is `UPGRADE_FLAG_FINISH`; the flag itself does not survive
+/// a restart (RAM, as in the SDK).
+#[test]
+fn the_simulated_boot_loader_switches_partitions_only_on_upgrade_flag_finish() {
+    let dir = scratch("ota_boot_loader");
+    let flash = dir.join("flash.bin");
+    let boot = |mode: &str| -> Vec<String> {
+        let r = run_example(
+            "test_fota",
+            &[
+                "--flash".to_string(),
+                flash.display().to_string(),
+                "--mode".into(),
+                mode.into(),
+            ],
+            20,
+        );
+        assert_eq!(r.code, Some(0), "{}", r.stdout);
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("EV ") || l.starts_with("sim: system_upgrade_reboot"))
+            .map(str::to_string)
+            .collect()
+    };
+    let user1 = "EV boot bin=0 addr=0x1000 flag=0";
+    let user2 = "EV boot bin=1 addr=0x101000 flag=0";
+    assert_eq!(boot("report"), [user1]);
+    assert_eq!(
+        boot("reboot-idle"),
+        [
+            user1,
+            "sim: system_upgrade_reboot ignored: upgrade flag is 0, not UPGRADE_FLAG_FINISH",
+            "EV returned flag=0"
+        ]
+    );
+    assert_eq!(
+        boot("reboot-start"),
+        [
+            user1,
+            "sim: system_upgrade_reboot ignored: upgrade flag is 1, not UPGRADE_FLAG_FINISH",
+            "EV returned flag=1"
+        ]
+    );
+    assert_eq!(boot("report"), [user1]);
+    assert_eq!(
+        boot("reboot-finish")[..2],
+        [
+            user1,
+            "sim: system_upgrade_reboot: next boot runs user2 at 0x101000"
+        ]
+    );
+    assert_eq!(boot("report"), [user2]);
+    assert_eq!(
+        boot("reboot-finish")[..2],
+        [
+            user2,
+            "sim: system_upgrade_reboot: next boot runs user1 at 0x1000"
+        ]
+    );
+    assert_eq!(boot("report"), [user1]);
+}
