@@ -136,9 +136,8 @@ static void ICACHE_FLASH_ATTR body(const char *data, uint32 len)
     }
 }
 
-static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
+static void ICACHE_FLASH_ATTR receive(char *data, unsigned short len)
 {
-    (void)arg;
     if (in_body) {
         body(data, len);
         return;
@@ -170,6 +169,18 @@ static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
     body(data, len);
 }
 
+static void ICACHE_FLASH_ATTR on_recv(void *arg, char *data, unsigned short len)
+{
+    static bool closing;
+    receive(data, len);
+    if (outcome != 0 && !closing) {
+        /* The image is complete and checked, or the update failed: nothing
+         * more is wanted from this server (whether or not it closes). */
+        closing = true;
+        espconn_secure_disconnect(arg);
+    }
+}
+
 static void ICACHE_FLASH_ATTR on_sent(void *arg)
 {
     (void)arg;
@@ -179,10 +190,14 @@ static void ICACHE_FLASH_ATTR on_disconnect(void *arg)
 {
     (void)arg;
     os_printf("DISCONNECT\n");
+    if (outcome == 0 && !in_body) {
+        os_printf("the server closed before its response's head ended\n");
+        outcome = -1;
+    }
     if (outcome == 0) {
         /* The server closed before the announced length: finish() says so
          * (-0x5600), and nothing is marked for boot. */
-        int rc = in_body ? espconn_secure_ota_finish() : -1;
+        int rc = espconn_secure_ota_finish();
         os_printf("BODY %u of %u bytes\n", body_received, content_length);
         if (rc == 0) {
             outcome = 1;
