@@ -186,6 +186,59 @@ bool espconn_secure_set_time(uint32 unix_seconds);
 // changed), true otherwise. A connection keeps the value it started with.
 bool espconn_secure_set_handshake_timeout(uint16 seconds);
 
+// Start a firmware update of `size` bytes whose SHA-256 is the 32 bytes at
+// `sha256` (copied). The image goes into the user partition that is not
+// running (user2 at 0x101000 when user1 runs, and the other way round,
+// following `system_get_flash_size_map()`); sets the SDK's upgrade flag to
+// UPGRADE_FLAG_START. An update already in progress is abandoned.
+//
+// Returns 0, -0x7100 for size 0 or a NULL hash, or -0x5500 when the flash
+// map has no second user partition or the image does not fit it.
+//
+// ```c
+// if (espconn_secure_ota_begin(content_length, expected_sha256) != 0) ...
+// ```
+//
+// # Safety
+// `sha256` must be NULL or point to 32 readable bytes.
+int espconn_secure_ota_begin(uint32 size, const uint8 *sha256);
+
+// Write the next `len` bytes of the image (any length, any alignment: the
+// library erases each 4 KB sector before its first byte and writes whole
+// words with `spi_flash_write`; it keeps at most 3 bytes until the next
+// call). Call it from the recv callback as the image arrives.
+//
+// Returns 0; -0x5580 without a begun update; -0x5600 when the bytes go
+// beyond the announced size; -0x5680 when the flash refuses an erase or a
+// write. After a failure the update is abandoned (the flag is set back to
+// UPGRADE_FLAG_IDLE).
+//
+// # Safety
+// `data` must point to `len` readable bytes (or be NULL with len 0).
+int espconn_secure_ota_write(const uint8 *data, uint32 len);
+
+// End the update: check that exactly the announced size was written and
+// that the SHA-256 of the image read back from flash is the expected one;
+// only then set the SDK's upgrade flag to UPGRADE_FLAG_FINISH, so that
+// `system_upgrade_reboot()` boots the new image. The update ends either
+// way; on failure the flag is UPGRADE_FLAG_IDLE and the running image stays
+// the one that boots.
+//
+// Returns 0; -0x5580 without a begun update; -0x5600 for a short image
+// (truncated download); -0x5700 for a wrong hash; -0x5680 when the flash
+// refuses a write or a read.
+//
+// ```c
+// if (espconn_secure_ota_finish() == 0)
+//     system_upgrade_reboot();
+// ```
+int espconn_secure_ota_finish(void);
+
+// Abandon the update in progress, if any (for example when the download
+// fails): the flag goes back to UPGRADE_FLAG_IDLE and nothing is marked for
+// boot. What was written stays in the inactive partition, unused.
+void espconn_secure_ota_abort(void);
+
 // Start the TLS server on `espconn->proto.tcp->local_port` (all addresses).
 //
 // Several TLS clients may be connected at once (the vendor allowed one),

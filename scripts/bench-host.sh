@@ -6,7 +6,7 @@
 # default heap (40 KB, the chip's free heap at connect).
 #   bench case=NAME heap_peak=N allocs=N [min_heap=N]
 # min_heap: the smallest --heap at which the case completes (the client cases;
-# resume_ec, server_ec and server_resume print the peak only).
+# resume_ec, server_ec, server_resume and the ota cases print the peak only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pki=build/pki
@@ -171,3 +171,59 @@ run_server_case() { # name [resume]
 
 run_server_case server_ec
 run_server_case server_resume resume
+
+# ota_s_server, ota_nginx: build/host/https_ota downloading a 300 KB image
+# (random bytes) over TLS 1.3 in 16 KB records from `openssl s_server -WWW`
+# or nginx (`ssl_buffer_size 16k`), writing it into the inactive partition,
+# checking its SHA-256 and rebooting into it. The peak is the connection's
+# (the update itself takes no heap); it depends on how the records arrive,
+# so no min_heap is searched.
+run_ota_case() { # name server(s_server/nginx)
+    local name=$1 kind=$2 port pid out top=$PWD
+    local dir=$top/$work/$1 ec=$top/$pki/ec
+    rm -rf "$dir"; mkdir -p "$dir/www" "$dir/tmp"
+    head -c 307200 /dev/urandom >"$dir/www/firmware.bin"
+    record "$dir/ca.bin" "TLS.ca_x509.cer=$ec/root.pem"
+    port=$(free_port)
+    if [ "$kind" = nginx ]; then
+        cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 16; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp; uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  server {
+    listen 127.0.0.1:$port ssl;
+    ssl_certificate $ec/chain.pem; ssl_certificate_key $ec/leaf.key;
+    ssl_buffer_size 16k;
+    root $dir/www;
+  }
+}
+EOF
+        nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >/dev/null 2>&1 &
+    else
+        (cd "$dir/www" && exec openssl s_server -accept "$port" -cert "$ec/leaf.pem" \
+            -key "$ec/leaf.key" -cert_chain "$ec/int.pem" -WWW -quiet </dev/null >/dev/null 2>&1) &
+    fi
+    pid=$!
+    wait_port "$port"
+    out=$(build/host/https_ota --flash "$dir/flash.bin" --flash-place 0x77:"$dir/ca.bin" --ca-sector 0x77 \
+        --hostname localhost --server 127.0.0.1:"$port" --path /firmware.bin --image-size 307200 \
+        --sha256 "$(sha256sum "$dir/www/firmware.bin" | cut -d' ' -f1)" --time "$(date +%s)" \
+        --run-for 30000 || true)
+    kill $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    if ! grep -q '^OTA OK size=307200' <<<"$out"; then
+        echo "bench case=$name FAILED" >&2
+        grep -v '^OTA WRITTEN' <<<"$out" >&2
+        return 1
+    fi
+    report "$name" "$out"
+}
+
+run_ota_case ota_s_server s_server
+run_ota_case ota_nginx nginx

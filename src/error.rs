@@ -65,6 +65,13 @@ pub mod code {
     pub const SSL_NO_USABLE_CIPHERSUITE: i32 = -0x6980;
     pub const SSL_TIMEOUT: i32 = -0x6800;
     pub const SSL_UNEXPECTED_RECORD: i32 = -0x6700;
+    // Firmware update (`espconn_secure_ota_*`): this library's own codes, in
+    // a range mbedTLS 2.x leaves unused (between MD and HKDF).
+    pub const OTA_NO_PARTITION: i32 = -0x5500;
+    pub const OTA_NOT_STARTED: i32 = -0x5580;
+    pub const OTA_SIZE_MISMATCH: i32 = -0x5600;
+    pub const OTA_FLASH_FAILED: i32 = -0x5680;
+    pub const OTA_HASH_MISMATCH: i32 = -0x5700;
 }
 
 /// Static description of a code, NUL-terminated for `espconn_secure_strerror`.
@@ -122,6 +129,15 @@ pub fn strerror(c: i32) -> &'static CStr {
         SSL_NO_USABLE_CIPHERSUITE => c"no cipher suite in common with the peer",
         SSL_TIMEOUT => c"TLS handshake timed out (espconn_secure_set_handshake_timeout)",
         SSL_UNEXPECTED_RECORD => c"unexpected record",
+        OTA_NO_PARTITION => {
+            c"OTA: no inactive user partition for this flash map, or the image does not fit it"
+        }
+        OTA_NOT_STARTED => c"OTA: no update in progress (espconn_secure_ota_begin first)",
+        OTA_SIZE_MISMATCH => c"OTA: image shorter or longer than announced (truncated download?)",
+        OTA_FLASH_FAILED => {
+            c"OTA: spi_flash_erase_sector, spi_flash_write or spi_flash_read failed"
+        }
+        OTA_HASH_MISMATCH => c"OTA: SHA-256 of the image in flash is not the expected one",
         _ => c"unknown error code",
     }
 }

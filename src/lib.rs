@@ -41,6 +41,7 @@ pub mod error;
 pub mod certs;
 pub mod conn;
 pub mod ffi;
+pub mod ota;
 pub mod platform;
 pub mod tls;
 

@@ -22,7 +22,9 @@
     X(system_rtc_mem_write) X(system_os_task) X(system_os_post) X(system_restart)          \
     X(system_get_chip_id) X(system_get_sdk_version) X(system_print_meminfo)                \
     X(wifi_get_opmode) X(wifi_station_get_connect_status) X(wifi_get_ip_info)              \
-    X(sntp_get_current_timestamp) X(spi_flash_read)                                        \
+    X(sntp_get_current_timestamp) X(spi_flash_read) X(spi_flash_write)                    \
+    X(spi_flash_erase_sector) X(system_upgrade_userbin_check) X(system_upgrade_flag_set)  \
+    X(system_get_flash_size_map)                                                           \
     X(espconn_connect) X(espconn_disconnect) X(espconn_abort) X(espconn_delete)            \
     X(espconn_accept) X(espconn_create) X(espconn_send) X(espconn_sent) X(espconn_sendto)  \
     X(espconn_regist_connectcb) X(espconn_regist_recvcb) X(espconn_regist_sentcb)          \

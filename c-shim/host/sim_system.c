@@ -2,7 +2,8 @@
  * sim_system.c: the system and Wi-Fi calls a board program makes at start-up,
  * simulated so such programs run unchanged: a station that "associates" and
  * gets 127.0.0.1 about 100 ms after connecting, RTC memory that survives a
- * deep sleep through a file, restart and deep sleep ending the run, and the
+ * deep sleep through a file, restart and deep sleep ending the run, the
+ * boot loader's choice of user partition kept in flash (FOTA), and the
  * watchdog and CPU clock calls recorded for tests.
  */
 #ifndef _GNU_SOURCE
@@ -14,6 +15,8 @@
 
 #include "c_types.h"
 #include "osapi.h"
+#include "spi_flash.h"
+#include "upgrade.h"
 #include "user_interface.h"
 #include "sim.h"
 #include "sim_internal.h"
@@ -154,6 +157,72 @@ void sim_system_boot_done(void)
 void system_restart(void)
 {
     os_printf_plus("sim: system_restart\n");
+    sim_exit(0);
+}
+
+/* ----------------------------------------------------------------- FOTA */
+
+/* The boot loader's choice between the two user partitions of the
+ * 1024 KB + 1024 KB map (user1 at 0x1000, user2 at 0x101000) lives in flash,
+ * in the first sector of the SDK's system parameter area at the end of the
+ * 4 MB chip: its first byte is 0x01 for user2, anything else (an erased chip
+ * included) for user1. Read once per boot, so it survives a run as the
+ * --flash file does. The upgrade flag is RAM, as in the SDK: only
+ * system_upgrade_reboot() with UPGRADE_FLAG_FINISH changes the boot choice;
+ * a reset before that leaves the running image the one that boots. */
+#define BOOT_CFG_SECTOR 0x3FD
+#define USER1_ADDR      0x001000
+#define USER2_ADDR      0x101000
+
+static int running_bin = -1;
+static uint8 upgrade_flag = UPGRADE_FLAG_IDLE;
+
+uint8 system_upgrade_userbin_check(void)
+{
+    if (running_bin < 0) {
+        uint32 word = 0xFFFFFFFF;
+        if (spi_flash_read(BOOT_CFG_SECTOR * SPI_FLASH_SEC_SIZE, &word, 4) != SPI_FLASH_RESULT_OK)
+            word = 0xFFFFFFFF;
+        running_bin = (word & 0xFF) == 0x01 ? UPGRADE_FW_BIN2 : UPGRADE_FW_BIN1;
+    }
+    return (uint8)running_bin;
+}
+
+uint32 system_get_userbin_addr(void)
+{
+    return system_upgrade_userbin_check() == UPGRADE_FW_BIN2 ? USER2_ADDR : USER1_ADDR;
+}
+
+void system_upgrade_flag_set(uint8 flag)
+{
+    upgrade_flag = flag;
+}
+
+uint8 system_upgrade_flag_check(void)
+{
+    return upgrade_flag;
+}
+
+/* Boots the other user partition if the flag says the new image is complete
+ * (UPGRADE_FLAG_FINISH); otherwise does nothing, as the SDK's. The run ends
+ * here (a restart); the next run on the same --flash file boots it. */
+void system_upgrade_reboot(void)
+{
+    if (upgrade_flag != UPGRADE_FLAG_FINISH) {
+        os_printf_plus("sim: system_upgrade_reboot ignored: upgrade flag is %u, not UPGRADE_FLAG_FINISH\n",
+                       upgrade_flag);
+        return;
+    }
+    uint8 next = system_upgrade_userbin_check() == UPGRADE_FW_BIN1 ? UPGRADE_FW_BIN2 : UPGRADE_FW_BIN1;
+    uint32 word = 0xFFFFFF00u | (next == UPGRADE_FW_BIN2 ? 0x01 : 0x00);
+    if (spi_flash_erase_sector(BOOT_CFG_SECTOR) != SPI_FLASH_RESULT_OK ||
+        spi_flash_write(BOOT_CFG_SECTOR * SPI_FLASH_SEC_SIZE, &word, 4) != SPI_FLASH_RESULT_OK) {
+        os_printf_plus("sim: system_upgrade_reboot: cannot write the boot choice\n");
+        return;
+    }
+    os_printf_plus("sim: system_upgrade_reboot: next boot runs user%u at 0x%x\n", next + 1,
+                   next == UPGRADE_FW_BIN2 ? USER2_ADDR : USER1_ADDR);
+    upgrade_flag = UPGRADE_FLAG_IDLE;
     sim_exit(0);
 }
 

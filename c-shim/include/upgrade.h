@@ -1,5 +1,9 @@
-/* upgrade.h: firmware upgrade over the air (libupgrade). Not simulated: a host
- * program that calls these fails to link, naming the call. */
+/* upgrade.h: firmware upgrade over the air (libupgrade). The download calls
+ * below are not simulated: a host program that calls them fails to link,
+ * naming the call. The partition and flag calls (system_upgrade_userbin_check,
+ * system_upgrade_flag_set/check, system_upgrade_reboot, in user_interface.h)
+ * are, and espconn_secure_ota_* (espconn_secure.h) writes an image over
+ * HTTPS or any other transport. */
 #ifndef __UPGRADE_H__
 #define __UPGRADE_H__
 

@@ -36,6 +36,32 @@ uint32 ICACHE_FLASH_ATTR ex_parse_uint(const char *s, uint32 dflt)
     return v;
 }
 
+int ICACHE_FLASH_ATTR ex_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool ICACHE_FLASH_ATTR ex_parse_hex(const char *s, uint8 *out, uint32 n)
+{
+    uint32 i;
+    if (s == NULL)
+        return false;
+    for (i = 0; i < n; i++) {
+        int hi = ex_hex_digit(s[2 * i]);
+        int lo = hi < 0 ? -1 : ex_hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8)(hi << 4 | lo);
+    }
+    return s[2 * n] == 0;
+}
+
 bool ICACHE_FLASH_ATTR ex_parse_hostport(const char *s, char *host, uint32 cap, int *port)
 {
     uint32 i, colon = 0;
@@ -183,6 +209,24 @@ void ICACHE_FLASH_ATTR ex_secure_connect_to(struct espconn *conn, const char *ho
     connect_conn = conn;
     connect_host = host;
     ex_resolve(conn, host, connect_resolved);
+}
+
+bool ICACHE_FLASH_ATTR ex_tls_client_init(struct espconn *conn, esp_tcp *tcp, int port,
+                                          espconn_connect_callback on_connect,
+                                          espconn_recv_callback on_recv, espconn_sent_callback on_sent,
+                                          espconn_connect_callback on_disconnect,
+                                          espconn_reconnect_callback on_reconnect)
+{
+    conn->type = ESPCONN_TCP;
+    conn->state = ESPCONN_NONE;
+    conn->proto.tcp = tcp;
+    tcp->remote_port = port;
+    espconn_regist_connectcb(conn, on_connect);
+    espconn_regist_recvcb(conn, on_recv);
+    espconn_regist_sentcb(conn, on_sent);
+    espconn_regist_disconcb(conn, on_disconnect);
+    espconn_regist_reconcb(conn, on_reconnect);
+    return ex_apply_tls_options(conn);
 }
 
 bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)

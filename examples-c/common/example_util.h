@@ -13,6 +13,12 @@
 /* Decimal or 0x-hex unsigned number; `dflt` when `s` is NULL or malformed. */
 uint32 ex_parse_uint(const char *s, uint32 dflt);
 
+/* The value of one hex digit, or -1. */
+int ex_hex_digit(char c);
+
+/* Parses exactly 2*n hex digits of `s` into `out`. False when malformed. */
+bool ex_parse_hex(const char *s, uint8 *out, uint32 n);
+
 /* Splits "HOST:PORT" into `host` (NUL-terminated, at most `cap`-1 chars) and
  * `*port`. Returns false when malformed. */
 bool ex_parse_hostport(const char *s, char *host, uint32 cap, int *port);
@@ -41,6 +47,14 @@ void ex_secure_connect_to(struct espconn *conn, const char *host);
 
 /* Frees what --take-heap took (nothing without it). */
 void ex_give_back_heap(void);
+
+/* Sets `conn` up as a TCP client of `port` (on `tcp`) with the five
+ * callbacks, then applies the common TLS options (ex_apply_tls_options).
+ * Returns false if an option was rejected. */
+bool ex_tls_client_init(struct espconn *conn, esp_tcp *tcp, int port,
+                        espconn_connect_callback on_connect, espconn_recv_callback on_recv,
+                        espconn_sent_callback on_sent, espconn_connect_callback on_disconnect,
+                        espconn_reconnect_callback on_reconnect);
 
 /* Applies the common TLS options: --ca-sector, --cert-sector, --size,
  * --hostname (for `conn`), --session-cache N, --alpn a,b,c,

@@ -126,17 +126,6 @@ static void ICACHE_FLASH_ATTR on_reconnect(void *arg, sint8 err)
     sim_exit(1);
 }
 
-static int ICACHE_FLASH_ATTR hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* --pin HEX[,HEX...]: up to 5 hashes are parsed (a 5th shows the library
  * refusing it); "none" passes NULL. */
 static bool ICACHE_FLASH_ATTR apply_pins(struct espconn *c, const char *arg)
@@ -159,8 +148,8 @@ static bool ICACHE_FLASH_ATTR apply_pins(struct espconn *c, const char *arg)
             return false;
         }
         for (i = 0; i < 32; i++) {
-            int hi = hex_digit(p[2 * i]);
-            int lo = hi < 0 ? -1 : hex_digit(p[2 * i + 1]);
+            int hi = ex_hex_digit(p[2 * i]);
+            int lo = hi < 0 ? -1 : ex_hex_digit(p[2 * i + 1]);
             if (hi < 0 || lo < 0) {
                 os_printf("bad --pin %s (64 hex digits each, comma-separated)\n", arg);
                 return false;
@@ -192,16 +181,8 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
-    conn.type = ESPCONN_TCP;
-    conn.state = ESPCONN_NONE;
-    conn.proto.tcp = &tcp;
-    tcp.remote_port = port;
-    espconn_regist_connectcb(&conn, on_connect);
-    espconn_regist_recvcb(&conn, on_recv);
-    espconn_regist_sentcb(&conn, on_sent);
-    espconn_regist_disconcb(&conn, on_disconnect);
-    espconn_regist_reconcb(&conn, on_reconnect);
-    if (!ex_apply_tls_options(&conn)) {
+    if (!ex_tls_client_init(&conn, &tcp, port, on_connect, on_recv, on_sent, on_disconnect,
+                            on_reconnect)) {
         sim_exit(2);
         return;
     }

@@ -152,15 +152,8 @@ static void ICACHE_FLASH_ATTR start(void)
         sim_exit(2);
         return;
     }
-    conn.type = ESPCONN_TCP;
-    conn.proto.tcp = &tcp;
-    tcp.remote_port = port;
-    espconn_regist_connectcb(&conn, on_connect);
-    espconn_regist_recvcb(&conn, on_recv);
-    espconn_regist_sentcb(&conn, on_sent);
-    espconn_regist_disconcb(&conn, on_disconnect);
-    espconn_regist_reconcb(&conn, on_reconnect);
-    if (!ex_apply_tls_options(&conn)) {
+    if (!ex_tls_client_init(&conn, &tcp, port, on_connect, on_recv, on_sent, on_disconnect,
+                            on_reconnect)) {
         sim_exit(2);
         return;
     }

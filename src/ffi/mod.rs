@@ -13,12 +13,14 @@
 
 mod client;
 mod config;
+mod ota;
 mod server;
 mod session;
 pub mod types;
 
 pub use client::*;
 pub use config::*;
+pub use ota::*;
 pub use server::*;
 pub use session::*;
 

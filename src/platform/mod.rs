@@ -354,6 +354,59 @@ pub fn flash_read(addr: u32, buf: &mut [u32]) -> bool {
     unsafe { sdk::spi_flash_read(addr, buf.as_mut_ptr(), len) == 0 }
 }
 
+/// Writes `buf` (`buf.len() * 4` bytes) to flash at `addr` (4-byte
+/// aligned), which must have been erased: NOR programming only clears bits.
+/// False if the SDK refuses the write.
+pub fn flash_write(addr: u32, buf: &[u32]) -> bool {
+    let Ok(len) = u32::try_from(buf.len() * 4) else {
+        return false;
+    };
+    // SAFETY: `buf` is valid for reads of `len` bytes and 4-byte aligned;
+    // the SDK only reads through the pointer despite its `uint32 *` type.
+    unsafe { sdk::spi_flash_write(addr, buf.as_ptr().cast_mut(), len) == 0 }
+}
+
+/// Erases flash sector `sector` (4 KB at `sector * 4096`) to 0xFF. False if
+/// the SDK refuses.
+pub fn flash_erase_sector(sector: u16) -> bool {
+    // SAFETY: plain SDK call on a sector number.
+    unsafe { sdk::spi_flash_erase_sector(sector) == 0 }
+}
+
+/// The user partition the chip booted from (`system_upgrade_userbin_check`:
+/// 0 = user1, 1 = user2).
+pub fn running_userbin() -> u8 {
+    // SAFETY: plain SDK query without arguments.
+    unsafe { sdk::system_upgrade_userbin_check() }
+}
+
+/// The SDK's upgrade flag (`system_upgrade_flag_set`: 0 idle, 1 started,
+/// 2 finished; `system_upgrade_reboot` switches partitions only on 2).
+pub fn set_upgrade_flag(flag: u8) {
+    // SAFETY: plain SDK call on a value.
+    unsafe { sdk::system_upgrade_flag_set(flag) }
+}
+
+/// The SDK's upgrade flag (`system_upgrade_flag_check`), for the tests.
+#[cfg(test)]
+pub fn upgrade_flag() -> u8 {
+    // SAFETY: plain SDK query without arguments.
+    unsafe { sdk::system_upgrade_flag_check() }
+}
+
+/// The flash map the firmware was built for (`system_get_flash_size_map`,
+/// `enum flash_size_map` in user_interface.h).
+pub fn flash_size_map() -> i32 {
+    // SAFETY: plain SDK query without arguments.
+    unsafe { sdk::system_get_flash_size_map() }
+}
+
+/// Feeds the software watchdog (long loops outside an engine step).
+pub fn feed_watchdog() {
+    // SAFETY: plain SDK call without arguments.
+    unsafe { sdk::system_soft_wdt_feed() }
+}
+
 /// One-time chip set-up before the first connection: on the ESP8266 the
 /// handler that lets code read bytes of constants kept in flash (which the
 /// chip only allows as aligned 32-bit loads). Nothing to do on the host.

@@ -137,6 +137,13 @@ extern "C" {
     #[cfg(target_os = "none")]
     pub(crate) fn espconn_secure_chip_init();
     pub(crate) fn spi_flash_read(src_addr: u32, des_addr: *mut u32, size: u32) -> c_int;
+    pub(crate) fn spi_flash_write(des_addr: u32, src_addr: *mut u32, size: u32) -> c_int;
+    pub(crate) fn spi_flash_erase_sector(sec: u16) -> c_int;
+    pub(crate) fn system_upgrade_userbin_check() -> u8;
+    pub(crate) fn system_upgrade_flag_set(flag: u8);
+    #[cfg(test)]
+    pub(crate) fn system_upgrade_flag_check() -> u8;
+    pub(crate) fn system_get_flash_size_map() -> c_int;
 
     pub(crate) fn espconn_connect(c: *mut Espconn) -> i8;
     pub(crate) fn espconn_disconnect(c: *mut Espconn) -> i8;
