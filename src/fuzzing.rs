@@ -165,6 +165,7 @@ impl Mode {
         };
         ClientParams {
             roots: root.map(|r| vec![CertificateDer::from(r.to_vec())]),
+            bundle: None,
             hostname: root.map(|_| "test.example".into()),
             identity: self.mtls.then(|| {
                 (
@@ -207,6 +208,7 @@ impl Mode {
             client_roots: self
                 .mtls
                 .then(|| vec![CertificateDer::from(fixture!("ec-root.der").to_vec())]),
+            client_bundle: None,
             time: TimeSource::Fixed(NOW),
             max_record: TLS_MAX_PLAINTEXT,
             tls13: self.tls13,
