@@ -198,3 +198,44 @@ fn heap_peak_with_the_debian_bundle_is_that_of_a_single_ca_image() {
     );
     println!("heap peak: single CA {single}, Debian bundle {bundled}");
 }
+
+#[test]
+fn a_session_verified_against_the_bundle_resumes_and_a_changed_bundle_does_not() {
+    let _serial = one_at_a_time();
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_2"]);
+    let resumed = |r: &Run| -> Vec<String> {
+        r.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("RESUMED "))
+            .map(String::from)
+            .collect()
+    };
+    let img = bundle::encode(&test_roots()).unwrap();
+    let r = with_bundle(Device::new("bundle_resume", srv.port), &img)
+        .opt("session-cache", "1")
+        .opt("repeat", "1")
+        .run("https_get");
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert_eq!(resumed(&r), ["no", "yes"], "{}", r.stdout);
+    // The session is bound to the bundle's content: a session saved under
+    // one bundle is not resumed under another (RTC memory across a sleep).
+    let other = bundle::encode(&anchors(&[&pki.join("ec/root.pem")])).unwrap();
+    let d = Device::new("bundle_resume_changed", srv.port);
+    let rtc = d.rtc().display().to_string();
+    // One boot per run: the session travels in the RTC file only.
+    let boot = |img: &[u8]| {
+        with_bundle(d.clone(), img)
+            .opt("session-cache", "1")
+            .opt("rtc", &rtc)
+            .flag("sleep")
+            .run("https_get")
+    };
+    let first = boot(&img);
+    assert_eq!(resumed(&first), ["no"], "{}", first.stdout);
+    let again = boot(&img);
+    assert_eq!(resumed(&again), ["yes"], "{}", again.stdout);
+    let changed = boot(&other);
+    assert!(changed.has("HANDSHAKE OK"), "{}", changed.stdout);
+    assert_eq!(resumed(&changed), ["no"], "{}", changed.stdout);
+}
