@@ -1,6 +1,6 @@
 # Debian packages each entry point needs. Installed only when missing, without
 # prompts (the machines run as root).
-HOST_PKGS := gcc gcc-multilib make openssl gnutls-bin mosquitto mosquitto-clients nginx curl python3
+HOST_PKGS := gcc gcc-multilib make openssl gnutls-bin mosquitto mosquitto-clients nginx curl python3 ca-certificates
 # The host archive is built for i686 (the 32-bit simulator, mk/host.mk) with
 # Debian's rustc and its library sources (-Zbuild-std), linked by gcc -m32.
 HOST_LIB_PKGS := rustc-web rust-web-src cargo-web gcc gcc-multilib

@@ -5,6 +5,7 @@
 # bytes, or with one 16 KB record for record16k; every case at the simulator's
 # default heap (40 KB, the chip's free heap at connect).
 #   bench case=NAME heap_peak=N allocs=N [min_heap=N]
+#   bench case=ca_bundle heap_peak=N allocs=N min_heap=N roots=N flash_bytes=N bytes_per_root=N
 # min_heap: the smallest --heap at which the case completes (the client cases;
 # resume_ec, server_ec, server_resume and the ota cases print the peak only).
 set -euo pipefail
@@ -56,10 +57,14 @@ min_heap() { # lo hi cmd...
     echo "$hi"
 }
 
-run_case() { # name chain_dir server_kind client_key(no/ec/rsa)
+run_case() { # name chain_dir server_kind client_key(no/ec/rsa) [ca_image]
     local name=$1 chain=$2 kind=$3 mtls=$4 port pid out
     port=$(free_port)
-    record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/$chain/root.pem"
+    if [ -n "${5:-}" ]; then
+        cp "$5" "$work/ca-$name.bin"
+    else
+        record "$work/ca-$name.bin" "TLS.ca_x509.cer=$pki/$chain/root.pem"
+    fi
     local extra=()
     local size=100 heap=40960 verify=()
     [ "$kind" = big ] && size=16384
@@ -95,6 +100,20 @@ run_case rsa rsa reply no
 run_case mtls_ec ec reply ec
 run_case mtls_rsa ec reply rsa
 run_case record16k ec big no
+
+# ca_bundle: as `ec`, the CA being a bundle of Debian's ca-certificates set
+# plus the test roots (espcert bundle --system), ~140 roots over 17 sectors;
+# the handshake reads the index entries and the one root the chain names.
+run_bundle_case() {
+    local img=$work/ca-bundle-src.bin line roots bytes
+    ${CARGO:-cargo} run -q --release --bin espcert -- bundle --system \
+        "$pki/ec/root.pem" "$pki/rsa/root.pem" -o "$img" 2>/dev/null >"$work/bundle.out"
+    roots=$(sed -n 's/.*: \([0-9]*\) roots.*/\1/p' "$work/bundle.out")
+    bytes=$(stat -c %s "$img")
+    line=$(run_case ca_bundle ec reply no "$img")
+    echo "$line roots=$roots flash_bytes=$bytes bytes_per_root=$((bytes / roots))"
+}
+run_bundle_case
 
 # resume_ec: as `ec`, but the handshake resumes a TLS 1.2 session (ticket)
 # saved to RTC memory by a first boot (full handshake, then deep sleep); the

@@ -81,6 +81,20 @@ pub fn flash_format(image: &[u8]) {
     }
     let _ = certs::load_ca_sector(SECTOR, flash_of(image));
     let _ = certs::load_identity_sector(SECTOR, flash_of(image));
+    // A CA bundle: every anchor the index lists is found by its subject.
+    if let Ok(Some(b)) = certs::bundle::Bundle::open(SECTOR, flash_of(image)) {
+        if let Ok(all) = b.all(flash_of(image)) {
+            for a in &all {
+                let found = b
+                    .find(&a.subject, flash_of(image))
+                    .expect("an anchor read whole is found again");
+                assert!(
+                    found.iter().any(|(_, x)| x == a),
+                    "anchor not found by its subject"
+                );
+            }
+        }
+    }
 }
 
 /// Certificate and key payloads. Properties: no panic; a loaded key written
@@ -166,6 +180,7 @@ impl Mode {
         };
         ClientParams {
             roots: root.map(|r| vec![CertificateDer::from(r.to_vec())]),
+            bundle: None,
             hostname: root.map(|_| "test.example".into()),
             identity: self.mtls.then(|| {
                 (
@@ -208,6 +223,7 @@ impl Mode {
             client_roots: self
                 .mtls
                 .then(|| vec![CertificateDer::from(fixture!("ec-root.der").to_vec())]),
+            client_bundle: None,
             time: TimeSource::Fixed(NOW),
             max_record: TLS_MAX_PLAINTEXT,
             tls13: self.tls13,
@@ -606,6 +622,16 @@ mod tests {
             &flash::encode_image([("certificate", &cert[..]), ("private_key", &key[..])]).unwrap(),
         );
         put("flash_format", "raw-pem", &ca);
+        let anchors: Vec<certs::bundle::Anchor> = [&ca[..], &fx("ca_rsa.pem")[..]]
+            .iter()
+            .flat_map(|p| certs::certificates(p).unwrap())
+            .map(|c| certs::bundle::Anchor::from_cert(&c).unwrap())
+            .collect();
+        put(
+            "flash_format",
+            "ca-bundle",
+            &certs::bundle::encode(&anchors).unwrap(),
+        );
         for n in [
             "client_ec.pem",
             "client_ec.sec1.der",
@@ -629,6 +655,19 @@ mod tests {
         server_path(&[0x08, 0x16, 0x03, 0x01, 0x00, 0x01, 0x01]);
         flash_format(&[]);
         flash_format(&[0xFF; 64]);
+        // The committed CA bundle seed, whole and with each of its first
+        // bytes flipped (header, index, the first anchor).
+        let bundle = std::fs::read(std::format!(
+            "{}/fuzz/seeds/flash_format/ca-bundle",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        flash_format(&bundle);
+        for i in 0..bundle.len().min(160) {
+            let mut bad = bundle.clone();
+            bad[i] ^= 0x01;
+            flash_format(&bad);
+        }
         loaders(&[]);
         loaders(fixture!("ec-client.key.der"));
     }

@@ -10,14 +10,6 @@ use std::process::Command;
 
 use support::*;
 
-fn assert_clean_success(r: &Run) {
-    assert!(r.has("HANDSHAKE OK"), "no handshake");
-    assert!(r.has("DISCONNECT"), "no disconnect callback");
-    assert_eq!(r.reconnect_err(), None, "unexpected reconnect");
-    r.assert_heap_returned();
-    assert_eq!(r.code, Some(0));
-}
-
 /// A failure must reach the reconnect callback with `err`, leave
 /// `last_error` = `code`, print the vendor lines, and return all heap.
 fn assert_fails_with(r: &Run, err: i32, code: i32) {
@@ -197,18 +189,9 @@ fn no_freed_heap_block_holds_the_client_keys_scalar() {
 #[test]
 fn gnutls_server_accepts_our_client() {
     let pki = pki();
-    let port = free_port();
     let ec = pki.join("ec");
-    let mut cmd = Command::new("gnutls-serv");
-    cmd.arg("--http")
-        .arg("-p")
-        .arg(port.to_string())
-        .arg("--x509certfile")
-        .arg(ec.join("chain.pem"))
-        .arg("--x509keyfile")
-        .arg(ec.join("leaf.key"));
-    let _srv = Peer::start(cmd, port);
-    let r = Device::new("gnutls", port)
+    let srv = gnutls_server(&ec);
+    let r = Device::new("gnutls", srv.port)
         .ca(&ec.join("root.pem"))
         .opt("hostname", "localhost")
         .run("https_get");

@@ -284,6 +284,64 @@ fn client_certificates_required_with_ca_enable_server() {
 }
 
 #[test]
+fn client_certificates_checked_against_a_ca_bundle_in_flash() {
+    use espconn_secure::certs::bundle::{encode, Anchor};
+    let pki = pki();
+    let p = |s: &str| pki.join(s).display().to_string();
+    // A small bundle (the server loads every anchor of it): an unrelated root
+    // and the one that issued the client certificates.
+    let anchors: Vec<Anchor> = ["other/root.pem", "ec/root.pem"]
+        .iter()
+        .flat_map(|f| espconn_secure::certs::certificates(&std::fs::read(p(f)).unwrap()).unwrap())
+        .map(|c| Anchor::from_cert(&c).unwrap())
+        .collect();
+    let img = scratch("server_bundle").join("esp_ca_bundle.bin");
+    std::fs::write(&img, encode(&anchors).unwrap()).unwrap();
+    let (port, h) = start_server(
+        &[
+            ("cert", p("ec/chain.pem")),
+            ("key", p("ec/leaf.key")),
+            ("flash-place", format!("0x200:{}", img.display())),
+            ("ca-sector", "0x200".into()),
+        ],
+        3,
+    );
+    let ec13 = curl(
+        port,
+        &[
+            "--tlsv1.3",
+            "--cert",
+            &p("client/ec.pem"),
+            "--key",
+            &p("client/ec.key"),
+        ],
+    );
+    let rsa12 = curl(
+        port,
+        &[
+            "--tlsv1.2",
+            "--tls-max",
+            "1.2",
+            "--cert",
+            &p("client/rsa.pem"),
+            "--key",
+            &p("client/rsa.key"),
+        ],
+    );
+    let none = curl(port, &["--tlsv1.2", "--tls-max", "1.2"]);
+    let run = h.join().unwrap();
+    for o in [&ec13, &rsa12] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(
+        !none.status.success(),
+        "a client without certificate must be refused"
+    );
+    assert!(run.has("RECONNECT err=12"), "{}", run.stdout);
+    assert_served(&run, 2, 3);
+}
+
+#[test]
 fn a_stalled_client_does_not_block_others_and_its_close_is_reported() {
     let (port, h) = start_server(&[], 2);
     // Half a record header, then nothing.

@@ -714,7 +714,7 @@ pub fn parse_need(len: usize) -> usize {
 
 /// Reads `out.len()` bytes at byte offset `off` of the sector through
 /// word-aligned reads, one small stack chunk at a time.
-fn read_bytes<F>(
+pub(crate) fn read_bytes<F>(
     read: &mut F,
     base: u32,
     off: usize,

@@ -233,8 +233,9 @@ fn extensions(exts: &[u8], info: &mut CertInfo) -> Option<()> {
     Some(())
 }
 
-/// Renders a Name as `CN=x, O=y` (last RDN first, as RFC 4514).
-fn name_string(name: &[u8]) -> Option<String> {
+/// Renders a Name (the DER contents of its SEQUENCE) as `CN=x, O=y` (last
+/// RDN first, as RFC 4514).
+pub fn name_string(name: &[u8]) -> Option<String> {
     let mut rdns: Vec<String> = Vec::new();
     let mut r = reader(name)?;
     while !r.is_finished() {

@@ -16,6 +16,7 @@
 // (which is also the out-of-memory path) never allocates.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+pub mod bundle;
 pub mod der_lite;
 pub mod flash;
 pub mod info;

@@ -4,10 +4,12 @@
 
 use alloc::string::String;
 
+use crate::certs::bundle::Bundle;
 use crate::error::{code, Failure};
 use crate::fail;
 use crate::tls::{
-    session, ClientParams, Pins, ServerParams, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
+    session, CaBundle, ClientParams, Pins, ServerParams, TimeSource, TlsClient, TlsServer,
+    MAX_SEND_PLAINTEXT,
 };
 
 use super::records;
@@ -52,12 +54,17 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         count,
         time: TimeSource::Named(known_now),
     });
+    let mut bundle = None;
     let roots = match settings::ca_sector(Side::Client) {
-        Some(sector) => Some(crate::certs::load_ca_sector_within(
-            sector,
-            flash_reader,
-            &mut room,
-        )?),
+        Some(sector) => match ca_from_sector(sector)? {
+            Ca::List(list) => Some(list),
+            // Only its header and index were read; the anchor the chain
+            // needs is read while verifying.
+            Ca::Bundle(b) => {
+                bundle = Some(b);
+                None
+            }
+        },
         None if pins.is_some() => {
             crate::log!("espconn_secure: CA not enabled: the server is authenticated by its public-key pin only ({} pin(s))", count);
             if known_now().is_none() {
@@ -83,19 +90,20 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
                 .map_err(|_| fail!(code::SSL_BAD_INPUT_DATA, "host name is not UTF-8"))?,
         ),
         Ok(None) => {
-            if roots.is_some() {
+            if roots.is_some() || bundle.is_some() {
                 crate::log!("espconn_secure: warning: no host name set: certificate name not checked (espconn_secure_set_hostname)");
             }
             None
         }
         Err(f) => return Err(f),
     };
-    if roots.is_some() {
+    if roots.is_some() || bundle.is_some() {
         log_clock();
     }
     let time = TimeSource::Named(library_now);
     let mut p = ClientParams {
         roots,
+        bundle,
         hostname,
         identity,
         time,
@@ -114,6 +122,28 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         p.session = Some(b);
     }
     Ok(p)
+}
+
+/// What `espconn_secure_ca_enable`'s sector holds.
+enum Ca {
+    /// A vendor image or raw PEM/DER: its certificates, loaded.
+    List(alloc::vec::Vec<crate::certs::CertificateDer<'static>>),
+    /// A CA bundle (`espcert bundle`), its header and index checked.
+    Bundle(CaBundle),
+}
+
+fn ca_from_sector(sector: u32) -> Result<Ca, Failure> {
+    Ok(match Bundle::open(sector, flash_reader)? {
+        Some(bundle) => Ca::Bundle(CaBundle {
+            bundle,
+            read: flash_reader,
+        }),
+        None => Ca::List(crate::certs::load_ca_sector_within(
+            sector,
+            flash_reader,
+            &mut room,
+        )?),
+    })
 }
 
 /// Parameters for an accepted server connection: the default certificate and
@@ -145,21 +175,27 @@ pub fn server_params() -> Result<ServerParams, Failure> {
         crate::certs::keys::key_matches_cert_cheap(key.der(), leaf)
             .map_err(|e| fail!(e.code, "default certificate and key: {}", e.reason))?;
     }
+    let mut client_bundle = None;
     let client_roots = match settings::ca_sector(Side::Server) {
-        Some(sector) => Some(crate::certs::load_ca_sector_within(
-            sector,
-            flash_reader,
-            &mut room,
-        )?),
+        Some(sector) => match ca_from_sector(sector)? {
+            Ca::List(list) => Some(list),
+            // The server's verifier loads every anchor of it.
+            Ca::Bundle(b) => {
+                room(b.bundle.len)?;
+                client_bundle = Some(b);
+                None
+            }
+        },
         None => None,
     };
-    if client_roots.is_some() {
+    if client_roots.is_some() || client_bundle.is_some() {
         log_clock();
     }
     Ok(ServerParams {
         chain,
         key: key.clone_der(),
         client_roots,
+        client_bundle,
         time: TimeSource::Named(library_now),
         max_record: settings::record_cap(),
         tls13: cfg!(feature = "tls13"),

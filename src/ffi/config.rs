@@ -35,9 +35,20 @@ pub extern "C" fn espconn_secure_get_size(level: uint8) -> sint16 {
 
 /// Verify the peer against the CA certificate(s) in flash sector
 /// `flash_sector` (0x77 means address 0x77000): the first record of an
-/// `esp_ca_cert.bin` image (it may hold a PEM bundle), or raw PEM/DER at the
-/// sector's start. Read at every handshake. False for an invalid level or
-/// sector 0.
+/// `esp_ca_cert.bin` image (it may hold a PEM bundle), raw PEM/DER at the
+/// sector's start, or a CA bundle written by `espcert bundle` starting at
+/// that sector (many roots, e.g. Debian's set, over as many sectors as it
+/// needs: a client handshake reads only the root the server's chain names,
+/// so the heap does not grow with the bundle; a server loads all of its
+/// roots). Read at every handshake. False for an invalid level or sector 0.
+///
+/// A server whose root is not in the bundle fails with -0x2700 naming the
+/// root; a corrupt bundle (a checksum fails) with -0x2780 naming the sector.
+///
+/// ```c
+/// /* espcert bundle --system -o esp_ca_bundle.bin; written at 0x200000 */
+/// espconn_secure_ca_enable(ESPCONN_CLIENT, 0x200);
+/// ```
 #[no_mangle]
 pub extern "C" fn espconn_secure_ca_enable(level: uint8, flash_sector: uint32) -> bool {
     match Level::from_raw(level) {

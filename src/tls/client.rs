@@ -96,7 +96,7 @@ impl TlsClient {
         crypto: Arc<CryptoProvider>,
     ) -> Result<Built, Failure> {
         let diag = Arc::new(Mutex::new(None));
-        let verify = p.roots.is_some();
+        let verify = p.roots.is_some() || p.bundle.is_some();
         let name = match &p.hostname {
             Some(h) => Some(
                 ServerName::try_from(h.as_str())
@@ -113,6 +113,7 @@ impl TlsClient {
         let check_name = verify && name.is_some();
         let verifier: Arc<dyn ServerCertVerifier> = Arc::new(Verifier::new(
             p.roots.as_deref(),
+            p.bundle,
             check_name,
             provider::VERIFY_ALGORITHMS,
             diag.clone(),

@@ -149,6 +149,10 @@ pub struct ClientParams {
     /// vendor's default without `espconn_secure_ca_enable`); handshake
     /// signatures are still checked. See [`Warnings`].
     pub roots: Option<Vec<CertificateDer<'static>>>,
+    /// A CA bundle in flash instead of `roots` (`roots` is then `None`): the
+    /// chain is verified against the anchor its issuer names, read from
+    /// flash while verifying.
+    pub bundle: Option<CaBundle>,
     /// Server name for SNI and the certificate name check. An IP literal is
     /// checked against IP SANs and not sent as SNI. `None`: name not checked.
     pub hostname: Option<String>,
@@ -169,6 +173,13 @@ pub struct ClientParams {
     /// with `roots`, the chain must verify and the leaf's key match a pin;
     /// without, a matching pin alone authenticates the server. `None`: no pin.
     pub pins: Option<Pins>,
+}
+
+/// A CA bundle in flash ([`crate::certs::bundle`]) and how to read it.
+#[derive(Clone, Copy, Debug)]
+pub struct CaBundle {
+    pub bundle: crate::certs::bundle::Bundle,
+    pub read: crate::certs::bundle::FlashRead,
 }
 
 /// Most public-key pins per connection.
@@ -199,6 +210,7 @@ impl ClientParams {
     pub fn new(time: TimeSource) -> Self {
         ClientParams {
             roots: None,
+            bundle: None,
             hostname: None,
             identity: None,
             time,
@@ -219,6 +231,10 @@ pub struct ServerParams {
     pub key: PrivateKeyDer<'static>,
     /// If set, a client certificate issued by one of these CAs is required.
     pub client_roots: Option<Vec<CertificateDer<'static>>>,
+    /// A CA bundle in flash instead of `client_roots`: every anchor of it is
+    /// loaded when the connection is made (the server's verifier needs them
+    /// up front), so its heap grows with the bundle.
+    pub client_bundle: Option<CaBundle>,
     pub time: TimeSource,
     pub max_record: usize,
     pub tls13: bool,

@@ -41,14 +41,31 @@ impl TlsServer {
         let provider = Arc::new(provider);
         let clock = Clock {
             src: p.time,
-            required: p.client_roots.is_some(),
+            required: p.client_roots.is_some() || p.client_bundle.is_some(),
         };
         let builder = ServerConfig::builder_with_details(provider.clone(), Arc::new(clock))
             .with_protocol_versions(versions(p.tls13))
             .map_err(|e| errors::map(&e, Side::Server))?;
-        let builder = match &p.client_roots {
+        let list = match (&p.client_roots, &p.client_bundle) {
+            (Some(list), _) => Some(&list[..]),
+            (None, Some(_)) => Some(&[][..]),
+            (None, None) => None,
+        };
+        let builder = match list {
             Some(list) => {
                 let mut roots = RootCertStore::empty();
+                if let (None, Some(b)) = (&p.client_roots, &p.client_bundle) {
+                    let all = b.bundle.all(b.read)?;
+                    roots.roots.try_reserve_exact(all.len()).map_err(|_| {
+                        fail!(
+                            code::SSL_ALLOC_FAILED,
+                            "out of memory for the client CA bundle"
+                        )
+                    })?;
+                    roots
+                        .roots
+                        .extend(all.into_iter().map(|a| a.into_trust_anchor()));
+                }
                 for (i, der) in list.iter().enumerate() {
                     roots.add(der.clone()).map_err(|e| {
                         fail!(

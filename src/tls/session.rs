@@ -80,7 +80,15 @@ pub fn binding(p: &ClientParams, peer: ([u8; 4], u16)) -> Binding {
                 field(&mut h, b'r', r.as_ref());
             }
         }
-        None => field(&mut h, b'u', b"unverified"),
+        None => match &p.bundle {
+            // The header checksum covers the index, which holds every
+            // anchor's checksum: it stands for the bundle's content.
+            Some(b) => {
+                field(&mut h, b'b', &b.bundle.sum);
+                field(&mut h, b's', &b.bundle.sector.to_be_bytes());
+            }
+            None => field(&mut h, b'u', b"unverified"),
+        },
     }
     if let Some((chain, _)) = &p.identity {
         for c in chain {

@@ -21,7 +21,7 @@ use spin::Mutex;
 
 use super::provider::{RSA_MAX_BITS, RSA_MIN_BITS};
 use super::x509::{self, Date, Hex};
-use super::{Pins, TimeSource};
+use super::{CaBundle, Pins, TimeSource};
 use crate::error::{code, Failure};
 use crate::fail;
 
@@ -49,6 +49,9 @@ struct WeakRoot {
 #[derive(Debug)]
 pub(crate) struct Verifier {
     roots: Option<Arc<RootCertStore>>,
+    /// A CA bundle in flash instead of `roots`: the anchors a chain names
+    /// are read from it at verification, so the heap holds only those.
+    bundle: Option<CaBundle>,
     weak_roots: Vec<WeakRootDbg>,
     check_name: bool,
     algs: WebPkiSupportedAlgorithms,
@@ -83,9 +86,11 @@ impl Verifier {
     /// `roots: None` accepts any chain (handshake signatures are still
     /// checked) unless `pins` are given: then the leaf's key must match one
     /// and its dates are checked against `pins.time` when that is known;
-    /// `check_name` false skips the host name check.
+    /// `check_name` false skips the host name check. With `bundle` (and
+    /// `roots: None`) the chain is verified against the bundle's anchors.
     pub(crate) fn new(
         roots: Option<&[CertificateDer<'static>]>,
+        bundle: Option<CaBundle>,
         check_name: bool,
         algs: WebPkiSupportedAlgorithms,
         diag: Diagnosis,
@@ -139,6 +144,7 @@ impl Verifier {
         };
         Ok(Verifier {
             roots: store,
+            bundle: if roots.is_none() { bundle } else { None },
             weak_roots,
             check_name,
             algs,
@@ -273,6 +279,65 @@ impl Verifier {
             }
         }
         Ok(())
+    }
+
+    /// The anchors of the bundle that certificates of the chain name as
+    /// their issuer (usually one: the root above the top intermediate; also
+    /// the root itself when the server sends it), read from flash now and
+    /// held only for this verification: the heap never holds the bundle.
+    /// None of them: the root is not in the bundle, named in the reason.
+    #[inline(never)]
+    fn bundle_anchors(
+        &self,
+        b: &CaBundle,
+        chain: &[&CertificateDer<'_>],
+    ) -> Result<RootCertStore, Error> {
+        let mut store = RootCertStore::empty();
+        for c in chain {
+            let Some(info) = x509::parse(c) else {
+                continue;
+            };
+            let found = match b.bundle.find(info.issuer.raw(), b.read) {
+                Ok(f) => f,
+                Err(f) => return Err(self.record(f, Error::General(alloc::string::String::new()))),
+            };
+            for (_, a) in found {
+                // The same anchor again (the server sent the root too).
+                if store.roots.iter().any(|t| {
+                    t.subject.as_ref() == &a.subject[..]
+                        && t.subject_public_key_info.as_ref() == &a.spki[..]
+                }) {
+                    continue;
+                }
+                if store.roots.try_reserve(1).is_err() {
+                    return Err(self.oom_failure());
+                }
+                store.roots.push(a.into_trust_anchor());
+            }
+        }
+        if store.roots.is_empty() {
+            let top = chain.last().and_then(|c| x509::parse(c));
+            let f = match top {
+                Some(t) => fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "root '{}' is not in the CA bundle at sector {:#x} ({} roots); chain ends at '{}'",
+                    t.issuer,
+                    b.bundle.sector,
+                    b.bundle.count,
+                    t.subject
+                ),
+                None => fail!(
+                    code::X509_CERT_VERIFY_FAILED,
+                    "the server's chain names no root of the CA bundle at sector {:#x}",
+                    b.bundle.sector
+                ),
+            };
+            return Err(self.record(
+                f,
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+            ));
+        }
+        Ok(store)
     }
 
     /// The names come from our reader: webpki lists them through `Debug`,
@@ -447,7 +512,7 @@ impl Verifier {
         &self,
         err: Error,
         chain: &[&CertificateDer<'_>],
-        roots: &RootCertStore,
+        configured: usize,
         now: UnixTime,
     ) -> Error {
         let now_s = now.as_secs();
@@ -460,7 +525,7 @@ impl Verifier {
                     "unknown CA: chain ends at '{}', issued by '{}', which is not among the {} configured CA certificate(s)",
                     t.subject,
                     t.issuer,
-                    roots.len()
+                    configured
                 ),
                 None => fail!(code::X509_CERT_VERIFY_FAILED, "unknown CA: the server's chain does not lead to a configured CA"),
             },
@@ -564,7 +629,7 @@ impl ServerCertVerifier for Verifier {
         _ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let Some(roots) = &self.roots else {
+        if self.roots.is_none() && self.bundle.is_none() {
             // Unverified mode: only the key that signs the handshake matters,
             // and with pins it must be a pinned one.
             self.check_key_sizes(&[end_entity])?;
@@ -573,7 +638,7 @@ impl ServerCertVerifier for Verifier {
                 self.pinned_dates_failure(end_entity)?;
             }
             return Ok(ServerCertVerified::assertion());
-        };
+        }
         // Every failure below is built out of line (`record` and the
         // `*_failure` helpers): this frame lies under webpki's path building,
         // and each `Failure` (208 bytes) kept in it was paid on the deepest
@@ -588,9 +653,19 @@ impl ServerCertVerifier for Verifier {
         self.weak_root_failure(&chain)?;
 
         let usable = self.path_cas(end_entity, intermediates)?;
+        let found;
+        let (roots, configured) = match (&self.roots, &self.bundle) {
+            (Some(r), _) => (&**r, r.len()),
+            (None, Some(b)) => {
+                found = self.bundle_anchors(b, &chain)?;
+                (&found, b.bundle.count)
+            }
+            // Unverified mode returned above.
+            (None, None) => return Ok(ServerCertVerified::assertion()),
+        };
         let cert = ParsedCertificate::try_from(end_entity).map_err(|e| self.rustls_failure(&e))?;
         verify_server_cert_signed_by_trust_anchor(&cert, roots, &usable, now, self.algs.all)
-            .map_err(|e| self.explain(e, &chain, roots, now))?;
+            .map_err(|e| self.explain(e, &chain, configured, now))?;
         self.ca_key_usage_failure(end_entity, intermediates)?;
         if self.check_name {
             verify_server_name(&cert, server_name)

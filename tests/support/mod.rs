@@ -160,6 +160,21 @@ pub fn openssl_server(dir: &Path, extra: &[&str]) -> Peer {
     Peer::start(cmd, port)
 }
 
+/// `gnutls-serv --http` on a free port with `dir`'s `chain.pem` (leaf and
+/// intermediate) and `leaf.key`.
+pub fn gnutls_server(dir: &Path) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("gnutls-serv");
+    cmd.arg("--http")
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("--x509certfile")
+        .arg(dir.join("chain.pem"))
+        .arg("--x509keyfile")
+        .arg(dir.join("leaf.key"));
+    Peer::start(cmd, port)
+}
+
 /// A vendor flash record: 32-byte NUL-padded name, LE u16 length, payload.
 /// Written here independently of the library's encoder so tests cross-check it.
 pub fn flash_record(name: &str, payload: &[u8]) -> Vec<u8> {
@@ -249,6 +264,36 @@ impl Run {
             Some(-i32::from_str_radix(hex, 16).ok()?)
         })
     }
+}
+
+/// The handshake completed, the connection closed cleanly and every byte of
+/// heap it took came back.
+pub fn assert_clean_success(r: &Run) {
+    assert!(r.has("HANDSHAKE OK"), "no handshake:\n{}", r.stdout);
+    assert!(r.has("DISCONNECT"), "no disconnect callback");
+    assert_eq!(r.reconnect_err(), None, "unexpected reconnect");
+    r.assert_heap_returned();
+    assert_eq!(r.code, Some(0));
+}
+
+/// The connection failed with the reconnect callback's `err` and last error
+/// `code`, the output saying each of `says`, and the heap came back.
+pub fn assert_fails_saying(r: &Run, err: i32, code: i32, says: &[&str]) {
+    assert!(
+        !r.has("HANDSHAKE OK"),
+        "handshake should have failed:\n{}",
+        r.stdout
+    );
+    assert_eq!(r.reconnect_err(), Some(err), "reconnect err:\n{}", r.stdout);
+    assert_eq!(r.last_error(), Some(code), "last error code");
+    for s in says {
+        assert!(
+            r.stdout.contains(s),
+            "the output does not say '{s}':\n{}",
+            r.stdout
+        );
+    }
+    r.assert_heap_returned();
 }
 
 /// Runs a host example with the simulator's options; kills it after `secs`.

@@ -78,6 +78,7 @@ pub(crate) fn server_params(pki: Pki) -> ServerParams {
         chain,
         key,
         client_roots: None,
+        client_bundle: None,
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: true,
@@ -98,6 +99,7 @@ pub(crate) fn tls13_ok(pki: Pki) -> bool {
 pub(crate) fn client_params(pki: Pki) -> ClientParams {
     ClientParams {
         roots: Some(vec![root(pki)]),
+        bundle: None,
         hostname: Some("test.example".into()),
         identity: None,
         time: TimeSource::Fixed(NOW),
@@ -1252,4 +1254,119 @@ fn tls12_only_client_completes_with_a_tls12_server() {
         let n = exchange(cp, server_params(pki), usize::MAX);
         assert_eq!(n.version, "TLSv1.2", "{pki:?}");
     }
+}
+
+/// CA bundles in a pretend flash, read through a plain function as the
+/// device's `spi_flash_read`: at sector 0x300 the EC, RSA and other roots,
+/// at 0x400 the RSA and other roots only.
+fn bundle_flash() -> &'static [(u32, Vec<u8>)] {
+    use crate::certs::bundle::{encode, Anchor};
+    static FLASH: std::sync::OnceLock<Vec<(u32, Vec<u8>)>> = std::sync::OnceLock::new();
+    FLASH.get_or_init(|| {
+        let of = |ders: &[&[u8]]| {
+            let a: Vec<Anchor> = ders.iter().map(|d| Anchor::from_cert(d).unwrap()).collect();
+            encode(&a).unwrap()
+        };
+        vec![
+            (
+                0x300,
+                of(&[
+                    fixture!("other-root.der"),
+                    fixture!("ec-root.der"),
+                    fixture!("rsa-root.der"),
+                ]),
+            ),
+            (
+                0x400,
+                of(&[fixture!("rsa-root.der"), fixture!("other-root.der")]),
+            ),
+        ]
+    })
+}
+
+fn bundle_read(addr: u32, words: &mut [u32]) -> bool {
+    let sector = addr / 4096;
+    let Some((s, img)) = bundle_flash().iter().rev().find(|(s, _)| *s <= sector) else {
+        return false;
+    };
+    crate::certs::bundle::slice_reader(img, *s)(addr, words)
+}
+
+fn with_bundle(mut cp: ClientParams, sector: u32) -> ClientParams {
+    let bundle = crate::certs::bundle::Bundle::open(sector, bundle_read)
+        .unwrap()
+        .unwrap();
+    cp.roots = None;
+    cp.bundle = Some(CaBundle {
+        bundle,
+        read: bundle_read,
+    });
+    cp
+}
+
+#[test]
+fn bundle_verifies_ec_and_rsa_chains_by_the_anchor_their_issuer_names() {
+    exchange(
+        with_bundle(client_params(Pki::Ec), 0x300),
+        server_params(Pki::Ec),
+        usize::MAX,
+    );
+    exchange(
+        with_bundle(client_params(Pki::Rsa), 0x300),
+        server_params(Pki::Rsa),
+        usize::MAX,
+    );
+}
+
+#[test]
+fn bundle_without_the_root_fails_with_verify_failed_naming_it() {
+    let f = client_failure(
+        with_bundle(client_params(Pki::Ec), 0x400),
+        server_params(Pki::Ec),
+    );
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let r = f.reason.as_str();
+    assert!(
+        r.contains("root 'CN=EC Test Root CA")
+            && r.contains("not in the CA bundle at sector 0x400 (2 roots)"),
+        "{r}"
+    );
+}
+
+#[test]
+fn bundle_still_checks_the_host_name_and_dates() {
+    let mut cp = with_bundle(client_params(Pki::Ec), 0x300);
+    cp.hostname = Some("wrong.example".into());
+    let f = client_failure(cp, server_params(Pki::Ec));
+    assert_eq!(f.code, code::X509_CERT_VERIFY_FAILED);
+    let mut cp = with_bundle(client_params(Pki::Ec), 0x300);
+    cp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let mut sp = server_params(Pki::Ec);
+    sp.time = TimeSource::Fixed(AFTER_EXPIRY);
+    let f = client_failure(cp, sp);
+    assert!(f.reason.as_str().contains("expired on"), "{f:?}");
+}
+
+#[test]
+fn server_takes_a_client_ca_bundle() {
+    let mut cp = client_params(Pki::Ec);
+    cp.identity = Some((
+        vec![
+            cert(fixture!("ec-client.der")),
+            cert(fixture!("ec-int.der")),
+        ],
+        pkcs8(fixture!("ec-client.key.der")),
+    ));
+    let mut sp = server_params(Pki::Ec);
+    let bundle = crate::certs::bundle::Bundle::open(0x300, bundle_read)
+        .unwrap()
+        .unwrap();
+    sp.client_bundle = Some(CaBundle {
+        bundle,
+        read: bundle_read,
+    });
+    let mut c = TlsClient::new(cp).unwrap();
+    let mut s = TlsServer::new(sp).unwrap();
+    pump(&mut c, &mut s, usize::MAX).expect("mTLS handshake");
+    assert!(s.client_authenticated());
 }

@@ -1,5 +1,6 @@
 //! `espcert inspect`: list records and what the device will find.
 
+use espconn_secure::certs::bundle::{self, Bundle};
 use espconn_secure::certs::flash::{self, Object, Place, Raw, Stop, MAX_IMAGE, SECTOR_SIZE};
 use espconn_secure::certs::{certificates, info, keys, pem, private_key};
 
@@ -18,7 +19,8 @@ issuer, validity, key type and size; for keys the type, size and container.
 Then the device's view: the CA (first record), the 'certificate' and
 'private_key' records (11-byte name prefix), whether the key matches the
 certificate, and where reading stops (0xFFFF length = erased flash, or 8192 bytes).
-A raw PEM or DER file (no records) is shown as the device would take it too.
+A raw PEM or DER file (no records) is shown as the device would take it too; a CA
+bundle (espcert bundle) as its roots, checked as the device checks it.
 
 Exit status: 0 the image is sound, 1 something the device would fail on, 2 usage.
 ";
@@ -56,6 +58,52 @@ pub fn main(argv: &[String]) -> Status {
     }
 }
 
+/// A CA bundle (`espcert bundle`): its size, sectors and roots, read as the
+/// device reads it; false when the device would refuse it.
+fn describe_bundle(o: &mut String, data: &[u8]) -> bool {
+    let b = match Bundle::open(0, bundle::slice_reader(data, 0)) {
+        Ok(Some(b)) => b,
+        Ok(None) => return false,
+        Err(e) => {
+            o.push_str(&format!(
+                "CA bundle, refused by the device: {}\n",
+                report::failure(&e)
+            ));
+            return false;
+        }
+    };
+    o.push_str(&format!(
+        "CA bundle: {} roots, {} bytes in its header ({} in the file), {} sector(s), {} bytes per root\n",
+        b.count,
+        b.len,
+        data.len(),
+        b.sectors(),
+        b.len / b.count.max(1)
+    ));
+    match b.all(bundle::slice_reader(data, 0)) {
+        Ok(all) => {
+            for a in &all {
+                let name =
+                    info::name_string(&a.subject).unwrap_or_else(|| "(unreadable name)".into());
+                let nc = if a.name_constraints.is_some() {
+                    "  (name constraints)"
+                } else {
+                    ""
+                };
+                o.push_str(&format!("  {name}{nc}\n"));
+            }
+            true
+        }
+        Err(e) => {
+            o.push_str(&format!(
+                "  refused by the device: {}\n",
+                report::failure(&e)
+            ));
+            false
+        }
+    }
+}
+
 /// The report and whether the device would load everything in the image.
 pub fn inspect(data: &[u8], now: i64) -> (String, bool) {
     let mut out = String::new();
@@ -65,6 +113,10 @@ pub fn inspect(data: &[u8], now: i64) -> (String, bool) {
         ($($t:tt)*) => {{ o.push_str(&format!($($t)*)); o.push('\n'); }};
     }
     line!("{} bytes", data.len());
+    if bundle::is_bundle(data) {
+        ok &= describe_bundle(o, data);
+        return (out, ok);
+    }
     if data.len() > MAX_IMAGE {
         line!(
             "warning: file is larger than {MAX_IMAGE} bytes; the device reads only the first {MAX_IMAGE}"

@@ -8,6 +8,7 @@
 //! failed), 2 usage error.
 
 mod args;
+mod bundle;
 mod check;
 mod inspect;
 mod layout;
@@ -43,6 +44,7 @@ Usage: espcert <COMMAND> [OPTIONS]
 
 Commands:
   pack     Write an image: CA certificates, or the device's certificate and key
+  bundle   Write a CA bundle: many roots (e.g. Debian's set), read one at a time
   inspect  List the records of an image and what the device will find in it
   check    Connect to a server with the device's verification code
   layout   Suggest flash sectors and esptool.py lines for the images
@@ -65,12 +67,14 @@ fn run(argv: &[String]) -> Status {
     let rest = &argv[1..];
     match cmd.as_str() {
         "pack" => pack::main(rest),
+        "bundle" => bundle::main(rest),
         "inspect" => inspect::main(rest),
         "check" => check::main(rest),
         "layout" => layout::main(rest),
         "pin" => pin::main(rest),
         "help" | "--help" | "-h" => match rest.first().map(String::as_str) {
             Some("pack") => help(pack::HELP),
+            Some("bundle") => help(bundle::HELP),
             Some("inspect") => help(inspect::HELP),
             Some("check") => help(check::HELP),
             Some("layout") => help(layout::HELP),
@@ -86,7 +90,7 @@ fn run(argv: &[String]) -> Status {
             Status::Ok
         }
         other => {
-            eprintln!("espcert: unknown command '{other}'\nUsage: espcert <pack|inspect|check|layout> ... (espcert --help)");
+            eprintln!("espcert: unknown command '{other}'\nUsage: espcert <pack|bundle|inspect|check|layout|pin> ... (espcert --help)");
             Status::Usage
         }
     }

@@ -793,3 +793,63 @@ fn pin_of_a_file_without_certificates_fails() {
     let o = espcert(&["pin", &fx("ca_rsa.key")]);
     assert_eq!(rc(&o), 1, "{}", text(&o));
 }
+
+#[test]
+fn ca_bundle_of_debians_set_and_the_test_roots_is_read_by_the_device_code() {
+    use espconn_secure::certs::bundle::{Anchor, Bundle};
+    let t = Tmp::new("cabundle");
+    let out = t.path("b.bin");
+    let o = espcert(&[
+        "bundle",
+        "--system",
+        &fx("ca_rsa.pem"),
+        &fx("ca_ec.pem"),
+        "-o",
+        &out,
+    ]);
+    assert_eq!(rc(&o), 0, "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let img = std::fs::read(&out).unwrap();
+    assert!(
+        stdout.contains(&format!("{} bytes", img.len())) && stdout.contains("bytes per root"),
+        "{stdout}"
+    );
+    // Erased flash with the bundle at sector 0x100 (it spans many sectors).
+    let mut flash = vec![0xFF; 0x100 * 4096];
+    flash.extend_from_slice(&img);
+    flash.resize(flash.len() + 4096, 0xFF);
+    let b = Bundle::open(0x100, reader(&flash)).unwrap().unwrap();
+    assert!(b.count > 120, "{b:?}");
+    assert!(stdout.contains(&format!("{} roots", b.count)), "{stdout}");
+    for f in ["ca_rsa.pem", "ca_ec.pem"] {
+        let c = &certs::certificates(&read(f)).unwrap()[0];
+        let a = Anchor::from_cert(c).unwrap();
+        let found = b.find(&a.subject, reader(&flash)).unwrap();
+        assert_eq!(found.len(), 1, "{f}");
+        assert_eq!(found[0].1, a, "{f}");
+    }
+    // The device's vendor-image loader is not fooled into reading it as PEM/DER.
+    assert!(load_ca_sector(0x100, reader(&flash)).is_err());
+}
+
+#[test]
+fn ca_bundle_refuses_nothing_to_pack_and_leaves_out_weak_roots() {
+    let t = Tmp::new("cabundle2");
+    let o = espcert(&["bundle", "-o", &t.path("x.bin")]);
+    assert_eq!(rc(&o), 2, "{}", text(&o));
+    let o = espcert(&["bundle", &fx("ca_rsa1024.pem"), "-o", &t.path("x.bin")]);
+    assert_eq!(rc(&o), 1, "{}", text(&o));
+    let e = text(&o);
+    assert!(e.contains("left out") && e.contains("RSA-1024"), "{e}");
+    assert!(e.contains("at least one certificate"), "{e}");
+    let o = espcert(&[
+        "bundle",
+        &fx("ca_rsa1024.pem"),
+        &fx("ca_ec.pem"),
+        &fx("ca_ec.pem"),
+        "-o",
+        &t.path("y.bin"),
+    ]);
+    assert_eq!(rc(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("1 roots (2 left out)"), "{}", text(&o));
+}

@@ -245,6 +245,7 @@ fn pattern(seed: u8) -> [u8; MSG_LEN] {
 fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
     ClientParams {
         roots: Some(vec![CertificateDer::from(pki.root)]),
+        bundle: None,
         hostname: Some(HOST.into()),
         identity: None,
         time: TimeSource::Fixed(NOW),
@@ -283,6 +284,7 @@ fn case(
         ],
         key,
         client_roots: mtls.then(|| vec![CertificateDer::from(RSA.root)]),
+        client_bundle: None,
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: server_tls13,
