@@ -225,14 +225,22 @@ fn a_heap_shrunk_byte_by_byte_below_the_need_fails_cleanly() {
         for line in &runs {
             assert_documented_ending(line);
         }
-        let failed = runs
+        // The search assumes the need is one threshold; fragmentation makes
+        // it ragged by a few hundred bytes, so the need found may lie above
+        // caps that still complete. The bottom of the window must lie below
+        // every such cap: its lowest quarter all fails (the shrink reaches
+        // below the need, the injection works).
+        let mut by_cap: Vec<(usize, &str)> = runs
             .iter()
-            .filter(|l| field(l, "outcome") != "connected+disconnect")
-            .count();
+            .map(|l| (field(l, "cap").parse().unwrap(), field(l, "outcome")))
+            .collect();
+        by_cap.sort();
+        let lowest = &by_cap[..CAP_WINDOW / 4];
         assert!(
-            failed >= CAP_WINDOW / 2,
-            "{}: the window below the need {need} hardly failed",
-            case.name
+            lowest.iter().all(|(_, o)| *o != "connected+disconnect"),
+            "{}: a cap in the lowest quarter of the window below the need {need} completed: {:?}",
+            case.name,
+            lowest.iter().find(|(_, o)| *o == "connected+disconnect")
         );
         let last = runs.last().unwrap();
         assert_eq!(
