@@ -588,6 +588,11 @@ impl Conn {
         self.state.engine()?.alpn()
     }
 
+    /// The record size the server agreed to after our request, or 0.
+    pub fn fragment_length(&self) -> u16 {
+        self.state.engine().map_or(0, |e| e.fragment_length())
+    }
+
     /// Whether this connection's handshake resumed a session.
     pub fn resumed(&self) -> bool {
         self.state.engine().is_some_and(|e| e.resumed())
