@@ -196,3 +196,65 @@ fn a_server_that_ignores_both_extensions_still_serves_its_records() {
     assert_clean(&r);
     assert!(r.has("FRAGMENT LENGTH 0"), "{}", r.stdout);
 }
+
+/// tests/support/tls_peer.py (Python over OpenSSL, which honours
+/// max_fragment_length) answering the request with 16384 bytes.
+fn reply_16k() -> Peer {
+    let port = free_port();
+    let ec = pki().join("ec");
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support/tls_peer.py"))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--cert")
+        .arg(ec.join("chain.pem"))
+        .arg("--key")
+        .arg(ec.join("leaf.key"))
+        .args(["--mode", "reply", "--size", "16384"]);
+    Peer::start(cmd, port)
+}
+
+fn download_16k(test: &str, port: u16, take: &str) -> Run {
+    Device::new(test, port)
+        .heap(32 * 1024)
+        .ca(&pki().join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .opt("fragment-length", "1024")
+        .opt("take-heap", take)
+        .run("https_get")
+}
+
+/// Issue #15 item 6: with records of 1 KB a 16 KB download fits a 32 KB
+/// heap with room to spare. Measured (32-bit simulator): it completes while
+/// the rest of the firmware takes up to ~16 990 bytes after
+/// `espconn_secure_connect` (14.3 KB left free) and fails cleanly from
+/// ~17 000 on; below ~16.6 KB of heap `espconn_secure_connect` itself
+/// refuses (it wants 16 KB free), which is the `min_heap` of `make bench`'s
+/// record16k_mfl. Here: 500 bytes either side of the need.
+#[test]
+fn download_of_16k_in_1k_records_fits_a_32k_heap_and_fails_cleanly_below_its_need() {
+    let srv = reply_16k();
+    let ok = download_16k("fraglen-heap-ok", srv.port, "16500");
+    assert!(
+        ok.stdout.contains("TOOK 16500 bytes of heap"),
+        "{}",
+        ok.stdout
+    );
+    assert_clean(&ok);
+    assert!(ok.has("FRAGMENT LENGTH 1024"), "{}", ok.stdout);
+    assert!(ok.has("RECEIVED 16384 bytes"), "{}", ok.stdout);
+    let short = download_16k("fraglen-heap-short", srv.port, "17500");
+    assert!(
+        short.stdout.contains("TOOK 17500 bytes of heap"),
+        "{}",
+        short.stdout
+    );
+    assert_eq!(short.reconnect_err(), Some(-127), "{}", short.stdout);
+    assert_eq!(short.last_error(), Some(-0x7F00), "{}", short.stdout);
+    assert!(
+        short.stdout.contains("free in the heap"),
+        "reason should give the numbers:\n{}",
+        short.stdout
+    );
+    short.assert_heap_returned();
+}

@@ -1022,3 +1022,36 @@ fn perform<Data>(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracker(max_record: usize, agreed: usize) -> Tracker {
+        Tracker {
+            hdr: [0; HDR],
+            have: 0,
+            body_len: 0,
+            body_left: 0,
+            limit: (max_record + RECORD_EXPANSION).min(agreed + RECORD_EXPANSION),
+            max_record,
+            agreed,
+            largest: 0,
+            last_len: 0,
+            records: 1,
+            side: Side::Client,
+        }
+    }
+
+    #[test]
+    fn a_record_over_the_agreed_size_is_refused_at_its_header_naming_both_sizes() {
+        let mut t = tracker(TLS_MAX_PLAINTEXT, 1024);
+        assert!(t.feed(&[23, 3, 3, 0x05, 0x00]).is_ok()); // 1280 = 1024 + 256
+        let mut t = tracker(TLS_MAX_PLAINTEXT, 1024);
+        let f = t.feed(&[23, 3, 3, 0x05, 0x01]).unwrap_err();
+        assert_eq!(f.code, code::SSL_INVALID_RECORD);
+        let reason = f.reason.as_str();
+        assert!(reason.contains("1281-byte record"), "{reason}");
+        assert!(reason.contains("records of 1024 bytes"), "{reason}");
+    }
+}
