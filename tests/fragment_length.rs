@@ -14,23 +14,7 @@ use support::*;
 
 /// openssl s_server serving the files of `dir` (`-WWW`) with the EC chain.
 fn openssl_files(dir: &Path, extra: &[&str]) -> Peer {
-    let port = free_port();
-    let ec = pki().join("ec");
-    let mut cmd = Command::new("openssl");
-    cmd.current_dir(dir)
-        .arg("s_server")
-        .arg("-accept")
-        .arg(port.to_string())
-        .arg("-cert")
-        .arg(ec.join("leaf.pem"))
-        .arg("-key")
-        .arg(ec.join("leaf.key"))
-        .arg("-cert_chain")
-        .arg(ec.join("int.pem"))
-        .arg("-WWW")
-        .arg("-quiet")
-        .args(extra);
-    Peer::start(cmd, port)
+    openssl_server_in(&pki().join("ec"), dir, &[&["-WWW"], extra].concat())
 }
 
 /// A scratch directory `name` holding `big.txt`, 16 KB of 'x'.
@@ -200,18 +184,7 @@ fn a_server_that_ignores_both_extensions_still_serves_its_records() {
 /// tests/support/tls_peer.py (Python over OpenSSL, which honours
 /// max_fragment_length) answering the request with 16384 bytes.
 fn reply_16k() -> Peer {
-    let port = free_port();
-    let ec = pki().join("ec");
-    let mut cmd = Command::new("python3");
-    cmd.arg(root().join("tests/support/tls_peer.py"))
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--cert")
-        .arg(ec.join("chain.pem"))
-        .arg("--key")
-        .arg(ec.join("leaf.key"))
-        .args(["--mode", "reply", "--size", "16384"]);
-    Peer::start(cmd, port)
+    tls_peer(&pki(), "reply", &["--size", "16384"])
 }
 
 fn download_16k(test: &str, port: u16, take: &str) -> Run {

@@ -239,6 +239,8 @@ pub struct Engine<C> {
     handshake_done: bool,
     /// The receive buffer was resized to one record of the agreed size.
     resized: bool,
+    /// A complete record was taken since the last `process()`.
+    unprocessed_record: bool,
     pending: u8,
     peer_closed: bool,
     received: usize,
@@ -302,6 +304,7 @@ impl<C: Conn> Engine<C> {
             bad_header: false,
             handshake_done: false,
             resized: false,
+            unprocessed_record: false,
             pending: 0,
             peer_closed: false,
             received: 0,
@@ -348,10 +351,12 @@ impl<C: Conn> Engine<C> {
             return Ok(data.len());
         }
         let mut taken = 0;
-        // With records the peer agreed to keep small, the buffer holds one
+        // With records the peer agreed to keep small, the buffer takes one
         // record at a time once the handshake is done: the next one waits
-        // (in the glue's backlog or in TCP) until this one has been
-        // processed, so the buffer never grows past one record.
+        // (in the glue's backlog or in TCP) until process() has seen this
+        // one, so the buffer does not grow past one record. Only until
+        // then: what rustls keeps of a record it has processed (part of a
+        // handshake message) may need the next one.
         let one_record = self.handshake_done && self.tracker.agreed != 0;
         if one_record && !self.resized && self.inbuf.is_empty() {
             // Once, between two records: a buffer of one such record with
@@ -364,7 +369,7 @@ impl<C: Conn> Engine<C> {
                 .try_reserve_exact(HDR + self.tracker.agreed + AEAD_EXPANSION);
         }
         while taken < data.len() {
-            if one_record && self.tracker.have == 0 && !self.inbuf.is_empty() {
+            if one_record && self.unprocessed_record {
                 return Ok(taken);
             }
             let want = self.tracker.remaining();
@@ -390,12 +395,16 @@ impl<C: Conn> Engine<C> {
             self.inbuf.extend_from_slice(chunk);
             taken += n;
             self.received += n;
+            if self.tracker.have == 0 {
+                self.unprocessed_record = true;
+            }
         }
         Ok(taken)
     }
 
     pub(crate) fn process(&mut self) -> Result<Event, Failure> {
         self.check_failed()?;
+        self.unprocessed_record = false;
         self.drive(Action::Process)
             .map_err(|Failed| self.recorded())?;
         self.apply_agreed_limit();
@@ -424,8 +433,10 @@ impl<C: Conn> Engine<C> {
 
     /// Once the peer has agreed to a record size, hold it to that size
     /// from the next record header on, and once the handshake is complete
-    /// (no more handshake messages joined across records) keep the receive
-    /// buffer to one such record: that is what makes small records cheap.
+    /// cap the receive buffer at one such record plus what rustls may still
+    /// keep of records it has processed (post-handshake messages such as
+    /// TLS 1.3 tickets: [`JOIN_ALLOWANCE`]); `receive` keeps it to one
+    /// record at a time otherwise. That is what makes small records cheap.
     #[inline(never)]
     fn apply_agreed_limit(&mut self) {
         if self.tracker.agreed == 0 {
@@ -435,7 +446,7 @@ impl<C: Conn> Engine<C> {
             }
         }
         if self.tracker.agreed != 0 && self.handshake_done {
-            self.ceiling = self.ceiling.min(HDR + self.tracker.limit);
+            self.ceiling = self.ceiling.min(HDR + self.tracker.limit + JOIN_ALLOWANCE);
         }
     }
 
