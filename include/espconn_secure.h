@@ -100,9 +100,9 @@ bool espconn_secure_set_size(uint8 level, uint16 size);
 // for records of at most `n` bytes of plaintext: 512, 1024, 2048 or 4096;
 // 0 asks for nothing. A server that agrees (openssl honours
 // max_fragment_length, GnuTLS record_size_limit) sends records of at most
-// `n` bytes, so the receive buffer stays near `n` + 300 bytes instead of
-// growing to 16 KB, and is held to it: a larger record fails with -0x7200
-// naming both sizes. Our records respect the server's answer too.
+// `n` bytes, so the receive buffer stays at one such record (`n` + 29
+// bytes) instead of growing to 16 KB, and is held to it: a larger record
+// fails with -0x7200 naming both sizes. Our records respect the server's answer too.
 // `espconn_secure_get_fragment_length` tells after connect whether it
 // agreed. A server may ignore the request: the connection then goes on
 // with the records it sends, which must fit the heap (and the cap of
