@@ -88,8 +88,36 @@ sint8 espconn_secure_sent(struct espconn *espconn, uint8 *psent, uint16 length);
 //
 // Unlike the vendor library, the receive buffer starts small and grows to the
 // records the server actually sends (up to 16 KB); calling this caps it: a
-// larger incoming record then fails with -0x7200 naming both sizes.
+// larger incoming record then fails with -0x7200 naming both sizes. Client
+// connections also ask the server for records of at most 2048 or 4096
+// bytes (the largest not above `size`; see
+// `espconn_secure_set_fragment_length`), so a server that agrees never
+// sends a record over the cap.
 bool espconn_secure_set_size(uint8 level, uint16 size);
+
+// Ask servers for small records: every later client connection sends
+// max_fragment_length (RFC 6066) and record_size_limit (RFC 8449) asking
+// for records of at most `n` bytes of plaintext: 512, 1024, 2048 or 4096;
+// 0 asks for nothing. A server that agrees (openssl honours
+// max_fragment_length, GnuTLS record_size_limit) sends records of at most
+// `n` bytes, so the receive buffer stays at one such record (`n` + 29
+// bytes) instead of growing to 16 KB, and is held to it: a larger record
+// fails with -0x7200 naming both sizes. Our records respect the server's answer too.
+// `espconn_secure_get_fragment_length` tells after connect whether it
+// agreed. A server may ignore the request: the connection then goes on
+// with the records it sends, which must fit the heap (and the cap of
+// `espconn_secure_set_size`, if called). `espconn_secure_set_size(level,
+// size)` also asks, for the largest of 2048 and 4096 not above `size`;
+// the later of the two calls wins. Returns false for an invalid level,
+// ESPCONN_SERVER alone (the library's server ignores such requests) or
+// another `n`, changing nothing.
+bool espconn_secure_set_fragment_length(uint8 level, uint16 n);
+
+// The record size the server of `conn`'s connection agreed to after
+// `espconn_secure_set_fragment_length` or `_set_size` asked (512 to 4096),
+// or 0: nothing asked, the server ignored the request, or `conn` has no
+// connection. Valid from the connect callback until the connection ends.
+uint16 espconn_secure_get_fragment_length(const struct espconn *conn);
 
 // The size set with `espconn_secure_set_size` (2048 by default), or
 // ESPCONN_ARG (-12) for an invalid level.

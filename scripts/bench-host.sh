@@ -2,7 +2,8 @@
 # Host figures from the simulator's heap counters (requested bytes of the
 # SDK heap, the same accounting as the README's table). Peer: a TLS 1.2 server
 # (Python ssl over OpenSSL) answering the 100-byte-class request with 100
-# bytes, or with one 16 KB record for record16k; every case at the simulator's
+# bytes, or with one 16 KB record for record16k (in 1 KB records for
+# record16k_mfl, where the client asks for them); every case at the simulator's
 # default heap (40 KB, the chip's free heap at connect).
 #   bench case=NAME heap_peak=N allocs=N [min_heap=N]
 #   bench case=ca_bundle heap_peak=N allocs=N min_heap=N roots=N flash_bytes=N bytes_per_root=N
@@ -57,8 +58,8 @@ min_heap() { # lo hi cmd...
     echo "$hi"
 }
 
-run_case() { # name chain_dir server_kind client_key(no/ec/rsa) [ca_image]
-    local name=$1 chain=$2 kind=$3 mtls=$4 port pid out
+run_case() { # name chain_dir server_kind client_key(no/ec/rsa) [ca_image] [fragment_length]
+    local name=$1 chain=$2 kind=$3 mtls=$4 frag=${6:-} port pid out
     port=$(free_port)
     if [ -n "${5:-}" ]; then
         cp "$5" "$work/ca-$name.bin"
@@ -77,10 +78,12 @@ run_case() { # name chain_dir server_kind client_key(no/ec/rsa) [ca_image]
         record "$work/id-$name.bin" "certificate=$pki/client/$mtls.pem" "private_key=$pki/client/$mtls.key"
         extra=(--flash-place 0x78:"$work/id-$name.bin" --cert-sector 0x78)
     fi
+    [ -n "$frag" ] && extra+=(--fragment-length "$frag")
     local get=(build/host/https_get --server 127.0.0.1:"$port" --hostname localhost
         --flash-place 0x77:"$work/ca-$name.bin" --ca-sector 0x77 "${extra[@]}" --time "$(date +%s)" --run-for 20000)
     out=$("${get[@]}" --heap "$heap" || true)
-    if ! grep -q '^HANDSHAKE OK' <<<"$out"; then
+    if ! grep -q '^HANDSHAKE OK' <<<"$out" ||
+        { [ -n "$frag" ] && ! grep -q "^FRAGMENT LENGTH $frag\$" <<<"$out"; }; then
         kill $pid 2>/dev/null || true
         echo "bench case=$name FAILED" >&2
         echo "$out" >&2
@@ -100,6 +103,10 @@ run_case rsa rsa reply no
 run_case mtls_ec ec reply ec
 run_case mtls_rsa ec reply rsa
 run_case record16k ec big no
+# record16k_mfl: as record16k, but the client asks for 1 KB records
+# (espconn_secure_set_fragment_length; the peer, OpenSSL, honours
+# max_fragment_length): the 16 KB come in 16 records of 1 KB.
+run_case record16k_mfl ec big no "" 1024
 
 # ca_bundle: as `ec`, the CA being a bundle of Debian's ca-certificates set
 # plus the test roots (espcert bundle --system), ~140 roots over 17 sectors;

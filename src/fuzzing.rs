@@ -197,6 +197,7 @@ impl Mode {
             alpn: Vec::new(),
             session: None,
             pins: None,
+            fragment_length: 0,
         }
     }
 

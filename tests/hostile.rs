@@ -25,6 +25,11 @@ fn hostile(mode: &str) -> ScriptPeer {
 /// https_get against the peer in `mode`, verifying the peer's EC chain and
 /// name; returns the client's run, the peer's log and the run's duration.
 fn run(mode: &str) -> (Run, String, Duration) {
+    run_with(mode, &[])
+}
+
+/// [`run`] with more options for https_get.
+fn run_with(mode: &str, extra: &[(&str, String)]) -> (Run, String, Duration) {
     let peer = hostile(mode);
     let dir = scratch(&format!("hostile-{mode}"));
     let mut a = ca_args(&dir, "ec");
@@ -35,6 +40,7 @@ fn run(mode: &str) -> (Run, String, Duration) {
         ("run-for", "25000".into()),
         ("heap", SIM_HEAP_CAP.to_string()),
     ]));
+    a.extend(args(extra));
     let t = Instant::now();
     let r = run_example("https_get", &a, 40);
     let took = t.elapsed();
@@ -197,6 +203,29 @@ fn renegotiation_request_is_refused_with_a_warning_and_the_connection_continues(
     );
     assert!(peer.contains("sent body and close_notify after the refusal"));
     assert_clean(&r);
+}
+
+#[test]
+fn record_over_the_agreed_fragment_length_fails_with_0x7200_naming_both_sizes() {
+    let (r, peer, _) = run_with("over-agreed", &[("fragment-length", "1024".into())]);
+    assert!(
+        peer.contains("sent a record of 1100 bytes of plaintext"),
+        "peer did not run:\n{peer}"
+    );
+    assert!(r.has("FRAGMENT LENGTH 1024"), "not agreed:\n{}", r.stdout);
+    // The peer decrypted the client's answer: a fatal (2) record_overflow
+    // (22) alert.
+    assert!(
+        peer.contains("client answered record type 21 bytes 0216"),
+        "no record_overflow alert seen by the peer:\n{peer}"
+    );
+    assert_fails(
+        &r,
+        -114,
+        -0x7200,
+        "sent a record of 1100 bytes over the 1024 it agreed to",
+        0,
+    );
 }
 
 #[test]

@@ -247,6 +247,11 @@ bool ICACHE_FLASH_ATTR ex_apply_tls_options(struct espconn *conn)
         os_printf("bad --size %s (2048..8192)\n", size);
         return false;
     }
+    const char *frag = sim_arg("fragment-length");
+    if (frag && !espconn_secure_set_fragment_length(ESPCONN_CLIENT, (uint16)ex_parse_uint(frag, 1))) {
+        os_printf("bad --fragment-length %s (0, 512, 1024, 2048, 4096)\n", frag);
+        return false;
+    }
     if (name && espconn_secure_set_hostname(conn, name) != ESPCONN_OK) {
         os_printf("bad --hostname %s\n", name);
         return false;

@@ -2,6 +2,7 @@
  * https_get: fetch one path over TLS, the way a NONOS program does it.
  * Options (host build): --server HOST:PORT --path /P [--hostname NAME]
  * [--ca-sector N] [--cert-sector N] [--size N] [--alpn a,b] [--session-cache N]
+ * [--fragment-length N] (espconn_secure_set_fragment_length; "FRAGMENT LENGTH n" after connect)
  * [--repeat N] (connect N more times after the first, e.g. to see a session resumed)
  * [--recv-log] (print "RECV len=N" for every recv callback)
  * [--hold-in-recv MS] (hold the connection in every recv callback, unhold MS later)
@@ -47,6 +48,7 @@ static void ICACHE_FLASH_ATTR send_request(void *arg)
 static void ICACHE_FLASH_ATTR on_connect(void *arg)
 {
     os_printf("HANDSHAKE OK\n");
+    os_printf("FRAGMENT LENGTH %u\n", espconn_secure_get_fragment_length(arg));
     ex_report_session(arg);
     if (sim_arg("idle-after-handshake")) {
         /* The connection stays idle first, e.g. past a handshake timeout. */

@@ -588,6 +588,11 @@ impl Conn {
         self.state.engine()?.alpn()
     }
 
+    /// The record size the server agreed to after our request, or 0.
+    pub fn fragment_length(&self) -> u16 {
+        self.state.engine().map_or(0, |e| e.fragment_length())
+    }
+
     /// Whether this connection's handshake resumed a session.
     pub fn resumed(&self) -> bool {
         self.state.engine().is_some_and(|e| e.resumed())
@@ -613,8 +618,25 @@ impl Conn {
             self.flush(tcp);
             return;
         }
-        if let Err(f) = self.feed_backlog().and_then(|()| self.process()) {
-            return self.fail(tcp, f);
+        // Ciphertext left over from earlier back-pressure goes first. The
+        // engine may take it in turns with process() (one record at a time
+        // with small records): offer the rest again while it takes some and
+        // nothing waits to be read (the first offer may come before the
+        // process() that makes room).
+        let mut first = true;
+        loop {
+            let taken = match self.feed_backlog() {
+                Ok(n) => n,
+                Err(f) => return self.fail(tcp, f),
+            };
+            if let Err(f) = self.process() {
+                return self.fail(tcp, f);
+            }
+            let more = self.state.link().is_some_and(|l| !l.backlog.is_empty());
+            if (taken == 0 && !first) || !more || self.readable() > 0 {
+                break;
+            }
+            first = false;
         }
         // The records before the close_notify are the user's first: closing
         // now would end the connection with them undelivered (a recv hold
@@ -642,18 +664,19 @@ impl Conn {
     }
 
     /// Ciphertext left over from earlier back-pressure goes first.
-    fn feed_backlog(&mut self) -> Result<(), Failure> {
+    /// Offer the backlog to the engine; returns how many bytes it took.
+    fn feed_backlog(&mut self) -> Result<usize, Failure> {
         let Some(link) = self.state.link_mut() else {
-            return Ok(());
+            return Ok(0);
         };
         if link.backlog.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let backlog = core::mem::take(&mut link.backlog);
         let taken = feed(link, &backlog)?;
         link.backlog = backlog;
         link.backlog.drain(..taken);
-        Ok(())
+        Ok(taken)
     }
 
     fn process(&mut self) -> Result<(), Failure> {

@@ -54,6 +54,9 @@ pub struct Settings {
     /// size cap incoming records (otherwise the buffer grows to what the
     /// server sends, up to the TLS maximum).
     size_set: bool,
+    /// The record size client connections ask the server for
+    /// (max_fragment_length / record_size_limit); 0: none.
+    fragment_length: u16,
     ca_sector: [Option<u32>; 2],
     cert_sector: [Option<u32>; 2],
     /// The server's own certificate and key (`espconn_secure_set_default_*`),
@@ -67,6 +70,7 @@ pub struct Settings {
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     size: DEFAULT_SIZE,
     size_set: false,
+    fragment_length: 0,
     ca_sector: [None; 2],
     cert_sector: [None; 2],
     server_cert: None,
@@ -174,7 +178,9 @@ pub fn copy_default(what: DefaultObject) -> Result<Option<Vec<u8>>, crate::error
     Ok(Some(v))
 }
 
-/// `espconn_secure_set_size`: false outside 2048..=8192.
+/// `espconn_secure_set_size`: false outside 2048..=8192. Client
+/// connections then also ask for the largest fragment length not above
+/// `size` (2048 or 4096).
 pub fn set_size(level: Level, size: u16) -> bool {
     let _ = level; // one global size for every level, as the vendor
     if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
@@ -183,7 +189,32 @@ pub fn set_size(level: Level, size: u16) -> bool {
     let mut s = SETTINGS.lock();
     s.size = size;
     s.size_set = true;
+    s.fragment_length = FRAGMENT_LENGTHS
+        .iter()
+        .copied()
+        .filter(|&n| n <= size)
+        .max()
+        .unwrap_or(0);
     true
+}
+
+/// The lengths max_fragment_length can name (RFC 6066).
+pub const FRAGMENT_LENGTHS: [u16; 4] = [512, 1024, 2048, 4096];
+
+/// `espconn_secure_set_fragment_length`: false for the server level alone
+/// (our server does not answer the request) and for a length other than 0
+/// (ask for nothing) or one of [`FRAGMENT_LENGTHS`].
+pub fn set_fragment_length(level: Level, n: u16) -> bool {
+    if level == Level::Server || (n != 0 && !FRAGMENT_LENGTHS.contains(&n)) {
+        return false;
+    }
+    SETTINGS.lock().fragment_length = n;
+    true
+}
+
+/// The record size client connections ask for (0: none).
+pub fn fragment_length() -> u16 {
+    SETTINGS.lock().fragment_length
 }
 
 /// The size `espconn_secure_get_size` reports.

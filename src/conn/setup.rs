@@ -112,6 +112,7 @@ pub fn client_params(key: usize, peer: ([u8; 4], u16)) -> Result<ClientParams, F
         alpn: records::alpn(key)?,
         session: None,
         pins,
+        fragment_length: settings::fragment_length(),
     };
     // Sessions are looked up under everything the server's verification
     // depended on; the binding also lets espconn_secure_session_save find

@@ -140,6 +140,8 @@ impl TlsClient {
         // Without a DNS name there is nothing meaningful to send as SNI.
         config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
         config.max_fragment_size = Some(MAX_SEND_PLAINTEXT + 5);
+        config.record_limit_request =
+            (p.fragment_length != 0).then_some(usize::from(p.fragment_length));
         config.alpn_protocols = p.alpn;
         // Without the program's session cache nothing is kept between
         // connections; with it, sessions go to storage outside this

@@ -49,6 +49,9 @@ pub const INITIAL_INBUF: usize = 1024;
 /// Ciphertext may exceed its plaintext by at most this much (RFC 8446 5.2;
 /// TLS 1.2 AEAD suites add 24 at most).
 pub const RECORD_EXPANSION: usize = 256;
+/// What AEAD suites add to a record's plaintext: TLS 1.2 AES-GCM 24 (explicit
+/// nonce and tag), TLS 1.3 17 (content type and tag) without padding.
+const AEAD_EXPANSION: usize = 24;
 /// Extra room beyond one record for handshake messages that rustls joins in
 /// place across records.
 pub const JOIN_ALLOWANCE: usize = 2048;
@@ -69,6 +72,10 @@ struct Tracker {
     body_left: usize,
     limit: usize,
     max_record: usize,
+    /// The record size the peer agreed to (max_fragment_length or
+    /// record_size_limit), or 0; `limit` is then at most this plus the
+    /// ciphertext expansion.
+    agreed: usize,
     largest: usize,
     last_len: usize,
     records: usize,
@@ -134,7 +141,14 @@ impl Tracker {
         }
         let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
         if len > self.limit {
-            return Err(if self.max_record < TLS_MAX_PLAINTEXT {
+            return Err(if self.agreed != 0 {
+                fail!(
+                    code::SSL_INVALID_RECORD,
+                    "{peer} sent a {len}-byte record; it agreed to records of {} bytes (at most {} with the encryption's expansion)",
+                    self.agreed,
+                    self.limit
+                )
+            } else if self.max_record < TLS_MAX_PLAINTEXT {
                 fail!(
                     code::SSL_INVALID_RECORD,
                     "{peer} sent a {len}-byte record; buffer capped at {} by espconn_secure_set_size",
@@ -223,6 +237,10 @@ pub struct Engine<C> {
     /// connection carries this field.
     bad_header: bool,
     handshake_done: bool,
+    /// The receive buffer was resized to one record of the agreed size.
+    resized: bool,
+    /// A complete record was taken since the last `process()`.
+    unprocessed_record: bool,
     pending: u8,
     peer_closed: bool,
     received: usize,
@@ -272,6 +290,7 @@ impl<C: Conn> Engine<C> {
                 body_left: 0,
                 limit,
                 max_record,
+                agreed: 0,
                 largest: 0,
                 last_len: 0,
                 records: 0,
@@ -284,6 +303,8 @@ impl<C: Conn> Engine<C> {
             failed: None,
             bad_header: false,
             handshake_done: false,
+            resized: false,
+            unprocessed_record: false,
             pending: 0,
             peer_closed: false,
             received: 0,
@@ -330,7 +351,27 @@ impl<C: Conn> Engine<C> {
             return Ok(data.len());
         }
         let mut taken = 0;
+        // With records the peer agreed to keep small, the buffer takes one
+        // record at a time once the handshake is done: the next one waits
+        // (in the glue's backlog or in TCP) until process() has seen this
+        // one, so the buffer does not grow past one record. Only until
+        // then: what rustls keeps of a record it has processed (part of a
+        // handshake message) may need the next one.
+        let one_record = self.handshake_done && self.tracker.agreed != 0;
+        if one_record && !self.resized && self.inbuf.is_empty() {
+            // Once, between two records: a buffer of one such record with
+            // the usual AEAD expansion, in place of the one the handshake
+            // grew (a larger record still grows it).
+            self.resized = true;
+            self.inbuf = Vec::new();
+            let _ = self
+                .inbuf
+                .try_reserve_exact(HDR + self.tracker.agreed + AEAD_EXPANSION);
+        }
         while taken < data.len() {
+            if one_record && self.unprocessed_record {
+                return Ok(taken);
+            }
             let want = self.tracker.remaining();
             let total = self.inbuf.len() + want;
             if total > self.ceiling || (self.held.left > 0 && total > self.inbuf.capacity()) {
@@ -354,14 +395,19 @@ impl<C: Conn> Engine<C> {
             self.inbuf.extend_from_slice(chunk);
             taken += n;
             self.received += n;
+            if self.tracker.have == 0 {
+                self.unprocessed_record = true;
+            }
         }
         Ok(taken)
     }
 
     pub(crate) fn process(&mut self) -> Result<Event, Failure> {
         self.check_failed()?;
+        self.unprocessed_record = false;
         self.drive(Action::Process)
             .map_err(|Failed| self.recorded())?;
+        self.apply_agreed_limit();
         self.after_processing()?;
         if self.bad_header && !self.peer_closed && self.held.left == 0 {
             // Everything before the broken header was processed and read;
@@ -382,6 +428,25 @@ impl<C: Conn> Engine<C> {
             Event::PeerClosed
         } else {
             Event::None
+        }
+    }
+
+    /// Once the peer has agreed to a record size, hold it to that size
+    /// from the next record header on, and once the handshake is complete
+    /// cap the receive buffer at one such record plus what rustls may still
+    /// keep of records it has processed (post-handshake messages such as
+    /// TLS 1.3 tickets: [`JOIN_ALLOWANCE`]); `receive` keeps it to one
+    /// record at a time otherwise. That is what makes small records cheap.
+    #[inline(never)]
+    fn apply_agreed_limit(&mut self) {
+        if self.tracker.agreed == 0 {
+            if let Some(n) = self.conn.common().agreed_record_limit() {
+                self.tracker.agreed = n;
+                self.tracker.limit = self.tracker.limit.min(n + RECORD_EXPANSION);
+            }
+        }
+        if self.tracker.agreed != 0 && self.handshake_done {
+            self.ceiling = self.ceiling.min(HDR + self.tracker.limit + JOIN_ALLOWANCE);
         }
     }
 
@@ -619,6 +684,9 @@ impl<C: Conn> Engine<C> {
         if let Some(f) = self.diag.lock().take() {
             return f;
         }
+        if let Some((len, limit)) = self.conn.common().record_limit_violation() {
+            return errors::over_agreed_limit(len, limit, self.side);
+        }
         errors::map(e, self.side)
     }
 
@@ -751,6 +819,14 @@ impl<C: Conn> Engine<C> {
         self.tracker.largest
     }
 
+    /// The record size limit the peer agreed to, or 0.
+    pub(crate) fn agreed_record_limit(&self) -> u16 {
+        self.conn
+            .common()
+            .agreed_record_limit()
+            .map_or(0, |n| n as u16)
+    }
+
     pub(crate) fn receive_capacity(&self) -> usize {
         self.inbuf.capacity()
     }
@@ -817,6 +893,9 @@ impl<C: Conn> super::Session for Engine<C> {
     }
     fn resumed(&self) -> bool {
         Engine::resumed(self)
+    }
+    fn fragment_length(&self) -> u16 {
+        Engine::agreed_record_limit(self)
     }
     fn largest_record_seen(&self) -> usize {
         Engine::largest_record_seen(self)
@@ -952,5 +1031,38 @@ fn perform<Data>(
         Action::Close => encode(out, |b| {
             wt.queue_close_notify(b).map_err(EncodeOrEncrypt::Encrypt)
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracker(max_record: usize, agreed: usize) -> Tracker {
+        Tracker {
+            hdr: [0; HDR],
+            have: 0,
+            body_len: 0,
+            body_left: 0,
+            limit: (max_record + RECORD_EXPANSION).min(agreed + RECORD_EXPANSION),
+            max_record,
+            agreed,
+            largest: 0,
+            last_len: 0,
+            records: 1,
+            side: Side::Client,
+        }
+    }
+
+    #[test]
+    fn a_record_over_the_agreed_size_is_refused_at_its_header_naming_both_sizes() {
+        let mut t = tracker(TLS_MAX_PLAINTEXT, 1024);
+        assert!(t.feed(&[23, 3, 3, 0x05, 0x00]).is_ok()); // 1280 = 1024 + 256
+        let mut t = tracker(TLS_MAX_PLAINTEXT, 1024);
+        let f = t.feed(&[23, 3, 3, 0x05, 0x01]).unwrap_err();
+        assert_eq!(f.code, code::SSL_INVALID_RECORD);
+        let reason = f.reason.as_str();
+        assert!(reason.contains("1281-byte record"), "{reason}");
+        assert!(reason.contains("records of 1024 bytes"), "{reason}");
     }
 }

@@ -170,6 +170,17 @@ pub fn anchor_problem(e: &E) -> &'static str {
 
 /// Map any rustls error to a code and reason. Every `rustls::Error` variant
 /// is listed; nested enums are grouped by what the user can do about them.
+/// A record of `len` payload bytes over the `limit` the peer agreed to
+/// with max_fragment_length or record_size_limit (rustls sent it a
+/// record_overflow alert).
+pub fn over_agreed_limit(len: usize, limit: usize, side: Side) -> Failure {
+    fail!(
+        code::SSL_INVALID_RECORD,
+        "{} sent a record of {len} bytes over the {limit} it agreed to (fragment length asked with espconn_secure_set_fragment_length or _set_size)",
+        side.peer()
+    )
+}
+
 pub fn map(e: &E, side: Side) -> Failure {
     let peer = side.peer();
     match e {
@@ -377,6 +388,14 @@ fn misbehaved(p: &P, peer: &str) -> Failure {
                 p.name()
             )
         }
+        P::IllegalMaxFragmentLength => fail!(
+            code::SSL_BAD_HS_SERVER_HELLO,
+            "{peer} answered our max_fragment_length request with another length"
+        ),
+        P::IllegalRecordSizeLimit => fail!(
+            code::SSL_BAD_HS_SERVER_HELLO,
+            "{peer}'s record_size_limit is invalid (below 64, or sent with max_fragment_length)"
+        ),
         P::IllegalTlsInnerPlaintext | P::TooManyEmptyFragments => {
             fail!(
                 code::SSL_INVALID_RECORD,

@@ -86,6 +86,10 @@ pub trait Session {
     /// Whether the handshake resumed a session (abbreviated handshake).
     fn resumed(&self) -> bool;
 
+    /// The record size the peer agreed to after a client's request
+    /// (max_fragment_length or record_size_limit), or 0.
+    fn fragment_length(&self) -> u16;
+
     /// Largest record length announced by the peer so far.
     fn largest_record_seen(&self) -> usize;
 }
@@ -173,6 +177,11 @@ pub struct ClientParams {
     /// with `roots`, the chain must verify and the leaf's key match a pin;
     /// without, a matching pin alone authenticates the server. `None`: no pin.
     pub pins: Option<Pins>,
+    /// Ask the server for records of at most this many plaintext bytes
+    /// (max_fragment_length for 512, 1024, 2048, 4096, and
+    /// record_size_limit); 0: nothing asked. A server that agrees is held to
+    /// it; one that ignores the request is not (`max_record` still applies).
+    pub fragment_length: u16,
 }
 
 /// A CA bundle in flash ([`crate::certs::bundle`]) and how to read it.
@@ -219,6 +228,7 @@ impl ClientParams {
             alpn: Vec::new(),
             session: None,
             pins: None,
+            fragment_length: 0,
         }
     }
 }

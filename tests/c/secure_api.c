@@ -93,6 +93,13 @@ static void start(void)
     check("set_size_below_2048_false", espconn_secure_set_size(ESPCONN_CLIENT, 2047), false);
     check("set_size_above_8192_false", espconn_secure_set_size(ESPCONN_CLIENT, 8193), false);
     check("set_size_bad_level_false", espconn_secure_set_size(0, 4096), false);
+    check("set_fragment_length_1000_false", espconn_secure_set_fragment_length(ESPCONN_CLIENT, 1000), false);
+    check("set_fragment_length_8192_false", espconn_secure_set_fragment_length(ESPCONN_CLIENT, 8192), false);
+    check("set_fragment_length_server_false", espconn_secure_set_fragment_length(ESPCONN_SERVER, 1024), false);
+    check("set_fragment_length_bad_level_false", espconn_secure_set_fragment_length(0, 1024), false);
+    check("set_fragment_length_both_1024_true", espconn_secure_set_fragment_length(ESPCONN_BOTH, 1024), true);
+    check("set_fragment_length_off_true", espconn_secure_set_fragment_length(ESPCONN_CLIENT, 0), true);
+    check("get_fragment_length_null_0", espconn_secure_get_fragment_length(NULL), 0);
     check("ca_enable_sector_0_false", espconn_secure_ca_enable(ESPCONN_CLIENT, 0), false);
     check("ca_enable_bad_level_false", espconn_secure_ca_enable(4, 0x77), false);
     check("ca_disable_bad_level_false", espconn_secure_ca_disable(0), false);

@@ -36,6 +36,11 @@ Modes (BODY is --body, the only application data sent authentically):
   stall          only the ServerHello record (valid, from the real
                  handshake), then silence: reads whatever the client sends
                  until it closes TCP (or 60 s), and says after how long.
+  over-agreed    a server that agrees to the client's max_fragment_length
+                 (OpenSSL does) and breaks it: after the request, an
+                 application_data record of 1100 bytes of plaintext (its
+                 ciphertext fits a 1024-byte limit's expansion), encrypted by
+                 this script; then reads the client's alert.
   drip           the whole first flight one byte per second (BearSSL's
                  timeout case), until the client closes TCP.
   close-garbage  BODY, close_notify, a record of random bytes and more random
@@ -275,7 +280,7 @@ def main():
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.options |= ssl.OP_NO_TICKET
-    if a.mode.startswith("renegotiate"):
+    if a.mode.startswith("renegotiate") or a.mode == "over-agreed":
         # A suite this script can encrypt itself (stdlib has no AES).
         ctx.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
         fd, keylog = tempfile.mkstemp(prefix="hostile-keylog-")
@@ -400,6 +405,18 @@ def run(mode, s, body, keylog):
         s.wait_client_close()
     elif mode in ("renegotiate", "renegotiate-twice"):
         renegotiate(s, body, keylog, flights, mode == "renegotiate-twice")
+    elif mode == "over-agreed":
+        k = session_keys(s, keylog, flights)
+        s.send(k.seal(23, b"y" * 1100))
+        log("sent a record of 1100 bytes of plaintext")
+        s.sock.settimeout(5)
+        try:
+            rec = s.recv_some()
+            typ, pt = k.open(rec[:5 + struct.unpack(">H", rec[3:5])[0]])
+            log("client answered record type", typ, "bytes", pt.hex())
+        except (socket.timeout, EOFError) as e:
+            log("no answer:", type(e).__name__)
+        s.wait_client_close()
     elif mode == "close-garbage":
         data = s.wrap(body) + close_notify(s)
         # A well-formed record header first (its body is random), then noise.
@@ -426,7 +443,10 @@ def close_notify(s):
     return s.outg.read()
 
 
-def renegotiate(s, body, keylog, flights, twice):
+def session_keys(s, keylog, flights):
+    """The record keys of the session, from OpenSSL's key log; the server's
+    Finished was its record 0 of the epoch, the client's Finished and
+    request its records 0 and 1."""
     cr = s.client_hello[11:43]
     sh = flights[0][0]
     sr = sh[11:43]
@@ -437,8 +457,11 @@ def renegotiate(s, body, keylog, flights, twice):
             if len(p) == 3 and p[0] == "CLIENT_RANDOM" and bytes.fromhex(p[1]) == cr:
                 master = bytes.fromhex(p[2])
     assert master, "no master secret in the key log"
-    # Server: Finished was record 0 of the new epoch. Client: Finished 0, request 1.
-    k = Keys(master, cr, sr, server_seq=1, client_seq=2)
+    return Keys(master, cr, sr, server_seq=1, client_seq=2)
+
+
+def renegotiate(s, body, keylog, flights, twice):
+    k = session_keys(s, keylog, flights)
     s.send(k.seal(22, b"\x00\x00\x00\x00"))
     log("sent HelloRequest")
     s.sock.settimeout(5)

@@ -139,19 +139,44 @@ pub fn mosquitto_with(dir: &Path, ec: &Path, require_certificate: bool, extra: &
     Peer::start(cmd, port)
 }
 
+/// A TLS server (tests/support/tls_peer.py: Python's ssl over OpenSSL) with
+/// the EC chain, in `mode` with its `extra` arguments.
+#[allow(dead_code)]
+pub fn tls_peer(pki: &Path, mode: &str, extra: &[&str]) -> Peer {
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/support/tls_peer.py"))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--cert")
+        .arg(pki.join("ec/chain.pem"))
+        .arg("--key")
+        .arg(pki.join("ec/leaf.key"))
+        .arg("--mode")
+        .arg(mode)
+        .args(extra);
+    Peer::start(cmd, port)
+}
+
 /// `openssl s_server` on a free port serving its status page (`-www`), with
 /// `leaf`/`key` and the intermediate in `chain`, plus any `extra` arguments.
 pub fn openssl_server(dir: &Path, extra: &[&str]) -> Peer {
+    openssl_server_in(dir, Path::new("."), &[&["-www"], extra].concat())
+}
+
+/// As [`openssl_server`] without `-www`, running in `cwd` (with `-WWW` it
+/// serves the files there).
+pub fn openssl_server_in(dir: &Path, cwd: &Path, extra: &[&str]) -> Peer {
     let port = free_port();
     let mut cmd = Command::new("openssl");
-    cmd.arg("s_server")
+    cmd.current_dir(cwd)
+        .arg("s_server")
         .arg("-accept")
         .arg(port.to_string())
         .arg("-cert")
         .arg(dir.join("leaf.pem"))
         .arg("-key")
         .arg(dir.join("leaf.key"))
-        .arg("-www")
         .arg("-quiet");
     if dir.join("int.pem").exists() {
         cmd.arg("-cert_chain").arg(dir.join("int.pem"));

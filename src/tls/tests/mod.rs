@@ -108,6 +108,7 @@ pub(crate) fn client_params(pki: Pki) -> ClientParams {
         alpn: Vec::new(),
         session: None,
         pins: None,
+        fragment_length: 0,
     }
 }
 

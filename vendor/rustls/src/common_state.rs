@@ -59,6 +59,13 @@ pub struct CommonState {
     /// as soon as one is announced.
     pub(crate) plaintext_in_place: bool,
     pub(crate) received_in_place: Option<(usize, usize)>,
+    /// PATCH (espconn_secure, record size limits): the record size the
+    /// server agreed to (`ClientConfig::record_limit_request`), the largest
+    /// payload (content type and padding excluded) a received record may
+    /// then carry, and the payload length of a record that broke it.
+    pub(crate) agreed_record_limit: Option<usize>,
+    pub(crate) received_payload_limit: Option<usize>,
+    pub(crate) oversized_record: usize,
     pub(crate) sendable_tls: ChunkVecBuffer,
     queued_key_update_message: Option<Vec<u8>>,
 
@@ -96,6 +103,9 @@ impl CommonState {
             received_plaintext: ChunkVecBuffer::new(Some(DEFAULT_RECEIVED_PLAINTEXT_LIMIT)),
             plaintext_in_place: false,
             received_in_place: None,
+            agreed_record_limit: None,
+            received_payload_limit: None,
+            oversized_record: 0,
             sendable_tls: ChunkVecBuffer::new(Some(DEFAULT_BUFFER_LIMIT)),
             queued_key_update_message: None,
             protocol: Protocol::Tcp,
@@ -740,6 +750,33 @@ impl CommonState {
         }
 
         written
+    }
+
+    /// PATCH (espconn_secure, record size limits): the record size limit
+    /// the server agreed to (`ClientConfig::record_limit_request`), by
+    /// max_fragment_length or record_size_limit; `None` when none was asked
+    /// or the server ignored the request.
+    pub fn agreed_record_limit(&self) -> Option<usize> {
+        self.agreed_record_limit
+    }
+
+    /// PATCH (espconn_secure, record size limits): after
+    /// `Error::PeerSentOversizedRecord` for a record over the agreed limit,
+    /// that record's payload length and the largest payload allowed.
+    pub fn record_limit_violation(&self) -> Option<(usize, usize)> {
+        match (self.oversized_record, self.received_payload_limit) {
+            (0, _) | (_, None) => None,
+            (len, Some(limit)) => Some((len, limit)),
+        }
+    }
+
+    /// PATCH (espconn_secure, record size limits): apply an agreed limit:
+    /// received records may carry `received` payload bytes, ours `sent`.
+    pub(crate) fn apply_record_limits(&mut self, agreed: usize, received: usize, sent: usize) {
+        self.agreed_record_limit = Some(agreed);
+        self.received_payload_limit = Some(received);
+        self.message_fragmenter
+            .limit_payload(sent);
     }
 
     pub(crate) fn set_max_fragment_size(&mut self, new: Option<usize>) -> Result<(), Error> {

@@ -1094,6 +1094,15 @@ impl<Data> ConnectionCore<Data> {
                 break (plaintext, iter.bytes_consumed());
             };
 
+            // PATCH (espconn_secure, record size limits): a record over the
+            // limit the server agreed to (`ClientConfig::record_limit_request`).
+            if let Some(limit) = self.common_state.received_payload_limit {
+                if message.payload.len() > limit {
+                    self.common_state.oversized_record = message.payload.len();
+                    return Err(self.handle_deframe_error(Error::PeerSentOversizedRecord, state));
+                }
+            }
+
             if !self.hs_deframer.is_aligned() && message.typ != ContentType::Handshake {
                 // "Handshake messages MUST NOT be interleaved with other record
                 // types.  That is, if a handshake message is split over two or more

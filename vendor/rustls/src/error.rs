@@ -318,6 +318,12 @@ pub enum PeerMisbehaved {
     UnsolicitedServerHelloExtension,
     WrongGroupForKeyShare,
     UnsolicitedEchExtension,
+    // PATCH (espconn_secure, record size limits): the server's
+    // max_fragment_length is not the one requested (RFC 6066), or its
+    // record_size_limit is below 64 or comes with max_fragment_length
+    // (RFC 8449).
+    IllegalMaxFragmentLength,
+    IllegalRecordSizeLimit,
 }
 }
 

@@ -171,6 +171,8 @@ impl ConfigBuilder<ClientConfig, WantsClientCert> {
             check_selected_alpn: true,
             resumption: Resumption::default(),
             max_fragment_size: None,
+            // PATCH (espconn_secure, record size limits)
+            record_limit_request: None,
             client_auth_cert_resolver,
             versions: self.state.versions,
             enable_sni: true,

@@ -203,6 +203,16 @@ pub struct ClientConfig {
     /// [ClientConnection::new]: crate::client::ClientConnection::new
     pub max_fragment_size: Option<usize>,
 
+    /// PATCH (espconn_secure, record size limits): ask the server for records
+    /// of at most this many plaintext bytes, with record_size_limit (RFC 8449,
+    /// this value; 64..=16384) and, for 512, 1024, 2048 or 4096, also
+    /// max_fragment_length (RFC 6066). A server that agrees is held to it
+    /// (a larger record fails with `Error::PeerSentOversizedRecord` and a
+    /// record_overflow alert) and our records respect its answer;
+    /// `CommonState::agreed_record_limit` tells whether it agreed. A server
+    /// may ignore the request. The default is `None` (nothing asked).
+    pub record_limit_request: Option<usize>,
+
     /// How to decide what client auth certificate/keys to use.
     pub client_auth_cert_resolver: Arc<dyn ResolvesClientCert>,
 

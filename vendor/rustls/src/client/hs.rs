@@ -183,6 +183,62 @@ impl ClientHelloInput {
     }
 }
 
+/// PATCH (espconn_secure, record size limits): the max_fragment_length code
+/// (RFC 6066) of a fragment length, for the four lengths it can name.
+fn max_fragment_length_code(n: usize) -> Option<u8> {
+    match n {
+        512 => Some(1),
+        1024 => Some(2),
+        2048 => Some(3),
+        4096 => Some(4),
+        _ => None,
+    }
+}
+
+/// PATCH (espconn_secure, record size limits): check the server's answer to
+/// `ClientConfig::record_limit_request` (in a TLS 1.2 ServerHello or TLS 1.3
+/// EncryptedExtensions; an unsolicited one was refused before) and apply
+/// it: max_fragment_length must echo the code sent and limits both
+/// directions (RFC 6066; in TLS 1.3 our records keep one byte below it,
+/// for servers that count the content type); record_size_limit limits what we receive to what
+/// we asked and what we send to the server's value (RFC 8449 section 4:
+/// in TLS 1.3 the values count the content type byte). Both at once, or a
+/// record_size_limit below 64, is an illegal_parameter.
+pub(super) fn process_record_limits(
+    common: &mut CommonState,
+    requested: Option<usize>,
+    exts: &crate::msgs::handshake::ServerExtensions<'_>,
+) -> Result<(), Error> {
+    let Some(n) = requested else {
+        return Ok(());
+    };
+    let inner = usize::from(common.is_tls13());
+    match (exts.max_fragment_length, exts.record_size_limit) {
+        (None, None) => {}
+        (Some(code), None) if Some(code) == max_fragment_length_code(n) => {
+            common.apply_record_limits(n, n, n - inner);
+        }
+        (Some(_), None) => {
+            return Err(common.send_fatal_alert(
+                AlertDescription::IllegalParameter,
+                PeerMisbehaved::IllegalMaxFragmentLength,
+            ));
+        }
+        (None, Some(limit)) if limit >= 64 => {
+            let ours = n.clamp(64, 16384);
+            let theirs = usize::from(limit).min(16384 + inner);
+            common.apply_record_limits(ours, ours - inner, theirs - inner);
+        }
+        (_, Some(_)) => {
+            return Err(common.send_fatal_alert(
+                AlertDescription::IllegalParameter,
+                PeerMisbehaved::IllegalRecordSizeLimit,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Emits the initial ClientHello or a ClientHello in response to
 /// a HelloRetryRequest.
 ///
@@ -241,6 +297,13 @@ fn emit_client_hello_for_retry(
         protocols: extra_exts.protocols.clone(),
         ..Default::default()
     });
+
+    // PATCH (espconn_secure, record size limits): see
+    // `ClientConfig::record_limit_request`.
+    if let Some(n) = config.record_limit_request {
+        exts.max_fragment_length = max_fragment_length_code(n);
+        exts.record_size_limit = Some(n.clamp(64, 16384) as u16);
+    }
 
     if !config
         .crypto_provider()
@@ -764,6 +827,13 @@ impl State<ClientConnectionData> for ExpectServerHello {
         }
 
         cx.common.negotiated_version = Some(version);
+
+        // PATCH (espconn_secure, record size limits): in TLS 1.3 the
+        // answer comes in EncryptedExtensions (a ServerHello carrying it
+        // fails its plaintext-extension check).
+        if !cx.common.is_tls13() {
+            process_record_limits(cx.common, config.record_limit_request, server_hello)?;
+        }
 
         // Extract ALPN protocol
         if !cx.common.is_tls13() {

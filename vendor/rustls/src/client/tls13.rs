@@ -498,6 +498,8 @@ impl State<ClientConnectionData> for ExpectEncryptedExtensions {
         self.transcript.add_message(&m);
 
         validate_encrypted_extensions(cx.common, &self.hello, exts)?;
+        // PATCH (espconn_secure, record size limits)
+        hs::process_record_limits(cx.common, self.config.record_limit_request, exts)?;
         hs::process_alpn_protocol(
             cx.common,
             &self.hello.alpn_protocols,

@@ -52,6 +52,12 @@ impl MessageFragmenter {
         })
     }
 
+    /// PATCH (espconn_secure, record size limits): produce fragments of at
+    /// most `max` payload bytes from now on (never more than before).
+    pub(crate) fn limit_payload(&mut self, max: usize) {
+        self.max_frag = self.max_frag.min(max);
+    }
+
     /// Set the maximum fragment size that will be produced.
     ///
     /// This includes overhead. A `max_fragment_size` of 10 will produce TLS fragments

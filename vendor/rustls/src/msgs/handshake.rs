@@ -971,6 +971,16 @@ extension_struct! {
         /// Encrypted client hello outer extensions (draft-ietf-tls-esni)
         ExtensionType::EncryptedClientHelloOuterExtensions =>
             pub(crate) encrypted_client_hello_outer: Option<Vec<ExtensionType>>,
+
+        /// PATCH (espconn_secure, record size limits): requested maximum
+        /// fragment length, as its code 1..=4 (RFC6066)
+        ExtensionType::MaxFragmentLength =>
+            pub(crate) max_fragment_length: Option<u8>,
+
+        /// PATCH (espconn_secure, record size limits): largest record
+        /// plaintext we accept (RFC8449)
+        ExtensionType::RecordSizeLimit =>
+            pub(crate) record_size_limit: Option<u16>,
     } + {
         /// Order randomization seed.
         pub(crate) order_seed: u16,
@@ -1007,6 +1017,8 @@ impl ClientExtensions<'_> {
             transport_parameters_draft,
             encrypted_client_hello,
             encrypted_client_hello_outer,
+            max_fragment_length,
+            record_size_limit,
             order_seed,
             contiguous_extensions,
         } = self;
@@ -1035,6 +1047,8 @@ impl ClientExtensions<'_> {
             transport_parameters_draft: transport_parameters_draft.map(|x| x.into_owned()),
             encrypted_client_hello,
             encrypted_client_hello_outer,
+            max_fragment_length,
+            record_size_limit,
             order_seed,
             contiguous_extensions,
         }
@@ -1260,6 +1274,16 @@ extension_struct! {
         /// Encrypted inner client hello response (draft-ietf-tls-esni)
         ExtensionType::EncryptedClientHello =>
             pub(crate) encrypted_client_hello_ack: Option<ServerEncryptedClientHello>,
+
+        /// PATCH (espconn_secure, record size limits): the echoed maximum
+        /// fragment length code (RFC6066)
+        ExtensionType::MaxFragmentLength =>
+            pub(crate) max_fragment_length: Option<u8>,
+
+        /// PATCH (espconn_secure, record size limits): the largest record
+        /// plaintext the server accepts (RFC8449)
+        ExtensionType::RecordSizeLimit =>
+            pub(crate) record_size_limit: Option<u16>,
     } + {
         pub(crate) unknown_extensions: BTreeSet<u16>,
     }
@@ -1285,6 +1309,8 @@ impl ServerExtensions<'_> {
             early_data_ack,
             ticket_request,
             encrypted_client_hello_ack,
+            max_fragment_length,
+            record_size_limit,
             unknown_extensions,
         } = self;
         ServerExtensions {
@@ -1305,6 +1331,8 @@ impl ServerExtensions<'_> {
             early_data_ack,
             ticket_request,
             encrypted_client_hello_ack,
+            max_fragment_length,
+            record_size_limit,
             unknown_extensions,
         }
     }
