@@ -663,8 +663,8 @@ impl Conn {
         self.sync_hold(tcp);
     }
 
-    /// Ciphertext left over from earlier back-pressure goes first.
-    /// Offer the backlog to the engine; returns how many bytes it took.
+    /// Offer the backlog (ciphertext left over from earlier back-pressure)
+    /// to the engine; returns how many bytes it took.
     fn feed_backlog(&mut self) -> Result<usize, Failure> {
         let Some(link) = self.state.link_mut() else {
             return Ok(0);
