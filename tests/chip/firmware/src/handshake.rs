@@ -254,6 +254,7 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
         alpn: Vec::new(),
         session: None,
         pins: None,
+        fragment_length: 0,
     }
 }
 
