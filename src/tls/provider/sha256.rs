@@ -38,13 +38,28 @@ const H0: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
-/// One round, its message word `w[n]` (extended first when `$ext`), the
-/// working variables named in their order for this round: `d` and `h` are
-/// the two it writes.
+/// One round with round constant `k` and message word `w`, the working
+/// variables named in their order for this round: `d` and `h` are the two it
+/// writes.
 macro_rules! round {
-    ($w:ident, $k:ident, $ext:ident, $n:literal,
-     $a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident) => {
-        if $ext {
+    ($k:expr, $w:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident) => {
+        let t1 = $h
+            .wrapping_add($e.rotate_right(6) ^ $e.rotate_right(11) ^ $e.rotate_right(25))
+            .wrapping_add($g ^ ($e & ($f ^ $g)))
+            .wrapping_add($k)
+            .wrapping_add($w);
+        let t2 = ($a.rotate_right(2) ^ $a.rotate_right(13) ^ $a.rotate_right(22))
+            .wrapping_add(($a & $b) | ($c & ($a | $b)));
+        $d = $d.wrapping_add(t1);
+        $h = t1.wrapping_add(t2);
+    };
+}
+
+/// The next message words W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16],
+/// in place in the 16-word ring, word `n` of it for each `n` given.
+macro_rules! schedule {
+    ($w:ident; $($n:literal)*) => {
+        $(
             let w15 = $w[($n + 1) & 15];
             let w2 = $w[($n + 14) & 15];
             let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
@@ -53,16 +68,7 @@ macro_rules! round {
                 .wrapping_add(s0)
                 .wrapping_add($w[($n + 9) & 15])
                 .wrapping_add(s1);
-        }
-        let t1 = $h
-            .wrapping_add($e.rotate_right(6) ^ $e.rotate_right(11) ^ $e.rotate_right(25))
-            .wrapping_add($g ^ ($e & ($f ^ $g)))
-            .wrapping_add($k[$n])
-            .wrapping_add($w[$n]);
-        let t2 = ($a.rotate_right(2) ^ $a.rotate_right(13) ^ $a.rotate_right(22))
-            .wrapping_add(($a & $b) | ($c & ($a | $b)));
-        $d = $d.wrapping_add(t1);
-        $h = t1.wrapping_add(t2);
+        )*
     };
 }
 
@@ -83,27 +89,30 @@ fn compress_block(state: &mut [u32; 8], block: &[u8]) {
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     for (group, k) in K.chunks_exact(16).enumerate() {
-        let ext = group > 0;
         // The ring stays in memory (each round loads its word at a fixed
         // offset): as 16 values in registers besides the eight working
         // variables it would spill on every round.
         core::hint::black_box(&mut w);
-        round!(w, k, ext, 0, a, b, c, d, e, f, g, h);
-        round!(w, k, ext, 1, h, a, b, c, d, e, f, g);
-        round!(w, k, ext, 2, g, h, a, b, c, d, e, f);
-        round!(w, k, ext, 3, f, g, h, a, b, c, d, e);
-        round!(w, k, ext, 4, e, f, g, h, a, b, c, d);
-        round!(w, k, ext, 5, d, e, f, g, h, a, b, c);
-        round!(w, k, ext, 6, c, d, e, f, g, h, a, b);
-        round!(w, k, ext, 7, b, c, d, e, f, g, h, a);
-        round!(w, k, ext, 8, a, b, c, d, e, f, g, h);
-        round!(w, k, ext, 9, h, a, b, c, d, e, f, g);
-        round!(w, k, ext, 10, g, h, a, b, c, d, e, f);
-        round!(w, k, ext, 11, f, g, h, a, b, c, d, e);
-        round!(w, k, ext, 12, e, f, g, h, a, b, c, d);
-        round!(w, k, ext, 13, d, e, f, g, h, a, b, c);
-        round!(w, k, ext, 14, c, d, e, f, g, h, a, b);
-        round!(w, k, ext, 15, b, c, d, e, f, g, h, a);
+        if group > 0 {
+            schedule!(w; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+            core::hint::black_box(&mut w);
+        }
+        round!(k[0], w[0], a, b, c, d, e, f, g, h);
+        round!(k[1], w[1], h, a, b, c, d, e, f, g);
+        round!(k[2], w[2], g, h, a, b, c, d, e, f);
+        round!(k[3], w[3], f, g, h, a, b, c, d, e);
+        round!(k[4], w[4], e, f, g, h, a, b, c, d);
+        round!(k[5], w[5], d, e, f, g, h, a, b, c);
+        round!(k[6], w[6], c, d, e, f, g, h, a, b);
+        round!(k[7], w[7], b, c, d, e, f, g, h, a);
+        round!(k[8], w[8], a, b, c, d, e, f, g, h);
+        round!(k[9], w[9], h, a, b, c, d, e, f, g);
+        round!(k[10], w[10], g, h, a, b, c, d, e, f);
+        round!(k[11], w[11], f, g, h, a, b, c, d, e);
+        round!(k[12], w[12], e, f, g, h, a, b, c, d);
+        round!(k[13], w[13], d, e, f, g, h, a, b, c);
+        round!(k[14], w[14], c, d, e, f, g, h, a, b);
+        round!(k[15], w[15], b, c, d, e, f, g, h, a);
     }
     for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
         *s = s.wrapping_add(v);
