@@ -9,10 +9,16 @@
 //! (a rotation is SSAI + SRC), so the rounds use the usual forms of Ch and Maj
 //! with the fewest operations.
 //!
-//! [`Sha256`] is a `digest` hash (the `CoreWrapper` of [`Sha256Core`]), so it
-//! replaces `sha2::Sha256` wherever the provider hashes: the transcript and
-//! HMAC (PRF, HKDF), and the signature verifications webpki runs through our
-//! algorithms.
+//! [`Sha256`] is what the crate hashes with wherever it hashes with SHA-256:
+//! the transcript and HMAC (PRF, HKDF), the signature verifications webpki
+//! runs through our algorithms, session keys and pins. With the feature
+//! `sha256-lx106` (in `profile-full`) it is the `CoreWrapper` of
+//! [`Sha256Core`]; without it, the `sha2` crate's, because p256's ECDSA
+//! signing (RFC 6979) keeps that one linked anyway and ours would add ~5 KB
+//! of flash for ~0.1 M instructions per handshake.
+
+// Without the feature the implementation is compiled for its tests only.
+#![cfg_attr(not(feature = "sha256-lx106"), allow(dead_code))]
 
 use digest::block_buffer::Eager;
 use digest::core_api::{
@@ -127,8 +133,12 @@ pub struct Sha256Core {
     blocks: u64,
 }
 
-/// SHA-256 as a `digest::Digest`.
+/// SHA-256 as a `digest::Digest`: ours.
+#[cfg(feature = "sha256-lx106")]
 pub type Sha256 = CoreWrapper<Sha256Core>;
+/// SHA-256 as a `digest::Digest`: the `sha2` crate's.
+#[cfg(not(feature = "sha256-lx106"))]
+pub type Sha256 = sha2::Sha256;
 
 impl HashMarker for Sha256Core {}
 
@@ -206,6 +216,9 @@ mod tests {
     use alloc::vec::Vec;
     use digest::Digest;
 
+    /// Ours, whatever the feature says.
+    type Own = CoreWrapper<Sha256Core>;
+
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| alloc::format!("{x:02x}")).collect()
     }
@@ -226,9 +239,9 @@ mod tests {
             ),
         ];
         for (msg, want) in cases {
-            assert_eq!(hex(&Sha256::digest(msg)), want);
+            assert_eq!(hex(&Own::digest(msg)), want);
         }
-        let mut h = Sha256::new();
+        let mut h = Own::new();
         for _ in 0..1000 {
             h.update([b'a'; 1000]);
         }
@@ -250,9 +263,9 @@ mod tests {
         for len in (0..300).chain([511, 512, 513, 1000, 4096]) {
             let msg: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let want = sha2::Sha256::digest(&msg);
-            assert_eq!(Sha256::digest(&msg), want, "len {len}");
+            assert_eq!(Own::digest(&msg), want, "len {len}");
             // The same bytes in uneven pieces, and a fork of the state.
-            let mut h = Sha256::new();
+            let mut h = Own::new();
             let mut rest = &msg[..];
             while !rest.is_empty() {
                 let n = (next() as usize % 70).min(rest.len());
@@ -268,7 +281,7 @@ mod tests {
     #[test]
     fn hmac_matches_rfc4231_case_2() {
         use hmac::{Mac, SimpleHmac};
-        let mut m = <SimpleHmac<Sha256> as Mac>::new_from_slice(b"Jefe").unwrap();
+        let mut m = <SimpleHmac<Own> as Mac>::new_from_slice(b"Jefe").unwrap();
         m.update(b"what do ya want for nothing?");
         assert_eq!(
             hex(&m.finalize().into_bytes()),

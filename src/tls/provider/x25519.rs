@@ -248,32 +248,32 @@ fn square_n_mul(t: &mut Scratch, r: &mut Fe, n: u32, b: &Fe) {
     reduce(t, r);
 }
 
-/// `z^(p - 2)` = 1/z (0 for 0), by the usual chain of 254 squarings and
-/// 11 multiplications; `s` holds the intermediate powers.
-fn invert(t: &mut Scratch, s: &mut [Fe; 4], z: &Fe) -> Fe {
-    let [z2, z9, z11, e] = s;
+/// `z^(p - 2)` = 1/z (0 for 0) into `s[0]`, by the usual chain of 254
+/// squarings and 11 multiplications; `s` holds the intermediate powers (the
+/// caller wipes them).
+fn invert(t: &mut Scratch, s: &mut [Fe; 8], z: &Fe) {
+    // `m`: 2^20 - 1, later 2^100 - 1.
+    let [e, z2, z9, z11, e5, e10, m, e50] = s;
     square(t, z2, z); // 2
     *e = *z2;
     square_n_mul(t, e, 2, z); // 9
     *z9 = *e;
     mul(t, z11, z2, z9); // 11
     square(t, e, z11); // 22
-    let mut e5 = Fe::default();
-    mul(t, &mut e5, e, z9); // 2^5 - 1
-    *e = e5;
-    square_n_mul(t, e, 5, &e5); // 2^10 - 1
-    let e10 = *e;
-    square_n_mul(t, e, 10, &e10); // 2^20 - 1
-    let e20 = *e;
-    square_n_mul(t, e, 20, &e20); // 2^40 - 1
-    square_n_mul(t, e, 10, &e10); // 2^50 - 1
-    let e50 = *e;
-    square_n_mul(t, e, 50, &e50); // 2^100 - 1
-    let e100 = *e;
-    square_n_mul(t, e, 100, &e100); // 2^200 - 1
-    square_n_mul(t, e, 50, &e50); // 2^250 - 1
+    mul(t, e5, e, z9); // 2^5 - 1
+    *e = *e5;
+    square_n_mul(t, e, 5, e5); // 2^10 - 1
+    *e10 = *e;
+    square_n_mul(t, e, 10, e10); // 2^20 - 1
+    *m = *e;
+    square_n_mul(t, e, 20, m); // 2^40 - 1
+    square_n_mul(t, e, 10, e10); // 2^50 - 1
+    *e50 = *e;
+    square_n_mul(t, e, 50, e50); // 2^100 - 1
+    *m = *e;
+    square_n_mul(t, e, 100, m); // 2^200 - 1
+    square_n_mul(t, e, 50, e50); // 2^250 - 1
     square_n_mul(t, e, 5, z11); // 2^255 - 32 + 11 = p - 2
-    *e
 }
 
 /// Swaps `a` and `b` when `mask` is all ones, leaves them when it is zero.
@@ -409,22 +409,12 @@ pub fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
     let mask = core::hint::black_box(0u32.wrapping_sub(swap));
     cswap(mask, &mut l.x2, &mut l.x3);
     cswap(mask, &mut l.z2, &mut l.z3);
-    // The inverse's intermediate powers live in the temporaries, wiped with them.
-    let Ladder {
-        x2,
-        z2,
-        a,
-        b,
-        c,
-        d,
-        t,
-        e,
-        ..
-    } = &mut l;
-    let mut s = [*a, *b, *c, *d];
-    *e = invert(t, &mut s, z2);
+    // The inverse and its intermediate powers, wiped after use.
+    let mut s = [Fe::default(); 8];
+    invert(&mut l.t, &mut s, &l.z2);
+    let Ladder { x2, a, t, .. } = &mut l;
+    mul(t, a, x2, &s[0]);
     s.iter_mut().for_each(|f| f.0.zeroize());
-    mul(t, a, x2, e);
     a.to_bytes()
 }
 
