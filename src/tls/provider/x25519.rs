@@ -141,6 +141,9 @@ fn add(r: &mut Fe, a: &Fe, b: &Fe) {
 }
 
 /// `r = a - b`.
+// Index loops: at opt-level "z" the iterator adapters (`zip`) stay calls on
+// the LX106, several per limb.
+#[allow(clippy::needless_range_loop)]
 fn sub(r: &mut Fe, a: &Fe, b: &Fe) {
     for i in 0..LIMBS {
         r.0[i] = a.0[i] + TWO_P[i] - b.0[i];
@@ -606,6 +609,28 @@ mod tests {
         mul(&mut t, &mut s, &a, &Fe(big));
         add(&mut one, &a, &a);
         mul(&mut t, &mut r, &one, &one);
+    }
+
+    #[test]
+    fn key_exchange_agrees_and_refuses_low_order_peer() {
+        use rustls::crypto::SupportedKxGroup;
+        let kx = super::super::kx::X25519;
+        let (a, b) = (kx.start().unwrap(), kx.start().unwrap());
+        let pa = a.pub_key().to_vec();
+        let sa = a.complete(b.pub_key()).unwrap();
+        let sb = b.complete(&pa).unwrap();
+        assert_eq!(sa.secret_bytes(), sb.secret_bytes());
+        // u = 0 and u = 1 are of low order: the all-zero result is refused.
+        for u in [[0u8; 32], Fe::ONE.to_bytes()] {
+            let c = kx.start().unwrap();
+            assert!(matches!(
+                c.complete(&u),
+                Err(rustls::Error::PeerMisbehaved(
+                    rustls::PeerMisbehaved::InvalidKeyShare
+                ))
+            ));
+        }
+        assert!(kx.start().unwrap().complete(&[9u8; 31]).is_err());
     }
 
     #[test]
