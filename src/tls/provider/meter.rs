@@ -4,8 +4,10 @@
 //! Only with the `bench-split` feature, which only tests/chip/firmware turns
 //! on: there [`span`] reads CCOUNT around the operation and books the time to
 //! its kind, less the time of spans nested in it (a signature verification's
-//! hashing counts as hashing). Without the feature [`span`] is the call itself:
-//! the shipped library pays nothing.
+//! hashing counts as hashing). A span costs some 30 instructions (two CCOUNT
+//! reads and the booking), about a hundred of them per handshake (one per
+//! SHA-256 block): ~0.002% of the figure. Without the feature [`span`] is the
+//! call itself: the shipped library pays nothing.
 
 /// The kinds of operation the split shows.
 #[derive(Clone, Copy)]

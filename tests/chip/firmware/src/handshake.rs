@@ -16,8 +16,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use espconn_secure::platform::alloc::{Arena, ArenaBox};
-use espconn_secure::tls::provider::meter;
 use espconn_secure::platform::{take_stack_high_water, StepStack};
+use espconn_secure::tls::provider::meter;
 use espconn_secure::tls::{
     server_session, session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams,
     ServerSessions, Session, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
