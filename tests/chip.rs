@@ -96,10 +96,14 @@ fn qemu_chip_tests() {
     );
     for name in [
         "sha256_abc",
+        "sha256_block",
+        "sha256_compress",
         "sha384_abc",
         "hmac_sha256",
         "aes128_gcm",
         "chacha20_poly1305",
+        "x25519",
+        "x25519_rfc7748_vector_and_low_order_point",
         "p256_ecdh",
         "p256_ecdsa_verify",
         "own_p256_ecdsa_verify",
@@ -148,6 +152,13 @@ fn qemu_chip_tests() {
             "{case}"
         );
     }
+    // The handshake's split by kind of operation covers it: the parts that
+    // are measured add up to no more than the whole, and the key exchange
+    // is the two X25519 operations `lx106_x25519` measures alone.
+    let split = |k: &str| field("lx106_handshake_ec_split", k);
+    let parts = split("verify") + split("kx") + split("hash") + split("aead");
+    assert!(parts > 0 && parts <= field("lx106_handshake_ec", "insns"));
+    assert!(split("kx") <= field("lx106_x25519", "insns") * 11 / 10);
     // Issue #8's goal: a resumed handshake costs under a tenth of a full one
     // (it did measure something: the PRF, Finished MACs and records).
     let full = field("lx106_handshake_ec", "insns");

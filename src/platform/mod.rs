@@ -66,6 +66,17 @@ pub fn micros() -> u32 {
     unsafe { sdk::system_get_time() }
 }
 
+/// CCOUNT, from the chip test runtime (tests/chip/rt.c): the clock of the
+/// handshake split (`bench-split`, tests/chip/firmware only).
+#[cfg(feature = "bench-split")]
+pub fn bench_ccount() -> u32 {
+    extern "C" {
+        fn chip_ccount() -> u32;
+    }
+    // SAFETY: reads a special register; no arguments, no memory.
+    unsafe { chip_ccount() }
+}
+
 /// Free bytes in the SDK heap.
 pub fn free_heap() -> u32 {
     // SAFETY: plain SDK query without arguments.

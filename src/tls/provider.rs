@@ -33,11 +33,20 @@ mod bignum;
 pub mod ecdsa_verify;
 mod hash;
 mod kx;
+/// The chip firmware's split of the handshake by kind of operation.
+pub mod meter;
 #[cfg(any(feature = "rsa-sign", test))]
 pub(crate) mod rsa_priv;
 pub mod rsa_pub;
+/// SHA-256 as the provider does it (compression shaped for the LX106); public
+/// for the chip's figures and for the other SHA-256 users of the crate.
+pub mod sha256;
 pub(crate) mod sign;
 pub(crate) mod verify;
+/// X25519 as the provider does it (13-bit limbs for the LX106); public for
+/// the chip's known-answer tests and figures, like `rsa_pub`.
+#[cfg(feature = "kx-x25519")]
+pub mod x25519;
 
 pub use verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 

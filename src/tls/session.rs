@@ -25,6 +25,8 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use crate::tls::provider::sha256::Sha256;
+use digest::Digest;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::{
     ClientSessionStore, ResolvesClientCert, Tls12ClientSessionValue, Tls13ClientSessionValue,
@@ -32,7 +34,6 @@ use rustls::client::{
 use rustls::crypto::CryptoProvider;
 use rustls::NamedGroup;
 use rustls_pki_types::ServerName;
-use sha2::{Digest, Sha256};
 use spin::Mutex;
 use zeroize::{Zeroize, Zeroizing};
 

@@ -96,7 +96,8 @@ pub fn parse(cert: &[u8]) -> Option<CertInfo<'_>> {
 /// -pubin -outform DER | openssl dgst -sha256` prints); `None` if it is not
 /// a certificate.
 pub fn spki_sha256(cert: &[u8]) -> Option<[u8; 32]> {
-    use sha2::{Digest, Sha256};
+    use crate::tls::provider::sha256::Sha256;
+    use digest::Digest;
     let info = parse(cert)?;
     Some(Sha256::digest(info.spki_der).into())
 }

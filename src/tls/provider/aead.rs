@@ -34,6 +34,36 @@ impl<T> Cipher for T where
 {
 }
 
+/// The AEAD calls, booked as record protection by the chip firmware's
+/// handshake split (`meter`; nothing without the `bench-split` feature).
+trait Metered: Cipher {
+    #[inline(always)]
+    fn metered_encrypt(
+        &self,
+        n: &GenericArray<u8, U12>,
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> aead::Result<GenericArray<u8, U16>> {
+        super::meter::span(super::meter::Op::Aead, || {
+            self.encrypt_in_place_detached(n, aad, buf)
+        })
+    }
+
+    #[inline(always)]
+    fn metered_decrypt(
+        &self,
+        n: &GenericArray<u8, U12>,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &GenericArray<u8, U16>,
+    ) -> aead::Result<()> {
+        super::meter::span(super::meter::Op::Aead, || {
+            self.decrypt_in_place_detached(n, aad, buf, tag)
+        })
+    }
+}
+impl<T: Cipher> Metered for T {}
+
 /// TLS 1.3 record protection with AEAD `A`.
 pub struct Tls13<A>(PhantomData<fn() -> A>);
 /// TLS 1.2 AES-GCM record protection (RFC 5288: 4-byte salt + explicit nonce).
@@ -146,7 +176,7 @@ impl<A: Cipher> MessageEncrypter for Tls13Cipher<A> {
         let aad = make_tls13_aad(total_len);
         let tag = self
             .aead
-            .encrypt_in_place_detached(&nonce(&self.iv, seq), &aad, payload.as_mut())
+            .metered_encrypt(&nonce(&self.iv, seq), &aad, payload.as_mut())
             .map_err(|_| Error::EncryptError)?;
         payload.extend_from_slice(&tag);
         Ok(OutboundOpaqueMessage::new(
@@ -173,7 +203,7 @@ impl<A: Cipher> MessageDecrypter for Tls13Cipher<A> {
         let (msg, tag) = split_tag(payload).ok_or(Error::DecryptError)?;
         let plain_len = msg.len();
         self.aead
-            .decrypt_in_place_detached(&n, &aad, msg, &tag)
+            .metered_decrypt(&n, &aad, msg, &tag)
             .map_err(|_| Error::DecryptError)?;
         payload.truncate(plain_len);
         m.into_tls13_unpadded_message()
@@ -250,7 +280,7 @@ impl<A: Cipher> MessageEncrypter for Tls12GcmEncrypter<A> {
         payload.extend_from_chunks(&m.payload);
         let tag = self
             .aead
-            .encrypt_in_place_detached(&n, &aad, &mut payload.as_mut()[GCM_EXPLICIT_NONCE_LEN..])
+            .metered_encrypt(&n, &aad, &mut payload.as_mut()[GCM_EXPLICIT_NONCE_LEN..])
             .map_err(|_| Error::EncryptError)?;
         payload.extend_from_slice(&tag);
         Ok(OutboundOpaqueMessage::new(m.typ, m.version, payload))
@@ -279,7 +309,7 @@ impl<A: Cipher> MessageDecrypter for Tls12GcmDecrypter<A> {
         let (msg, tag) =
             split_tag(&mut payload[GCM_EXPLICIT_NONCE_LEN..]).ok_or(Error::DecryptError)?;
         self.aead
-            .decrypt_in_place_detached(&GenericArray::from(n), &aad, msg, &tag)
+            .metered_decrypt(&GenericArray::from(n), &aad, msg, &tag)
             .map_err(|_| Error::DecryptError)?;
         if plain_len > MAX_FRAGMENT_LEN {
             return Err(Error::PeerSentOversizedRecord);
@@ -353,7 +383,7 @@ impl<A: Cipher> MessageEncrypter for Tls12ChachaCipher<A> {
         payload.extend_from_chunks(&m.payload);
         let tag = self
             .aead
-            .encrypt_in_place_detached(&nonce(&self.iv, seq), &aad, payload.as_mut())
+            .metered_encrypt(&nonce(&self.iv, seq), &aad, payload.as_mut())
             .map_err(|_| Error::EncryptError)?;
         payload.extend_from_slice(&tag);
         Ok(OutboundOpaqueMessage::new(m.typ, m.version, payload))
@@ -376,7 +406,7 @@ impl<A: Cipher> MessageDecrypter for Tls12ChachaCipher<A> {
         let plain_len = msg.len();
         let aad = make_tls12_aad(seq, m.typ, m.version, plain_len);
         self.aead
-            .decrypt_in_place_detached(&n, &aad, msg, &tag)
+            .metered_decrypt(&n, &aad, msg, &tag)
             .map_err(|_| Error::DecryptError)?;
         if plain_len > MAX_FRAGMENT_LEN {
             return Err(Error::PeerSentOversizedRecord);

@@ -1,4 +1,5 @@
-//! SHA-2 hashes and HMAC for rustls, from the `sha2` and `hmac` crates.
+//! SHA-2 hashes and HMAC for rustls: SHA-256 our own (`sha256.rs`), SHA-384
+//! from the `sha2` crate, HMAC from the `hmac` crate.
 
 use alloc::boxed::Box;
 use core::marker::PhantomData;
@@ -55,7 +56,7 @@ where
     }
 }
 
-pub static SHA256: Hash<sha2::Sha256> = Hash(PhantomData, HashAlgorithm::SHA256);
+pub static SHA256: Hash<super::sha256::Sha256> = Hash(PhantomData, HashAlgorithm::SHA256);
 #[cfg(feature = "aes-256-gcm")]
 pub static SHA384: Hash<sha2::Sha384> = Hash(PhantomData, HashAlgorithm::SHA384);
 
@@ -103,6 +104,6 @@ where
     }
 }
 
-pub static HMAC_SHA256: Hmac<sha2::Sha256> = Hmac(PhantomData);
+pub static HMAC_SHA256: Hmac<super::sha256::Sha256> = Hmac(PhantomData);
 #[cfg(feature = "aes-256-gcm")]
 pub static HMAC_SHA384: Hmac<sha2::Sha384> = Hmac(PhantomData);

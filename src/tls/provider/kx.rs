@@ -18,24 +18,24 @@ pub use x25519::X25519;
 #[cfg(feature = "kx-x25519")]
 mod x25519 {
     use super::*;
+    use crate::tls::provider::meter;
+    use crate::tls::provider::x25519 as x;
+    use zeroize::Zeroizing;
 
-    /// X25519 (RFC 7748).
+    /// X25519 (RFC 7748), src/tls/provider/x25519.rs.
     #[derive(Debug)]
     pub struct X25519;
 
     struct Active {
-        secret: x25519_dalek::EphemeralSecret,
+        secret: Zeroizing<[u8; 32]>,
         public: [u8; 32],
     }
 
     impl SupportedKxGroup for X25519 {
         fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-            let mut rng = Rng::new();
-            let secret = x25519_dalek::EphemeralSecret::random_from_rng(&mut rng);
-            if rng.failed() {
-                return Err(Error::FailedToGetRandomBytes);
-            }
-            let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+            let mut secret = Zeroizing::new([0u8; 32]);
+            crate::tls::rng::fill(&mut secret[..]).map_err(|_| Error::FailedToGetRandomBytes)?;
+            let public = meter::span(meter::Op::Kx, || x::public_key(&secret));
             Ok(Box::new(Active { secret, public }))
         }
 
@@ -46,17 +46,16 @@ mod x25519 {
 
     impl ActiveKeyExchange for Active {
         fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
-            let peer: [u8; 32] = peer
+            let peer: &[u8; 32] = peer
                 .try_into()
                 .map_err(|_| Error::from(PeerMisbehaved::InvalidKeyShare))?;
-            let shared = self
-                .secret
-                .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+            let shared =
+                Zeroizing::new(meter::span(meter::Op::Kx, || x::x25519(&self.secret, peer)));
             // An all-zero result means the peer sent a low-order point.
-            if !shared.was_contributory() {
+            if x::is_zero(&shared) {
                 return Err(PeerMisbehaved::InvalidKeyShare.into());
             }
-            Ok(SharedSecret::from(&shared.as_bytes()[..]))
+            Ok(SharedSecret::from(&shared[..]))
         }
 
         fn pub_key(&self) -> &[u8] {

@@ -137,7 +137,7 @@ impl Hash {
         }
         let out = &mut out[..self.output_len()];
         match self {
-            Hash::Sha256 => run::<sha2::Sha256>(parts, out),
+            Hash::Sha256 => run::<super::sha256::Sha256>(parts, out),
             Hash::Sha384 => run::<sha2::Sha384>(parts, out),
             Hash::Sha512 => run::<sha2::Sha512>(parts, out),
         }

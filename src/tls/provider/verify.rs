@@ -37,20 +37,23 @@ macro_rules! ecdsa_alg {
                 message: &[u8],
                 signature: &[u8],
             ) -> Result<(), InvalidSignature> {
-                use digest::Digest;
-                let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                    .map_err(|_| InvalidSignature)?;
-                // DER by hand (`certs::der_lite`): `Signature::from_der`
-                // pulled in the `der` crate. Same checks: strict DER, r and
-                // s no longer than the field, then range-checked scalars.
-                let size = $curve::FieldBytes::default().len();
-                let mut rs = [0u8; 96];
-                let rs = rs.get_mut(..2 * size).ok_or(InvalidSignature)?;
-                crate::certs::der_lite::ecdsa_sig_from_der(signature, size, rs)
-                    .ok_or(InvalidSignature)?;
-                let sig = $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
-                let digest = <$hash>::digest(message);
-                super::ecdsa_verify::verify_prehash(key.as_affine(), &digest, &sig)
+                super::meter::span(super::meter::Op::Verify, || {
+                    use digest::Digest;
+                    let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                        .map_err(|_| InvalidSignature)?;
+                    // DER by hand (`certs::der_lite`): `Signature::from_der`
+                    // pulled in the `der` crate. Same checks: strict DER, r and
+                    // s no longer than the field, then range-checked scalars.
+                    let size = $curve::FieldBytes::default().len();
+                    let mut rs = [0u8; 96];
+                    let rs = rs.get_mut(..2 * size).ok_or(InvalidSignature)?;
+                    crate::certs::der_lite::ecdsa_sig_from_der(signature, size, rs)
+                        .ok_or(InvalidSignature)?;
+                    let sig =
+                        $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
+                    let digest = <$hash>::digest(message);
+                    super::ecdsa_verify::verify_prehash(key.as_affine(), &digest, &sig)
+                })
             }
         }
     };
@@ -62,7 +65,7 @@ ecdsa_alg!(
     p256,
     alg_id::ECDSA_P256,
     alg_id::ECDSA_SHA256,
-    sha2::Sha256
+    super::sha256::Sha256
 );
 #[cfg(feature = "ecdsa-p256")]
 ecdsa_alg!(
@@ -86,7 +89,7 @@ ecdsa_alg!(
     p384,
     alg_id::ECDSA_P384,
     alg_id::ECDSA_SHA256,
-    sha2::Sha256
+    super::sha256::Sha256
 );
 
 #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
@@ -113,7 +116,9 @@ macro_rules! rsa_alg {
             ) -> Result<(), InvalidSignature> {
                 let verify: fn(&[u8], &[u8], &[u8]) -> Result<(), super::rsa_pub::Invalid> =
                     $verify;
-                verify(public_key, message, signature).map_err(|_| InvalidSignature)
+                super::meter::span(super::meter::Op::Verify, || {
+                    verify(public_key, message, signature).map_err(|_| InvalidSignature)
+                })
             }
         }
     };

@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 
 use espconn_secure::platform::alloc::{Arena, ArenaBox};
 use espconn_secure::platform::{take_stack_high_water, StepStack};
+use espconn_secure::tls::provider::meter;
 use espconn_secure::tls::{
     server_session, session, CertificateDer, ClientParams, Event, PrivateKeyDer, ServerParams,
     ServerSessions, Session, TimeSource, TlsClient, TlsServer, MAX_SEND_PLAINTEXT,
@@ -101,9 +102,11 @@ impl Meter {
             super::chip_stack_paint();
             super::chip_heap_tag(1);
         }
+        meter::set_on(true);
         let t0 = unsafe { super::chip_ccount() };
         let r = Self::on_stack(self.stack_for(kind), f);
         let t1 = unsafe { super::chip_ccount() };
+        meter::set_on(false);
         unsafe { super::chip_heap_tag(0) };
         self.ticks += u64::from(t1.wrapping_sub(t0));
         let used = unsafe { super::chip_stack_used() };
@@ -395,7 +398,9 @@ pub(crate) fn run(t: &mut Tally) {
         // SAFETY: plain helper of the test runtime.
         unsafe { super::chip_heap_tag_reset_peak() };
         let resumption = tls13.then_some(&sessions);
+        let _ = meter::take();
         let r = case(pki, &mut m, resumption, tls13, tls13, mtls, false);
+        let split = meter::take();
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
             Ok(false) => t.check(&name, true, ""),
@@ -406,14 +411,29 @@ pub(crate) fn run(t: &mut Tally) {
             take_stack_high_water(StepStack::Handshake),
             take_stack_high_water(StepStack::Traffic),
         );
+        let insns = m.ticks * INSNS_PER_TICK;
         out!(
-            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={}",
+            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={} {}",
             name,
-            m.ticks * INSNS_PER_TICK,
+            insns,
             m.stack,
             engine,
             traffic,
-            heap
+            heap,
+            super::Wall(insns)
+        );
+        // The client's instructions by kind of operation (exclusive: the
+        // hashing inside a verification counts as hashing); `rest` is the
+        // engine, certificate parsing, allocation, the other crypto.
+        let [verify, kx, hash, aead] = split.map(|t| u64::from(t) * INSNS_PER_TICK);
+        out!(
+            "bench case=lx106_{}_split verify={} kx={} hash={} aead={} rest={}",
+            name,
+            verify,
+            kx,
+            hash,
+            aead,
+            insns.saturating_sub(verify + kx + hash + aead)
         );
         out!(
             "note {}: client stack by call: new={} process={} other={}",

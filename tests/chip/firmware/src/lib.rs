@@ -56,6 +56,17 @@ macro_rules! out {
     }};
 }
 
+/// Wall-clock estimate of `insns` at 80 and 160 MHz, `ms_80mhz=N
+/// ms_160mhz=N`: one instruction per cycle, as the README's figures take it
+/// (stalls, e.g. flash cache misses, come on top).
+struct Wall(u64);
+
+impl core::fmt::Display for Wall {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "ms_80mhz={} ms_160mhz={}", self.0 / 80_000, self.0 / 160_000)
+    }
+}
+
 struct Tally {
     pass: u32,
     fail: u32,
@@ -89,7 +100,7 @@ impl Tally {
             Ok(()) => self.check(name, true, ""),
             Err(why) => self.check(name, false, why),
         }
-        out!("bench case=lx106_{} insns={} stack={} heap={}", name, insns, stack, heap);
+        out!("bench case=lx106_{} insns={} stack={} heap={} {}", name, insns, stack, heap, Wall(insns));
     }
 }
 
@@ -101,17 +112,64 @@ fn expect(ok: bool, why: &'static str) -> Result<(), &'static str> {
     }
 }
 
+/// The SHA-256 the library ships (src/tls/provider/sha256.rs); the `sha2`
+/// crate's without the library.
+#[cfg(feature = "lib")]
+type Sha256 = espconn_secure::tls::provider::sha256::Sha256;
+#[cfg(not(feature = "lib"))]
+type Sha256 = sha2::Sha256;
+
 fn sha256_abc() -> Result<(), &'static str> {
     use sha2::Digest;
-    expect(sha2::Sha256::digest(b"abc")[..] == vectors::SHA256_ABC, "digest mismatch")
+    expect(Sha256::digest(b"abc")[..] == vectors::SHA256_ABC, "digest mismatch")
 }
 
 fn sha256_block() -> Result<(), &'static str> {
     use sha2::Digest;
-    // One 64-byte block of input plus the padding block: comparable with the
-    // vendor figures for "one block".
+    // 55 bytes: one block with its padding, comparable with the vendor
+    // figures for "one block".
+    let d = Sha256::digest([0x61u8; 55]);
+    expect(d[..] == vectors::SHA256_55A, "digest mismatch")
+}
+
+/// The compression function alone, one 64-byte block: the per-block cost
+/// of long inputs (certificates, the transcript), without `digest`'s
+/// buffering and padding.
+#[cfg(feature = "lib")]
+fn sha256_compress() -> Result<(), &'static str> {
+    let mut state = [0u32; 8];
+    let block = core::hint::black_box([0x61u8; 64]);
+    espconn_secure::tls::provider::sha256::compress(&mut state, &block);
+    expect(core::hint::black_box(state) != [0u32; 8], "state unchanged")
+}
+
+/// The `sha2` crate's SHA-256, which the library used before, for comparison.
+fn sha2_crate_sha256_block() -> Result<(), &'static str> {
+    use sha2::Digest;
     let d = sha2::Sha256::digest([0x61u8; 55]);
     expect(d[..] == vectors::SHA256_55A, "digest mismatch")
+}
+
+/// X25519 as the library ships it (src/tls/provider/x25519.rs): one key
+/// generation (the base point) and one shared secret, RFC 7748 6.1.
+#[cfg(feature = "lib")]
+fn x25519() -> Result<(), &'static str> {
+    use espconn_secure::tls::provider::x25519::{public_key, x25519};
+    let public = public_key(&vectors::X25519_ALICE_SK);
+    expect(public == vectors::X25519_ALICE_PK, "public key mismatch")?;
+    let shared = x25519(&vectors::X25519_ALICE_SK, &vectors::X25519_BOB_PK);
+    expect(shared == vectors::X25519_SHARED, "shared secret mismatch")
+}
+
+/// RFC 7748 5.2's first vector (a u-coordinate with bit 255 set), and a
+/// low-order point (u = 0), whose all-zero result the handshake refuses.
+#[cfg(feature = "lib")]
+fn x25519_rfc7748_vector_and_low_order_point() -> Result<(), &'static str> {
+    use espconn_secure::tls::provider::x25519::{is_zero, x25519};
+    let out = x25519(&vectors::X25519_52_K, &vectors::X25519_52_U);
+    expect(out == vectors::X25519_52_OUT, "RFC 7748 5.2 vector mismatch")?;
+    let zero = x25519(&vectors::X25519_52_K, &[0u8; 32]);
+    expect(is_zero(&zero) && !is_zero(&out), "low-order point not detected")
 }
 
 fn sha384_abc() -> Result<(), &'static str> {
@@ -120,8 +178,9 @@ fn sha384_abc() -> Result<(), &'static str> {
 }
 
 fn hmac_sha256() -> Result<(), &'static str> {
-    use hmac::{Hmac, Mac};
-    let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"Jefe").map_err(|_| "key")?;
+    use hmac::{Mac, SimpleHmac};
+    // As the provider builds it (src/tls/provider/hash.rs).
+    let mut m = SimpleHmac::<Sha256>::new_from_slice(b"Jefe").map_err(|_| "key")?;
     m.update(b"what do ya want for nothing?");
     expect(m.finalize().into_bytes()[..] == vectors::HMAC_SHA256_RFC4231_2, "tag mismatch")
 }
@@ -297,6 +356,9 @@ pub extern "C" fn chip_tests_main() -> i32 {
     out!("chip tests: espconn_secure crypto on lx106");
     t.measure("sha256_abc", sha256_abc);
     t.measure("sha256_block", sha256_block);
+    t.measure("sha2_crate_sha256_block", sha2_crate_sha256_block);
+    #[cfg(feature = "lib")]
+    t.measure("sha256_compress", sha256_compress);
     t.measure("sha384_abc", sha384_abc);
     t.measure("hmac_sha256", hmac_sha256);
     t.measure("aes128_gcm", aes128_gcm);
@@ -309,6 +371,9 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.measure("rsa2048_pss_verify", rsa2048_pss_verify);
     #[cfg(feature = "lib")]
     {
+        t.measure("x25519", x25519);
+        let r = x25519_rfc7748_vector_and_low_order_point();
+        t.check("x25519_rfc7748_vector_and_low_order_point", r.is_ok(), r.err().unwrap_or(""));
         t.measure("own_rsa2048_pkcs1_verify", own_rsa2048_pkcs1_verify);
         t.measure("own_rsa2048_pss_verify", own_rsa2048_pss_verify);
         t.measure("own_p256_ecdsa_verify", own_p256_ecdsa_verify);
