@@ -404,13 +404,15 @@ pub(crate) fn run(t: &mut Tally) {
             take_stack_high_water(StepStack::Traffic),
         );
         out!(
-            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={}",
+            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={} ms_80mhz={} ms_160mhz={}",
             name,
             m.ticks * INSNS_PER_TICK,
             m.stack,
             engine,
             traffic,
-            heap
+            heap,
+            crate::ms_at(m.ticks * INSNS_PER_TICK, 80),
+            crate::ms_at(m.ticks * INSNS_PER_TICK, 160)
         );
         out!(
             "note {}: client stack by call: new={} process={} other={}",
