@@ -35,8 +35,15 @@ impl Fe {
     /// which opt-level "z" leaves as calls), then [`redc`].
     pub(super) fn mul(&self, b: &Fe) -> Fe {
         let (a, b) = (&self.0, &b.0);
-        let mut t = [0u32; 2 * LIMBS];
-        let mut i = 0;
+        // Row 0 initialises the columns (no memset call for the array).
+        let a0 = u32::from(a[0]);
+        macro_rules! row0 {
+            ($($j:literal)*) => {
+                [$(a0 * u32::from(b[$j]),)* 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            };
+        }
+        let mut t: [u32; 2 * LIMBS] = row0!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+        let mut i = 1;
         while i < LIMBS {
             let ai = u32::from(a[i]);
             macro_rules! products {
@@ -58,8 +65,16 @@ impl Fe {
     pub(super) fn square(&self) -> Fe {
         const HALF: usize = LIMBS / 2;
         let a = &self.0;
-        let mut t = [0u32; 2 * LIMBS];
-        let mut i = 0;
+        // Row 0 (a0², then 2·a0·a_j for every j) initialises the columns.
+        let a0 = u32::from(a[0]);
+        let a02 = 2 * a0;
+        macro_rules! row0 {
+            ($($j:literal)*) => {
+                [a0 * a0, $(a02 * u32::from(a[$j]),)* 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            };
+        }
+        let mut t: [u32; 2 * LIMBS] = row0!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+        let mut i = 1;
         while i < LIMBS {
             let ai = u32::from(a[i]);
             t[2 * i] += ai * ai;

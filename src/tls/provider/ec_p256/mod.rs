@@ -17,6 +17,7 @@ pub use sign::SigningKey;
 
 use field::Fe;
 use point::{Affine, Jacobian};
+use zeroize::Zeroize;
 
 /// An uncompressed SEC1 point (0x04 || x || y), on the curve. Not inlined,
 /// here and below: the temporaries stay out of the frames that call the
@@ -48,18 +49,27 @@ fn encode_point(p: &Jacobian) -> Option<[u8; 65]> {
 /// (big-endian), in constant time; `None` only for k outside that range
 /// (k = 0 gives the point at infinity; k ≥ n is the caller's bug).
 pub fn public_key(k: &[u8; 32]) -> Option<[u8; 65]> {
-    encode_point(&point::mul_ct(&Affine::generator(), k))
+    // The projective form of a public point can still tell about k: wiped.
+    let mut p = point::mul_ct(&Affine::generator(), k);
+    let encoded = encode_point(&p);
+    p.zeroize();
+    encoded
 }
 
 /// x(k·G) for a secret scalar 1 ≤ k < n, in constant time (ECDSA signing).
 #[cfg(feature = "ecdsa-p256")]
 fn base_mul_x(k: &[u8; 32]) -> Option<[u8; 32]> {
-    Some(
-        point::mul_ct(&Affine::generator(), k)
-            .to_affine()?
-            .x
-            .to_bytes(),
-    )
+    affine_x(point::mul_ct(&Affine::generator(), k))
+}
+
+/// The affine x of a product of a secret scalar, the projective point and
+/// its affine form wiped after.
+fn affine_x(mut p: Jacobian) -> Option<[u8; 32]> {
+    let mut a = p.to_affine();
+    p.zeroize();
+    let x = a.as_ref().map(|a| a.x.to_bytes());
+    a.zeroize();
+    x
 }
 
 /// The uncompressed form of a SEC1 point (compressed or uncompressed) on
@@ -102,8 +112,7 @@ pub fn compressed(p: &[u8; 65]) -> [u8; 33] {
 /// not on the curve.
 pub fn ecdh(k: &[u8; 32], peer: &[u8]) -> Option<[u8; 32]> {
     let p = parse_point(peer)?;
-    let r = point::mul_ct(&p, k);
-    Some(r.to_affine()?.x.to_bytes())
+    affine_x(point::mul_ct(&p, k))
 }
 
 /// Whether x(u1·G + u2·Q) mod n equals `r` (ECDSA verification after the

@@ -212,6 +212,13 @@ impl Jacobian {
     }
 }
 
+impl Zeroize for Affine {
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+    }
+}
+
 impl Zeroize for Jacobian {
     fn zeroize(&mut self) {
         self.x.zeroize();
