@@ -129,6 +129,33 @@ fn curl_over_tls12_and_tls13_gets_the_status_page() {
     assert_eq!(count(&run, "DISCONNECT listener=1"), 2);
 }
 
+/// The secp256r1 key exchange (our P-256 arithmetic, src/tls/provider/
+/// ec_p256) against curl/OpenSSL, which otherwise picks X25519.
+#[test]
+fn curl_with_only_p256_key_exchange_gets_the_status_page() {
+    let pki = pki();
+    let (port, h) = start_server(
+        &[
+            ("cert", pki.join("ec/chain.pem").display().to_string()),
+            ("key", pki.join("ec/leaf.key").display().to_string()),
+        ],
+        2,
+    );
+    let a = curl(port, &["--tlsv1.2", "--tls-max", "1.2", "--curves", "P-256"]);
+    let b = curl(port, &["--tlsv1.3", "--curves", "P-256"]);
+    let run = h.join().unwrap();
+    for o in [&a, &b] {
+        assert!(
+            o.status.success(),
+            "curl: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let body = String::from_utf8_lossy(&o.stdout);
+        assert!(body.contains("espconn_secure https_server"), "{body}");
+    }
+    assert_served(&run, 2, 2);
+}
+
 #[test]
 fn rsa_certificate_and_key_in_der_serve_openssl_s_client() {
     let pki = pki();

@@ -13,7 +13,9 @@
 //!
 //! Invariant of every `Fe`: each limb below 2^13, the value below 2p
 //! (not necessarily canonical). `mul` of two such values is below 1.25p;
-//! `add`/`sub` end with a conditional subtraction of 2p. Everything here runs
+//! `add`/`sub` end with a conditional subtraction of 2p. The one exception,
+//! `add_for_mul`, leaves a sum below 4p that only feeds a multiplication
+//! (whose result is again below 2p). Everything here runs
 //! in constant time (no branch or index depends on the values).
 
 use super::consts::{P, R2, TWO_P};

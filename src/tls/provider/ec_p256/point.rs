@@ -2,12 +2,17 @@
 //! point at infinity) over `field.rs`.
 //!
 //! Two scalar multiplications:
-//! - [`mul_ct`] for secret scalars (ECDH, key generation): fixed 4-bit
-//!   windows over a 15-point table read by masking, no secret-dependent
-//!   branch or index;
+//! - [`mul_ct`] for secret scalars (ECDH, key generation, signing): signed
+//!   4-bit digits over an 8-point table read by masking, no
+//!   secret-dependent branch or index;
 //! - [`mul2_vartime`] for signature verification (public inputs only):
-//!   u1·G + u2·Q with width-5 NAF digits, the odd multiples of G from a
-//!   flash table (affine: mixed additions), those of Q computed.
+//!   u1·G + u2·Q with width-5 NAF digits for G, whose odd multiples are a
+//!   flash table (affine: mixed additions), width 4 for Q (4 computed
+//!   points).
+//!
+//! Not wiped: the field temporaries inside `double` and the additions stay
+//! on the stack after a constant-time multiplication (the table, the
+//! digits, the accumulator and the selected entries are wiped).
 
 use super::consts::{B, G_ODD, ONE};
 use super::field::Fe;
