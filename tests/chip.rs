@@ -102,6 +102,7 @@ fn qemu_chip_tests() {
         "chacha20_poly1305",
         "p256_ecdh",
         "p256_keygen",
+        "p256_ecdsa_sign",
         "p256_ecdsa_verify",
         "own_p256_ecdsa_verify",
         "own_p384_ecdsa_verify",

@@ -187,6 +187,18 @@ fn p256_keygen() -> Result<(), &'static str> {
     expect(public == vectors::P256_K_G, "public key mismatch")
 }
 
+/// Signing with our own P-256 key (src/tls/provider/ec_p256/sign.rs: the
+/// nonce by RFC 6979 with added randomness, k·G by our constant-time
+/// multiplication, the scalars by the `p256` crate).
+#[cfg(feature = "lib")]
+fn p256_ecdsa_sign() -> Result<(), &'static str> {
+    use sha2::Digest;
+    let key = espconn_secure::tls::provider::ec_p256::SigningKey::from_slice(&vectors::P256_K).ok_or("key")?;
+    let digest = sha2::Sha256::digest(vectors::MSG);
+    let (r, s) = key.sign_prehash(&digest, &[0x42; 32]).ok_or("no signature")?;
+    expect(r[..] == vectors::P256_K_SIG_R && s[..] == vectors::P256_K_SIG_S, "signature mismatch")
+}
+
 /// The `p256` crate's ECDH, for comparison (what the library used before
 /// ec_p256); without the library it is the `p256_ecdh` case.
 #[cfg_attr(feature = "lib", allow(dead_code))]
@@ -349,6 +361,7 @@ pub extern "C" fn chip_tests_main() -> i32 {
     {
         t.measure("p256_ecdh", p256_ecdh);
         t.measure("p256_keygen", p256_keygen);
+        t.measure("p256_ecdsa_sign", p256_ecdsa_sign);
         t.measure("crate_p256_ecdh", crate_p256_ecdh);
     }
     #[cfg(not(feature = "lib"))]
