@@ -141,7 +141,10 @@ fn curl_with_only_p256_key_exchange_gets_the_status_page() {
         ],
         2,
     );
-    let a = curl(port, &["--tlsv1.2", "--tls-max", "1.2", "--curves", "P-256"]);
+    let a = curl(
+        port,
+        &["--tlsv1.2", "--tls-max", "1.2", "--curves", "P-256"],
+    );
     let b = curl(port, &["--tlsv1.3", "--curves", "P-256"]);
     let run = h.join().unwrap();
     for o in [&a, &b] {

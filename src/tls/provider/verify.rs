@@ -18,7 +18,7 @@ pub const RSA_MAX_BITS: usize = 4096;
 
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 macro_rules! ecdsa_alg {
-    ($name:ident, $curve:ident, $key_alg:expr, $sig_alg:expr, $hash:ty, $verify:expr) => {
+    ($name:ident, $curve:ident, $key_alg:expr, $sig_alg:expr, $hash:ty, $verify:path) => {
         #[derive(Debug)]
         pub struct $name;
 
@@ -48,20 +48,17 @@ macro_rules! ecdsa_alg {
                     .ok_or(InvalidSignature)?;
                 let sig = $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
                 let digest = <$hash>::digest(message);
-                let verify: fn(
-                    &[u8],
-                    &[u8],
-                    &$curve::ecdsa::Signature,
-                ) -> Result<(), InvalidSignature> = $verify;
-                verify(public_key, &digest, &sig)
+                $verify(public_key, &digest, &sig)
             }
         }
     };
 }
 
 /// P-384 over the `p384` crate's point arithmetic (P-256 has its own:
-/// `ecdsa_verify::verify_prehash_p256`).
+/// `ecdsa_verify::verify_prehash_p256`). Inlined: a frame of its own would
+/// add 128 bytes to the deepest stack path (docs/STACK.md).
 #[cfg(feature = "ecdsa-p384")]
+#[inline(always)]
 fn verify_p384(
     key: &[u8],
     digest: &[u8],

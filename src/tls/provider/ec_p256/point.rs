@@ -76,19 +76,28 @@ impl Jacobian {
     /// (Z3 = 0). With Y' = 2Y: alpha = 3(X - Z²)(X + Z²), beta4 = X·Y'² = 4XY²,
     /// X3 = alpha² - 2·beta4, Y3 = alpha·(beta4 - X3) - Y'⁴/2 (= 8Y⁴),
     /// Z3 = Y'·Z. In place: no result copy in the callers' frames.
+    /// Two scratch elements are reused throughout, so that the frame (on
+    /// the deepest stack path, under verification) holds six elements.
     fn double(&mut self) {
-        let delta = self.z.square();
+        let mut a = self.z.square(); // delta
+        let mut b = self.x.sub(&a);
+        a = self.x.add_for_mul(&a);
+        b = b.mul(&a); // t
+        a = b.double();
+        // Below 4p: only ever a multiplication input.
+        let alpha = a.add_for_mul(&b);
         let y2 = self.y.double();
+        self.z = y2.mul(&self.z);
         let g4 = y2.square();
         let beta4 = self.x.mul(&g4);
-        let t = self.x.sub(&delta).mul(&self.x.add_for_mul(&delta));
-        // Below 4p: only ever a multiplication input.
-        let alpha = t.double().add_for_mul(&t);
-        let x = alpha.square().sub(&beta4.double());
-        let z = y2.mul(&self.z);
-        self.y = alpha.mul(&beta4.sub(&x)).sub(&g4.square().half());
-        self.x = x;
-        self.z = z;
+        a = beta4.double();
+        b = alpha.square();
+        self.x = b.sub(&a);
+        a = beta4.sub(&self.x);
+        b = alpha.mul(&a);
+        a = g4.square();
+        a = a.half();
+        self.y = b.sub(&a);
     }
 
     /// The sum from U1 = X1·Z2², S1 = Y1·Z2³, H = U2 - U1, R = S2 - S1 and
