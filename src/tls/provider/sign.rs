@@ -111,8 +111,9 @@ impl EcKey for super::ec_p256::SigningKey {
     fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>> {
         use digest::Digest;
         use rand_core::RngCore;
-        let mut ad = [0u8; 32];
-        rng.fill_bytes(&mut ad);
+        // The nonce's additional randomness, wiped like the nonce itself.
+        let mut ad = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *ad);
         let (r, s) = self.sign_prehash(&sha2::Sha256::digest(message), &ad)?;
         Some(der::ecdsa_sig_to_der(&r, &s))
     }

@@ -1,6 +1,6 @@
-//! P-256 point arithmetic of our own, shaped for the LX106 core: ECDH and
-//! key generation (constant time) and the u1·G + u2·Q of ECDSA verification
-//! (variable time, public inputs). The `p256` crate's field uses 32-bit
+//! P-256 point arithmetic of our own, shaped for the LX106 core: ECDH, key
+//! generation and the k·G of signing with our own key (constant time), and
+//! the u1·G + u2·Q of ECDSA verification (variable time, public inputs). The `p256` crate's field uses 32-bit
 //! limbs with 64-bit products, which this core computes by library calls;
 //! ours uses 13-bit limbs whose products and column sums fit 32 bits
 //! (`field.rs`). Scalars modulo n (and parsing of keys and signatures) stay
