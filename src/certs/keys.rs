@@ -535,9 +535,12 @@ fn matches_cert(
 fn ec_point_matches(curve: &[u8], scalar: &[u8], cert_point: &[u8]) -> Option<bool> {
     #[cfg(any(feature = "kx-p256", feature = "ecdsa-p256"))]
     if curve == OID_P256 {
+        // Our P-256 arithmetic (tls/provider/ec_p256), not the crate's.
+        use crate::tls::provider::ec_p256;
         let sk = p256::SecretKey::from_slice(scalar).ok()?;
-        let pk = p256::PublicKey::from_sec1_bytes(cert_point).ok();
-        return Some(pk.is_some_and(|pk| pk == sk.public_key()));
+        let d = zeroize::Zeroizing::new(<[u8; 32]>::from(sk.to_bytes()));
+        let ours = ec_p256::public_key(&d)?;
+        return Some(ec_p256::uncompressed(cert_point) == Some(ours));
     }
     #[cfg(any(feature = "kx-p384", feature = "ecdsa-p384"))]
     if curve == OID_P384 {

@@ -27,12 +27,18 @@ mod aead;
 /// known-answer tests (tests/chip/firmware) measure what ships.
 #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
 mod bignum;
+/// P-256 arithmetic for the LX106 (ECDH, key generation, ECDSA
+/// verification); public for the chip's known-answer tests and benches.
+#[cfg(any(feature = "kx-p256", feature = "ecdsa-p256"))]
+pub mod ec_p256;
 /// ECDSA verification as the provider does it; public for the chip's
 /// known-answer tests, like `rsa_pub`.
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 pub mod ecdsa_verify;
 mod hash;
 mod kx;
+#[cfg(feature = "kx-p256")]
+mod kx_p256;
 /// The chip firmware's split of the handshake by kind of operation.
 pub mod meter;
 #[cfg(any(feature = "rsa-sign", test))]

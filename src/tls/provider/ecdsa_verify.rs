@@ -9,6 +9,10 @@
 //! operations than the two multiplications. Everything around it (range of
 //! r and s, reduction of the digest, the final comparison) is the `ecdsa`
 //! crate's own code path, repeated here line for line.
+//!
+//! P-256 has its own point arithmetic (`ec_p256`, 13-bit limbs for the
+//! LX106): [`verify_prehash_p256`] does the scalar part with the `p256`
+//! crate as above and hands u1, Q, u2 and r to it.
 
 use ecdsa::elliptic_curve::ff::PrimeField;
 use ecdsa::elliptic_curve::generic_array::ArrayLength;
@@ -50,6 +54,44 @@ where
     } else {
         Err(InvalidSignature)
     }
+}
+
+/// [`verify_prehash`] for P-256 over `ec_p256`'s point arithmetic, the key
+/// given as SEC1 bytes (compressed or not). Accepts exactly what
+/// `verify_prehash` accepts.
+#[cfg(feature = "ecdsa-p256")]
+pub fn verify_prehash_p256(
+    public_key: &[u8],
+    prehash: &[u8],
+    sig: &p256::ecdsa::Signature,
+) -> Result<(), InvalidSignature> {
+    let q = super::ec_p256::uncompressed(public_key).ok_or(InvalidSignature)?;
+    let [u1, u2, r] = p256_scalars(prehash, sig)?;
+    if super::ec_p256::verify_combination(&u1, &q, &u2, &r) {
+        Ok(())
+    } else {
+        Err(InvalidSignature)
+    }
+}
+
+/// u1 = z/s, u2 = r/s and r, big-endian, as `verify_prehash` computes them.
+/// Not inlined: the scalar arithmetic's temporaries stay out of the frame
+/// that calls the point multiplication.
+#[cfg(feature = "ecdsa-p256")]
+#[inline(never)]
+fn p256_scalars(
+    prehash: &[u8],
+    sig: &p256::ecdsa::Signature,
+) -> Result<[[u8; 32]; 3], InvalidSignature> {
+    let z = ecdsa::hazmat::bits2field::<p256::NistP256>(prehash).map_err(|_| InvalidSignature)?;
+    let z = <p256::Scalar as Reduce<p256::U256>>::reduce_bytes(&z);
+    let (r, s) = sig.split_scalars();
+    let s_inv = *s.invert_vartime();
+    Ok([
+        (z * s_inv).to_repr().into(),
+        (*r * s_inv).to_repr().into(),
+        r.to_repr().into(),
+    ])
 }
 
 /// u1·G + u2·Q in variable time (public inputs only), most significant bit
@@ -118,7 +160,13 @@ mod tests {
                 }
 
                 fn ours(vk: &VerifyingKey, digest: &[u8], sig: &Signature) -> bool {
-                    verify_prehash::<c::NistP256Or384>(vk.as_affine(), digest, sig).is_ok()
+                    let generic =
+                        verify_prehash::<c::NistP256Or384>(vk.as_affine(), digest, sig).is_ok();
+                    // The curve's own path, when it has one, agrees with it.
+                    if let Some(own) = c::own(vk, digest, sig) {
+                        assert_eq!(own, generic, "own arithmetic disagrees");
+                    }
+                    generic
                 }
 
                 fn reference(vk: &VerifyingKey, digest: &[u8], sig: &Signature) -> bool {
@@ -205,10 +253,30 @@ mod tests {
     #[cfg(feature = "ecdsa-p256")]
     mod p256_curve {
         pub use p256::{ecdsa, FieldBytes, NistP256 as NistP256Or384, Scalar, U256 as U};
+
+        /// `verify_prehash_p256`, given the key uncompressed and compressed.
+        pub fn own(
+            vk: &ecdsa::VerifyingKey,
+            digest: &[u8],
+            sig: &ecdsa::Signature,
+        ) -> Option<bool> {
+            use p256::elliptic_curve::sec1::ToEncodedPoint;
+            let verify = |compress| {
+                let key = vk.as_affine().to_encoded_point(compress);
+                super::super::verify_prehash_p256(key.as_bytes(), digest, sig).is_ok()
+            };
+            let own = verify(false);
+            assert_eq!(own, verify(true), "compressed key");
+            Some(own)
+        }
     }
     #[cfg(feature = "ecdsa-p384")]
     mod p384_curve {
         pub use p384::{ecdsa, FieldBytes, NistP384 as NistP256Or384, Scalar, U384 as U};
+
+        pub fn own(_: &ecdsa::VerifyingKey, _: &[u8], _: &ecdsa::Signature) -> Option<bool> {
+            None
+        }
     }
     #[cfg(feature = "ecdsa-p256")]
     curve_tests!(p256_sha256, p256_curve, sha2::Sha256);

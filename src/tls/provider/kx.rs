@@ -4,7 +4,7 @@
 //! discards the key and fails the handshake instead of using weak randomness.
 
 use alloc::boxed::Box;
-#[cfg(any(feature = "kx-p256", feature = "kx-p384"))]
+#[cfg(feature = "kx-p384")]
 use alloc::vec::Vec;
 
 use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup};
@@ -68,8 +68,8 @@ mod x25519 {
     }
 }
 
-/// A NIST curve group over the `p256`/`p384` crates.
-#[cfg(any(feature = "kx-p256", feature = "kx-p384"))]
+/// A NIST curve group over the `p384` crate (P-256 is ours: kx_p256.rs).
+#[cfg(feature = "kx-p384")]
 macro_rules! nist_group {
     ($modname:ident, $ty:ident, $curve:ident, $group:expr) => {
         mod $modname {
@@ -129,9 +129,7 @@ macro_rules! nist_group {
 }
 
 #[cfg(feature = "kx-p256")]
-nist_group!(p256_kx, Secp256r1, p256, NamedGroup::secp256r1);
-#[cfg(feature = "kx-p256")]
-pub use p256_kx::Secp256r1;
+pub use super::kx_p256::Secp256r1;
 
 #[cfg(feature = "kx-p384")]
 nist_group!(p384_kx, Secp384r1, p384, NamedGroup::secp384r1);

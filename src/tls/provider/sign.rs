@@ -81,17 +81,78 @@ pub fn load(der: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, Error> {
     Err(Error::General(KEY_UNSUPPORTED.into()))
 }
 
+/// What the ECDSA key modules below need from a curve's private key.
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+trait EcKey: Sized + Send + Sync + core::fmt::Debug + 'static {
+    /// A big-endian scalar in 1..n.
+    fn from_slice(d: &[u8]) -> Option<Self>;
+    /// The SEC1 public point, compressed or not.
+    fn public_point(&self, compressed: bool) -> Vec<u8>;
+    /// The DER signature of `message` with randomness from `rng`.
+    fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// P-256: our own arithmetic (`ec_p256`).
+#[cfg(feature = "ecdsa-p256")]
+impl EcKey for super::ec_p256::SigningKey {
+    fn from_slice(d: &[u8]) -> Option<Self> {
+        Self::from_slice(d)
+    }
+
+    fn public_point(&self, compressed: bool) -> Vec<u8> {
+        let p = self.public_key();
+        if compressed {
+            super::ec_p256::compressed(&p).to_vec()
+        } else {
+            p.to_vec()
+        }
+    }
+
+    fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>> {
+        use digest::Digest;
+        use rand_core::RngCore;
+        // The nonce's additional randomness, wiped like the nonce itself.
+        let mut ad = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *ad);
+        let (r, s) = self.sign_prehash(&sha2::Sha256::digest(message), &ad)?;
+        Some(der::ecdsa_sig_to_der(&r, &s))
+    }
+}
+
+/// P-384: the `p384`/`ecdsa` crates.
+#[cfg(feature = "ecdsa-p384")]
+impl EcKey for p384::ecdsa::SigningKey {
+    fn from_slice(d: &[u8]) -> Option<Self> {
+        p384::SecretKey::from_slice(d).ok().map(Into::into)
+    }
+
+    fn public_point(&self, compressed: bool) -> Vec<u8> {
+        use p384::elliptic_curve::sec1::ToEncodedPoint;
+        self.verifying_key()
+            .as_affine()
+            .to_encoded_point(compressed)
+            .as_bytes()
+            .to_vec()
+    }
+
+    fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>> {
+        use signature::RandomizedSigner;
+        let sig: p384::ecdsa::Signature = self.try_sign_with_rng(rng, message).ok()?;
+        let (r, s) = sig.split_bytes();
+        Some(der::ecdsa_sig_to_der(&r, &s))
+    }
+}
+
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 macro_rules! ecdsa_key {
-    ($modname:ident, $curve:ident, $scheme:expr, $oid:expr) => {
+    ($modname:ident, $key:ty, $scheme:expr, $oid:expr) => {
         mod $modname {
             use super::*;
 
             const CURVE_OID: &[u8] = $oid;
-            use $curve::elliptic_curve::sec1::ToEncodedPoint;
 
             #[derive(Debug)]
-            struct Key(Arc<$curve::ecdsa::SigningKey>);
+            struct Key(Arc<$key>);
 
             /// id-ecPublicKey with this curve's OID as parameters (what
             /// `elliptic-curve`'s PKCS#8 decoder insisted on), then SEC1.
@@ -108,15 +169,14 @@ macro_rules! ecdsa_key {
             /// and the embedded public point are.
             pub fn from_sec1(bytes: &[u8]) -> Option<Arc<dyn SigningKey>> {
                 let k = der::ec_private(bytes)?;
-                let sk = $curve::SecretKey::from_slice(k.private_key).ok()?;
+                let sk = <$key as EcKey>::from_slice(k.private_key)?;
                 if let Some(point) = k.public_key {
                     let compressed = matches!(point.first(), Some(2 | 3));
-                    let ours = sk.public_key().to_encoded_point(compressed);
-                    if ours.as_bytes() != point {
+                    if sk.public_point(compressed) != point {
                         return None;
                     }
                 }
-                Some(Arc::new(Key(Arc::new(sk.into()))))
+                Some(Arc::new(Key(Arc::new(sk))))
             }
 
             impl SigningKey for Key {
@@ -135,17 +195,15 @@ macro_rules! ecdsa_key {
 
             impl Signer for Key {
                 fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-                    use signature::RandomizedSigner;
                     let mut rng = Rng::new();
-                    let sig: $curve::ecdsa::Signature = self
+                    let sig = self
                         .0
-                        .try_sign_with_rng(&mut rng, message)
-                        .map_err(|_| Error::General("ECDSA signing failed".into()))?;
+                        .sign_der(&mut rng, message)
+                        .ok_or_else(|| Error::General("ECDSA signing failed".into()))?;
                     if rng.failed() {
                         return Err(Error::FailedToGetRandomBytes);
                     }
-                    let (r, s) = sig.split_bytes();
-                    Ok(der::ecdsa_sig_to_der(&r, &s))
+                    Ok(sig)
                 }
 
                 fn scheme(&self) -> SignatureScheme {
@@ -162,14 +220,14 @@ const OID_EC: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
 #[cfg(feature = "ecdsa-p256")]
 ecdsa_key!(
     ecdsa_p256,
-    p256,
+    super::super::ec_p256::SigningKey,
     SignatureScheme::ECDSA_NISTP256_SHA256,
     &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]
 );
 #[cfg(feature = "ecdsa-p384")]
 ecdsa_key!(
     ecdsa_p384,
-    p384,
+    p384::ecdsa::SigningKey,
     SignatureScheme::ECDSA_NISTP384_SHA384,
     &[0x2B, 0x81, 0x04, 0x00, 0x22]
 );

@@ -18,7 +18,7 @@ pub const RSA_MAX_BITS: usize = 4096;
 
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 macro_rules! ecdsa_alg {
-    ($name:ident, $curve:ident, $key_alg:expr, $sig_alg:expr, $hash:ty) => {
+    ($name:ident, $curve:ident, $key_alg:expr, $sig_alg:expr, $hash:ty, $verify:path) => {
         #[derive(Debug)]
         pub struct $name;
 
@@ -39,8 +39,6 @@ macro_rules! ecdsa_alg {
             ) -> Result<(), InvalidSignature> {
                 super::meter::span(super::meter::Op::Verify, || {
                     use digest::Digest;
-                    let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                        .map_err(|_| InvalidSignature)?;
                     // DER by hand (`certs::der_lite`): `Signature::from_der`
                     // pulled in the `der` crate. Same checks: strict DER, r and
                     // s no longer than the field, then range-checked scalars.
@@ -52,11 +50,25 @@ macro_rules! ecdsa_alg {
                     let sig =
                         $curve::ecdsa::Signature::from_slice(rs).map_err(|_| InvalidSignature)?;
                     let digest = <$hash>::digest(message);
-                    super::ecdsa_verify::verify_prehash(key.as_affine(), &digest, &sig)
+                    $verify(public_key, &digest, &sig)
                 })
             }
         }
     };
+}
+
+/// P-384 over the `p384` crate's point arithmetic (P-256 has its own:
+/// `ecdsa_verify::verify_prehash_p256`). Inlined: a frame of its own would
+/// add 128 bytes to the deepest stack path (docs/STACK.md).
+#[cfg(feature = "ecdsa-p384")]
+#[inline(always)]
+fn verify_p384(
+    key: &[u8],
+    digest: &[u8],
+    sig: &p384::ecdsa::Signature,
+) -> Result<(), InvalidSignature> {
+    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| InvalidSignature)?;
+    super::ecdsa_verify::verify_prehash(key.as_affine(), digest, sig)
 }
 
 #[cfg(feature = "ecdsa-p256")]
@@ -65,7 +77,8 @@ ecdsa_alg!(
     p256,
     alg_id::ECDSA_P256,
     alg_id::ECDSA_SHA256,
-    super::sha256::Sha256
+    super::sha256::Sha256,
+    super::ecdsa_verify::verify_prehash_p256
 );
 #[cfg(feature = "ecdsa-p256")]
 ecdsa_alg!(
@@ -73,7 +86,8 @@ ecdsa_alg!(
     p256,
     alg_id::ECDSA_P256,
     alg_id::ECDSA_SHA384,
-    sha2::Sha384
+    sha2::Sha384,
+    super::ecdsa_verify::verify_prehash_p256
 );
 #[cfg(feature = "ecdsa-p384")]
 ecdsa_alg!(
@@ -81,7 +95,8 @@ ecdsa_alg!(
     p384,
     alg_id::ECDSA_P384,
     alg_id::ECDSA_SHA384,
-    sha2::Sha384
+    sha2::Sha384,
+    verify_p384
 );
 #[cfg(feature = "ecdsa-p384")]
 ecdsa_alg!(
@@ -89,7 +104,8 @@ ecdsa_alg!(
     p384,
     alg_id::ECDSA_P384,
     alg_id::ECDSA_SHA256,
-    super::sha256::Sha256
+    super::sha256::Sha256,
+    verify_p384
 );
 
 #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]

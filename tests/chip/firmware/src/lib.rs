@@ -63,7 +63,9 @@ struct Wall(u64);
 
 impl core::fmt::Display for Wall {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "ms_80mhz={} ms_160mhz={}", self.0 / 80_000, self.0 / 160_000)
+        // One instruction per cycle, rounded to the millisecond.
+        let ms = |mhz: u64| (self.0 + mhz * 500) / (mhz * 1000);
+        write!(f, "ms_80mhz={} ms_160mhz={}", ms(80), ms(160))
     }
 }
 
@@ -104,6 +106,9 @@ impl Tally {
     }
 }
 
+/// Wall-clock estimate in milliseconds at `mhz`, one instruction per
+/// cycle (loads, branches and multiplications take more on the real core,
+/// so this is a lower bound).
 fn expect(ok: bool, why: &'static str) -> Result<(), &'static str> {
     if ok {
         Ok(())
@@ -216,7 +221,37 @@ fn chacha20_poly1305() -> Result<(), &'static str> {
     expect(&buf[..] == vectors::RFC8439_PLAINTEXT, "round trip")
 }
 
+/// The provider's P-256 ECDH (src/tls/provider/ec_p256, what the library
+/// ships): a fixed scalar against the point of `P256_PUB`.
+#[cfg(feature = "lib")]
 fn p256_ecdh() -> Result<(), &'static str> {
+    let x = espconn_secure::tls::provider::ec_p256::ecdh(&vectors::P256_K, vectors::P256_PUB).ok_or("refused the point")?;
+    expect(x == vectors::P256_K_PUB_X, "shared secret mismatch")
+}
+
+/// The provider's P-256 key generation: the public key of a fixed scalar.
+#[cfg(feature = "lib")]
+fn p256_keygen() -> Result<(), &'static str> {
+    let public = espconn_secure::tls::provider::ec_p256::public_key(&vectors::P256_K).ok_or("no key")?;
+    expect(public == vectors::P256_K_G, "public key mismatch")
+}
+
+/// Signing with our own P-256 key (src/tls/provider/ec_p256/sign.rs: the
+/// nonce by RFC 6979 with added randomness, k·G by our constant-time
+/// multiplication, the scalars by the `p256` crate).
+#[cfg(feature = "lib")]
+fn p256_ecdsa_sign() -> Result<(), &'static str> {
+    use sha2::Digest;
+    let key = espconn_secure::tls::provider::ec_p256::SigningKey::from_slice(&vectors::P256_K).ok_or("key")?;
+    let digest = sha2::Sha256::digest(vectors::MSG);
+    let (r, s) = key.sign_prehash(&digest, &[0x42; 32]).ok_or("no signature")?;
+    expect(r[..] == vectors::P256_K_SIG_R && s[..] == vectors::P256_K_SIG_S, "signature mismatch")
+}
+
+/// The `p256` crate's ECDH, for comparison (what the library used before
+/// ec_p256); without the library it is the `p256_ecdh` case.
+#[cfg_attr(feature = "lib", allow(dead_code))]
+fn crate_p256_ecdh() -> Result<(), &'static str> {
     // x(2G) is a fixed, published value: scalar 2 against the generator.
     let mut two = [0u8; 32];
     two[31] = 2;
@@ -310,10 +345,6 @@ fn own_rsa2048_pss_verify() -> Result<(), &'static str> {
 /// Shamir's trick instead of two constant-time multiplications), which is
 /// what the library ships; the `ecdsa` crate cases above are kept for
 /// comparison.
-/// The provider's own ECDSA verification (src/tls/provider/ecdsa_verify.rs,
-/// Shamir's trick instead of two constant-time multiplications), which is
-/// what the library ships; the `ecdsa` crate cases above are kept for
-/// comparison.
 macro_rules! own_ecdsa_verify {
     ($name:ident, $curve:ident :: $point_curve:ident, $hash:ty, $public:expr, $sig_der:expr) => {
         #[cfg(feature = "lib")]
@@ -338,7 +369,22 @@ macro_rules! own_ecdsa_verify {
     };
 }
 
-own_ecdsa_verify!(own_p256_ecdsa_verify, p256::NistP256, sha2::Sha256, vectors::P256_PUB, vectors::P256_SIG_DER);
+/// P-256: `verify_prehash_p256`, the scalars by the `p256` crate and the
+/// points by src/tls/provider/ec_p256 (13-bit limbs, width-5 NAF).
+#[cfg(feature = "lib")]
+fn own_p256_ecdsa_verify() -> Result<(), &'static str> {
+    use sha2::Digest;
+    let sig = p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
+    let tamper = TAMPER.load(core::sync::atomic::Ordering::Relaxed);
+    let msg: &[u8] = if tamper { b"tampered" } else { vectors::MSG };
+    let digest = sha2::Sha256::digest(msg);
+    let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash_p256(vectors::P256_PUB, &digest, &sig).is_ok();
+    if tamper {
+        return expect(!ok, "tampered message accepted");
+    }
+    expect(ok, "valid signature rejected")
+}
+
 own_ecdsa_verify!(own_p384_ecdsa_verify, p384::NistP384, sha2::Sha384, vectors::P384_PUB, vectors::P384_SIG_DER);
 
 /// Set while the verify tests run again on a tampered message: once is
@@ -363,7 +409,15 @@ pub extern "C" fn chip_tests_main() -> i32 {
     t.measure("hmac_sha256", hmac_sha256);
     t.measure("aes128_gcm", aes128_gcm);
     t.measure("chacha20_poly1305", chacha20_poly1305);
-    t.measure("p256_ecdh", p256_ecdh);
+    #[cfg(feature = "lib")]
+    {
+        t.measure("p256_ecdh", p256_ecdh);
+        t.measure("p256_keygen", p256_keygen);
+        t.measure("p256_ecdsa_sign", p256_ecdsa_sign);
+        t.measure("crate_p256_ecdh", crate_p256_ecdh);
+    }
+    #[cfg(not(feature = "lib"))]
+    t.measure("p256_ecdh", crate_p256_ecdh);
     t.measure("p256_ecdsa_verify", p256_ecdsa_verify);
     t.measure("p384_ecdh", p384_ecdh);
     t.measure("p384_ecdsa_verify", p384_ecdsa_verify);
