@@ -189,10 +189,12 @@ fn heap_peak_with_the_debian_bundle_is_that_of_a_single_ca_image() {
             .opt("hostname", "localhost"),
     );
     let bundled = least(&with_bundle(Device::new("bundle_heap", srv.port), &img));
-    // The image is ~65 KB; the peaks may differ by an anchor's bytes, never
-    // by the bundle.
+    // The image is ~65 KB; the peaks may differ by an anchor's bytes and by
+    // the segmentation noise above (seen up to ~2.5 KB on a loaded machine,
+    // in all three runs), never by the bundle: loading it would cost tens
+    // of KB.
     assert!(
-        bundled.abs_diff(single) < 1024,
+        bundled.abs_diff(single) < 4096,
         "heap peak {bundled} with a {}-byte bundle, {single} with one CA",
         img.len()
     );
