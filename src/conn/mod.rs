@@ -321,7 +321,8 @@ impl Conn {
             },
             // An ending is reported once.
             (State::Ended(e), _) => State::Ended(e),
-            // The link goes first so its arena can be returned whole.
+            // The link (engine, arena, backlog) is dropped with the old
+            // state at the end of this statement: its memory goes back.
             (_, To::Ended(ending)) => {
                 self.events.clear();
                 State::Ended(Some(ending))
