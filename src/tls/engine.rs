@@ -374,11 +374,17 @@ impl<C: Conn> Engine<C> {
             }
             let want = self.tracker.remaining();
             let total = self.inbuf.len() + want;
-            if total > self.ceiling || (self.held.left > 0 && total > self.inbuf.capacity()) {
+            if total > self.ceiling
+                || ((self.held.left > 0 || self.unprocessed_record) && total > self.inbuf.capacity())
+            {
                 // Room comes back once process() consumes complete records,
                 // and, while a record waits to be read in the buffer, once
                 // it has been read: the buffer does not grow to hold the
-                // next record beside it.
+                // next record beside it. Nor beside a complete record that
+                // process() has not seen yet (a 15 KB Certificate record
+                // followed by the rest of the flight): growing would copy
+                // the large record into a new block (a reallocation holds
+                // both); the next record waits for the room process() makes.
                 return Ok(taken);
             }
             if let Err(f) = reserve_total(&mut self.inbuf, total, "receive buffer") {
@@ -923,7 +929,7 @@ pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
         core::hint::black_box(6 * 1024)
     }
 }
-const HANDSHAKE_PER_BYTE: usize = 2;
+const HANDSHAKE_PER_BYTE: usize = 0;
 const TRAFFIC_BASE: usize = 2048;
 
 enum EncodeOrEncrypt {

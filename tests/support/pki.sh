@@ -9,12 +9,15 @@
 #   ku_nocertsign/ an EC chain whose intermediate has keyUsage without
 #          keyCertSign (must be rejected); ku_none/ one whose intermediate has
 #          no keyUsage at all (accepted)
+#   big/   an EC chain with a ~14.5 KB intermediate (a private non-critical
+#          extension of 14 000 bytes, which verifiers ignore): a ~15 KB
+#          chain, which a server sends in one record
 # Each chain dir has root.pem, int.pem, leaf.pem, leaf.key, chain.pem (leaf+int).
 set -euo pipefail
 dir=${1:-build/pki}
 mkdir -p "$dir"
 cd "$dir"
-[ -f .done-v2 ] && exit 0
+[ -f .done-v3 ] && exit 0
 
 days=3650
 ext_ca="basicConstraints=critical,CA:TRUE
@@ -71,6 +74,8 @@ chain other ec
 chain ku_nocertsign ec "basicConstraints=critical,CA:TRUE
 keyUsage=critical,digitalSignature,cRLSign
 subjectKeyIdentifier=hash"
+chain big ec "$ext_ca
+1.3.6.1.4.1.55555.1=ASN1:UTF8String:$(printf '%*s' 14000 '' | tr ' ' x)"
 chain ku_none ec "basicConstraints=critical,CA:TRUE
 subjectKeyIdentifier=hash"
 
@@ -90,4 +95,4 @@ newkey ec client/stray.key
 # Test keys only: readable by peers that drop privileges (mosquitto).
 chmod 644 ./*/*.key
 rm -f tmp.csr tmp.ext ./*.srl ./*/*.srl
-touch .done-v2
+touch .done-v3

@@ -1,17 +1,24 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::ResolvesClientCert;
+use pki_types::ServerName;
+
+use super::{ClientConfig, ResolvesClientCert};
+use crate::Error;
 use crate::log::{debug, trace};
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::{CertificateChain, DistinguishedName, ProtocolName, ServerExtensions};
 use crate::sync::Arc;
+use crate::verify::ServerCertVerified;
 use crate::{CipherSuite, SignatureScheme, compress, sign};
 
 #[derive(Debug)]
 pub(super) struct ServerCertDetails<'a> {
     pub(super) cert_chain: CertificateChain<'a>,
     pub(super) ocsp_response: Vec<u8>,
+    /// PATCH (espconn_secure, heap): the chain was verified on receipt
+    /// (`verify_on_receipt`); `cert_chain` then holds the end entity only.
+    pub(super) verified: Option<ServerCertVerified>,
 }
 
 impl<'a> ServerCertDetails<'a> {
@@ -19,6 +26,7 @@ impl<'a> ServerCertDetails<'a> {
         Self {
             cert_chain,
             ocsp_response,
+            verified: None,
         }
     }
 
@@ -26,11 +34,44 @@ impl<'a> ServerCertDetails<'a> {
         let Self {
             cert_chain,
             ocsp_response,
+            verified,
         } = self;
         ServerCertDetails {
             cert_chain: cert_chain.into_owned(),
             ocsp_response,
+            verified,
         }
+    }
+
+    /// PATCH (espconn_secure, heap): verify the chain while it is still
+    /// borrowed from the received Certificate message, then keep only the end
+    /// entity (the key that signs the handshake), so that the intermediates
+    /// are never copied out of the receive buffer. `alert` maps the
+    /// verifier's error as the later verification would have. An empty chain
+    /// is left for the later check (`NoCertificatesPresented`).
+    pub(super) fn verify_on_receipt(
+        &mut self,
+        config: &ClientConfig,
+        server_name: &ServerName<'_>,
+        alert: impl FnOnce(Error) -> Error,
+    ) -> Result<(), Error> {
+        let Some((end_entity, intermediates)) = self.cert_chain.split_first() else {
+            return Ok(());
+        };
+        let now = config.current_time()?;
+        let verified = config
+            .verifier
+            .verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                &self.ocsp_response,
+                now,
+            )
+            .map_err(alert)?;
+        self.cert_chain.0.truncate(1);
+        self.verified = Some(verified);
+        Ok(())
     }
 }
 

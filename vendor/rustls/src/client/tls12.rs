@@ -237,7 +237,7 @@ struct ExpectCertificate {
 impl State<ClientConnectionData> for ExpectCertificate {
     fn handle<'m>(
         mut self: Box<Self>,
-        _cx: &mut ClientContext<'_>,
+        cx: &mut ClientContext<'_>,
         m: Message<'m>,
     ) -> hs::NextStateOrError<'m>
     where
@@ -264,7 +264,13 @@ impl State<ClientConnectionData> for ExpectCertificate {
                 must_issue_new_ticket: self.must_issue_new_ticket,
             }))
         } else {
-            let server_cert = ServerCertDetails::new(server_cert_chain, vec![]);
+            let mut server_cert = ServerCertDetails::new(server_cert_chain, vec![]);
+            // PATCH (espconn_secure, heap): verified here, borrowed; the state
+            // keeps the end entity only (`ServerCertDetails::verify_on_receipt`).
+            server_cert.verify_on_receipt(&self.config, &self.server_name, |err| {
+                cx.common
+                    .send_cert_verify_error_alert(err)
+            })?;
 
             Ok(Box::new(ExpectServerKx {
                 config: self.config,
@@ -884,22 +890,26 @@ impl State<ClientConnectionData> for ExpectServerDone<'_> {
             .split_first()
             .ok_or(Error::NoCertificatesPresented)?;
 
-        let now = st.config.current_time()?;
-
-        let cert_verified = st
-            .config
-            .verifier
-            .verify_server_cert(
-                end_entity,
-                intermediates,
-                &st.server_name,
-                &st.server_cert.ocsp_response,
-                now,
-            )
-            .map_err(|err| {
-                cx.common
-                    .send_cert_verify_error_alert(err)
-            })?;
+        // PATCH (espconn_secure, heap): unless verified on receipt.
+        let cert_verified = match st.server_cert.verified.take() {
+            Some(verified) => verified,
+            None => {
+                let now = st.config.current_time()?;
+                st.config
+                    .verifier
+                    .verify_server_cert(
+                        end_entity,
+                        intermediates,
+                        &st.server_name,
+                        &st.server_cert.ocsp_response,
+                        now,
+                    )
+                    .map_err(|err| {
+                        cx.common
+                            .send_cert_verify_error_alert(err)
+                    })?
+            }
+        };
 
         // 2.
         // Build up the contents of the signed message.
@@ -1216,7 +1226,7 @@ struct ExpectFinished {
 
 impl ExpectFinished {
     // -- Waiting for their finished --
-    fn save_session(&mut self, cx: &ClientContext<'_>) {
+    fn save_session(&mut self, _cx: &ClientContext<'_>) {
         // Save a ticket.  If we got a new ticket, save that.  Otherwise, save the
         // original ticket again.
         let (mut ticket, lifetime) = match self.ticket.take() {
@@ -1245,10 +1255,9 @@ impl ExpectFinished {
             self.session_id,
             ticket,
             self.secrets.master_secret(),
-            cx.common
-                .peer_certificates
-                .clone()
-                .unwrap_or_default(),
+            // PATCH (espconn_secure, heap): no copy of the server's chain in
+            // the session (espconn_secure's session encoding omits it).
+            CertificateChain::default(),
             &self.config.verifier,
             &self.config.client_auth_cert_resolver,
             now,

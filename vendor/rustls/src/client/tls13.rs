@@ -1122,12 +1122,14 @@ impl State<ClientConnectionData> for ExpectCertificate {
         }
 
         let end_entity_ocsp = cert_chain.end_entity_ocsp().to_vec();
-        let server_cert = ServerCertDetails::new(
-            cert_chain
-                .into_certificate_chain()
-                .into_owned(),
-            end_entity_ocsp,
-        );
+        let mut server_cert =
+            ServerCertDetails::new(cert_chain.into_certificate_chain(), end_entity_ocsp);
+        // PATCH (espconn_secure, heap): verified here, borrowed; the state
+        // keeps the end entity only (`ServerCertDetails::verify_on_receipt`).
+        server_cert.verify_on_receipt(&self.config, &self.server_name, |err| {
+            cx.common
+                .send_cert_verify_error_alert(err)
+        })?;
 
         Ok(Box::new(ExpectCertificateVerify {
             config: self.config,
@@ -1186,22 +1188,26 @@ impl State<ClientConnectionData> for ExpectCertificateVerify<'_> {
             .split_first()
             .ok_or(Error::NoCertificatesPresented)?;
 
-        let now = self.config.current_time()?;
-
-        let cert_verified = self
-            .config
-            .verifier
-            .verify_server_cert(
-                end_entity,
-                intermediates,
-                &self.server_name,
-                &self.server_cert.ocsp_response,
-                now,
-            )
-            .map_err(|err| {
-                cx.common
-                    .send_cert_verify_error_alert(err)
-            })?;
+        // PATCH (espconn_secure, heap): unless verified on receipt.
+        let cert_verified = match self.server_cert.verified.take() {
+            Some(verified) => verified,
+            None => {
+                let now = self.config.current_time()?;
+                self.config
+                    .verifier
+                    .verify_server_cert(
+                        end_entity,
+                        intermediates,
+                        &self.server_name,
+                        &self.server_cert.ocsp_response,
+                        now,
+                    )
+                    .map_err(|err| {
+                        cx.common
+                            .send_cert_verify_error_alert(err)
+                    })?
+            }
+        };
 
         // 2. Verify their signature on the handshake.
         let handshake_hash = self.transcript.current_hash();
@@ -1526,9 +1532,9 @@ impl ExpectTraffic {
             self.suite,
             nst.ticket.clone(),
             secret.as_ref(),
-            cx.peer_certificates
-                .cloned()
-                .unwrap_or_default(),
+            // PATCH (espconn_secure, heap): no copy of the server's chain in
+            // the session (espconn_secure's session encoding omits it).
+            crate::msgs::handshake::CertificateChain::default(),
             &self.config.verifier,
             &self.config.client_auth_cert_resolver,
             now,

@@ -250,6 +250,8 @@ pub(crate) trait KernelState: Send + Sync {
 }
 
 pub(crate) struct KernelContext<'a> {
+    // PATCH (espconn_secure, heap): unread since sessions carry no chain.
+    #[allow(dead_code)]
     pub(crate) peer_certificates: Option<&'a CertificateChain<'static>>,
     pub(crate) protocol: Protocol,
     pub(crate) quic: &'a Quic,
