@@ -11,10 +11,14 @@ use crate::conn::Role;
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
-/// Free heap a client connection needs for its handshake (measured peak with
-/// headroom; see the README's figures). `espconn_secure_connect` refuses with
-/// ESPCONN_MEM below this, as the vendor's pre-check does with its own figure.
-pub const CONNECT_HEAP_NEED: u32 = 16 * 1024;
+/// Free heap the least demanding client handshake needs (an EC chain, no
+/// client key: 9.1 KB in the 32-bit simulator, README "Figures"), less a
+/// little, plus the engine's stack where it comes from the heap (the chip).
+/// `espconn_secure_connect` refuses with ESPCONN_MEM below this, as the
+/// vendor's pre-check does with its own figure; a connection that needs more
+/// (an RSA chain, a client key, large records) is refused by the pre-check
+/// of the step that needs it, with -0x7F00 and the figures.
+pub const CONNECT_HEAP_NEED: u32 = (8 * 1024 + crate::platform::STEP_STACK_ON_HEAP) as u32;
 
 /// Start a TLS client connection to `espconn->proto.tcp->remote_ip:remote_port`.
 ///

@@ -173,6 +173,14 @@ pub const HANDSHAKE_STACK: usize = 28 * 512;
 /// small as the analysis allows.
 pub const TRAFFIC_STACK: usize = 8 * 1024;
 
+/// Heap the handshake's steps take for their stack: [`HANDSHAKE_STACK`] on
+/// the chip, nothing on the host (the steps run on the caller's stack).
+pub const STEP_STACK_ON_HEAP: usize = if cfg!(target_os = "none") {
+    HANDSHAKE_STACK
+} else {
+    0
+};
+
 /// Byte the engine stack is painted with, to find its high-water mark.
 #[cfg(target_os = "none")]
 const STACK_PAINT: u8 = 0xA5;

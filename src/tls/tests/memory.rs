@@ -77,6 +77,9 @@ fn run(pki: Pki, tls13: bool, mtls: bool) -> Peaks {
                     peaks.traffic = peaks.traffic.max(peak);
                 }
                 peaks.min_margin = peaks.min_margin.min(estimate as isize - peak as isize);
+                if std::env::var_os("MEMORY_STEPS").is_some() {
+                    println!("step {pki:?} tls13={tls13} mtls={mtls} hs={handshaking} pending={} estimate={estimate} peak={peak}", n);
+                }
                 assert!(
                     estimate >= peak,
                     "{pki:?} tls13={tls13} mtls={mtls}: estimate {estimate} < measured {peak} (handshaking={handshaking})"
