@@ -252,7 +252,8 @@ pub struct Engine<C> {
 fn oom(bytes: usize, what: &str) -> Failure {
     fail!(
         code::SSL_ALLOC_FAILED,
-        "out of memory: {bytes} bytes for the {what}"
+        "out of memory for the {what}: needed {bytes} bytes, {} free in the heap",
+        crate::platform::free_heap()
     )
 }
 
