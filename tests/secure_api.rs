@@ -30,7 +30,7 @@ fn connect_is_refused_with_espconn_mem_when_the_heap_is_below_the_handshake_need
         "https_get",
         &args(&[
             ("server", "127.0.0.1:9".into()),
-            ("heap", "12000".into()),
+            ("heap", "8000".into()),
             ("run-for", "3000".into()),
         ]),
         20,
