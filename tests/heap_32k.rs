@@ -181,11 +181,18 @@ fn each_case_completes_in_a_32k_heap_and_fails_cleanly_just_below_its_peak() {
             case.name,
             short.stdout
         );
-        let (needed, free) = needed_and_free(&short.stdout)
-            .unwrap_or_else(|| panic!("{}: no 'needed N bytes, M free':\n{}", case.name, short.stdout));
+        let (needed, free) = needed_and_free(&short.stdout).unwrap_or_else(|| {
+            panic!(
+                "{}: no 'needed N bytes, M free':\n{}",
+                case.name, short.stdout
+            )
+        });
         assert!(needed > free, "{}: needed {needed}, {free} free", case.name);
         short.assert_heap_returned();
-        figures.push(format!("{} peak={peak} refused: needed {needed}, {free} free", case.name));
+        figures.push(format!(
+            "{} peak={peak} refused: needed {needed}, {free} free",
+            case.name
+        ));
     }
     println!("{}", figures.join("\n"));
 }

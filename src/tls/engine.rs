@@ -376,7 +376,8 @@ impl<C: Conn> Engine<C> {
             let want = self.tracker.remaining();
             let total = self.inbuf.len() + want;
             if total > self.ceiling
-                || ((self.held.left > 0 || self.unprocessed_record) && total > self.inbuf.capacity())
+                || ((self.held.left > 0 || self.unprocessed_record)
+                    && total > self.inbuf.capacity())
             {
                 // Room comes back once process() consumes complete records,
                 // and, while a record waits to be read in the buffer, once
@@ -961,8 +962,7 @@ pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
         // rsa_priv's modulus-sized numbers and window table, and the
         // certificate chain rustls holds meanwhile: 12 KB (8 KB) at 2048
         // bits.
-        core::hint::black_box(by_width(4 * 1024, 2 * 1024))
-            + by_width(4, 3) * bits as usize
+        core::hint::black_box(by_width(4 * 1024, 2 * 1024)) + by_width(4, 3) * bits as usize
     } else {
         core::hint::black_box(by_width(3584, 2048))
     }
