@@ -27,11 +27,16 @@ struct Case {
     expect: &'static str,
 }
 
-fn ec_device(test: &str, port: u16) -> Device {
+/// https_get in the 32 KB heap, trusting the root of `chain` (a pki dir).
+fn chain_device(test: &str, port: u16, chain: &str) -> Device {
     Device::new(test, port)
         .heap(HEAP)
-        .ca(&pki().join("ec/root.pem"))
+        .ca(&pki().join(chain).join("root.pem"))
         .opt("hostname", "localhost")
+}
+
+fn ec_device(test: &str, port: u16) -> Device {
+    chain_device(test, port, "ec")
 }
 
 fn mtls_device(test: &str, port: u16, kind: &str) -> Device {
@@ -60,12 +65,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "rsa",
             peer: || openssl_server(&pki().join("rsa"), &["-tls1_2"]),
-            device: |t, p| {
-                Device::new(t, p)
-                    .heap(HEAP)
-                    .ca(&pki().join("rsa/root.pem"))
-                    .opt("hostname", "localhost")
-            },
+            device: |t, p| chain_device(t, p, "rsa"),
             expect: "HANDSHAKE OK",
         },
         Case {
@@ -89,12 +89,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "chain15k",
             peer: || openssl_server(&pki().join("big"), &["-tls1_2"]),
-            device: |t, p| {
-                Device::new(t, p)
-                    .heap(HEAP)
-                    .ca(&pki().join("big/root.pem"))
-                    .opt("hostname", "localhost")
-            },
+            device: |t, p| chain_device(t, p, "big"),
             expect: "HANDSHAKE OK",
         },
         Case {
@@ -134,11 +129,7 @@ fn chain_of_15k_in_one_record_is_not_copied() {
     assert!((14_500..16_384).contains(&chain), "chain of {chain} bytes");
     for tls in ["-tls1_2", "-tls1_3"] {
         let srv = openssl_server(&pki.join("big"), &[tls]);
-        let r = Device::new(&format!("chain15k{tls}"), srv.port)
-            .heap(HEAP)
-            .ca(&pki.join("big/root.pem"))
-            .opt("hostname", "localhost")
-            .run("https_get");
+        let r = chain_device(&format!("chain15k{tls}"), srv.port, "big").run("https_get");
         assert_clean_success(&r);
         let peak = r.heap().0;
         assert!(

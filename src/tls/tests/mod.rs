@@ -157,7 +157,7 @@ pub(crate) fn pump(
         if !out.is_empty() {
             let mut off = 0;
             while off < out.len() {
-                let end = (off + chunk).min(out.len());
+                let end = off.saturating_add(chunk).min(out.len());
                 let n = s.receive(&out[off..end]).map_err(|f| (None, Some(f)))?;
                 off += n;
                 let ev = s.process().map_err(|f| (None, Some(f)))?;
@@ -178,7 +178,7 @@ pub(crate) fn pump(
         if !out.is_empty() {
             let mut off = 0;
             while off < out.len() {
-                let end = (off + chunk).min(out.len());
+                let end = off.saturating_add(chunk).min(out.len());
                 let n = c.receive(&out[off..end]).map_err(|f| (Some(f), None))?;
                 off += n;
                 let ev = c.process().map_err(|f| (Some(f), None))?;
@@ -802,8 +802,11 @@ fn each_read_returns_bytes_of_one_record_only() {
     s.write(&big).unwrap();
     s.write(b"tail").unwrap();
     let out = s.output().to_vec();
-    assert_eq!(c.receive(&out).unwrap(), out.len(), "all in one input");
     s.consume_output(out.len());
+    // The engine takes what fits its buffer beside the records it holds
+    // (it does not grow beside a record process() has not seen); the rest
+    // is offered again as a glue's backlog would.
+    let mut off = c.receive(&out).unwrap();
     c.process().unwrap();
     // One record at a time, decrypted where it lies in the receive buffer.
     assert_eq!(c.readable(), 5);
@@ -812,8 +815,9 @@ fn each_read_returns_bytes_of_one_record_only() {
     loop {
         let n = c.read(&mut buf);
         if n == 0 {
+            off += c.receive(&out[off..]).unwrap();
             c.process().unwrap();
-            if c.readable() == 0 {
+            if c.readable() == 0 && off == out.len() {
                 break;
             }
             continue;
