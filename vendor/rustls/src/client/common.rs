@@ -48,7 +48,10 @@ impl<'a> ServerCertDetails<'a> {
     /// entity (the key that signs the handshake), so that the intermediates
     /// are never copied out of the receive buffer. `alert` maps the
     /// verifier's error as the later verification would have. An empty chain
-    /// is left for the later check (`NoCertificatesPresented`).
+    /// is left for the later check (`NoCertificatesPresented`). Out of line:
+    /// the verifier's deep path (webpki's path building) then lies under
+    /// this small frame, not under the state's `handle` (docs/STACK.md).
+    #[inline(never)]
     pub(super) fn verify_on_receipt(
         &mut self,
         config: &ClientConfig,
