@@ -54,44 +54,41 @@ fn mtls_server() -> Peer {
     )
 }
 
+/// A case whose successful run is checked by its handshake.
+fn handshake(name: &'static str, peer: fn() -> Peer, device: fn(&str, u16) -> Device) -> Case {
+    Case {
+        name,
+        peer,
+        device,
+        expect: "HANDSHAKE OK",
+    }
+}
+
 fn cases() -> Vec<Case> {
     vec![
-        Case {
-            name: "ec",
-            peer: || openssl_server(&pki().join("ec"), &["-tls1_2"]),
-            device: ec_device,
-            expect: "HANDSHAKE OK",
-        },
-        Case {
-            name: "rsa",
-            peer: || openssl_server(&pki().join("rsa"), &["-tls1_2"]),
-            device: |t, p| chain_device(t, p, "rsa"),
-            expect: "HANDSHAKE OK",
-        },
-        Case {
-            name: "mtls_ec",
-            peer: mtls_server,
-            device: |t, p| mtls_device(t, p, "ec"),
-            expect: "HANDSHAKE OK",
-        },
-        Case {
-            name: "mtls_rsa",
-            peer: mtls_server,
-            device: |t, p| mtls_device(t, p, "rsa"),
-            expect: "HANDSHAKE OK",
-        },
+        handshake(
+            "ec",
+            || openssl_server(&pki().join("ec"), &["-tls1_2"]),
+            ec_device,
+        ),
+        handshake(
+            "rsa",
+            || openssl_server(&pki().join("rsa"), &["-tls1_2"]),
+            |t, p| chain_device(t, p, "rsa"),
+        ),
+        handshake("mtls_ec", mtls_server, |t, p| mtls_device(t, p, "ec")),
+        handshake("mtls_rsa", mtls_server, |t, p| mtls_device(t, p, "rsa")),
         Case {
             name: "record16k",
             peer: || tls_peer(&pki(), "reply", &["--size", "16384"]),
             device: ec_device,
             expect: "RECEIVED 16384 bytes",
         },
-        Case {
-            name: "chain15k",
-            peer: || openssl_server(&pki().join("big"), &["-tls1_2"]),
-            device: |t, p| chain_device(t, p, "big"),
-            expect: "HANDSHAKE OK",
-        },
+        handshake(
+            "chain15k",
+            || openssl_server(&pki().join("big"), &["-tls1_2"]),
+            |t, p| chain_device(t, p, "big"),
+        ),
         Case {
             name: "record16k_mfl",
             peer: || tls_peer(&pki(), "reply", &["--size", "16384"]),
