@@ -189,7 +189,7 @@ fn each_case_completes_in_a_32k_heap_and_fails_cleanly_just_below_its_peak() {
 /// peak each of these cases completes, so no pre-check refuses it for an
 /// estimate more than 10% above the need. (Not yet for mutual TLS: its
 /// estimate counts an RSA chain's verification and the signing in every
-/// step before the server's certificate is verified, 15-16% over: README,
+/// step before the server's certificate is verified, 15% over: README,
 /// "Figures".)
 #[test]
 fn pre_checks_admit_each_case_with_a_tenth_more_than_its_peak() {
