@@ -98,6 +98,29 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// Run `case` in the 32 KB heap; it must complete. Its heap peak.
+fn peak_of_clean_run(case: &Case, test: &str, port: u16) -> u64 {
+    let ok = (case.device)(&format!("{test}-{}", case.name), port).run("https_get");
+    assert_clean_success(&ok);
+    assert!(ok.has(case.expect), "{}: {}", case.name, ok.stdout);
+    ok.heap().0
+}
+
+/// Run `case` with the rest of the firmware taking `take` bytes of heap
+/// after `espconn_secure_connect`.
+fn run_taking(case: &Case, test: &str, port: u16, take: u64) -> Run {
+    let r = (case.device)(&format!("{test}-{}", case.name), port)
+        .opt("take-heap", &take.to_string())
+        .run("https_get");
+    assert!(
+        r.stdout.contains(&format!("TOOK {take} bytes of heap")),
+        "{}: {}",
+        case.name,
+        r.stdout
+    );
+    r
+}
+
 /// The (needed, free) of the run's "needed N bytes, M free" reason.
 fn needed_and_free(stdout: &str) -> Option<(u64, u64)> {
     let at = stdout.find("needed ")?;
@@ -141,20 +164,8 @@ fn each_case_completes_in_a_32k_heap_and_fails_cleanly_just_below_its_peak() {
     let mut figures = Vec::new();
     for case in cases() {
         let srv = (case.peer)();
-        let ok = (case.device)(&format!("heap32k-{}", case.name), srv.port).run("https_get");
-        assert_clean_success(&ok);
-        assert!(ok.has(case.expect), "{}: {}", case.name, ok.stdout);
-        let peak = ok.heap().0;
-        let take = HEAP - peak + SHORT_BY;
-        let short = (case.device)(&format!("heap32k-{}-short", case.name), srv.port)
-            .opt("take-heap", &take.to_string())
-            .run("https_get");
-        assert!(
-            short.stdout.contains(&format!("TOOK {take} bytes of heap")),
-            "{}: {}",
-            case.name,
-            short.stdout
-        );
+        let peak = peak_of_clean_run(&case, "heap32k", srv.port);
+        let short = run_taking(&case, "heap32k-short", srv.port, HEAP - peak + SHORT_BY);
         assert_eq!(
             short.reconnect_err(),
             Some(-127),
@@ -198,18 +209,8 @@ fn pre_checks_admit_each_case_with_a_tenth_more_than_its_peak() {
             continue;
         }
         let srv = (case.peer)();
-        let ok = (case.device)(&format!("tenth-{}", case.name), srv.port).run("https_get");
-        assert_clean_success(&ok);
-        let peak = ok.heap().0;
-        let take = HEAP - (peak + peak / 10);
-        let r = (case.device)(&format!("tenth-{}-take", case.name), srv.port)
-            .opt("take-heap", &take.to_string())
-            .run("https_get");
-        assert!(
-            r.stdout.contains(&format!("TOOK {take} bytes of heap")),
-            "{}",
-            r.stdout
-        );
+        let peak = peak_of_clean_run(&case, "tenth", srv.port);
+        let r = run_taking(&case, "tenth-take", srv.port, HEAP - (peak + peak / 10));
         assert_clean_success(&r);
         assert!(r.has(case.expect), "{}: {}", case.name, r.stdout);
     }
