@@ -253,6 +253,8 @@ unsafe fn dispatch(slot: *mut Slot) {
             UserEvent::Readable => unsafe { deliver(slot, &mut buf) },
         }
     }
+    // Not held through the last callback (a program often reconnects there).
+    drop(buf);
     // SAFETY: caller's contract.
     let ending = unsafe { (*slot).conn.take_ending() };
     if let Some(ending) = ending {
