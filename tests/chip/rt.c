@@ -214,6 +214,12 @@ void chip_heap_tag_reset_peak(void)
     tag_base = tag_peak = tag_used;
 }
 
+/* Tagged bytes in use now, counted from the last reset. */
+uint32_t chip_heap_tag_in_use(void)
+{
+    return tag_used - tag_base;
+}
+
 /* Peak of the tagged blocks (headers included, as the SDK heap pays them)
    since the last reset. */
 uint32_t chip_heap_tag_peak(void)

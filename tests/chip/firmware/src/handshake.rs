@@ -279,6 +279,7 @@ fn case(
     server_tls13: bool,
     mtls: bool,
     server_cache: bool,
+    big: Option<&mut u32>,
 ) -> Result<bool, String> {
     let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
     let s = TlsServer::new(ServerParams {
@@ -292,7 +293,11 @@ fn case(
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
         tls13: server_tls13,
-        max_fragment: MAX_SEND_PLAINTEXT,
+        max_fragment: if big.is_some() {
+            TLS_MAX_PLAINTEXT
+        } else {
+            MAX_SEND_PLAINTEXT
+        },
         resumption: resumption.cloned(),
         session_cache: server_cache,
     })
@@ -373,6 +378,38 @@ fn case(
     if got[..n] != down[..] {
         return Err(format!("client read {n} bytes, not the server's {MSG_LEN}"));
     }
+    if let Some(peak) = big {
+        // One 16 KB record from the server after the handshake, decrypted
+        // and read in place; the client's heap peak during this phase (what
+        // it holds from the handshake, the receive buffer, its traffic
+        // stack) goes to `peak`.
+        let data: Vec<u8> = (0..TLS_MAX_PLAINTEXT).map(|i| (i * 7 + 3) as u8).collect();
+        p.s.write(&data).map_err(|f| server_fail("write 16k", f))?;
+        // SAFETY: plain helpers of the test runtime.
+        let held = unsafe { super::chip_heap_tag_in_use() };
+        unsafe { super::chip_heap_tag_reset_peak() };
+        m.on = true;
+        let mut read = 0;
+        let mut buf = [0u8; 1460];
+        for _ in 0..64 {
+            p.pump(m)?;
+            let (c, arena) = (&mut p.c, &p.arena);
+            let n = m.client(Call::Other, || arena.enter(|| c.read(&mut buf)));
+            if buf[..n] != data[read..read + n] {
+                return Err(format!("16 KB record: bytes {read}.. differ"));
+            }
+            read += n;
+            if read == data.len() {
+                break;
+            }
+        }
+        m.on = false;
+        // SAFETY: plain helper of the test runtime.
+        *peak = held + unsafe { super::chip_heap_tag_peak() };
+        if read != data.len() {
+            return Err(format!("16 KB record: read {read} bytes"));
+        }
+    }
     let resumed = p.c.resumed();
     // The engine's allocations must be dropped inside its arena.
     let Pair { arena, c, .. } = p;
@@ -399,7 +436,7 @@ pub(crate) fn run(t: &mut Tally) {
         unsafe { super::chip_heap_tag_reset_peak() };
         let resumption = tls13.then_some(&sessions);
         let _ = meter::take();
-        let r = case(pki, &mut m, resumption, tls13, tls13, mtls, false);
+        let r = case(pki, &mut m, resumption, tls13, tls13, mtls, false, None);
         let split = meter::take();
         let heap = unsafe { super::chip_heap_tag_peak() };
         match r {
@@ -475,13 +512,13 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
     }
     let sessions = ServerSessions::default();
     let mut warm = Meter::default();
-    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false, false);
+    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false, false, None);
     let mut m = Meter::default();
     // SAFETY: plain helpers of the test runtime.
     unsafe { super::chip_heap_tag_reset_peak() };
     let _ = take_stack_high_water(StepStack::Handshake);
     let _ = take_stack_high_water(StepStack::Traffic);
-    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false, false);
+    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false, false, None);
     let heap = unsafe { super::chip_heap_tag_peak() };
     session::set_capacity(0);
     match (first, second) {
@@ -514,9 +551,9 @@ pub(crate) fn run_server_resume(t: &mut Tally) {
         return;
     }
     let mut full = Meter::default();
-    let first = case(&EC, &mut full, None, false, false, false, true);
+    let first = case(&EC, &mut full, None, false, false, false, true, None);
     let mut m = Meter::default();
-    let second = case(&EC, &mut m, None, false, false, false, true);
+    let second = case(&EC, &mut m, None, false, false, false, true, None);
     session::set_capacity(0);
     server_session::set_capacity(0);
     match first {
@@ -536,5 +573,28 @@ pub(crate) fn run_server_resume(t: &mut Tally) {
     out!(
         "bench case=lx106_server_resume insns={}",
         m.server_ticks * INSNS_PER_TICK
+    );
+}
+
+/// `lx106_record16k`: after an EC TLS 1.2 handshake, one 16 KB record from
+/// the server, decrypted in place in the receive buffer and read from
+/// there; the heap peak of that phase, the traffic stack included (issue
+/// #15: < 28 KB).
+pub(crate) fn run_record16k(t: &mut Tally) {
+    let mut m = Meter::default();
+    let mut peak = 0u32;
+    // SAFETY: plain helper of the test runtime.
+    unsafe { super::chip_heap_tag_reset_peak() };
+    let r = case(&EC, &mut m, None, false, false, false, false, Some(&mut peak));
+    let _ = take_stack_high_water(StepStack::Handshake);
+    let traffic = take_stack_high_water(StepStack::Traffic);
+    match r {
+        Ok(_) => t.check("record16k", true, ""),
+        Err(why) => t.check("record16k", false, &why),
+    }
+    out!(
+        "bench case=lx106_record16k heap_peak={} traffic_stack={}",
+        peak,
+        traffic
     );
 }

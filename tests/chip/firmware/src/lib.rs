@@ -31,6 +31,7 @@ extern "C" {
     fn chip_heap_tag(on: i32);
     fn chip_heap_tag_reset_peak();
     fn chip_heap_tag_peak() -> u32;
+    fn chip_heap_tag_in_use() -> u32;
 }
 
 /// CCOUNT ticks per instruction under `-icount shift=0` on the sim machine.
@@ -455,6 +456,7 @@ pub extern "C" fn chip_tests_main() -> i32 {
     handshake::run(&mut t);
     #[cfg(feature = "lib")]
     handshake::run_resume(&mut t);
+    handshake::run_record16k(&mut t);
     #[cfg(feature = "lib")]
     handshake::run_server_resume(&mut t);
     #[cfg(not(feature = "lib"))]
