@@ -756,23 +756,19 @@ impl Conn {
     /// is in flight and nothing waits (a user send is then complete).
     fn flush(&mut self, tcp: &mut dyn Tcp) -> bool {
         let role = self.role;
+        let tcp_closing = matches!(
+            self.state,
+            State::Closing {
+                tcp_closing: true,
+                ..
+            }
+        );
         let Some(link) = self.state.link_mut() else {
             return false;
         };
-        if link.tcp_busy
-            || matches!(
-                self.state,
-                State::Closing {
-                    tcp_closing: true,
-                    ..
-                }
-            )
-        {
+        if link.tcp_busy || tcp_closing {
             return false;
         }
-        let Some(link) = self.state.link_mut() else {
-            return false;
-        };
         let out = link.engine.get().map_or(&[][..], |e| e.output());
         if !out.is_empty() {
             let n = out.len().min(TCP_SEND_CHUNK);

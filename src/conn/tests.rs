@@ -160,17 +160,14 @@ impl Harness {
     /// The peer takes what we sent and answers (TLS only: its FIN is
     /// [`Harness::fin`]).
     fn peer_round(&mut self) -> bool {
-        let mut progress = false;
         let input = core::mem::take(&mut self.tcp.to_peer);
         let mut rest = &input[..];
-        while !rest.is_empty() || progress {
-            progress = true;
-            let n = match self.peer.receive(rest) {
-                Ok(n) => n,
-                Err(_) => break,
+        while !rest.is_empty() {
+            let Ok(n) = self.peer.receive(rest) else {
+                break;
             };
             rest = &rest[n..];
-            let mut quiet = 0;
+            // One decrypted record at a time: process, read, until none.
             loop {
                 match self.peer.process() {
                     Ok(Event::PeerClosed) => self.peer_saw_close = true,
@@ -179,19 +176,13 @@ impl Harness {
                 }
                 let mut buf = [0u8; 2048];
                 let n = self.peer.read(&mut buf);
-                self.peer_plain.extend_from_slice(&buf[..n]);
                 if n == 0 {
-                    quiet += 1;
-                    if quiet > 1 {
-                        break;
-                    }
+                    break;
                 }
-            }
-            if rest.is_empty() {
-                break;
+                self.peer_plain.extend_from_slice(&buf[..n]);
             }
         }
-        progress
+        !input.is_empty()
     }
 
     /// The SDK's loop until nothing moves: outstanding sends complete, the
