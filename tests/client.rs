@@ -665,3 +665,57 @@ fn rsa_handshake_fits_a_32k_heap() {
         .run("https_get");
     assert_clean_success(&r);
 }
+
+/// `pk_ops=N pk_ops_max_per_callback=M`: the simulator's count of the
+/// library's public-key operations, and the most it saw in one SDK callback.
+fn public_key_ops(r: &Run) -> (u32, u32) {
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("pk_ops="))
+        .unwrap_or_else(|| panic!("no pk_ops line:\n{}", r.stdout));
+    let mut v = line
+        .split(' ')
+        .map(|kv| kv.split('=').nth(1).unwrap().parse().unwrap());
+    (v.next().unwrap(), v.next().unwrap())
+}
+
+/// Issue #18 item 4: the handshake runs in short steps, so WiFi, timers and
+/// the watchdog run between its public-key operations. TLS 1.2 with an EC
+/// chain (key generation, the chain's signatures, the key exchange's, ECDH)
+/// and TLS 1.3 with an RSA chain and an RSA client key (key share, ECDH,
+/// the chain, CertificateVerify, our signature) each complete, with every
+/// operation in an SDK callback of its own.
+#[test]
+fn no_sdk_callback_runs_more_than_one_public_key_operation() {
+    let pki = pki();
+    let srv = openssl_server(&pki.join("ec"), &["-tls1_2"]);
+    let r = Device::new("short-steps-ec12", srv.port)
+        .ca(&pki.join("ec/root.pem"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    let (ops, most) = public_key_ops(&r);
+    assert!(ops >= 4, "only {ops} public-key operations counted");
+    assert_eq!(most, 1, "{ops} operations, up to {most} in one callback");
+
+    let srv = openssl_server(
+        &pki.join("rsa"),
+        &[
+            "-tls1_3",
+            "-Verify",
+            "1",
+            "-CAfile",
+            pki.join("ec/root.pem").to_str().unwrap(),
+        ],
+    );
+    let r = Device::new("short-steps-mtls13", srv.port)
+        .ca(&pki.join("rsa/root.pem"))
+        .identity(&pki.join("client/rsa.pem"), &pki.join("client/rsa.key"))
+        .opt("hostname", "localhost")
+        .run("https_get");
+    assert_clean_success(&r);
+    let (ops, most) = public_key_ops(&r);
+    assert!(ops >= 5, "only {ops} public-key operations counted");
+    assert_eq!(most, 1, "{ops} operations, up to {most} in one callback");
+}

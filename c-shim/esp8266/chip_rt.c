@@ -132,6 +132,15 @@ ATOMIC_ALL(4, uint32_t)
  * NONOS callback may use, so the library runs them on a dedicated stack that
  * exists only while they run.
  *
+ * espconn_secure_stack_start(fn, arg, top, base) does the same for a step
+ * that may be suspended: inside it, espconn_secure_stack_yield() saves the
+ * step's registers on its own stack and makes the start (or the resume that
+ * is running it) return 2 on the caller's stack; espconn_secure_stack_resume
+ * (top), called later from any SDK callback, switches back into the step,
+ * which then carries on from its yield. The library yields before a second
+ * public-key operation in one SDK callback, so WiFi, timers and the watchdog
+ * run between them. (`base` is the host's; the chip needs only `top`.)
+ *
  * espconn_secure_stack_escape() abandons the innermost such call: it restores
  * the registers the call saved and makes it return 1. The library uses it when
  * an allocation fails inside an engine step (the engine allocates infallibly):
@@ -139,8 +148,12 @@ ATOMIC_ALL(4, uint32_t)
  * gives back all its memory. With no call running it simply returns.
  *
  * LX106 uses the call0 ABI: a0 return address, a1 stack pointer, a2.. the
- * arguments and result, a12..a15 callee-saved. A 32-byte frame below `top`
- * keeps a0, a1, a12..a15 and the previous frame pointer (nesting).
+ * arguments and result, a12..a15 callee-saved. A 48-byte frame below `top`
+ * keeps the caller's (or the latest resumer's) a0, a1, a12..a15 at 0..20,
+ * the previous frame pointer (nesting) at 24, the suspended step's stack
+ * pointer at 28 and whether it may yield at 32. A yield pushes the step's
+ * a0 and a12..a15 on the step's stack (32 bytes) and keeps that stack
+ * pointer at 28; the resume pops them.
  */
 __asm__(
     "    .section .text.espconn_secure_stack_call,\"ax\",@progbits\n"
@@ -149,9 +162,78 @@ __asm__(
     "    .global espconn_secure_stack_call\n"
     "    .type espconn_secure_stack_call,@function\n"
     "espconn_secure_stack_call:\n"
-    "    bnez    a4, 1f\n"
+    "    movi    a5, 0\n"
+    "    j       2f\n"
+    "    .global espconn_secure_stack_start\n"
+    "    .type espconn_secure_stack_start,@function\n"
+    "espconn_secure_stack_start:\n"
+    "    movi    a5, 1\n"
+    "2:  bnez    a4, 1f\n"
     "    mov     a4, a1\n"
-    "1:  addi    a4, a4, -32\n"
+    "1:  addi    a4, a4, -48\n"
+    "    s32i    a0, a4, 0\n"
+    "    s32i    a1, a4, 4\n"
+    "    s32i    a12, a4, 8\n"
+    "    s32i    a13, a4, 12\n"
+    "    s32i    a14, a4, 16\n"
+    "    s32i    a15, a4, 20\n"
+    "    s32i    a5, a4, 32\n"
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a7, a6, 0\n"
+    "    s32i    a7, a4, 24\n"
+    "    s32i    a4, a6, 0\n"
+    "    mov     a1, a4\n"
+    "    mov     a5, a2\n"
+    "    mov     a2, a3\n"
+    "    callx0  a5\n"
+    /* fn returned: a1 is the frame again; back to whoever ran it last. */
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a7, a1, 24\n"
+    "    s32i    a7, a6, 0\n"
+    "    l32i    a0, a1, 0\n"
+    "    l32i    a12, a1, 8\n"
+    "    l32i    a13, a1, 12\n"
+    "    l32i    a14, a1, 16\n"
+    "    l32i    a15, a1, 20\n"
+    "    l32i    a1, a1, 4\n"
+    "    movi    a2, 0\n"
+    "    ret\n"
+    "    .size espconn_secure_stack_call, . - espconn_secure_stack_call\n"
+    "\n"
+    "    .section .text.espconn_secure_stack_yield,\"ax\",@progbits\n"
+    "    .literal_position\n"
+    "    .align 4\n"
+    "    .global espconn_secure_stack_yield\n"
+    "    .type espconn_secure_stack_yield,@function\n"
+    "espconn_secure_stack_yield:\n"
+    "    movi    a6, espconn_secure_escape_frame\n"
+    "    l32i    a4, a6, 0\n"
+    "    addi    a1, a1, -32\n"
+    "    s32i    a0, a1, 0\n"
+    "    s32i    a12, a1, 8\n"
+    "    s32i    a13, a1, 12\n"
+    "    s32i    a14, a1, 16\n"
+    "    s32i    a15, a1, 20\n"
+    "    s32i    a1, a4, 28\n"
+    "    l32i    a7, a4, 24\n"
+    "    s32i    a7, a6, 0\n"
+    "    l32i    a0, a4, 0\n"
+    "    l32i    a12, a4, 8\n"
+    "    l32i    a13, a4, 12\n"
+    "    l32i    a14, a4, 16\n"
+    "    l32i    a15, a4, 20\n"
+    "    l32i    a1, a4, 4\n"
+    "    movi    a2, 2\n"
+    "    ret\n"
+    "    .size espconn_secure_stack_yield, . - espconn_secure_stack_yield\n"
+    "\n"
+    "    .section .text.espconn_secure_stack_resume,\"ax\",@progbits\n"
+    "    .literal_position\n"
+    "    .align 4\n"
+    "    .global espconn_secure_stack_resume\n"
+    "    .type espconn_secure_stack_resume,@function\n"
+    "espconn_secure_stack_resume:\n"
+    "    addi    a4, a2, -48\n"
     "    s32i    a0, a4, 0\n"
     "    s32i    a1, a4, 4\n"
     "    s32i    a12, a4, 8\n"
@@ -162,18 +244,15 @@ __asm__(
     "    l32i    a7, a6, 0\n"
     "    s32i    a7, a4, 24\n"
     "    s32i    a4, a6, 0\n"
-    "    mov     a1, a4\n"
-    "    mov     a5, a2\n"
-    "    mov     a2, a3\n"
-    "    callx0  a5\n"
-    "    movi    a6, espconn_secure_escape_frame\n"
-    "    l32i    a7, a1, 24\n"
-    "    s32i    a7, a6, 0\n"
+    "    l32i    a1, a4, 28\n"
     "    l32i    a0, a1, 0\n"
-    "    l32i    a1, a1, 4\n"
-    "    movi    a2, 0\n"
+    "    l32i    a12, a1, 8\n"
+    "    l32i    a13, a1, 12\n"
+    "    l32i    a14, a1, 16\n"
+    "    l32i    a15, a1, 20\n"
+    "    addi    a1, a1, 32\n"
     "    ret\n"
-    "    .size espconn_secure_stack_call, . - espconn_secure_stack_call\n"
+    "    .size espconn_secure_stack_resume, . - espconn_secure_stack_resume\n"
     "\n"
     "    .section .text.espconn_secure_stack_escape,\"ax\",@progbits\n"
     "    .literal_position\n"
@@ -200,3 +279,19 @@ __asm__(
 
 /* The innermost running espconn_secure_stack_call's saved frame, or NULL. */
 void *espconn_secure_escape_frame;
+
+/* Whether the innermost running step was started with
+ * espconn_secure_stack_start (and so may yield). */
+int espconn_secure_stack_may_yield(void)
+{
+    unsigned *frame = espconn_secure_escape_frame;
+    return frame && frame[8];
+}
+
+/* Public-key operations since the SDK callback began (src/platform/slice.rs). */
+static unsigned pk_ops;
+
+unsigned *espconn_secure_pk_ops(void)
+{
+    return &pk_ops;
+}

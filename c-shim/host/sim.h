@@ -79,6 +79,8 @@ struct sim_counters {
     uint32_t wdt_stops;
     uint32_t wdt_restarts;
     uint32_t cpu_freq_changes;
+    uint32_t pk_ops;            /* public-key operations (library hook) */
+    uint32_t pk_ops_max_per_callback; /* most of them in one SDK callback */
     uint8_t  cpu_freq;          /* current: 80 or 160 */
     uint8_t  wdt_stopped;       /* 1 between stop and restart */
 };

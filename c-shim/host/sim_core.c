@@ -535,6 +535,7 @@ static void run_defers(void)
         void *owner = d->owner;
         intptr_t arg = d->arg;
         free(d);
+        sim_callback_boundary();
         fn(owner, arg);
         if (exit_requested)
             return;
@@ -637,6 +638,7 @@ static void run_timers(void)
             free(n);
             t->timer_next = NULL;
         }
+        sim_callback_boundary();
         if (t->timer_func)
             t->timer_func(t->timer_arg);
     }
@@ -712,6 +714,7 @@ static void run_tasks(void)
         ETSEvent e = s->queue[s->head];
         s->head = (uint8)((s->head + 1) % s->qlen);
         s->count--;
+        sim_callback_boundary();
         s->task(&e);
     }
 }

@@ -782,6 +782,7 @@ void sim_net_dispatch(struct pollfd *fds, void **tags, int n)
         int e;
         if (!re || c->dead || sim_exit_requested(&e))
             continue;
+        sim_callback_boundary();
         switch (c->st) {
         case S_CONNECTING:
             on_connected(c);
@@ -794,8 +795,11 @@ void sim_net_dispatch(struct pollfd *fds, void **tags, int n)
                 if (pump_tx(c) == 1)
                     deliver_sent(c);
             }
-            if (!c->dead && !c->hold && (re & (POLLIN | POLLERR | POLLHUP)))
+            if (!c->dead && !c->hold && (re & (POLLIN | POLLERR | POLLHUP))) {
+                /* lwIP calls the sent and the recv callbacks separately. */
+                sim_callback_boundary();
                 on_readable(c);
+            }
             break;
         }
     }

@@ -20,6 +20,9 @@ void sim_defer_cancel(void *owner);
 #define SIM_MAX_FDS 64
 int  sim_net_prepare(struct pollfd *fds, void **tags, int max, uint64_t *deadline_us);
 void sim_net_dispatch(struct pollfd *fds, void **tags, int n);
+/* Each call the simulator makes into the program starts here (sim_system.c:
+ * public-key operations are counted per SDK callback). */
+void sim_callback_boundary(void);
 void sim_net_check_deadlines(void);
 
 /* Implemented by the system module. */

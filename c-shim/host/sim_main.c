@@ -47,6 +47,7 @@ static void print_heap_line(void)
         printf("scan_free_hits=%u\n", sim_heap_scan_hits());
     struct sim_counters c;
     sim_get_counters(&c);
+    printf("pk_ops=%u pk_ops_max_per_callback=%u\n", c.pk_ops, c.pk_ops_max_per_callback);
     printf("cpu_freq=%u cpu_freq_changes=%u\n", c.cpu_freq, c.cpu_freq_changes);
     printf("heap_peak=%u heap_in_use=%u allocs=%u\n", peak, in_use, allocs);
     fflush(stdout);

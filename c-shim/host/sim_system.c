@@ -50,6 +50,24 @@ void system_soft_wdt_restart(void)
     counters.wdt_stopped = 0;
 }
 
+/* The library calls this before each public-key operation (signature,
+ * verification, key generation, shared secret): the simulator counts them
+ * per SDK callback, each call it makes into the program (a timer, a task, a
+ * deferred callback, one connection's socket events) being one. */
+static uint32_t pk_ops_in_callback;
+
+void sim_callback_boundary(void)
+{
+    pk_ops_in_callback = 0;
+}
+
+void sim_public_key_op(void)
+{
+    counters.pk_ops++;
+    if (++pk_ops_in_callback > counters.pk_ops_max_per_callback)
+        counters.pk_ops_max_per_callback = pk_ops_in_callback;
+}
+
 bool system_update_cpu_freq(uint8 freq)
 {
     if (freq != SYS_CPU_80MHZ && freq != SYS_CPU_160MHZ)

@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 
 use crate::error::{code, Failure};
 use crate::fail;
-use crate::platform::alloc::Confined;
+use crate::platform::alloc::{Confined, Stepped};
 use crate::platform::{StepError, StepStack};
 use crate::tls::{Event, Session};
 
@@ -102,6 +102,12 @@ fn build(start: Start) -> Result<Engine, Failure> {
 /// The step that advances the protocol; named so the chip's stack analysis
 /// finds it (it runs on the handshake or traffic stack).
 fn process_step(e: &mut Engine, _: ()) -> Result<Event, Failure> {
+    crate::platform::with_watchdog_paused(|| e.process())
+}
+
+/// The same during the handshake, as a step that may be suspended before a
+/// public-key operation (`platform::slice`: at most one per SDK callback).
+fn handshake_step(e: &mut (dyn Session + 'static)) -> Result<Event, Failure> {
     crate::platform::with_watchdog_paused(|| e.process())
 }
 
@@ -235,6 +241,12 @@ impl State {
     fn in_handshake(&self) -> bool {
         matches!(self, State::Handshaking(_))
     }
+
+    /// A handshake step is suspended (`platform::slice`): the engine is the
+    /// step's until it is resumed or abandoned.
+    fn step_suspended(&self) -> bool {
+        self.link().is_some_and(|l| l.engine.is_suspended())
+    }
 }
 
 /// The changes of [`State`] variant, all made by [`Conn::transition`].
@@ -311,14 +323,21 @@ impl Conn {
                 peer_closed: false,
             },
             (
-                State::TcpConnecting(link) | State::Handshaking(link) | State::Open { link, .. },
+                State::TcpConnecting(mut link)
+                | State::Handshaking(mut link)
+                | State::Open { mut link, .. },
                 To::Closing { reason, delivering },
-            ) => State::Closing {
-                link,
-                reason,
-                delivering,
-                tcp_closing: false,
-            },
+            ) => {
+                // A suspended handshake step will not be finished: its
+                // engine goes with the arena, as after an escape.
+                link.engine.abandon_suspended();
+                State::Closing {
+                    link,
+                    reason,
+                    delivering,
+                    tcp_closing: false,
+                }
+            }
             // An ending is reported once.
             (State::Ended(e), _) => State::Ended(e),
             // The link (engine, arena, backlog) is dropped with the old
@@ -359,13 +378,18 @@ impl Conn {
 
     /// Ciphertext arrived from TCP.
     pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
-        if matches!(self.state, State::TcpConnecting(_)) || self.state.engine().is_none() {
+        let suspended = self.state.step_suspended();
+        if matches!(self.state, State::TcpConnecting(_))
+            || (self.state.engine().is_none() && !suspended)
+        {
             return;
         }
         let Some(link) = self.state.link_mut() else {
             return;
         };
-        let rest = if link.backlog.is_empty() {
+        // While a step is suspended the engine takes nothing: the bytes
+        // wait in the backlog (and TCP is held) until it is done.
+        let rest = if link.backlog.is_empty() && !suspended {
             match feed(link, data) {
                 Ok(n) => &data[n..],
                 Err(f) => return self.fail(tcp, f),
@@ -402,6 +426,15 @@ impl Conn {
             // The engine knows whether the close cut a handshake short and
             // how far it got; before the engine exists, TLS never started
             // (a failure unless the connection was open).
+            state if state.step_suspended() => {
+                let f = fail!(
+                    code::SSL_CONN_EOF,
+                    "{} closed the connection during the handshake",
+                    self.role.peer()
+                );
+                report(self.role, &f, true);
+                Ending::Failed(f)
+            }
             state => {
                 let eof = match state.engine() {
                     Some(engine) => engine.peer_eof(),
@@ -609,9 +642,33 @@ impl Conn {
         self.pump(tcp);
     }
 
+    /// A handshake step is suspended: `ffi` calls [`Conn::continue_step`]
+    /// from a later SDK callback.
+    pub fn step_pending(&self) -> bool {
+        self.state.step_suspended()
+    }
+
+    /// Carries on with the suspended handshake step (one more public-key
+    /// operation at most), then with whatever it made possible.
+    pub fn continue_step(&mut self, tcp: &mut dyn Tcp) {
+        if !self.state.step_suspended() {
+            return;
+        }
+        match self.process_from(true) {
+            Ok(()) => self.pump(tcp),
+            Err(f) => self.fail(tcp, f),
+        }
+    }
+
     /// Run the engine as far as it goes, then hand its output to TCP.
     fn pump(&mut self, tcp: &mut dyn Tcp) {
         if matches!(self.state, State::Ended(_)) {
+            return;
+        }
+        if self.state.step_suspended() {
+            // The engine is the suspended step's: nothing to send or feed
+            // until `continue_step`; only TCP's hold follows the backlog.
+            self.sync_hold(tcp);
             return;
         }
         if self.state.has_failed() {
@@ -630,8 +687,12 @@ impl Conn {
                 Ok(n) => n,
                 Err(f) => return self.fail(tcp, f),
             };
-            if let Err(f) = self.process() {
+            if let Err(f) = self.process_from(false) {
                 return self.fail(tcp, f);
+            }
+            if self.state.step_suspended() {
+                self.sync_hold(tcp);
+                return;
             }
             let more = self.state.link().is_some_and(|l| !l.backlog.is_empty());
             if (taken == 0 && !first) || !more || self.readable() > 0 {
@@ -680,30 +741,40 @@ impl Conn {
         Ok(taken)
     }
 
-    fn process(&mut self) -> Result<(), Failure> {
+    /// Runs the engine until it has nothing more to do, or a handshake step
+    /// is suspended; `resuming` first carries on with the suspended one.
+    fn process_from(&mut self, mut resuming: bool) -> Result<(), Failure> {
         loop {
             let Some(link) = self.state.link_mut() else {
                 return Ok(());
             };
-            let Some(engine) = link.engine.get() else {
-                return Ok(());
-            };
-            let estimate = engine.work_estimate();
-            // Once the handshake is complete rustls only runs its traffic
-            // state, whose deepest path needs about half the handshake's
-            // stack; every received record pays this block
-            // (platform::TRAFFIC_STACK).
-            let stack = if engine.is_handshaking() {
-                StepStack::Handshake
+            let stepped = if core::mem::take(&mut resuming) {
+                link.engine.resume()
             } else {
-                StepStack::Traffic
+                let Some(engine) = link.engine.get() else {
+                    return Ok(());
+                };
+                let estimate = engine.work_estimate();
+                let handshaking = engine.is_handshaking();
+                link.engine
+                    .ensure_free(estimate)
+                    .map_err(|e| oom("TLS processing", e.requested, e.free))?;
+                if handshaking {
+                    link.engine
+                        .step_resumable(StepStack::Handshake, handshake_step)
+                } else {
+                    // Once the handshake is complete rustls only runs its
+                    // traffic state, whose deepest path needs about half the
+                    // handshake's stack; every received record pays this
+                    // block (platform::TRAFFIC_STACK).
+                    link.engine
+                        .step(StepStack::Traffic, (), process_step)
+                        .map(|r| r.map(Stepped::Done))
+                }
             };
-            link.engine
-                .ensure_free(estimate)
-                .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-            let event = match link.engine.step(stack, (), process_step) {
-                Ok(Some(event)) => event?,
-                Ok(None) => return Ok(()),
+            let event = match stepped {
+                Ok(Some(Stepped::Done(event))) => event?,
+                Ok(Some(Stepped::Suspended)) | Ok(None) => return Ok(()),
                 Err(e) => return Err(step_failure("TLS processing", e)),
             };
             match event {

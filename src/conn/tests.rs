@@ -78,6 +78,8 @@ struct Harness {
     /// The peer's TCP FIN reached us (`tcp_closed` was called).
     fin: bool,
     hook: Hook,
+    /// Suspended handshake steps carried on (`Conn::continue_step`).
+    steps_continued: usize,
 }
 
 /// Our client, trusting the EC test root (a peer with the RSA chain fails
@@ -107,7 +109,9 @@ impl Harness {
             peer_saw_close: false,
             fin: false,
             hook: nothing,
+            steps_continued: 0,
         };
+        crate::platform::slice::callback_begins();
         h.conn.tcp_connected(&mut h.tcp, client_start());
         h.dispatch();
         h
@@ -191,11 +195,22 @@ impl Harness {
     fn run(&mut self) {
         for _ in 0..1000 {
             let mut progress = false;
+            // Each call below is an SDK callback of its own (`ffi::drive`),
+            // the first one ffi's timer for a suspended handshake step.
+            if self.conn.step_pending() {
+                self.steps_continued += 1;
+                crate::platform::slice::callback_begins();
+                self.conn.continue_step(&mut self.tcp);
+                self.dispatch();
+                progress = true;
+            }
+            crate::platform::slice::callback_begins();
             if self.tcp.in_flight {
                 self.tcp.in_flight = false;
                 self.conn.tcp_sent(&mut self.tcp);
                 progress = true;
             }
+            crate::platform::slice::callback_begins();
             if !self.tcp.to_peer.is_empty() {
                 progress |= self.peer_round();
             }
@@ -205,6 +220,7 @@ impl Harness {
                 self.conn.tcp_received(&mut self.tcp, &out);
                 progress = true;
             }
+            crate::platform::slice::callback_begins();
             if self.tcp.disconnects > 0 && !self.fin {
                 self.fin = true;
                 self.conn.tcp_closed();
@@ -554,4 +570,116 @@ fn the_connection_returns_every_heap_byte_when_it_ends() {
         );
     }
     assert_eq!(crate::platform::free_heap(), before);
+}
+
+impl Harness {
+    /// A client whose handshake step is suspended before its second
+    /// public-key operation in one SDK callback (`platform::slice`): the
+    /// ClientHello went to the peer and the peer's first flight came back
+    /// in one TCP segment.
+    fn suspended() -> Harness {
+        let mut h = Harness::client(Pki::Ec);
+        assert!(h.peer_round(), "the ClientHello reaches the peer");
+        let flight = h.peer.output().to_vec();
+        h.peer.consume_output(flight.len());
+        crate::platform::slice::callback_begins();
+        h.conn.tcp_received(&mut h.tcp, &flight);
+        h.dispatch();
+        assert!(
+            h.conn.step_pending(),
+            "the flight holds more than one public-key operation"
+        );
+        h
+    }
+}
+
+#[test]
+fn the_handshake_runs_one_public_key_operation_per_sdk_callback_and_completes() {
+    let mut h = Harness::client(Pki::Ec);
+    h.run();
+    assert_eq!(h.heard, vec![Heard::Connect]);
+    // The key share went out with the ClientHello; then the key exchange,
+    // the chain's two signatures and the handshake signature each wait for
+    // a callback of their own.
+    assert!(
+        h.steps_continued >= 3,
+        "only {} suspended steps were carried on",
+        h.steps_continued
+    );
+    assert_eq!(h.conn.user_send(&mut h.tcp, b"after"), ret::OK);
+    h.run();
+    assert_eq!(h.peer_plain, b"after");
+}
+
+/// `bytes` cut into its TLS records.
+fn records(mut bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let n = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        let (record, rest) = bytes.split_at(n.min(bytes.len()));
+        out.push(record);
+        bytes = rest;
+    }
+    out
+}
+
+#[test]
+fn input_arriving_while_a_step_is_suspended_waits_in_order_with_tcp_held() {
+    let mut h = Harness::client(Pki::Ec);
+    assert!(h.peer_round(), "the ClientHello reaches the peer");
+    let flight = h.peer.output().to_vec();
+    h.peer.consume_output(flight.len());
+    let records = records(&flight);
+    assert!(records.len() >= 2, "ServerHello, then the encrypted flight");
+    // The ServerHello arrives in the callback whose key generation (the
+    // ClientHello's key share) already ran: its ECDH waits, suspended.
+    h.conn.tcp_received(&mut h.tcp, records[0]);
+    h.dispatch();
+    assert!(h.conn.step_pending(), "the ECDH waits for a callback of its own");
+    // The rest of the flight arrives meanwhile: the engine, which the step
+    // has, takes nothing now.
+    crate::platform::slice::callback_begins();
+    h.conn.tcp_received(&mut h.tcp, &records[1..].concat());
+    h.dispatch();
+    assert!(h.tcp.held, "TCP input is held while the backlog waits");
+    assert!(h.heard.is_empty(), "{:?}", h.heard);
+    h.run();
+    assert_eq!(h.heard, vec![Heard::Connect]);
+    assert!(!h.tcp.held, "TCP flows again once the backlog was taken");
+    h.peer_writes(b"after", 1000);
+    h.run();
+    assert_eq!(h.plain, b"after");
+}
+
+#[test]
+fn a_disconnect_while_a_step_is_suspended_abandons_it_and_ends_once() {
+    {
+        let mut h = Harness::suspended();
+        assert_eq!(h.conn.user_disconnect(&mut h.tcp), ret::OK);
+        assert!(!h.conn.step_pending(), "the suspended step is abandoned");
+        assert_eq!(h.conn.arena_bytes(), 0, "and its arena released");
+        h.run();
+        assert_eq!(h.heard, vec![Heard::Disconnect]);
+        assert_eq!(h.tcp.disconnects, 1);
+        assert_eq!(
+            h.conn.user_disconnect(&mut h.tcp),
+            ret::INPROGRESS,
+            "an ended connection does not close twice"
+        );
+    }
+}
+
+#[test]
+fn the_handshake_timeout_or_a_fin_while_a_step_is_suspended_fails_the_connection() {
+    let mut h = Harness::suspended();
+    h.conn.handshake_timed_out(&mut h.tcp, 15);
+    assert!(!h.conn.step_pending());
+    h.run();
+    assert_eq!(h.heard, vec![Heard::Reconnect(code::SSL_TIMEOUT)]);
+
+    let mut h = Harness::suspended();
+    h.conn.tcp_closed();
+    h.dispatch();
+    assert_eq!(h.heard, vec![Heard::Reconnect(code::SSL_CONN_EOF)]);
+    assert!(!h.conn.step_pending(), "the engine went with the connection");
 }

@@ -57,6 +57,9 @@ pub(crate) struct Slot {
     dead: bool,
     /// Resumes delivery after `espconn_secure_recv_unhold`.
     kick: EtsTimer,
+    /// Carries on with a suspended handshake step (0 ms, armed at the end
+    /// of the SDK callback that left it suspended).
+    next_step: EtsTimer,
     /// Ends a handshake that takes longer than `timeout_s` seconds
     /// (`espconn_secure_set_handshake_timeout`): armed when TCP is up,
     /// disarmed when the handshake completes or the slot is freed.
@@ -111,6 +114,7 @@ fn new_slot(init: SlotInit, role: Role) -> Option<*mut Slot> {
         ptr::addr_of_mut!((*p).listener).write(listener);
         ptr::addr_of_mut!((*p).dead).write(false);
         ptr::addr_of_mut!((*p).kick).write(EtsTimer::new());
+        ptr::addr_of_mut!((*p).next_step).write(EtsTimer::new());
         ptr::addr_of_mut!((*p).deadline).write(EtsTimer::new());
         ptr::addr_of_mut!((*p).timeout_s).write(crate::conn::settings::handshake_timeout());
         ptr::addr_of_mut!((*p).fast_cpu).write(false);
@@ -199,6 +203,9 @@ unsafe fn slot_of(arg: *mut c_void) -> Option<*mut Slot> {
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
 unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
+    // Every SDK callback that works on a connection comes through here: it
+    // may run one public-key operation (platform::slice).
+    crate::platform::slice::callback_begins();
     {
         // SAFETY: caller's contract; the borrow ends before any user callback.
         let s = unsafe { &mut *slot };
@@ -255,6 +262,18 @@ unsafe fn dispatch(slot: *mut Slot) {
     }
     // Not held through the last callback (a program often reconnects there).
     drop(buf);
+    // A handshake step left suspended carries on from its own SDK callback,
+    // after WiFi, timers and the watchdog had their turn.
+    // SAFETY: caller's contract; the timer lives in the slot and is
+    // disarmed before the slot is freed (`bury`).
+    unsafe {
+        if (*slot).conn.step_pending() {
+            let t = &mut (*slot).next_step;
+            sdk::ets_timer_disarm(t);
+            sdk::ets_timer_setfn(t, on_next_step, slot.cast());
+            sdk::ets_timer_arm_new(t, 0, false, true);
+        }
+    }
     // SAFETY: caller's contract.
     let ending = unsafe { (*slot).conn.take_ending() };
     if let Some(ending) = ending {
@@ -412,6 +431,7 @@ fn bury(slot: *mut Slot) {
     // SAFETY: the slot is live; a disarmed timer is no longer in the SDK's list.
     unsafe {
         sdk::ets_timer_disarm(&mut (*slot).kick);
+        sdk::ets_timer_disarm(&mut (*slot).next_step);
         sdk::ets_timer_disarm(&mut (*slot).deadline);
         end_fast_cpu(slot);
     }
@@ -478,6 +498,17 @@ unsafe extern "C" fn on_unhold(arg: *mut c_void) {
     }
     // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
     unsafe { drive(slot, |c, t| c.resume(t)) };
+}
+
+/// The timer armed when a handshake step was left suspended: carry on.
+unsafe extern "C" fn on_next_step(arg: *mut c_void) {
+    let slot = arg.cast::<Slot>();
+    // SAFETY: the timer is disarmed before its slot is freed, so `slot` is live.
+    if unsafe { (*slot).dead } {
+        return;
+    }
+    // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
+    unsafe { drive(slot, |c, t| c.continue_step(t)) };
 }
 
 /// The handshake of `slot` no longer needs the fast CPU.

@@ -658,15 +658,29 @@ mod sealed {
 /// memory.) They are generic rather than `fn` pointers so that the calls stay
 /// direct, which the chip's static stack analysis can follow.
 pub struct Confined<T> {
+    /// A step of [`Confined::step_resumable`] suspended half-way: while it
+    /// is, the value is its (mutably borrowed) and nothing else touches it.
+    suspended: Option<super::slice::Suspended>,
     /// Declared before the arena so that it drops first.
     value: Option<T>,
     arena: ArenaBox,
+}
+
+/// What a [`Confined::step_resumable`] or [`Confined::resume`] came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stepped<R> {
+    /// The step returned this.
+    Done(R),
+    /// The step is suspended before a public-key operation
+    /// (`platform::slice`): resume it from a later SDK callback.
+    Suspended,
 }
 
 impl<T> Confined<T> {
     /// An empty confinement with its (empty) arena.
     pub fn new() -> Result<Self, OutOfMemory> {
         Ok(Confined {
+            suspended: None,
             value: None,
             arena: Arena::new()?,
         })
@@ -674,8 +688,17 @@ impl<T> Confined<T> {
 
     /// The value, for calls that do not allocate (reading state, borrowing
     /// output). Anything that allocates goes through [`Confined::step`].
+    /// `None` while a step is suspended.
     pub fn get(&self) -> Option<&T> {
+        if self.suspended.is_some() {
+            return None;
+        }
         self.value.as_ref()
+    }
+
+    /// A step is suspended half-way ([`Confined::step_resumable`]).
+    pub fn is_suspended(&self) -> bool {
+        self.suspended.is_some()
     }
 
     /// Build the value in a guarded step. `Ok(Err(e))` when `build` failed
@@ -711,6 +734,9 @@ impl<T> Confined<T> {
         op: F,
     ) -> Result<Option<R>, super::StepError> {
         const { assert!(size_of::<F>() == 0, "a step must not capture anything") };
+        if self.suspended.is_some() {
+            return Ok(None);
+        }
         let Some(value) = self.value.as_mut() else {
             return Ok(None);
         };
@@ -721,6 +747,82 @@ impl<T> Confined<T> {
                 Ok(Some(r))
             }
             Err(e) => Err(self.abandon(e)),
+        }
+    }
+
+    /// As [`Confined::step`] (without an argument) for a step that may be
+    /// suspended before a public-key operation (`platform::slice`): then
+    /// `Ok(Some(Stepped::Suspended))`, the value stays the step's, and
+    /// [`Confined::resume`] carries on from a later SDK callback. The step
+    /// works on what `T` points to (the engine in the arena), whose address
+    /// does not change when the `Confined` moves.
+    pub fn step_resumable<U, R, F>(
+        &mut self,
+        stack: super::StepStack,
+        op: F,
+    ) -> Result<Option<Stepped<R>>, super::StepError>
+    where
+        T: core::ops::DerefMut<Target = U>,
+        U: ?Sized,
+        R: Copy + 'static,
+        F: FnOnce(&mut U) -> R,
+    {
+        const { assert!(size_of::<F>() == 0, "a step must not capture anything") };
+        if self.suspended.is_some() {
+            return Ok(None);
+        }
+        let Some(value) = self.value.as_mut() else {
+            return Ok(None);
+        };
+        let target: *mut U = &mut **value;
+        let arena: *const Arena = &*self.arena;
+        // SAFETY: the arena (its own SDK block) and the target (arena
+        // memory owned by `value`) stay where they are until the step is
+        // over: while it is suspended `get`, `step` and this refuse to touch
+        // the value, and dropping or clearing the value first abandons the
+        // step (`abandon`), after which nothing of it runs.
+        let slice = unsafe {
+            super::slice::start_step(stack, move || {
+                let arena = &*arena;
+                arena.enter(|| op(&mut *target))
+            })
+        };
+        self.after_slice(slice)
+    }
+
+    /// Carries on with the suspended step ([`Confined::step_resumable`]);
+    /// `Ok(None)` when none is suspended.
+    pub fn resume<R: Copy + 'static>(&mut self) -> Result<Option<Stepped<R>>, super::StepError> {
+        let Some(s) = self.suspended.take() else {
+            return Ok(None);
+        };
+        self.after_slice(super::slice::resume_step::<R>(s))
+    }
+
+    fn after_slice<R: Copy>(
+        &mut self,
+        slice: super::slice::Slice<R>,
+    ) -> Result<Option<Stepped<R>>, super::StepError> {
+        match slice {
+            super::slice::Slice::Suspended(s) => {
+                self.suspended = Some(s);
+                Ok(Some(Stepped::Suspended))
+            }
+            super::slice::Slice::Done(Ok(r)) => {
+                self.arena.trim();
+                Ok(Some(Stepped::Done(r)))
+            }
+            super::slice::Slice::Done(Err(e)) => Err(self.abandon(e)),
+        }
+    }
+
+    /// Gives up a suspended step: the value it was working on is
+    /// half-updated, so it goes with the arena as after an escape. Nothing
+    /// happens when no step is suspended.
+    pub fn abandon_suspended(&mut self) {
+        if let Some(s) = self.suspended.take() {
+            drop(s);
+            self.abandon(super::StepError::Panic);
         }
     }
 
@@ -736,8 +838,10 @@ impl<T> Confined<T> {
         e
     }
 
-    /// Drop the value inside its arena and give back the emptied chunks.
+    /// Drop the value inside its arena and give back the emptied chunks (a
+    /// suspended step is abandoned first, and the value with it).
     pub fn clear(&mut self) {
+        self.abandon_suspended();
         if let Some(v) = self.value.take() {
             self.arena.enter(|| drop(v));
             self.arena.trim();

@@ -13,6 +13,7 @@ pub(crate) mod counting_alloc;
 mod runtime;
 /// cbindgen:ignore
 pub mod sdk;
+pub mod slice;
 /// cbindgen:ignore
 #[cfg(all(feature = "fuzzing", not(target_os = "none")))]
 pub mod sim;
@@ -183,6 +184,12 @@ pub const STEP_STACK_ON_HEAP: usize = if cfg!(target_os = "none") {
     0
 };
 
+/// Bytes a suspendable step ([`slice`]) keeps at the top of its stack block:
+/// its closure and result pointer, and the C guard's frame (registers of
+/// whoever runs it, the suspended step's stack pointer). The stack analysis
+/// takes them off [`HANDSHAKE_STACK`] for the handshake's steps.
+pub const SLICE_FRAME: usize = 64;
+
 /// Byte the engine stack is painted with, to find its high-water mark.
 #[cfg(target_os = "none")]
 const STACK_PAINT: u8 = 0xA5;
@@ -301,12 +308,12 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
     #[cfg(target_os = "none")]
     {
         use core::alloc::Layout;
-        let (size, high_water) = match stack {
-            StepStack::Caller => (0, None),
-            StepStack::Handshake => (HANDSHAKE_STACK, Some(&STACK_HIGH_WATER[0])),
-            StepStack::Traffic => (TRAFFIC_STACK, Some(&STACK_HIGH_WATER[1])),
+        let size = match stack {
+            StepStack::Caller => 0,
+            StepStack::Handshake => HANDSHAKE_STACK,
+            StepStack::Traffic => TRAFFIC_STACK,
         };
-        if let Some(high_water) = high_water {
+        if size != 0 {
             let stack_oom = alloc::OutOfMemory {
                 requested: size,
                 free: free_heap(),
@@ -322,22 +329,7 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
             let block = unsafe { core::slice::from_raw_parts_mut(base, size) };
             block.fill(STACK_PAINT);
             completed = guarded(block.as_mut_ptr_range().end, || result = Some(f()));
-            let untouched = block.iter().take_while(|&&b| b == STACK_PAINT).count();
-            high_water.fetch_max(size - untouched, core::sync::atomic::Ordering::Relaxed);
-            if untouched < STACK_GUARD {
-                // The step came within a few bytes of the block's end, or
-                // past it into whatever lies below on the heap: nothing can
-                // be trusted any more. (Not seen: the deepest steps measured
-                // leave ~1.8 KB of either stack, docs/STACK.md.)
-                // Without `core::fmt`, like the panic handler: on the chip
-                // this runs on the NONOS system stack.
-                log_number(
-                    "espconn_secure: fatal: engine stack overflow (",
-                    size,
-                    " bytes)",
-                );
-                restart();
-            }
+            note_stack_use(stack, block);
             // SAFETY: allocated above with this layout; the call has returned.
             unsafe { alloc::sdk_free(base, layout) };
         } else {
@@ -351,18 +343,49 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
     }
     // Abandoned: put back what the step's skipped frames would have.
     alloc::set_current_ptr(arena);
+    Err(abandoned_step())
+}
+
+/// After a step was abandoned (its frames skipped): the watchdog it left
+/// stopped runs again, and the error says why.
+fn abandoned_step() -> StepError {
     // SAFETY: plain SDK calls without arguments; restarting a running
     // watchdog is harmless.
     unsafe {
         sdk::system_soft_wdt_restart();
         sdk::system_soft_wdt_feed();
     }
-    Err(
-        match FAILED_ALLOC.swap(0, core::sync::atomic::Ordering::Relaxed) {
-            0 => StepError::Panic,
-            requested => StepError::OutOfMemory { requested },
-        },
-    )
+    match FAILED_ALLOC.swap(0, core::sync::atomic::Ordering::Relaxed) {
+        0 => StepError::Panic,
+        requested => StepError::OutOfMemory { requested },
+    }
+}
+
+/// A step on `block` (painted with [`STACK_PAINT`]) is over: books its depth
+/// and restarts the chip if it reached the guard bytes.
+#[cfg(target_os = "none")]
+fn note_stack_use(stack: StepStack, block: &[u8]) {
+    let high_water = match stack {
+        StepStack::Caller => return,
+        StepStack::Handshake => &STACK_HIGH_WATER[0],
+        StepStack::Traffic => &STACK_HIGH_WATER[1],
+    };
+    let size = block.len();
+    let untouched = block.iter().take_while(|&&b| b == STACK_PAINT).count();
+    high_water.fetch_max(size - untouched, core::sync::atomic::Ordering::Relaxed);
+    if untouched < STACK_GUARD {
+        // The step came within a few bytes of the block's end, or past it
+        // into whatever lies below on the heap: nothing can be trusted any
+        // more. (Not seen: the deepest steps measured leave ~1.8 KB of
+        // either stack, docs/STACK.md.) Without `core::fmt`, like the panic
+        // handler: on the chip this runs on the NONOS system stack.
+        log_number(
+            "espconn_secure: fatal: engine stack overflow (",
+            size,
+            " bytes)",
+        );
+        restart();
+    }
 }
 
 /// Reads `buf.len() * 4` bytes of flash at `addr` (4-byte aligned, as

@@ -133,6 +133,34 @@ extern "C" {
     /// Abandons the innermost running `espconn_secure_stack_call` (which then
     /// returns 1); returns only when none is running.
     pub(crate) fn espconn_secure_stack_escape();
+    /// As `espconn_secure_stack_call` for a step that may be suspended
+    /// (`slice.rs`): on the stack `[base, top)`; returns 2 when the step
+    /// yielded.
+    pub(crate) fn espconn_secure_stack_start(
+        f: unsafe extern "C" fn(*mut c_void),
+        arg: *mut c_void,
+        top: *mut u8,
+        base: *mut u8,
+    ) -> c_int;
+    /// Carries on with the step suspended at `top`: 0, 1 or 2 as above.
+    pub(crate) fn espconn_secure_stack_resume(top: *mut u8) -> c_int;
+    /// Suspends the innermost step (started with `_start`); returns when it
+    /// is resumed.
+    pub(crate) fn espconn_secure_stack_yield();
+    /// Whether the innermost running step may yield.
+    pub(crate) fn espconn_secure_stack_may_yield() -> c_int;
+    /// Public-key operations since the SDK callback began (per thread on
+    /// the host).
+    pub(crate) fn espconn_secure_pk_ops() -> *mut u32;
+    /// Host only: a suspendable step's stack outside the simulated heap.
+    #[cfg(not(target_os = "none"))]
+    pub(crate) fn espconn_secure_host_stack_alloc(size: usize) -> *mut c_void;
+    #[cfg(not(target_os = "none"))]
+    pub(crate) fn espconn_secure_host_stack_free(base: *mut c_void, size: usize);
+    /// Host only: the simulator counts public-key operations per SDK
+    /// callback (`pk_ops_max_per_callback=` at exit).
+    #[cfg(not(target_os = "none"))]
+    pub(crate) fn sim_public_key_op();
     /// Chip only (c-shim/esp8266): installs the LoadStoreError handler once.
     #[cfg(target_os = "none")]
     pub(crate) fn espconn_secure_chip_init();

@@ -195,6 +195,7 @@ macro_rules! ecdsa_key {
 
             impl Signer for Key {
                 fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+                    crate::platform::slice::public_key_op();
                     let mut rng = Rng::new();
                     let sig = self
                         .0
@@ -302,6 +303,7 @@ mod rsa_key {
 
     impl Signer for RsaSigner {
         fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+            crate::platform::slice::public_key_op();
             let key = &self.key;
             let sig = match self.scheme {
                 #[cfg(feature = "rsa-pss")]

@@ -453,6 +453,11 @@ pub extern "C" fn chip_tests_main() -> i32 {
         "an allocation failing inside a step was not contained",
     );
     #[cfg(feature = "lib")]
+    {
+        let r = slices();
+        t.check("slices_suspend_and_resume_steps", r.is_ok(), r.err().unwrap_or(""));
+    }
+    #[cfg(feature = "lib")]
     handshake::run(&mut t);
     #[cfg(feature = "lib")]
     handshake::run_resume(&mut t);
@@ -493,6 +498,87 @@ fn step_guard() -> Result<(), &'static str> {
     expect(run_step(StepStack::Caller, || x + 1) == Ok(42), "a step after an escape")?;
     expect(run_step(StepStack::Handshake, || x + 2) == Ok(43), "a handshake-stack step after an escape")?;
     expect(run_step(StepStack::Traffic, || x + 3) == Ok(44), "a traffic-stack step after an escape")?;
+    expect(espconn_secure::platform::free_heap() == before, "heap not returned")
+}
+
+/// Suspendable steps on the real core (src/platform/slice.rs, the guard's
+/// assembly in c-shim/esp8266/chip_rt.c): a step whose public-key operations
+/// each come in a slice of their own keeps its registers and locals across
+/// the suspensions and returns its result; other steps run between its
+/// slices; an allocation failure in a resumed slice abandons it cleanly; a
+/// suspended step that is dropped gives its stack back.
+#[cfg(feature = "lib")]
+fn slices() -> Result<(), &'static str> {
+    use espconn_secure::platform::slice::{callback_begins, public_key_op, resume_step, start_step, Slice};
+    use espconn_secure::platform::{run_step, StepError, StepStack};
+    const HUGE: usize = 1 << 30;
+    let before = espconn_secure::platform::free_heap();
+    // Three "operations", each after the first in a slice of its own.
+    fn work(seed: u32) -> u32 {
+        let mut acc = core::hint::black_box(seed);
+        for i in 0..3u32 {
+            public_key_op();
+            acc = acc.wrapping_mul(31).wrapping_add(core::hint::black_box(i));
+        }
+        acc
+    }
+    let expected = {
+        let mut acc = 7u32;
+        for i in 0..3u32 {
+            acc = acc.wrapping_mul(31).wrapping_add(i);
+        }
+        acc
+    };
+    callback_begins();
+    // SAFETY: the closure borrows nothing.
+    let mut slice = unsafe { start_step(StepStack::Handshake, || work(7)) };
+    let mut suspensions = 0;
+    let r = loop {
+        match slice {
+            Slice::Done(r) => break r,
+            Slice::Suspended(s) => {
+                suspensions += 1;
+                // Another step between two slices, as another callback would.
+                expect(run_step(StepStack::Handshake, || 5u32 + 1) == Ok(6), "a step between slices")?;
+                callback_begins();
+                slice = resume_step::<u32>(s);
+            }
+        }
+    };
+    expect(r == Ok(expected), "the step's result after its suspensions")?;
+    expect(suspensions == 2, "one suspension before each further operation")?;
+    // An allocation failure in a resumed slice abandons the step.
+    callback_begins();
+    // SAFETY: as above.
+    let slice = unsafe {
+        start_step(StepStack::Handshake, || {
+            public_key_op();
+            public_key_op();
+            let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
+            v.capacity()
+        })
+    };
+    let Slice::Suspended(s) = slice else {
+        return Err("the second operation did not suspend the step");
+    };
+    callback_begins();
+    let r = match resume_step::<usize>(s) {
+        Slice::Done(r) => r,
+        Slice::Suspended(_) => return Err("suspended again"),
+    };
+    expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
+    // A suspended step dropped: its stack goes back.
+    callback_begins();
+    // SAFETY: as above.
+    let slice = unsafe {
+        start_step(StepStack::Handshake, || {
+            public_key_op();
+            public_key_op();
+            1u32
+        })
+    };
+    expect(matches!(slice, Slice::Suspended(_)), "the second operation did not suspend the step")?;
+    drop(slice);
     expect(espconn_secure::platform::free_heap() == before, "heap not returned")
 }
 

@@ -1,0 +1,291 @@
+//! Engine steps that may be suspended half-way ("short steps").
+//!
+//! A TLS handshake step can run several public-key operations (TLS 1.2's
+//! ServerHelloDone: the chain's signatures, the key exchange's, the ECDH;
+//! TLS 1.3's Certificate and CertificateVerify), each tens of millions of
+//! instructions on the LX106. Run in one SDK callback that keeps WiFi, the
+//! SDK's timers and the watchdog waiting for over a second. So a step
+//! started with [`start_step`] runs on a stack of its own (the handshake
+//! stack, as [`super::run_step`]'s) and the provider calls
+//! [`public_key_op`] before each public-key operation: the second one in
+//! the same SDK callback suspends the step instead (its frames stay on its
+//! stack, which the returned [`Suspended`] owns) and the caller returns to
+//! the SDK; a later callback resumes it with [`resume_step`] and the
+//! operation runs there. So no SDK callback runs more than one public-key
+//! operation. ffi marks where an SDK callback begins ([`callback_begins`]).
+//!
+//! Dropping a [`Suspended`] abandons the step as an escape does: its frames
+//! are never run again nor dropped, and the caller releases what the step was
+//! working on whole (`alloc::Confined` releases the arena).
+
+use core::any::TypeId;
+use core::ffi::c_void;
+
+use super::{alloc, sdk, StepError, StepStack, FAILED_ALLOC};
+
+/// The C guard's frame below the cell on the chip (c-shim/esp8266/chip_rt.c).
+const GUARD_FRAME: usize = 48;
+
+/// What one slice of a suspendable step came to.
+pub enum Slice<R> {
+    /// The step returned (or was abandoned: `Err`, as [`super::run_step`]).
+    Done(Result<R, StepError>),
+    /// The step yielded before a public-key operation; resume it from a
+    /// later SDK callback.
+    Suspended(Suspended),
+}
+
+/// A step suspended at a yield, with the stack its frames are on. Dropping
+/// it abandons the step (see the module doc).
+pub struct Suspended {
+    /// Where the step's frame and registers are (the C guard's `top`).
+    top: *mut u8,
+    /// The stack block.
+    base: *mut u8,
+    stack: StepStack,
+    /// Where the step writes its result when it returns (the cell's `out`:
+    /// a pointer to an `Option<R>` on the frame of whoever runs it then).
+    out: *mut *mut u8,
+    result_type: TypeId,
+}
+
+impl core::fmt::Debug for Suspended {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Suspended")
+    }
+}
+
+/// Stack of a suspendable step on the host: process memory, not the
+/// simulated SDK heap (whose figures are the chip's heap less the engine
+/// stacks, as for every step on the host); generous for debug builds.
+#[cfg(not(target_os = "none"))]
+const HOST_STACK: usize = 4 << 20;
+
+/// The block's size for `stack`.
+fn block_size(stack: StepStack) -> usize {
+    #[cfg(not(target_os = "none"))]
+    {
+        let _ = stack;
+        HOST_STACK
+    }
+    #[cfg(target_os = "none")]
+    match stack {
+        StepStack::Traffic => super::TRAFFIC_STACK,
+        _ => super::HANDSHAKE_STACK,
+    }
+}
+
+fn alloc_block(size: usize) -> *mut u8 {
+    #[cfg(not(target_os = "none"))]
+    {
+        // SAFETY: returns a fresh mapping of `size` bytes or null.
+        unsafe { sdk::espconn_secure_host_stack_alloc(size).cast() }
+    }
+    #[cfg(target_os = "none")]
+    {
+        let Ok(layout) = core::alloc::Layout::from_size_align(size, 16) else {
+            return core::ptr::null_mut();
+        };
+        let base = alloc::sdk_alloc(layout);
+        if !base.is_null() {
+            // SAFETY: `base` is a fresh block of `size` bytes.
+            unsafe { core::ptr::write_bytes(base, super::STACK_PAINT, size) };
+        }
+        base
+    }
+}
+
+/// Measures and frees a step's block (the step is over or abandoned).
+fn free_block(stack: StepStack, base: *mut u8) {
+    let size = block_size(stack);
+    #[cfg(not(target_os = "none"))]
+    {
+        // SAFETY: `base` came from espconn_secure_host_stack_alloc(size); no
+        // frame on it runs any more.
+        unsafe { sdk::espconn_secure_host_stack_free(base.cast(), size) };
+    }
+    #[cfg(target_os = "none")]
+    {
+        // SAFETY: `base` is the live block of `size` bytes from alloc_block.
+        let block = unsafe { core::slice::from_raw_parts(base, size) };
+        super::note_stack_use(stack, block);
+        // SAFETY: allocated with this layout in alloc_block; nothing runs on it.
+        unsafe {
+            alloc::sdk_free(
+                base,
+                core::alloc::Layout::from_size_align_unchecked(size, 16),
+            )
+        };
+    }
+}
+
+/// Starts `f` as a step that may be suspended, on its own stack of the
+/// `stack` kind (`Caller` is taken as `Handshake`: a suspendable step needs
+/// a stack of its own). Like [`super::run_step`] otherwise: an allocation
+/// failure or a panic inside abandons it.
+///
+/// # Safety
+/// What `f` borrows must stay valid and unaliased until the step is over:
+/// its `Done` here or from [`resume_step`], or the drop of the
+/// [`Suspended`] (after which nothing of `f` runs).
+pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -> Slice<R> {
+    /// Where the closure is (taken as the step begins, before it can
+    /// yield) and where its result goes, at the top of the step's block:
+    /// two pointers, since they come off the step's stack ([`SLICE_FRAME`]).
+    struct Cell<F, R> {
+        f: *mut Option<F>,
+        out: *mut Option<R>,
+    }
+
+    unsafe extern "C" fn trampoline<F: FnOnce() -> R, R>(arg: *mut c_void) {
+        let cell = arg.cast::<Cell<F, R>>();
+        // SAFETY: `arg` is the cell written below, alive until the block is
+        // freed, which happens only after this returned or was abandoned.
+        // No reference to it is held across `f`, which may be suspended.
+        // Its `f` points to start_step's frame, live now: nothing yields
+        // before this line.
+        let f = unsafe { (*(*cell).f).take() };
+        if let Some(f) = f {
+            let r = f();
+            // SAFETY: as above; `out` was set by the start or the resume
+            // running the step now, to a live `Option<R>` on its frame.
+            unsafe { *(*cell).out = Some(r) };
+        }
+    }
+    const {
+        // The chip's (the host's steps have megabytes).
+        assert!(
+            !cfg!(target_os = "none")
+                || size_of::<Cell<F, R>>().next_multiple_of(16) + GUARD_FRAME
+                    <= super::SLICE_FRAME,
+            "the cell must fit SLICE_FRAME"
+        )
+    };
+
+    let stack = match stack {
+        StepStack::Caller => StepStack::Handshake,
+        s => s,
+    };
+    let size = block_size(stack);
+    let base = alloc_block(size);
+    if base.is_null() {
+        return Slice::Done(Err(StepError::NoStack(alloc::OutOfMemory {
+            requested: size,
+            free: super::free_heap(),
+        })));
+    }
+    // The cell at the top of the block, 16-byte aligned (as the stack
+    // pointer must be); the C guard's frame and the stack go below it.
+    let end = base as usize + size;
+    let at = (end - size_of::<Cell<F, R>>()) & !15;
+    let cell = at as *mut Cell<F, R>;
+    let mut out: Option<R> = None;
+    let mut f = Some(f);
+    // SAFETY: `cell` lies inside the fresh block, aligned for the cell.
+    unsafe {
+        cell.write(Cell {
+            f: &mut f,
+            out: &mut out,
+        })
+    };
+    let suspended = Suspended {
+        top: at as *mut u8,
+        base,
+        stack,
+        // SAFETY: field of the cell just written.
+        out: unsafe { core::ptr::addr_of_mut!((*cell).out) }.cast(),
+        result_type: TypeId::of::<R>(),
+    };
+    let arena = alloc::current_ptr();
+    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    // SAFETY: `top` is the 16-byte aligned end of the block's stack part,
+    // `base` its start; the trampoline touches only the cell and `out`,
+    // which outlives the call (a later resume points `out` at its own).
+    let rc = unsafe {
+        sdk::espconn_secure_stack_start(trampoline::<F, R>, cell.cast(), suspended.top, base)
+    };
+    slice_result(rc, arena, suspended, out)
+}
+
+/// Carries on with a suspended step from where it yielded.
+///
+/// # Panics
+/// If `R` is not the type the step was started with.
+pub fn resume_step<R: 'static>(s: Suspended) -> Slice<R> {
+    assert!(s.result_type == TypeId::of::<R>(), "resumed with another result type");
+    let mut out: Option<R> = None;
+    // SAFETY: the cell of a suspended step, whose `out` has type
+    // `*mut Option<R>` (checked above); the step writes it only when it
+    // returns, during the resume below.
+    unsafe { *s.out.cast::<*mut Option<R>>() = &mut out };
+    let arena = alloc::current_ptr();
+    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    // SAFETY: `s.top` is a step suspended in espconn_secure_stack_yield and
+    // never resumed since (a `Suspended` is consumed by its resume).
+    let rc = unsafe { sdk::espconn_secure_stack_resume(s.top) };
+    slice_result(rc, arena, s, out)
+}
+
+fn slice_result<R>(
+    rc: core::ffi::c_int,
+    arena: *mut alloc::Arena,
+    s: Suspended,
+    out: Option<R>,
+) -> Slice<R> {
+    // The step's `Arena::enter` is left half-way when it yields or escapes.
+    alloc::set_current_ptr(arena);
+    match rc {
+        2 => Slice::Suspended(s),
+        0 => {
+            drop(s);
+            match out {
+                Some(r) => Slice::Done(Ok(r)),
+                None => Slice::Done(Err(StepError::Panic)),
+            }
+        }
+        _ => {
+            drop(s);
+            Slice::Done(Err(super::abandoned_step()))
+        }
+    }
+}
+
+impl Drop for Suspended {
+    fn drop(&mut self) {
+        // Done or abandoned: nothing runs on the block any more.
+        free_block(self.stack, self.base);
+    }
+}
+
+/// An SDK callback begins: the next public-key operation may run in it.
+pub fn callback_begins() {
+    // SAFETY: the counter is the C runtime's (per thread on the host).
+    unsafe { *sdk::espconn_secure_pk_ops() = 0 };
+}
+
+/// Called by the crypto provider before each public-key operation
+/// (signature, verification, key generation, shared secret). The second in
+/// one SDK callback suspends a suspendable step here (see the module doc);
+/// elsewhere this only counts. While suspended, the watchdog runs.
+pub fn public_key_op() {
+    // SAFETY: the C runtime's counter and guard; a yield returns here when
+    // the step is resumed, with the registers it had.
+    unsafe {
+        let ops = sdk::espconn_secure_pk_ops();
+        if *ops > 0 && sdk::espconn_secure_stack_may_yield() != 0 {
+            let arena = alloc::current_ptr();
+            sdk::system_soft_wdt_restart();
+            sdk::system_soft_wdt_feed();
+            sdk::espconn_secure_stack_yield();
+            sdk::system_soft_wdt_stop();
+            alloc::set_current_ptr(arena);
+            let ops = sdk::espconn_secure_pk_ops();
+            *ops = 0;
+        }
+        let ops = sdk::espconn_secure_pk_ops();
+        *ops += 1;
+        // The simulator counts the operation where it runs.
+        #[cfg(not(target_os = "none"))]
+        sdk::sim_public_key_op();
+    }
+}
