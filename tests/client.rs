@@ -666,20 +666,6 @@ fn rsa_handshake_fits_a_32k_heap() {
     assert_clean_success(&r);
 }
 
-/// `pk_ops=N pk_ops_max_per_callback=M`: the simulator's count of the
-/// library's public-key operations, and the most it saw in one SDK callback.
-fn public_key_ops(r: &Run) -> (u32, u32) {
-    let line = r
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("pk_ops="))
-        .unwrap_or_else(|| panic!("no pk_ops line:\n{}", r.stdout));
-    let mut v = line
-        .split(' ')
-        .map(|kv| kv.split('=').nth(1).unwrap().parse().unwrap());
-    (v.next().unwrap(), v.next().unwrap())
-}
-
 /// Issue #18 item 4: the handshake runs in short steps, so WiFi, timers and
 /// the watchdog run between its public-key operations. TLS 1.2 with an EC
 /// chain (key generation, the chain's signatures, the key exchange's, ECDH)
@@ -695,7 +681,7 @@ fn no_sdk_callback_runs_more_than_one_public_key_operation() {
         .opt("hostname", "localhost")
         .run("https_get");
     assert_clean_success(&r);
-    let (ops, most) = public_key_ops(&r);
+    let (ops, most) = r.public_key_ops();
     assert!(ops >= 4, "only {ops} public-key operations counted");
     assert_eq!(most, 1, "{ops} operations, up to {most} in one callback");
 
@@ -715,7 +701,7 @@ fn no_sdk_callback_runs_more_than_one_public_key_operation() {
         .opt("hostname", "localhost")
         .run("https_get");
     assert_clean_success(&r);
-    let (ops, most) = public_key_ops(&r);
+    let (ops, most) = r.public_key_ops();
     assert!(ops >= 5, "only {ops} public-key operations counted");
     assert_eq!(most, 1, "{ops} operations, up to {most} in one callback");
 }

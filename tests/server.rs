@@ -130,6 +130,11 @@ fn ec_server_serves_two_curls(first: &[&str], second: &[&str]) -> Run {
 #[test]
 fn curl_over_tls12_and_tls13_gets_the_status_page() {
     let run = ec_server_serves_two_curls(&["--tlsv1.2", "--tls-max", "1.2"], &["--tlsv1.3"]);
+    // Short steps on the server's side too (issue #18): each handshake's key
+    // generation, ECDH and signature in SDK callbacks of their own.
+    let (ops, most) = run.public_key_ops();
+    assert!(ops >= 6, "only {ops} public-key operations counted");
+    assert_eq!(most, 1, "{ops} operations, up to {most} in one callback");
     assert!(run.has("DELETE while connected ret=-5"));
     assert!(run.has("server handshake start."));
     assert!(run.has("server handshake ok!"));

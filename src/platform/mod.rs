@@ -13,10 +13,10 @@ pub(crate) mod counting_alloc;
 mod runtime;
 /// cbindgen:ignore
 pub mod sdk;
-pub mod slice;
 /// cbindgen:ignore
 #[cfg(all(feature = "fuzzing", not(target_os = "none")))]
 pub mod sim;
+pub mod slice;
 
 use core::fmt::{self, Write};
 

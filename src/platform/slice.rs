@@ -156,8 +156,7 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
         // The chip's (the host's steps have megabytes).
         assert!(
             !cfg!(target_os = "none")
-                || size_of::<Cell<F, R>>().next_multiple_of(16) + GUARD_FRAME
-                    <= super::SLICE_FRAME,
+                || size_of::<Cell<F, R>>().next_multiple_of(16) + GUARD_FRAME <= super::SLICE_FRAME,
             "the cell must fit SLICE_FRAME"
         )
     };
@@ -212,7 +211,10 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
 /// # Panics
 /// If `R` is not the type the step was started with.
 pub fn resume_step<R: 'static>(s: Suspended) -> Slice<R> {
-    assert!(s.result_type == TypeId::of::<R>(), "resumed with another result type");
+    assert!(
+        s.result_type == TypeId::of::<R>(),
+        "resumed with another result type"
+    );
     let mut out: Option<R> = None;
     // SAFETY: the cell of a suspended step, whose `out` has type
     // `*mut Option<R>` (checked above); the step writes it only when it

@@ -235,6 +235,21 @@ impl Run {
         self.stdout.lines().any(|l| l.trim_end() == line)
     }
 
+    /// `pk_ops=N pk_ops_max_per_callback=M` at exit: the simulator's count
+    /// of the library's public-key operations, and the most it saw in one
+    /// SDK callback.
+    pub fn public_key_ops(&self) -> (u32, u32) {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("pk_ops="))
+            .unwrap_or_else(|| panic!("no pk_ops line:\n{}", self.stdout));
+        let mut v = line
+            .split(' ')
+            .map(|kv| kv.split('=').nth(1).unwrap().parse().unwrap());
+        (v.next().unwrap(), v.next().unwrap())
+    }
+
     /// (heap_peak, heap_in_use, allocs) from the simulator's last line.
     pub fn heap(&self) -> (u64, u64, u64) {
         let line = self
