@@ -288,10 +288,11 @@ int espconn_secure_stack_may_yield(void)
     return frame && frame[8];
 }
 
-/* Public-key operations since the SDK callback began (src/platform/slice.rs). */
-static unsigned pk_ops;
+/* src/platform/slice.rs's counters: public-key operations since the SDK
+ * callback began, and steps suspended now. */
+static unsigned slice_counters[2];
 
-unsigned *espconn_secure_pk_ops(void)
+unsigned *espconn_secure_slice_counters(void)
 {
-    return &pk_ops;
+    return slice_counters;
 }

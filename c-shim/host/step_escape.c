@@ -151,10 +151,11 @@ void espconn_secure_host_stack_free(void *base, size_t size)
         munmap((char *)base - page, size + page);
 }
 
-/* Public-key operations since the SDK callback began (src/platform/slice.rs). */
-static __thread uint32_t pk_ops;
+/* src/platform/slice.rs's counters: public-key operations since the SDK
+ * callback began, and steps suspended now. */
+static __thread uint32_t slice_counters[2];
 
-uint32_t *espconn_secure_pk_ops(void)
+uint32_t *espconn_secure_slice_counters(void)
 {
-    return &pk_ops;
+    return slice_counters;
 }

@@ -166,6 +166,19 @@ struct Link {
     tcp_held: bool,
     /// An `espconn_send` is outstanding: one at a time.
     tcp_busy: bool,
+    /// An engine step that needs a stack block of its own waits while
+    /// another connection's handshake step is suspended (one such block at
+    /// a time: `platform::slice::steps_suspended`); `continue_step` runs it.
+    deferred: Option<Deferred>,
+}
+
+/// What a connection's deferred step is.
+#[derive(Clone, Copy)]
+enum Deferred {
+    /// Building the engine (TCP is up).
+    Build(Start),
+    /// Processing input.
+    Process,
 }
 
 /// Where a connection is in its life; each variant owns what that phase has.
@@ -247,6 +260,11 @@ impl State {
     fn step_suspended(&self) -> bool {
         self.link().is_some_and(|l| l.engine.is_suspended())
     }
+
+    /// A step waits for another connection's suspended step ([`Deferred`]).
+    fn step_deferred(&self) -> bool {
+        self.link().is_some_and(|l| l.deferred.is_some())
+    }
 }
 
 /// The changes of [`State`] variant, all made by [`Conn::transition`].
@@ -299,6 +317,7 @@ impl Conn {
                 backlog: Vec::new(),
                 tcp_held: false,
                 tcp_busy: false,
+                deferred: None,
             }),
             user_hold: false,
             events,
@@ -358,9 +377,23 @@ impl Conn {
         }
         crate::log!("{} handshake start.", self.role.name());
         self.transition(To::Handshake);
+        self.build(tcp, start);
+    }
+
+    /// Builds the engine and starts the handshake, unless another
+    /// connection's step is suspended: then later ([`Deferred`]).
+    fn build(&mut self, tcp: &mut dyn Tcp, start: Start) {
+        if !self.state.in_handshake() {
+            // Closed while the build waited.
+            return;
+        }
         let Some(link) = self.state.link_mut() else {
             return;
         };
+        if crate::platform::slice::steps_suspended() > 0 {
+            link.deferred = Some(Deferred::Build(start));
+            return;
+        }
         let result = link
             .engine
             .ensure_free(SETUP_ESTIMATE)
@@ -378,18 +411,23 @@ impl Conn {
 
     /// Ciphertext arrived from TCP.
     pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
-        let suspended = self.state.step_suspended();
+        // While a step is suspended the engine takes nothing, and before a
+        // deferred build there is none: the bytes wait in the backlog (and
+        // TCP is held) until it can.
+        let waiting = self.state.step_suspended()
+            || self
+                .state
+                .link()
+                .is_some_and(|l| matches!(l.deferred, Some(Deferred::Build(_))));
         if matches!(self.state, State::TcpConnecting(_))
-            || (self.state.engine().is_none() && !suspended)
+            || (self.state.engine().is_none() && !waiting)
         {
             return;
         }
         let Some(link) = self.state.link_mut() else {
             return;
         };
-        // While a step is suspended the engine takes nothing: the bytes
-        // wait in the backlog (and TCP is held) until it is done.
-        let rest = if link.backlog.is_empty() && !suspended {
+        let rest = if link.backlog.is_empty() && !waiting {
             match feed(link, data) {
                 Ok(n) => &data[n..],
                 Err(f) => return self.fail(tcp, f),
@@ -642,21 +680,30 @@ impl Conn {
         self.pump(tcp);
     }
 
-    /// A handshake step is suspended: `ffi` calls [`Conn::continue_step`]
-    /// from a later SDK callback.
+    /// A handshake step is suspended, or a step waits for another
+    /// connection's: `ffi` calls [`Conn::continue_step`] from a later SDK
+    /// callback.
     pub fn step_pending(&self) -> bool {
-        self.state.step_suspended()
+        self.state.step_suspended() || self.state.step_deferred()
     }
 
     /// Carries on with the suspended handshake step (one more public-key
-    /// operation at most), then with whatever it made possible.
+    /// operation at most), or tries the deferred one again, then goes on
+    /// with whatever that made possible.
     pub fn continue_step(&mut self, tcp: &mut dyn Tcp) {
-        if !self.state.step_suspended() {
-            return;
+        if self.state.step_suspended() {
+            return match self.process_from(true) {
+                Ok(()) => self.pump(tcp),
+                Err(f) => self.fail(tcp, f),
+            };
         }
-        match self.process_from(true) {
-            Ok(()) => self.pump(tcp),
-            Err(f) => self.fail(tcp, f),
+        let Some(link) = self.state.link_mut() else {
+            return;
+        };
+        match link.deferred.take() {
+            Some(Deferred::Build(start)) => self.build(tcp, start),
+            Some(Deferred::Process) => self.pump(tcp),
+            None => {}
         }
     }
 
@@ -695,7 +742,8 @@ impl Conn {
                 return;
             }
             let more = self.state.link().is_some_and(|l| !l.backlog.is_empty());
-            if (taken == 0 && !first) || !more || self.readable() > 0 {
+            if (taken == 0 && !first) || !more || self.readable() > 0 || self.state.step_deferred()
+            {
                 break;
             }
             first = false;
@@ -754,6 +802,12 @@ impl Conn {
                 let Some(engine) = link.engine.get() else {
                     return Ok(());
                 };
+                if crate::platform::slice::steps_suspended() > 0 {
+                    // Another connection's handshake step is suspended
+                    // with its stack block: this step waits for it.
+                    link.deferred = Some(Deferred::Process);
+                    return Ok(());
+                }
                 let estimate = engine.work_estimate();
                 let handshaking = engine.is_handshaking();
                 link.engine

@@ -231,7 +231,12 @@ impl Harness {
                 return;
             }
         }
-        panic!("the connection never settles");
+        panic!(
+            "the connection never settles (suspended {}, deferred {}, suspended steps {})",
+            self.conn.state.step_suspended(),
+            self.conn.state.step_deferred(),
+            crate::platform::slice::steps_suspended()
+        );
     }
 
     /// The peer sends `data` in one record per `piece` bytes.
@@ -242,12 +247,20 @@ impl Harness {
     }
 }
 
+/// The tests share the simulator's SDK heap (the connections' arenas), and
+/// some compare its free bytes before and after: one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn pattern(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
 }
 
 #[test]
 fn callbacks_come_in_the_vendors_order_connect_sent_recv_disconnect() {
+    let _serial = serial();
     let mut h = Harness::open();
     assert_eq!(h.conn.user_send(&mut h.tcp, b"ping"), ret::OK);
     h.run();
@@ -267,6 +280,7 @@ fn callbacks_come_in_the_vendors_order_connect_sent_recv_disconnect() {
 
 #[test]
 fn a_send_while_a_send_is_in_flight_is_refused_and_the_next_one_after_sent_goes_through() {
+    let _serial = serial();
     let mut h = Harness::open();
     assert_eq!(h.conn.user_send(&mut h.tcp, b"first"), ret::OK);
     assert_eq!(
@@ -287,6 +301,7 @@ fn a_send_while_a_send_is_in_flight_is_refused_and_the_next_one_after_sent_goes_
 
 #[test]
 fn a_large_send_reaches_tcp_one_espconn_send_at_a_time_then_one_sent_callback() {
+    let _serial = serial();
     let mut h = Harness::open();
     let data = pattern(10_000);
     assert_eq!(h.conn.user_send(&mut h.tcp, &data), ret::OK);
@@ -302,6 +317,7 @@ fn a_large_send_reaches_tcp_one_espconn_send_at_a_time_then_one_sent_callback() 
 
 #[test]
 fn sending_before_the_handshake_completes_is_refused_with_inprogress() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     assert_eq!(h.conn.user_send(&mut h.tcp, b"early"), ret::INPROGRESS);
     h.run();
@@ -314,6 +330,7 @@ fn sending_before_the_handshake_completes_is_refused_with_inprogress() {
 
 #[test]
 fn disconnect_from_inside_the_recv_callback_stops_delivery_and_ends_once() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.hook = |conn, tcp, heard| {
         if matches!(heard, Heard::Recv(_)) {
@@ -337,6 +354,7 @@ fn disconnect_from_inside_the_recv_callback_stops_delivery_and_ends_once() {
 
 #[test]
 fn send_from_inside_the_connect_callback_is_accepted_and_its_sent_callback_follows() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     h.hook = |conn, tcp, heard| {
         if *heard == Heard::Connect {
@@ -350,6 +368,7 @@ fn send_from_inside_the_connect_callback_is_accepted_and_its_sent_callback_follo
 
 #[test]
 fn a_failure_during_the_handshake_ends_with_one_reconnect_and_an_alert() {
+    let _serial = serial();
     // Our client trusts the EC root; the peer shows the RSA chain.
     let mut h = Harness::client(Pki::Rsa);
     h.run();
@@ -368,6 +387,7 @@ fn a_failure_during_the_handshake_ends_with_one_reconnect_and_an_alert() {
 
 #[test]
 fn fin_during_the_handshake_is_a_conn_eof_failure_and_an_error_after_is_ignored() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     h.conn.tcp_closed();
     h.dispatch();
@@ -381,6 +401,7 @@ fn fin_during_the_handshake_is_a_conn_eof_failure_and_an_error_after_is_ignored(
 
 #[test]
 fn a_tcp_error_reports_the_lwip_code_unless_a_tls_failure_came_first() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.conn.tcp_error(ret::RST);
     h.dispatch();
@@ -399,6 +420,7 @@ fn a_tcp_error_reports_the_lwip_code_unless_a_tls_failure_came_first() {
 
 #[test]
 fn hold_keeps_records_in_the_engine_and_unhold_delivers_them_all_in_order() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.conn.user_hold(&mut h.tcp, true);
     assert!(h.tcp.held, "TCP input is held at the SDK");
@@ -425,6 +447,7 @@ fn hold_keeps_records_in_the_engine_and_unhold_delivers_them_all_in_order() {
 
 #[test]
 fn hold_from_inside_the_recv_callback_stops_delivery_before_the_next_record() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.hook = |conn, tcp, heard| {
         if matches!(heard, Heard::Recv(_)) {
@@ -446,6 +469,7 @@ fn hold_from_inside_the_recv_callback_stops_delivery_before_the_next_record() {
 
 #[test]
 fn close_notify_is_answered_only_after_the_data_before_it_was_read() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.conn.user_hold(&mut h.tcp, true);
     let data = pattern(2500);
@@ -471,6 +495,7 @@ fn close_notify_is_answered_only_after_the_data_before_it_was_read() {
 
 #[test]
 fn close_notify_during_a_send_closes_tcp_only_after_the_send_in_flight() {
+    let _serial = serial();
     let mut h = Harness::open();
     let data = pattern(6000);
     assert_eq!(h.conn.user_send(&mut h.tcp, &data), ret::OK);
@@ -490,6 +515,7 @@ fn close_notify_during_a_send_closes_tcp_only_after_the_send_in_flight() {
 
 #[test]
 fn the_handshake_timeout_closes_tcp_at_once_even_with_a_send_in_flight() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     assert!(h.tcp.in_flight, "the ClientHello is out, unacknowledged");
     h.conn.handshake_timed_out(&mut h.tcp, 15);
@@ -503,6 +529,7 @@ fn the_handshake_timeout_closes_tcp_at_once_even_with_a_send_in_flight() {
 
 #[test]
 fn the_handshake_timeout_does_nothing_once_the_connection_is_open() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.conn.handshake_timed_out(&mut h.tcp, 15);
     h.run();
@@ -512,6 +539,7 @@ fn the_handshake_timeout_does_nothing_once_the_connection_is_open() {
 
 #[test]
 fn a_refused_espconn_send_fails_the_connection_and_closes_tcp() {
+    let _serial = serial();
     let mut h = Harness::open();
     h.tcp.refuse = Some(ret::MEM);
     assert_eq!(h.conn.user_send(&mut h.tcp, b"lost"), ret::OK);
@@ -522,6 +550,7 @@ fn a_refused_espconn_send_fails_the_connection_and_closes_tcp() {
 
 #[test]
 fn a_disconnect_before_tcp_is_up_closes_tcp_without_tls() {
+    let _serial = serial();
     let mut conn = Conn::new(Role::Client).expect("connection");
     let mut tcp = FakeTcp::default();
     assert_eq!(conn.user_disconnect(&mut tcp), ret::OK);
@@ -536,6 +565,7 @@ fn a_disconnect_before_tcp_is_up_closes_tcp_without_tls() {
 
 #[test]
 fn ciphertext_beyond_what_the_engine_takes_waits_in_order_with_tcp_held() {
+    let _serial = serial();
     let mut h = Harness::open();
     // More records at once than the engine's receive buffer holds (one
     // record plus room to join handshake messages): the rest waits as
@@ -555,6 +585,7 @@ fn ciphertext_beyond_what_the_engine_takes_waits_in_order_with_tcp_held() {
 
 #[test]
 fn the_connection_returns_every_heap_byte_when_it_ends() {
+    let _serial = serial();
     let before = crate::platform::free_heap();
     {
         let mut h = Harness::open();
@@ -595,6 +626,7 @@ impl Harness {
 
 #[test]
 fn the_handshake_runs_one_public_key_operation_per_sdk_callback_and_completes() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     h.run();
     assert_eq!(h.heard, vec![Heard::Connect]);
@@ -630,6 +662,7 @@ fn records(mut bytes: &[u8]) -> Vec<&[u8]> {
 #[cfg(feature = "tls13")]
 #[test]
 fn input_arriving_while_a_step_is_suspended_waits_in_order_with_tcp_held() {
+    let _serial = serial();
     let mut h = Harness::client(Pki::Ec);
     assert!(h.peer_round(), "the ClientHello reaches the peer");
     let flight = h.peer.output().to_vec();
@@ -661,6 +694,7 @@ fn input_arriving_while_a_step_is_suspended_waits_in_order_with_tcp_held() {
 
 #[test]
 fn a_disconnect_while_a_step_is_suspended_abandons_it_and_ends_once() {
+    let _serial = serial();
     {
         let mut h = Harness::suspended();
         assert_eq!(h.conn.user_disconnect(&mut h.tcp), ret::OK);
@@ -679,6 +713,7 @@ fn a_disconnect_while_a_step_is_suspended_abandons_it_and_ends_once() {
 
 #[test]
 fn the_handshake_timeout_or_a_fin_while_a_step_is_suspended_fails_the_connection() {
+    let _serial = serial();
     let mut h = Harness::suspended();
     h.conn.handshake_timed_out(&mut h.tcp, 15);
     assert!(!h.conn.step_pending());
@@ -693,4 +728,34 @@ fn the_handshake_timeout_or_a_fin_while_a_step_is_suspended_fails_the_connection
         !h.conn.step_pending(),
         "the engine went with the connection"
     );
+}
+
+#[test]
+fn while_one_handshake_step_is_suspended_another_connections_steps_wait_for_it() {
+    let _serial = serial();
+    // One stack block at a time, as before steps could be suspended: a
+    // second handshake neither builds its engine nor processes input while
+    // the first one's step holds its block.
+    let mut a = Harness::suspended();
+    let mut b = Harness::client(Pki::Ec);
+    assert!(b.conn.state.step_deferred(), "b's build waits for a's step");
+    assert!(b.conn.state.engine().is_none());
+    assert!(b.tcp.to_peer.is_empty(), "no ClientHello yet");
+    // b's timer fires while a is still suspended: b keeps waiting.
+    crate::platform::slice::callback_begins();
+    b.conn.continue_step(&mut b.tcp);
+    assert!(b.conn.state.step_deferred());
+    assert_eq!(crate::platform::slice::steps_suspended(), 1);
+    // a's timer carries a on; b's carries b on once a's step is done.
+    for _ in 0..100 {
+        a.run();
+        b.run();
+        assert!(crate::platform::slice::steps_suspended() <= 1);
+        if a.heard == [Heard::Connect] && b.heard == [Heard::Connect] {
+            break;
+        }
+    }
+    assert_eq!(a.heard, vec![Heard::Connect]);
+    assert_eq!(b.heard, vec![Heard::Connect]);
+    assert!(b.steps_continued > 0);
 }

@@ -149,9 +149,9 @@ extern "C" {
     pub(crate) fn espconn_secure_stack_yield();
     /// Whether the innermost running step may yield.
     pub(crate) fn espconn_secure_stack_may_yield() -> c_int;
-    /// Public-key operations since the SDK callback began (per thread on
-    /// the host).
-    pub(crate) fn espconn_secure_pk_ops() -> *mut u32;
+    /// `slice.rs`'s two counters (per thread on the host): public-key
+    /// operations since the SDK callback began, steps suspended now.
+    pub(crate) fn espconn_secure_slice_counters() -> *mut [u32; 2];
     /// Host only: a suspendable step's stack outside the simulated heap.
     #[cfg(not(target_os = "none"))]
     pub(crate) fn espconn_secure_host_stack_alloc(size: usize) -> *mut c_void;

@@ -47,6 +47,8 @@ pub struct Suspended {
     /// a pointer to an `Option<R>` on the frame of whoever runs it then).
     out: *mut *mut u8,
     result_type: TypeId,
+    /// Counted in [`steps_suspended`] (from its yield to its resume or drop).
+    counted: bool,
 }
 
 impl core::fmt::Debug for Suspended {
@@ -194,6 +196,7 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
         // SAFETY: field of the cell just written.
         out: unsafe { core::ptr::addr_of_mut!((*cell).out) }.cast(),
         result_type: TypeId::of::<R>(),
+        counted: false,
     };
     let arena = alloc::current_ptr();
     FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
@@ -210,11 +213,12 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
 ///
 /// # Panics
 /// If `R` is not the type the step was started with.
-pub fn resume_step<R: 'static>(s: Suspended) -> Slice<R> {
+pub fn resume_step<R: 'static>(mut s: Suspended) -> Slice<R> {
     assert!(
         s.result_type == TypeId::of::<R>(),
         "resumed with another result type"
     );
+    s.uncount();
     let mut out: Option<R> = None;
     // SAFETY: the cell of a suspended step, whose `out` has type
     // `*mut Option<R>` (checked above); the step writes it only when it
@@ -231,13 +235,18 @@ pub fn resume_step<R: 'static>(s: Suspended) -> Slice<R> {
 fn slice_result<R>(
     rc: core::ffi::c_int,
     arena: *mut alloc::Arena,
-    s: Suspended,
+    mut s: Suspended,
     out: Option<R>,
 ) -> Slice<R> {
     // The step's `Arena::enter` is left half-way when it yields or escapes.
     alloc::set_current_ptr(arena);
     match rc {
-        2 => Slice::Suspended(s),
+        2 => {
+            s.counted = true;
+            // SAFETY: the C runtime's counters (per thread on the host).
+            unsafe { (*sdk::espconn_secure_slice_counters())[1] += 1 };
+            Slice::Suspended(s)
+        }
         0 => {
             drop(s);
             match out {
@@ -252,17 +261,37 @@ fn slice_result<R>(
     }
 }
 
+impl Suspended {
+    /// No longer suspended (being resumed, or gone).
+    fn uncount(&mut self) {
+        if core::mem::take(&mut self.counted) {
+            // SAFETY: the C runtime's counters (per thread on the host).
+            unsafe { (*sdk::espconn_secure_slice_counters())[1] -= 1 };
+        }
+    }
+}
+
 impl Drop for Suspended {
     fn drop(&mut self) {
+        self.uncount();
         // Done or abandoned: nothing runs on the block any more.
         free_block(self.stack, self.base);
     }
 }
 
+/// Steps suspended now (on the host: on this thread). While one is, the
+/// others wait with their steps that need a stack block of their own
+/// (`conn`): one such block at a time, as before steps could be
+/// suspended, so the heap a suspended handshake holds is not taken twice.
+pub fn steps_suspended() -> u32 {
+    // SAFETY: the C runtime's counters (per thread on the host).
+    unsafe { (*sdk::espconn_secure_slice_counters())[1] }
+}
+
 /// An SDK callback begins: the next public-key operation may run in it.
 pub fn callback_begins() {
-    // SAFETY: the counter is the C runtime's (per thread on the host).
-    unsafe { *sdk::espconn_secure_pk_ops() = 0 };
+    // SAFETY: the C runtime's counters (per thread on the host).
+    unsafe { (*sdk::espconn_secure_slice_counters())[0] = 0 };
 }
 
 /// Called by the crypto provider before each public-key operation
@@ -273,19 +302,17 @@ pub fn public_key_op() {
     // SAFETY: the C runtime's counter and guard; a yield returns here when
     // the step is resumed, with the registers it had.
     unsafe {
-        let ops = sdk::espconn_secure_pk_ops();
-        if *ops > 0 && sdk::espconn_secure_stack_may_yield() != 0 {
+        let counters = sdk::espconn_secure_slice_counters();
+        if (*counters)[0] > 0 && sdk::espconn_secure_stack_may_yield() != 0 {
             let arena = alloc::current_ptr();
             sdk::system_soft_wdt_restart();
             sdk::system_soft_wdt_feed();
             sdk::espconn_secure_stack_yield();
             sdk::system_soft_wdt_stop();
             alloc::set_current_ptr(arena);
-            let ops = sdk::espconn_secure_pk_ops();
-            *ops = 0;
+            (*sdk::espconn_secure_slice_counters())[0] = 0;
         }
-        let ops = sdk::espconn_secure_pk_ops();
-        *ops += 1;
+        (*sdk::espconn_secure_slice_counters())[0] += 1;
         // The simulator counts the operation where it runs.
         #[cfg(not(target_os = "none"))]
         sdk::sim_public_key_op();

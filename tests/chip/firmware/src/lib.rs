@@ -538,6 +538,10 @@ fn slices() -> Result<(), &'static str> {
             Slice::Done(r) => break r,
             Slice::Suspended(s) => {
                 suspensions += 1;
+                expect(
+                    espconn_secure::platform::slice::steps_suspended() == 1,
+                    "a suspended step is counted",
+                )?;
                 // Another step between two slices, as another callback would.
                 expect(run_step(StepStack::Handshake, || 5u32 + 1) == Ok(6), "a step between slices")?;
                 callback_begins();
@@ -546,6 +550,10 @@ fn slices() -> Result<(), &'static str> {
         }
     };
     expect(r == Ok(expected), "the step's result after its suspensions")?;
+    expect(
+        espconn_secure::platform::slice::steps_suspended() == 0,
+        "a finished step is not counted",
+    )?;
     expect(suspensions == 2, "one suspension before each further operation")?;
     // An allocation failure in a resumed slice abandons the step.
     callback_begins();
@@ -579,6 +587,10 @@ fn slices() -> Result<(), &'static str> {
     };
     expect(matches!(slice, Slice::Suspended(_)), "the second operation did not suspend the step")?;
     drop(slice);
+    expect(
+        espconn_secure::platform::slice::steps_suspended() == 0,
+        "a dropped step is not counted",
+    )?;
     expect(espconn_secure::platform::free_heap() == before, "heap not returned")
 }
 
