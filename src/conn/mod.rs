@@ -779,7 +779,8 @@ impl Conn {
         let Some(link) = self.state.link_mut() else {
             return Ok(0);
         };
-        if link.backlog.is_empty() {
+        // Before a deferred build there is no engine to take it yet.
+        if link.backlog.is_empty() || matches!(link.deferred, Some(Deferred::Build(_))) {
             return Ok(0);
         }
         let backlog = core::mem::take(&mut link.backlog);

@@ -759,3 +759,71 @@ fn while_one_handshake_step_is_suspended_another_connections_steps_wait_for_it()
     assert_eq!(b.heard, vec![Heard::Connect]);
     assert!(b.steps_continued > 0);
 }
+
+/// Our server, with the EC test chain.
+fn server_engine(_: usize, _: ([u8; 4], u16)) -> Result<Engine, Failure> {
+    Ok(TlsServer::new(server_params(Pki::Ec))?.into_session())
+}
+
+#[test]
+fn a_client_hello_arriving_before_a_deferred_build_waits_for_the_engine() {
+    let _serial = serial();
+    let mut a = Harness::suspended();
+    // A server connection comes up while a's step is suspended: its build
+    // waits, and the ClientHello that arrives meanwhile with it.
+    let mut server = Conn::new(Role::Server).expect("connection");
+    let mut tcp = FakeTcp::default();
+    crate::platform::slice::callback_begins();
+    server.tcp_connected(
+        &mut tcp,
+        Start {
+            build: server_engine,
+            key: 0,
+            peer: ([127, 0, 0, 1], 50000),
+        },
+    );
+    assert!(server.state.step_deferred());
+    let mut client = TlsClient::new(client_params(Pki::Ec)).expect("client");
+    let hello = client.output().to_vec();
+    client.consume_output(hello.len());
+    crate::platform::slice::callback_begins();
+    server.tcp_received(&mut tcp, &hello);
+    assert!(tcp.held, "TCP input is held while the ClientHello waits");
+    a.run();
+    assert_eq!(a.heard, vec![Heard::Connect]);
+    // The server's timer: the engine is built, takes the ClientHello, and
+    // the handshake runs, one public-key operation per callback.
+    let mut connected = false;
+    for _ in 0..100 {
+        crate::platform::slice::callback_begins();
+        if server.step_pending() {
+            server.continue_step(&mut tcp);
+        }
+        if tcp.in_flight {
+            tcp.in_flight = false;
+            crate::platform::slice::callback_begins();
+            server.tcp_sent(&mut tcp);
+        }
+        let to_client = core::mem::take(&mut tcp.to_peer);
+        let mut rest = &to_client[..];
+        while !rest.is_empty() {
+            let n = client.receive(rest).expect("client receive");
+            rest = &rest[n..];
+            client.process().expect("client process");
+        }
+        let to_server = client.output().to_vec();
+        client.consume_output(to_server.len());
+        if !to_server.is_empty() {
+            crate::platform::slice::callback_begins();
+            server.tcp_received(&mut tcp, &to_server);
+        }
+        while let Some(ev) = server.next_event() {
+            connected |= matches!(ev, UserEvent::Connected);
+        }
+        if connected && !client.is_handshaking() {
+            break;
+        }
+    }
+    assert!(connected, "the server's handshake completed");
+    assert!(!client.is_handshaking(), "and the client's");
+}
