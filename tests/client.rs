@@ -210,20 +210,6 @@ fn unknown_ca_is_rejected_with_0x2700() {
     assert_fails_with(&r, -39, -0x2700);
 }
 
-/// The simulator's CPU clock at exit and how often it changed
-/// (`cpu_freq=N cpu_freq_changes=N`, printed before the heap line).
-fn cpu_clock(r: &Run) -> (u32, u32) {
-    let line = r
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("cpu_freq="))
-        .unwrap_or_else(|| panic!("no cpu_freq line:\n{}", r.stdout));
-    let mut v = line
-        .split(' ')
-        .map(|kv| kv.split('=').nth(1).unwrap().parse().unwrap());
-    (v.next().unwrap(), v.next().unwrap())
-}
-
 #[test]
 fn the_handshake_runs_at_160_mhz_and_the_cpu_returns_to_80_however_it_ends() {
     let pki = pki();
@@ -233,14 +219,14 @@ fn the_handshake_runs_at_160_mhz_and_the_cpu_returns_to_80_however_it_ends() {
         .opt("hostname", "localhost")
         .run("https_get");
     assert_clean_success(&ok);
-    assert_eq!(cpu_clock(&ok), (80, 2), "up to 160 MHz once, back to 80");
+    assert_eq!(ok.cpu_clock(), (80, 2), "up to 160 MHz once, back to 80");
     let failed = Device::new("cpu-fail", srv.port)
         .ca(&pki.join("other/root.pem"))
         .opt("hostname", "localhost")
         .run("https_get");
     assert_fails_with(&failed, -39, -0x2700);
     assert_eq!(
-        cpu_clock(&failed),
+        failed.cpu_clock(),
         (80, 2),
         "a failed handshake slows down too"
     );

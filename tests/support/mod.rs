@@ -239,11 +239,22 @@ impl Run {
     /// of the library's public-key operations, and the most it saw in one
     /// SDK callback.
     pub fn public_key_ops(&self) -> (u32, u32) {
+        self.pair("pk_ops=")
+    }
+
+    /// `cpu_freq=N cpu_freq_changes=N`: the simulator's CPU clock at exit
+    /// and how often it changed.
+    pub fn cpu_clock(&self) -> (u32, u32) {
+        self.pair("cpu_freq=")
+    }
+
+    /// The two values of the simulator's `a=N b=N` line starting `prefix`.
+    fn pair(&self, prefix: &str) -> (u32, u32) {
         let line = self
             .stdout
             .lines()
-            .find(|l| l.starts_with("pk_ops="))
-            .unwrap_or_else(|| panic!("no pk_ops line:\n{}", self.stdout));
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} line:\n{}", self.stdout));
         let mut v = line
             .split(' ')
             .map(|kv| kv.split('=').nth(1).unwrap().parse().unwrap());
