@@ -4,7 +4,9 @@
 use core::ffi::{c_char, c_void};
 
 use super::types::*;
-use super::{dispatch, drive, find_slot, new_slot, register, slot_of, SdkTcp, SlotInit};
+use super::{
+    dispatch, drive, find_slot, new_slot, register, schedule_next_step, slot_of, SdkTcp, SlotInit,
+};
 use crate::conn::records::{self, ConnectRefusal};
 use crate::conn::setup::client_start;
 use crate::conn::Role;
@@ -138,11 +140,14 @@ pub unsafe extern "C" fn espconn_secure_disconnect(espconn: *mut Espconn) -> sin
     };
     // SAFETY: registered slot, not borrowed (API calls are not made from
     // inside our own borrows).
-    unsafe {
+    let r = unsafe {
         let s = &mut *slot;
         let mut tcp = SdkTcp(s.sdk);
         s.conn.user_disconnect(&mut tcp)
-    }
+    };
+    // SAFETY: as above.
+    unsafe { schedule_next_step(slot) };
+    r
 }
 
 /// Send `length` bytes over the TLS connection. The data is encrypted before
@@ -175,11 +180,15 @@ pub unsafe extern "C" fn espconn_secure_send(
     // SAFETY: the user's espconn is live; the vendor sets WRITE even on failure.
     unsafe { (*espconn).state = state::WRITE };
     // SAFETY: registered slot, not borrowed elsewhere.
-    unsafe {
+    let r = unsafe {
         let s = &mut *slot;
         let mut tcp = SdkTcp(s.sdk);
         s.conn.user_send(&mut tcp, data)
-    }
+    };
+    // A step this deferred (another connection's is suspended) is retried
+    // from the slot's timer. SAFETY: as above.
+    unsafe { schedule_next_step(slot) };
+    r
 }
 
 /// Same as [`espconn_secure_send`] (the vendor's alias).

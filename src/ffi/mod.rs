@@ -262,18 +262,8 @@ unsafe fn dispatch(slot: *mut Slot) {
     }
     // Not held through the last callback (a program often reconnects there).
     drop(buf);
-    // A handshake step left suspended carries on from its own SDK callback,
-    // after WiFi, timers and the watchdog had their turn.
-    // SAFETY: caller's contract; the timer lives in the slot and is
-    // disarmed before the slot is freed (`bury`).
-    unsafe {
-        if (*slot).conn.step_pending() {
-            let t = &mut (*slot).next_step;
-            sdk::ets_timer_disarm(t);
-            sdk::ets_timer_setfn(t, on_next_step, slot.cast());
-            sdk::ets_timer_arm_new(t, 0, false, true);
-        }
-    }
+    // SAFETY: caller's contract.
+    unsafe { schedule_next_step(slot) };
     // SAFETY: caller's contract.
     let ending = unsafe { (*slot).conn.take_ending() };
     if let Some(ending) = ending {
@@ -498,6 +488,25 @@ unsafe extern "C" fn on_unhold(arg: *mut c_void) {
     }
     // SAFETY: live slot, called from the SDK's timer dispatch (no borrow).
     unsafe { drive(slot, |c, t| c.resume(t)) };
+}
+
+/// A handshake step left suspended, or a step deferred behind another
+/// connection's, carries on from an SDK callback of its own (`on_next_step`),
+/// after WiFi, timers and the watchdog had their turn.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere.
+unsafe fn schedule_next_step(slot: *mut Slot) {
+    // SAFETY: caller's contract; the timer lives in the slot and is
+    // disarmed before the slot is freed (`bury`).
+    unsafe {
+        if (*slot).conn.step_pending() {
+            let t = &mut (*slot).next_step;
+            sdk::ets_timer_disarm(t);
+            sdk::ets_timer_setfn(t, on_next_step, slot.cast());
+            sdk::ets_timer_arm_new(t, 0, false, true);
+        }
+    }
 }
 
 /// The timer armed when a handshake step was left suspended: carry on.
