@@ -42,6 +42,62 @@ pub enum SignError {
     Fault,
 }
 
+/// An encoded message (EMSA, RFC 8017 §9), written into k bytes on demand:
+/// [`PrivateKey::private_op`] writes it twice (before, and for the check).
+enum Encoding<'a> {
+    /// EMSA-PKCS1-v1_5: 00 01 FF.. 00, DigestInfo prefix, digest.
+    Pkcs1 { prefix: &'a [u8], digest: &'a [u8] },
+    /// EMSA-PSS with MGF1 over `hash`, H = hash(0^8 || mHash || salt).
+    Pss {
+        hash: Hash,
+        h: &'a [u8],
+        salt: &'a [u8],
+        em_bits: usize,
+    },
+}
+
+impl Encoding<'_> {
+    fn write(&self, em: &mut [u8]) {
+        let k = em.len();
+        match *self {
+            Encoding::Pkcs1 { prefix, digest } => {
+                // k >= 128 for our key sizes, so the padding is always >= 8
+                // bytes.
+                let t_len = prefix.len() + digest.len();
+                em.fill(0xFF);
+                em[0] = 0;
+                em[1] = 1;
+                em[k - t_len - 1] = 0;
+                em[k - t_len..k - digest.len()].copy_from_slice(prefix);
+                em[k - digest.len()..].copy_from_slice(digest);
+            }
+            Encoding::Pss {
+                hash,
+                h,
+                salt,
+                em_bits,
+            } => {
+                // EM, with a leading zero byte when the modulus is a
+                // multiple of 8 bits long (EM is then one byte shorter than
+                // the modulus).
+                let (h_len, em_len) = (h.len(), em_bits.div_ceil(8));
+                em.fill(0);
+                let lead = k - em_len;
+                let db_len = em_len - h_len - 1;
+                {
+                    let db = &mut em[lead..lead + db_len];
+                    db[db_len - h_len - 1] = 1;
+                    db[db_len - h_len..].copy_from_slice(salt);
+                    mgf1_xor(hash, h, db);
+                    db[0] &= 0xFF >> (8 * em_len - em_bits);
+                }
+                em[lead + db_len..k - 1].copy_from_slice(h);
+                em[k - 1] = 0xBC;
+            }
+        }
+    }
+}
+
 /// A two-prime RSA private key in CRT form; secret parts wiped on drop.
 pub struct PrivateKey {
     n: Modulus,
@@ -119,19 +175,11 @@ impl PrivateKey {
 
     /// RSASSA-PKCS1-v1_5 signature of `msg` with `hash`.
     pub fn sign_pkcs1(&self, hash: Hash, msg: &[u8]) -> Result<Vec<u8>, SignError> {
-        let prefix = hash.digest_info();
         let mut buf = [0u8; MAX_HASH];
         let digest = hash.digest(&[msg], &mut buf);
-        let t_len = prefix.len() + digest.len();
-        // k >= 256 for our key sizes, so the padding is always >= 8 bytes.
-        self.private_op(|em| {
-            let k = em.len();
-            em.fill(0xFF);
-            em[0] = 0;
-            em[1] = 1;
-            em[k - t_len - 1] = 0;
-            em[k - t_len..k - digest.len()].copy_from_slice(prefix);
-            em[k - digest.len()..].copy_from_slice(digest);
+        self.private_op(&Encoding::Pkcs1 {
+            prefix: hash.digest_info(),
+            digest,
         })
     }
 
@@ -139,8 +187,6 @@ impl PrivateKey {
     /// a random salt as long as the hash (what TLS requires).
     pub fn sign_pss(&self, hash: Hash, msg: &[u8]) -> Result<Vec<u8>, SignError> {
         let h_len = hash.output_len();
-        let em_bits = self.bits - 1;
-        let em_len = em_bits.div_ceil(8);
         let mut salt = [0u8; MAX_HASH];
         let salt = &mut salt[..h_len];
         let mut rng = Rng::new();
@@ -152,45 +198,33 @@ impl PrivateKey {
         let m_hash = hash.digest(&[msg], &mut m_hash);
         let mut h = [0u8; MAX_HASH];
         let h = hash.digest(&[&[0u8; 8], m_hash, salt], &mut h);
-        // EM, with a leading zero byte when the modulus is a multiple of 8
-        // bits long (EM is then one byte shorter than the modulus).
-        let salt = &*salt;
-        self.private_op(|em| {
-            let k = em.len();
-            em.fill(0);
-            let lead = k - em_len;
-            let db_len = em_len - h_len - 1;
-            {
-                let db = &mut em[lead..lead + db_len];
-                db[db_len - h_len - 1] = 1;
-                db[db_len - h_len..].copy_from_slice(salt);
-                mgf1_xor(hash, h, db);
-                db[0] &= 0xFF >> (8 * em_len - em_bits);
-            }
-            em[lead + db_len..k - 1].copy_from_slice(h);
-            em[k - 1] = 0xBC;
+        self.private_op(&Encoding::Pss {
+            hash,
+            h,
+            salt,
+            em_bits: self.bits - 1,
         })
     }
 
-    /// The encoded message `encode` writes (k bytes, m < n) as a number of
-    /// the modulus' limbs; the bytes are wiped.
-    fn encoded(&self, encode: &impl Fn(&mut [u8])) -> Result<Num, SignError> {
+    /// The encoded message (k bytes, m < n) as a number of the modulus'
+    /// limbs; the bytes are wiped.
+    fn encoded(&self, enc: &Encoding<'_>) -> Result<Num, SignError> {
         let mut em = Zeroizing::new(alloc::vec![0u8; self.k]);
-        encode(&mut em);
+        enc.write(&mut em);
         bignum::from_be(&em, self.n.limbs())
             .map(Num::from)
             .ok_or(SignError::Fault)
     }
 
-    /// s = m^d mod n for the encoded message m that `encode` writes (k
-    /// bytes, m < n), blinded, by CRT, checked with e. The encoding is
+    /// s = m^d mod n for the encoded message m (`enc`, k bytes, m < n),
+    /// blinded, by CRT, checked with e. The encoding is
     /// written twice (before, and again for the check), so that neither it
     /// nor m is held during the exponentiations. Live at the peak (the
     /// exponentiations): r^-1, the blinded input's two halves, a half-size
     /// scratch and the window table (`bignum::WINDOW`): 2.0 KB for RSA-2048
     /// (2 008 bytes of the simulator's heap, block headers included; 4.5 KB
     /// when m, the scratch modulo n and a 4-bit table were live too).
-    fn private_op(&self, encode: impl Fn(&mut [u8])) -> Result<Vec<u8>, SignError> {
+    fn private_op(&self, enc: &Encoding<'_>) -> Result<Vec<u8>, SignError> {
         let nl = self.n.limbs();
         let hl = self.p.limbs();
 
@@ -206,7 +240,7 @@ impl PrivateKey {
             self.n.pow_public(&r, self.e, &mut re, &mut tn);
             drop(r);
             // r^e in Montgomery form times m in normal form: m * r^e.
-            let m = self.encoded(&encode)?;
+            let m = self.encoded(enc)?;
             let mut c = Num::zero(nl);
             self.n.mul(&mut c, &m, &re, &mut tn);
             c
@@ -256,7 +290,7 @@ impl PrivateKey {
             self.n.out_of_mont(&mut back, &mut tn);
         }
         drop(tn);
-        if *back != *self.encoded(&encode)? {
+        if *back != *self.encoded(enc)? {
             return Err(SignError::Fault);
         }
         let mut out = alloc::vec![0u8; self.k];
