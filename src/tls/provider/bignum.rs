@@ -362,41 +362,62 @@ impl Modulus {
         }
     }
 
-    /// base^e mod m for a secret exponent of `e.len()` limbs, base and
-    /// result in Montgomery form: fixed 4-bit windows over every bit of `e`
-    /// (leading zeros included), four squarings and one multiplication per
-    /// window, the multiplier read from a 16-entry table by scanning all of
-    /// it. The table (16 numbers and the selected one) is the one buffer this
-    /// allocates; it is wiped when freed.
-    pub fn pow_secret(&self, base: &[u32], e: &[u32], out: &mut [u32], t: &mut [u32]) {
+    /// x = x^e mod m for a secret exponent of `e.len()` limbs, x in
+    /// Montgomery form before and after: fixed [`WINDOW`]-bit windows over
+    /// every bit of `e` (leading zeros included), [`WINDOW`] squarings and one
+    /// multiplication per window, the multiplier read from a table of
+    /// 2^[`WINDOW`] entries by scanning all of it. The table (its entries and
+    /// the selected one) is the one buffer this allocates; it is wiped when
+    /// freed. In place, so that the caller holds no separate result while
+    /// the table is live (the RSA signature's heap peak).
+    pub fn pow_secret(&self, x: &mut [u32], e: &[u32], t: &mut [u32]) {
         let s = self.m.len();
-        let mut work = Num::zero(17 * s);
-        let (table, sel) = work.split_at_mut(16 * s);
-        // table[0] = 1 in Montgomery form (R mod m), table[i] = base^i.
+        let entries = 1usize << WINDOW;
+        let mut work = Num::zero((entries + 1) * s);
+        let (table, sel) = work.split_at_mut(entries * s);
+        // table[0] = 1 in Montgomery form (R mod m), table[i] = x^i.
         table[..s].copy_from_slice(&self.rr);
         self.out_of_mont(&mut table[..s], t);
-        table[s..2 * s].copy_from_slice(base);
-        for i in 2..16 {
+        table[s..2 * s].copy_from_slice(x);
+        for i in 2..entries {
             let (done, next) = table.split_at_mut(i * s);
-            self.mul(&mut next[..s], &done[(i - 1) * s..], base, t);
+            self.mul(&mut next[..s], &done[(i - 1) * s..], x, t);
         }
-        out.copy_from_slice(&table[..s]);
-        for window in (0..e.len() * 8).rev() {
-            for _ in 0..4 {
-                self.square_assign(out, t);
+        x.copy_from_slice(&table[..s]);
+        for window in (0..(e.len() * 32).div_ceil(WINDOW)).rev() {
+            for _ in 0..WINDOW {
+                self.square_assign(x, t);
             }
-            let w = (e[window / 8] >> (4 * (window % 8))) & 0xF;
-            sel.iter_mut().for_each(|x| *x = 0);
+            // The window's position depends on the loop counter only.
+            let w = exponent_bits(e, window * WINDOW);
+            sel.iter_mut().for_each(|l| *l = 0);
             for (j, entry) in (0u32..).zip(table.chunks_exact(s)) {
                 // 1 when j == w: (j ^ w) - 1 has its top bit set only for 0.
                 let m = mask(((j ^ w).wrapping_sub(1)) >> 31);
-                for (x, &y) in sel.iter_mut().zip(entry) {
-                    *x |= y & m;
+                for (l, &y) in sel.iter_mut().zip(entry) {
+                    *l |= y & m;
                 }
             }
-            self.mul_assign(out, sel, t);
+            self.mul_assign(x, sel, t);
         }
     }
+}
+
+/// Bits of a secret exponent taken per window by [`Modulus::pow_secret`]:
+/// 3 bits, an 8-entry table (1.1 KB for an RSA-2048 prime, against 2.1 KB
+/// for 4 bits) for ~6% more multiplications (1 372 against 1 294 per
+/// 1024-bit exponent).
+pub const WINDOW: usize = 3;
+
+/// The [`WINDOW`] bits of `e` from bit `pos` on (bits past the end read as
+/// zero). Which limbs are read depends on `pos` only, never on the values.
+fn exponent_bits(e: &[u32], pos: usize) -> u32 {
+    let (limb, shift) = (pos / 32, pos % 32);
+    let mut w = e[limb] >> shift;
+    if shift + WINDOW > 32 && limb + 1 < e.len() {
+        w |= e[limb + 1] << (32 - shift);
+    }
+    w & ((1 << WINDOW) - 1)
 }
 
 /// `a * b` (schoolbook) into `out` of `a.len() + b.len()` limbs.

@@ -1,11 +1,10 @@
 //! SHA-2 hashes and HMAC for rustls: SHA-256 our own (`sha256.rs`), SHA-384
-//! from the `sha2` crate, HMAC from the `hmac` crate.
+//! from the `sha2` crate, HMAC our own over either.
 
 use alloc::boxed::Box;
 use core::marker::PhantomData;
 
 use digest::{Digest, OutputSizeUser};
-use hmac::{Mac, SimpleHmac};
 use rustls::crypto::hash::{self, HashAlgorithm};
 use rustls::crypto::hmac as rhmac;
 
@@ -60,24 +59,63 @@ pub static SHA256: Hash<super::sha256::Sha256> = Hash(PhantomData, HashAlgorithm
 #[cfg(feature = "aes-256-gcm")]
 pub static SHA384: Hash<sha2::Sha384> = Hash(PhantomData, HashAlgorithm::SHA384);
 
-/// A rustls HMAC over a RustCrypto digest.
-///
-/// `SimpleHmac` rather than `Hmac`: it accepts any key length without a
-/// fallible constructor path that would need an unwrap, and costs the same for
-/// the short keys TLS uses.
+/// A rustls HMAC (RFC 2104) over a RustCrypto digest, ours rather than the
+/// `hmac` crate's `SimpleHmac`: a key is the two states with the padded key
+/// absorbed (inner and outer), built in place in their box, and a tag is
+/// one clone of each. `SimpleHmac` built its state on the stack and moved it
+/// into the box, and hashed through `Mac`'s wrappers: with SHA-384 ~4.4 KB
+/// of frames under `with_key`, the deepest path of the steps after the
+/// handshake (a TLS 1.3 ticket's PSK, docs/STACK.md), whose stack every
+/// received record takes from the heap on the chip
+/// (`platform::TRAFFIC_STACK`).
 pub struct Hmac<D>(PhantomData<fn() -> D>);
 
-struct HmacKey<D: Digest + digest::core_api::BlockSizeUser>(SimpleHmac<D>);
+struct HmacKey<D> {
+    inner: D,
+    outer: D,
+}
+
+/// Largest block of the digests used here (SHA-384/512: 128 bytes).
+const MAX_BLOCK: usize = 128;
+
+impl<D> HmacKey<D>
+where
+    D: Digest + digest::core_api::BlockSizeUser,
+{
+    /// Absorb the padded `key` into the fresh states (a key longer than a
+    /// block is hashed first, RFC 2104 section 2).
+    #[inline(never)]
+    fn init(&mut self, key: &[u8]) {
+        let bs = <D as digest::core_api::BlockSizeUser>::block_size();
+        let mut block = [0u8; MAX_BLOCK];
+        if key.len() > bs {
+            let mut h = D::new();
+            h.update(key);
+            let out = h.finalize();
+            block[..out.len()].copy_from_slice(&out);
+        } else {
+            block[..key.len()].copy_from_slice(key);
+        }
+        let block = &mut block[..bs];
+        block.iter_mut().for_each(|b| *b ^= 0x36);
+        self.inner.update(&*block);
+        block.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
+        self.outer.update(&*block);
+        zeroize::Zeroize::zeroize(block);
+    }
+}
 
 impl<D> rhmac::Hmac for Hmac<D>
 where
     D: Digest + digest::core_api::BlockSizeUser + Clone + Send + Sync + 'static,
 {
     fn with_key(&self, key: &[u8]) -> Box<dyn rhmac::Key> {
-        // SimpleHmac hashes long keys and pads short ones: it cannot fail.
-        let mac = <SimpleHmac<D> as Mac>::new_from_slice(key)
-            .unwrap_or_else(|_| <SimpleHmac<D> as Mac>::new(&Default::default()));
-        Box::new(HmacKey(mac))
+        let mut k = Box::new(HmacKey {
+            inner: D::new(),
+            outer: D::new(),
+        });
+        k.init(key);
+        k
     }
 
     fn hash_output_len(&self) -> usize {
@@ -90,13 +128,16 @@ where
     D: Digest + digest::core_api::BlockSizeUser + Clone + Send + Sync + 'static,
 {
     fn sign_concat(&self, first: &[u8], middle: &[&[u8]], last: &[u8]) -> rhmac::Tag {
-        let mut ctx = self.0.clone();
+        let mut ctx = self.inner.clone();
         ctx.update(first);
         for m in middle {
             ctx.update(m);
         }
         ctx.update(last);
-        rhmac::Tag::new(&ctx.finalize().into_bytes()[..])
+        let inner = ctx.finalize();
+        let mut ctx = self.outer.clone();
+        ctx.update(&inner);
+        rhmac::Tag::new(&ctx.finalize()[..])
     }
 
     fn tag_len(&self) -> usize {
@@ -107,3 +148,67 @@ where
 pub static HMAC_SHA256: Hmac<super::sha256::Sha256> = Hmac(PhantomData);
 #[cfg(feature = "aes-256-gcm")]
 pub static HMAC_SHA384: Hmac<sha2::Sha384> = Hmac(PhantomData);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{Mac, SimpleHmac};
+    use rhmac::Hmac as _;
+
+    /// The `hmac` crate's tag, the reference.
+    fn reference<D>(key: &[u8], parts: &[&[u8]]) -> alloc::vec::Vec<u8>
+    where
+        D: Digest + digest::core_api::BlockSizeUser + Clone,
+    {
+        let mut m = <SimpleHmac<D> as Mac>::new_from_slice(key).unwrap();
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize().into_bytes().to_vec()
+    }
+
+    fn check<D>(h: &Hmac<D>)
+    where
+        D: Digest + digest::core_api::BlockSizeUser + Clone + Send + Sync + 'static,
+    {
+        let bs = <D as digest::core_api::BlockSizeUser>::block_size();
+        let mut bytes = [0u8; 300];
+        crate::tls::rng::fill(&mut bytes).unwrap();
+        // Keys shorter than, as long as and longer than a block (hashed).
+        for key_len in [0, 1, 32, 48, bs - 1, bs, bs + 1, 2 * bs + 3] {
+            let key = &bytes[..key_len];
+            let k = h.with_key(key);
+            for (a, b, c) in [(0, 0, 0), (13, 0, 100), (5, 64, 200), (0, 130, 0)] {
+                let (first, rest) = bytes[key_len % 7..].split_at(a);
+                let (middle, rest) = rest.split_at(b);
+                let last = &rest[..c];
+                let tag = k.sign_concat(first, &[middle, middle], last);
+                assert_eq!(
+                    tag.as_ref(),
+                    &reference::<D>(key, &[first, middle, middle, last])[..],
+                    "key {key_len} bytes, parts {a}/{b}x2/{c}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hmac_matches_the_hmac_crate_for_every_key_length() {
+        check(&HMAC_SHA256);
+        #[cfg(feature = "aes-256-gcm")]
+        check(&HMAC_SHA384);
+    }
+
+    #[test]
+    fn hmac_sha256_matches_rfc4231_case_2() {
+        let tag = HMAC_SHA256
+            .with_key(b"Jefe")
+            .sign(&[b"what do ya want for nothing?"]);
+        let want = [
+            0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95,
+            0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9,
+            0x64, 0xec, 0x38, 0x43,
+        ];
+        assert_eq!(tag.as_ref(), &want[..]);
+    }
+}
