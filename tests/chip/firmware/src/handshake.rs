@@ -299,8 +299,9 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
 /// uses the session cache; returns whether the handshake was resumed.
 /// With `server_tls13` the server offers TLS 1.3 too (the client must then
 /// offer it) and the exchange is TLS 1.3.
-/// With `mtls` the client authenticates with the RSA-2048 client key and
-/// certificate (issued by the RSA intermediate), and the server requires it.
+/// With `mtls` the client authenticates with the client key and certificate
+/// of `pki`'s kind (RSA-2048 or P-256, issued by its intermediate), and the
+/// server requires it.
 /// With `server_cache` the server resumes through the process-wide server
 /// session cache and tickets (`espconn_secure_accept`'s), and the client
 /// uses its session cache.
@@ -321,7 +322,7 @@ fn case(
             CertificateDer::from(pki.int),
         ],
         key,
-        client_roots: mtls.then(|| vec![CertificateDer::from(RSA.root)]),
+        client_roots: mtls.then(|| vec![CertificateDer::from(pki.root)]),
         client_bundle: None,
         time: TimeSource::Fixed(NOW),
         max_record: TLS_MAX_PLAINTEXT,
@@ -338,13 +339,14 @@ fn case(
 
     let mut params = client_params(pki, tls13);
     if mtls {
-        let key = PrivateKeyDer::try_from(&fixture!("rsa-client.key.der")[..])
-            .map_err(|e| format!("client key: {e}"))?;
+        let (cert, key): (&[u8], &[u8]) = if pki.name == "ec" {
+            (fixture!("ec-client.der"), fixture!("ec-client.key.der"))
+        } else {
+            (fixture!("rsa-client.der"), fixture!("rsa-client.key.der"))
+        };
+        let key = PrivateKeyDer::try_from(key).map_err(|e| format!("client key: {e}"))?;
         params.identity = Some((
-            vec![
-                CertificateDer::from(&fixture!("rsa-client.der")[..]),
-                CertificateDer::from(RSA.int),
-            ],
+            vec![CertificateDer::from(cert), CertificateDer::from(pki.int)],
             key,
         ));
     }
@@ -455,7 +457,8 @@ fn case(
 /// chain and a server that issues tickets, so that the client's traffic
 /// steps also process post-handshake messages (NewSessionTicket).
 /// `mtls_rsa`: the RSA case with a client certificate and an RSA-2048 client
-/// key (our own RSA signing, src/tls/provider/rsa_priv.rs).
+/// key (our own RSA signing, src/tls/provider/rsa_priv.rs); `mtls_ec` the EC
+/// case with a P-256 client key.
 pub(crate) fn run(t: &mut Tally) {
     let sessions = ServerSessions::default();
     for (name, pki, tls13, mtls) in [
@@ -463,6 +466,7 @@ pub(crate) fn run(t: &mut Tally) {
         ("handshake_rsa", &RSA, false, false),
         ("handshake_ec_tls13", &EC, true, false),
         ("mtls_rsa", &RSA, false, true),
+        ("mtls_ec", &EC, false, true),
     ] {
         let mut m = Meter::default();
         // SAFETY: plain helper of the test runtime.
