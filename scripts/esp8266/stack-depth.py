@@ -50,8 +50,20 @@ the engine, HANDSHAKE_STACK): nothing has been received yet, so no
 `State::handle` impl runs. `process` (input while
 handshaking, HANDSHAKE_STACK): everything. `traffic` (input once the handshake
 is complete, TRAFFIC_STACK): rustls's state is its `ExpectTraffic` for good
-(no renegotiation), so no other `State::handle` impl runs. `make test` runs
-the check.
+(no renegotiation: `process_main_protocol` answers a TLS 1.2 HelloRequest or
+ClientHello with a no_renegotiation warning), so no other `State::handle`
+impl runs; and no key exchange runs either. rustls starts and completes a
+key exchange only in handshake states (the ClientHello's key shares, the
+ServerHello, the server's ClientHello); what ExpectTraffic handles, TLS 1.3
+KeyUpdate and NewSessionTicket, derives keys by HKDF alone, and TLS 1.2's
+takes application data only. So the traffic view has no edge into the impls
+of `SupportedKxGroup::start`/`start_and_complete` and
+`ActiveKeyExchange::complete*` (KX_FNS): those the full graph has from what a
+traffic step reaches are slot collisions (the key schedule's `dyn Hkdf*`
+calls, `dyn TimeProvider::current_time`, the engine's closure), and the
+script fails if one of them is a direct call, or if KX_FNS matches no
+`start` or `complete` impl (a rename would silently bring the P-384 key
+exchange back into the traffic bound). `make test` runs the check.
 
 usage: stack-depth.py ASM_LIST [--lock Cargo.lock] [--top N] [--steps]
                       [--check src/platform/mod.rs]
@@ -682,6 +694,13 @@ SIGNING_FNS = {
     ("server/tls12.rs", "emit_server_kx"),
     ("server/tls13.rs", "emit_certificate_verify_tls13"),
 }
+# Key exchange: the impls of rustls's `SupportedKxGroup::start` /
+# `start_and_complete` and `ActiveKeyExchange::complete` /
+# `complete_for_tls_version` / `complete_hybrid_component` (our provider's
+# X25519, P-256, P-384), by demangled name. No traffic step runs one (module
+# docstring, "Views"): the traffic view drops every edge into them.
+KX_FNS = re.compile(r" as rustls::crypto::(?:SupportedKxGroup>::start(?:_and_complete)?"
+                    r"|ActiveKeyExchange>::complete(?:_for_tls_version|_hybrid_component)?)$")
 HMAC_SIGN_FNS = {
     ("crypto/tls12.rs", "prf"),
     ("crypto/tls13.rs", "hmac_sign"),
@@ -805,6 +824,8 @@ def main():
     deps = crate_deps(a.lock)
     n_indirect = n_by_slot = n_by_generic = 0
     unresolved = []
+    # Calls by name (not through a pointer), for the views' checks.
+    direct_calls = {n: f.callees | f.ir_callees for n, f in fns.items()}
     for name, f in fns.items():
         if f.ir:
             f.callees |= f.ir_callees
@@ -916,16 +937,32 @@ def main():
             fv[n].callees = f.callees - drop
         return Graph(fv, passes)
 
-    # Building the engine: nothing has been received, so no State::handle.
-    setup_gr = view(handles)
-    # After the handshake: rustls's ExpectTraffic states only.
-    traffic_gr = view(handles - traffic_handles)
     setup_steps = [t for t in trampolines if "4init" in t]
     # conn runs `handshake_step` until the handshake is complete, then
     # `process_step` on the traffic stack; the chip bench driver runs
     # `process_step` on either, so both count as handshake steps too.
     handshake_steps = [t for t in trampolines if "12process_step" in t or "14handshake_step" in t]
     process_steps = [t for t in trampolines if "12process_step" in t]
+    # Building the engine: nothing has been received, so no State::handle.
+    setup_gr = view(handles)
+    # After the handshake: rustls's ExpectTraffic states only, and no key
+    # exchange (KX_FNS).
+    kx_fns = {n for n in fns if KX_FNS.search(plain(n))}
+    for what in ("SupportedKxGroup>::start", "ActiveKeyExchange>::complete"):
+        if not any(plain(n).endswith(what) for n in kx_fns):
+            sys.exit(f"stack-depth: KX_FNS matches no `{what}` impl: renamed? (traffic view)")
+    other_handles = handles - traffic_handles
+    seen, todo = set(), [r for r in process_steps if r in fns]
+    while todo:
+        v = todo.pop()
+        if v not in seen:
+            seen.add(v)
+            todo.extend(main_fns[v].callees - other_handles)
+    direct_kx = sorted(plain(n) for n in seen - kx_fns if direct_calls[n] & kx_fns)
+    if direct_kx:
+        sys.exit("stack-depth: a traffic step calls a key exchange by name, so KX_FNS cannot be dropped "
+                 "from the traffic view: " + "; ".join(d[:120] for d in direct_kx))
+    traffic_gr = view(other_handles | kx_fns)
     # (graph, roots) of each step kind, on its stack.
     kinds = {
         "setup": (setup_gr, setup_steps),

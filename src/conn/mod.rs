@@ -819,7 +819,7 @@ impl Conn {
                         .step_resumable(StepStack::Handshake, handshake_step)
                 } else {
                     // Once the handshake is complete rustls only runs its
-                    // traffic state, whose deepest path needs about half the
+                    // traffic state, whose deepest path needs under half the
                     // handshake's stack; every received record pays this
                     // block (platform::TRAFFIC_STACK).
                     link.engine

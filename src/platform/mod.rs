@@ -169,13 +169,15 @@ pub const HANDSHAKE_STACK: usize = 29 * 512;
 
 /// Stack of the steps after the handshake on the chip. Once the handshake is
 /// complete rustls is in its `ExpectTraffic` state for good (no
-/// renegotiation), so no certificate, signature or key-exchange code can run
-/// any more: the static bound of that state (`make esp8266-stack`, step
-/// `traffic`, 6.6 KB) plus about 0.9 KB of room for an interrupt frame, as
-/// [`HANDSHAKE_STACK`] keeps (7.5 KB; checked by `make test`; painted 2.8
-/// KB). It is what every received record costs the heap while it is
-/// processed, so it is kept as small as the analysis allows.
-pub const TRAFFIC_STACK: usize = 15 * 512;
+/// renegotiation; TLS 1.3 KeyUpdate and tickets derive keys by HKDF alone),
+/// so no certificate, signature or key-exchange code can run any more: the
+/// static bound of that state (`make esp8266-stack`, step `traffic`, 5.1 KB,
+/// 5 184 bytes, with key exchange out of the traffic view) plus about 0.9 KB
+/// (896 bytes) of room for an interrupt frame, as [`HANDSHAKE_STACK`] keeps
+/// (6 KB; checked by `make test`; painted 2.8 KB). It is what every received
+/// record costs the heap while it is processed, so it is kept as small as
+/// the analysis allows.
+pub const TRAFFIC_STACK: usize = 12 * 512;
 
 /// Heap the handshake's steps take for their stack: [`HANDSHAKE_STACK`] on
 /// the chip, nothing on the host (the steps run on the caller's stack).

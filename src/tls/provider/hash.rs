@@ -64,7 +64,7 @@ pub static SHA384: Hash<sha2::Sha384> = Hash(PhantomData, HashAlgorithm::SHA384)
 /// absorbed (inner and outer), built in place in their box, and a tag is
 /// one clone of each. `SimpleHmac` built its state on the stack and moved it
 /// into the box, and hashed through `Mac`'s wrappers: with SHA-384 ~4.4 KB
-/// of frames under `with_key`, the deepest path of the steps after the
+/// of frames under `with_key`, once the deepest path of the steps after the
 /// handshake (a TLS 1.3 ticket's PSK, docs/STACK.md), whose stack every
 /// received record takes from the heap on the chip
 /// (`platform::TRAFFIC_STACK`).
