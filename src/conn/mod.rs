@@ -693,7 +693,7 @@ impl Conn {
     pub fn continue_step(&mut self, tcp: &mut dyn Tcp) {
         if self.state.step_suspended() {
             return match self.process_from(true) {
-                Ok(()) => self.pump(tcp),
+                Ok(()) => self.pump_after(tcp, true),
                 Err(f) => self.fail(tcp, f),
             };
         }
@@ -709,6 +709,14 @@ impl Conn {
 
     /// Run the engine as far as it goes, then hand its output to TCP.
     fn pump(&mut self, tcp: &mut dyn Tcp) {
+        self.pump_after(tcp, false);
+    }
+
+    /// [`Conn::pump`]; `processed`: the engine has just run to where it
+    /// waits for input (a resumed step completed), so it is stepped again
+    /// only if the backlog gives it some. (Another step would only pay its
+    /// pre-check while the finished step's output still waits to be sent.)
+    fn pump_after(&mut self, tcp: &mut dyn Tcp, mut processed: bool) {
         if matches!(self.state, State::Ended(_)) {
             return;
         }
@@ -734,8 +742,10 @@ impl Conn {
                 Ok(n) => n,
                 Err(f) => return self.fail(tcp, f),
             };
-            if let Err(f) = self.process_from(false) {
-                return self.fail(tcp, f);
+            if !core::mem::take(&mut processed) || taken > 0 {
+                if let Err(f) = self.process_from(false) {
+                    return self.fail(tcp, f);
+                }
             }
             if self.state.step_suspended() {
                 self.sync_hold(tcp);
