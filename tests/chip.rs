@@ -176,7 +176,11 @@ fn qemu_chip_tests() {
     // public-key operation (a P-256 verification, plus the parsing and
     // hashing around it), not the three verifications and the ECDH of its
     // ServerHelloDone.
-    for case in ["lx106_handshake_ec", "lx106_handshake_ec_tls13", "lx106_mtls_ec"] {
+    for case in [
+        "lx106_handshake_ec",
+        "lx106_handshake_ec_tls13",
+        "lx106_mtls_ec",
+    ] {
         let step = field(case, "max_step_insns");
         assert!(
             step > 0 && step < verify * 3 / 2,
