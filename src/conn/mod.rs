@@ -172,6 +172,14 @@ struct Link {
     deferred: Option<Deferred>,
 }
 
+impl Link {
+    /// The engine's build waits ([`Deferred::Build`]): there is no engine to
+    /// take input yet.
+    fn build_deferred(&self) -> bool {
+        matches!(self.deferred, Some(Deferred::Build(_)))
+    }
+}
+
 /// What a connection's deferred step is.
 #[derive(Clone, Copy)]
 enum Deferred {
@@ -414,11 +422,8 @@ impl Conn {
         // While a step is suspended the engine takes nothing, and before a
         // deferred build there is none: the bytes wait in the backlog (and
         // TCP is held) until it can.
-        let waiting = self.state.step_suspended()
-            || self
-                .state
-                .link()
-                .is_some_and(|l| matches!(l.deferred, Some(Deferred::Build(_))));
+        let waiting =
+            self.state.step_suspended() || self.state.link().is_some_and(Link::build_deferred);
         if matches!(self.state, State::TcpConnecting(_))
             || (self.state.engine().is_none() && !waiting)
         {
@@ -790,7 +795,7 @@ impl Conn {
             return Ok(0);
         };
         // Before a deferred build there is no engine to take it yet.
-        if link.backlog.is_empty() || matches!(link.deferred, Some(Deferred::Build(_))) {
+        if link.backlog.is_empty() || link.build_deferred() {
             return Ok(0);
         }
         let backlog = core::mem::take(&mut link.backlog);

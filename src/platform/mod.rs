@@ -310,33 +310,14 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
     }
     #[cfg(target_os = "none")]
     {
-        use core::alloc::Layout;
-        let size = match stack {
-            StepStack::Caller => 0,
-            StepStack::Handshake => HANDSHAKE_STACK,
-            StepStack::Traffic => TRAFFIC_STACK,
-        };
-        if size != 0 {
-            let stack_oom = alloc::OutOfMemory {
-                requested: size,
-                free: free_heap(),
-            };
-            let Ok(layout) = Layout::from_size_align(size, 16) else {
-                return Err(StepError::NoStack(stack_oom));
-            };
-            let base = alloc::sdk_alloc(layout);
-            if base.is_null() {
-                return Err(StepError::NoStack(stack_oom));
-            }
-            // SAFETY: `base` is a fresh block of `size` bytes.
-            let block = unsafe { core::slice::from_raw_parts_mut(base, size) };
-            block.fill(STACK_PAINT);
-            completed = guarded(block.as_mut_ptr_range().end, || result = Some(f()));
-            note_stack_use(stack, block);
-            // SAFETY: allocated above with this layout; the call has returned.
-            unsafe { alloc::sdk_free(base, layout) };
-        } else {
+        if stack == StepStack::Caller {
             completed = guarded(core::ptr::null_mut(), || result = Some(f()));
+        } else {
+            let base = take_stack_block(stack)?;
+            let top = base.wrapping_add(stack_size(stack));
+            completed = guarded(top, || result = Some(f()));
+            // SAFETY: taken above; the call has returned.
+            unsafe { give_back_stack_block(stack, base) };
         }
     }
     if completed {
@@ -362,6 +343,58 @@ fn abandoned_step() -> StepError {
         0 => StepError::Panic,
         requested => StepError::OutOfMemory { requested },
     }
+}
+
+/// Bytes of `stack`'s block on the chip (0 for the caller's stack).
+#[cfg(target_os = "none")]
+fn stack_size(stack: StepStack) -> usize {
+    match stack {
+        StepStack::Caller => 0,
+        StepStack::Handshake => HANDSHAKE_STACK,
+        StepStack::Traffic => TRAFFIC_STACK,
+    }
+}
+
+/// A block of [`stack_size`] bytes (16-byte aligned) from the SDK heap,
+/// painted with [`STACK_PAINT`], for a step to run on.
+#[cfg(target_os = "none")]
+fn take_stack_block(stack: StepStack) -> Result<*mut u8, StepError> {
+    let size = stack_size(stack);
+    let oom = StepError::NoStack(alloc::OutOfMemory {
+        requested: size,
+        free: free_heap(),
+    });
+    let Ok(layout) = core::alloc::Layout::from_size_align(size, 16) else {
+        return Err(oom);
+    };
+    let base = alloc::sdk_alloc(layout);
+    if base.is_null() {
+        return Err(oom);
+    }
+    // SAFETY: `base` is a fresh block of `size` bytes.
+    unsafe { core::ptr::write_bytes(base, STACK_PAINT, size) };
+    Ok(base)
+}
+
+/// The step that ran on `base` (from [`take_stack_block`] for `stack`) is
+/// over or abandoned: books its depth, restarts the chip if it reached the
+/// guard bytes, and frees the block.
+///
+/// # Safety
+/// `base` must come from `take_stack_block(stack)`, and nothing may run on
+/// it any more.
+#[cfg(target_os = "none")]
+unsafe fn give_back_stack_block(stack: StepStack, base: *mut u8) {
+    let size = stack_size(stack);
+    // SAFETY: caller's contract: a live block of `size` bytes.
+    note_stack_use(stack, unsafe { core::slice::from_raw_parts(base, size) });
+    // SAFETY: caller's contract; allocated with this layout.
+    unsafe {
+        alloc::sdk_free(
+            base,
+            core::alloc::Layout::from_size_align_unchecked(size, 16),
+        )
+    };
 }
 
 /// A step on `block` (painted with [`STACK_PAINT`]) is over: books its depth

@@ -63,7 +63,7 @@ impl core::fmt::Debug for Suspended {
 #[cfg(not(target_os = "none"))]
 const HOST_STACK: usize = 4 << 20;
 
-/// The block's size for `stack`.
+/// The block's size for `stack` (never the caller's: see [`start_step`]).
 fn block_size(stack: StepStack) -> usize {
     #[cfg(not(target_os = "none"))]
     {
@@ -71,53 +71,41 @@ fn block_size(stack: StepStack) -> usize {
         HOST_STACK
     }
     #[cfg(target_os = "none")]
-    match stack {
-        StepStack::Traffic => super::TRAFFIC_STACK,
-        _ => super::HANDSHAKE_STACK,
-    }
+    super::stack_size(stack)
 }
 
-fn alloc_block(size: usize) -> *mut u8 {
+/// A stack block for a step of `stack`'s kind (chip: as `run_step`'s).
+fn alloc_block(stack: StepStack) -> Result<*mut u8, StepError> {
     #[cfg(not(target_os = "none"))]
     {
         // SAFETY: returns a fresh mapping of `size` bytes or null.
-        unsafe { sdk::espconn_secure_host_stack_alloc(size).cast() }
+        let base: *mut u8 =
+            unsafe { sdk::espconn_secure_host_stack_alloc(block_size(stack)).cast() };
+        if base.is_null() {
+            return Err(StepError::NoStack(alloc::OutOfMemory {
+                requested: block_size(stack),
+                free: super::free_heap(),
+            }));
+        }
+        Ok(base)
     }
     #[cfg(target_os = "none")]
-    {
-        let Ok(layout) = core::alloc::Layout::from_size_align(size, 16) else {
-            return core::ptr::null_mut();
-        };
-        let base = alloc::sdk_alloc(layout);
-        if !base.is_null() {
-            // SAFETY: `base` is a fresh block of `size` bytes.
-            unsafe { core::ptr::write_bytes(base, super::STACK_PAINT, size) };
-        }
-        base
-    }
+    super::take_stack_block(stack)
 }
 
 /// Measures and frees a step's block (the step is over or abandoned).
 fn free_block(stack: StepStack, base: *mut u8) {
-    let size = block_size(stack);
     #[cfg(not(target_os = "none"))]
     {
-        // SAFETY: `base` came from espconn_secure_host_stack_alloc(size); no
-        // frame on it runs any more.
-        unsafe { sdk::espconn_secure_host_stack_free(base.cast(), size) };
+        // SAFETY: `base` came from espconn_secure_host_stack_alloc with this
+        // size; no frame on it runs any more.
+        unsafe { sdk::espconn_secure_host_stack_free(base.cast(), block_size(stack)) };
     }
     #[cfg(target_os = "none")]
     {
-        // SAFETY: `base` is the live block of `size` bytes from alloc_block.
-        let block = unsafe { core::slice::from_raw_parts(base, size) };
-        super::note_stack_use(stack, block);
-        // SAFETY: allocated with this layout in alloc_block; nothing runs on it.
-        unsafe {
-            alloc::sdk_free(
-                base,
-                core::alloc::Layout::from_size_align_unchecked(size, 16),
-            )
-        };
+        // SAFETY: `base` came from take_stack_block(stack); no frame on it
+        // runs any more.
+        unsafe { super::give_back_stack_block(stack, base) };
     }
 }
 
@@ -167,17 +155,13 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
         StepStack::Caller => StepStack::Handshake,
         s => s,
     };
-    let size = block_size(stack);
-    let base = alloc_block(size);
-    if base.is_null() {
-        return Slice::Done(Err(StepError::NoStack(alloc::OutOfMemory {
-            requested: size,
-            free: super::free_heap(),
-        })));
-    }
+    let base = match alloc_block(stack) {
+        Ok(base) => base,
+        Err(e) => return Slice::Done(Err(e)),
+    };
     // The cell at the top of the block, 16-byte aligned (as the stack
     // pointer must be); the C guard's frame and the stack go below it.
-    let end = base as usize + size;
+    let end = base as usize + block_size(stack);
     let at = (end - size_of::<Cell<F, R>>()) & !15;
     let cell = at as *mut Cell<F, R>;
     let mut out: Option<R> = None;

@@ -91,8 +91,9 @@ where
         if key.len() > bs {
             let mut h = D::new();
             h.update(key);
-            let out = h.finalize();
+            let mut out = h.finalize();
             block[..out.len()].copy_from_slice(&out);
+            zeroize::Zeroize::zeroize(&mut out[..]);
         } else {
             block[..key.len()].copy_from_slice(key);
         }
