@@ -296,10 +296,13 @@ fn mqtt_sleep_resumes_with_mosquitto_after_deep_sleep() {
     assert!(second.has("SESSION LOADED"));
     assert!(second.has("RESUMED yes"));
     assert!(second.has("MQTT PUBLISHED"));
-    // A resumed handshake verifies no certificate chain: it needs less heap.
+    // Resumption saves time, not heap (README "Figures"): a resumed TLS 1.3
+    // handshake verifies no chain, but carries the decoded session and a
+    // ClientHello with its PSK; its peak stays within a tenth of the full
+    // one's.
     assert!(
-        second.heap().0 <= first.heap().0,
-        "resumed peak {} above full {}",
+        second.heap().0 <= first.heap().0 + first.heap().0 / 10,
+        "resumed peak {} more than 10% above the full one's {}",
         second.heap().0,
         first.heap().0
     );

@@ -10,6 +10,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,16 +123,37 @@ static struct hdr *hdr_of(void *p, const char *what)
     return h;
 }
 
-/* SIM_HEAP_TRACE=1 prints every allocation and free to stderr, to see what
- * a heap figure is made of. */
+/* SIM_HEAP_TRACE=1 prints every allocation, reallocation and free to
+ * stderr with its block's address, to see what a heap figure is made of
+ * (scripts/heap-peak.py lists the blocks live at the peak); =2 adds the
+ * return addresses of each allocation's callers, which heap-peak.py turns
+ * into function names. */
 static int trace_enabled(void)
 {
     static int enabled = -1;
     if (enabled < 0) {
         const char *v = getenv("SIM_HEAP_TRACE");
-        enabled = v && *v && *v != '0';
+        enabled = v && *v && *v != '0' ? (*v == '2' ? 2 : 1) : 0;
     }
     return enabled;
+}
+
+/* Called with the lock held, after an allocation's trace line. */
+static void trace_callers(void)
+{
+    if (trace_enabled() < 2)
+        return;
+    void *frames[24];
+    int n = backtrace(frames, 24);
+    fprintf(stderr, "sim-heap: callers");
+    /* Offsets in their object (position-independent executables load
+     * anywhere), for addr2line. */
+    for (int i = 1; i < n; i++) {
+        Dl_info info;
+        uintptr_t base = dladdr(frames[i], &info) ? (uintptr_t)info.dli_fbase : 0;
+        fprintf(stderr, " %#lx", (unsigned long)((uintptr_t)frames[i] - base));
+    }
+    fprintf(stderr, "\n");
 }
 
 /* Called with the lock held. Returns 0 when the attempt must fail. */
@@ -165,8 +188,10 @@ static void *heap_alloc(size_t sz, int zero)
     h->magic = MAGIC_LIVE;
     h->size = sz;
     account(0, sz);
-    if (trace_enabled())
-        fprintf(stderr, "sim-heap: alloc %zu -> in_use %u\n", sz, in_use);
+    if (trace_enabled()) {
+        fprintf(stderr, "sim-heap: alloc %zu at %p -> in_use %u\n", sz, (void *)(h + 1), in_use);
+        trace_callers();
+    }
     pthread_mutex_unlock(&lock);
     return h + 1;
 }
@@ -217,7 +242,7 @@ void vPortFree(void *p, const char *file, unsigned line)
     scan_block(h);
     account(h->size, 0);
     if (trace_enabled())
-        fprintf(stderr, "sim-heap: free %u -> in_use %u\n", (unsigned)h->size, in_use);
+        fprintf(stderr, "sim-heap: free %u at %p -> in_use %u\n", (unsigned)h->size, p, in_use);
     h->magic = MAGIC_DEAD;
     pthread_mutex_unlock(&lock);
     free(h);
@@ -246,6 +271,11 @@ void *pvPortRealloc(void *p, size_t n, const char *file, unsigned line)
     }
     nh->size = n;
     account(old, n);
+    if (trace_enabled()) {
+        fprintf(stderr, "sim-heap: realloc %p %u to %zu at %p -> in_use %u\n", p, (unsigned)old, n,
+                (void *)(nh + 1), in_use);
+        trace_callers();
+    }
     pthread_mutex_unlock(&lock);
     return nh + 1;
 }
@@ -260,4 +290,17 @@ void system_show_malloc(void)
 void system_print_meminfo(void)
 {
     system_show_malloc();
+}
+
+/* A line in the trace (SIM_HEAP_TRACE) that says where the program is: the
+ * library marks each engine step's start with its pre-check (`step N`, a
+ * resumed step `resume 0`), its end (`end 0`) and each public-key operation
+ * with its declared need (`pk N`); scripts/heap-steps.py compares them with
+ * what was allocated. */
+void sim_heap_mark(const char *what, unsigned n)
+{
+    pthread_mutex_lock(&lock);
+    if (trace_enabled())
+        fprintf(stderr, "sim-heap: mark %s %u in_use %u\n", what, n, in_use);
+    pthread_mutex_unlock(&lock);
 }

@@ -63,6 +63,7 @@ void sim_callback_boundary(void)
 
 void sim_public_key_op(void)
 {
+
     counters.pk_ops++;
     if (++pk_ops_in_callback > counters.pk_ops_max_per_callback)
         counters.pk_ops_max_per_callback = pk_ops_in_callback;

@@ -53,7 +53,8 @@ pub trait Tcp {
 pub enum UserEvent {
     /// Handshake done: the connect callback.
     Connected,
-    /// Decrypted bytes are ready: `ffi` drains them with [`Conn::read`].
+    /// Decrypted bytes are ready: `ffi` lends them to the user with
+    /// [`Conn::lend`].
     Readable,
     /// All records of the last `espconn_secure_send` went to TCP.
     Sent,
@@ -64,10 +65,21 @@ pub enum UserEvent {
 pub enum Ending {
     /// Local disconnect, close_notify or FIN after the handshake.
     Disconnected,
-    /// A TLS failure: the vendor-formula code goes to the reconnect callback.
-    Failed(Failure),
+    /// A TLS failure with its mbedTLS code (the vendor-formula code goes to
+    /// the reconnect callback). Its reason was logged when it happened; the
+    /// code alone is kept, so a connection's state stays small (a reason is
+    /// about 200 bytes).
+    Failed(i32),
     /// A TCP error with its lwIP code, passed through as the vendor does.
     TcpError(i8),
+}
+
+/// Decrypted bytes lent where they lie in the engine's receive buffer
+/// ([`Conn::lend`]): `len` bytes at `ptr`, valid until [`Conn::give_back`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lent {
+    pub ptr: *mut u8,
+    pub len: usize,
 }
 
 /// A connection's engine: either side, behind the one interface of `tls`.
@@ -121,6 +133,18 @@ fn write(e: &mut Engine, plain: &[u8]) -> Result<(), Failure> {
 
 fn read(e: &mut Engine, buf: &mut [u8]) -> usize {
     e.read(buf)
+}
+
+fn unread(e: &mut Engine, max: usize) -> Lent {
+    let bytes = e.unread();
+    Lent {
+        ptr: bytes.as_mut_ptr(),
+        len: bytes.len().min(max),
+    }
+}
+
+fn consume_read(e: &mut Engine, n: usize) {
+    e.consume_read(n)
 }
 
 fn consume_output(e: &mut Engine, n: usize) {
@@ -302,6 +326,8 @@ pub struct Conn {
     /// The user called `espconn_secure_recv_hold`: no recv callbacks and no
     /// TCP input until they unhold (kept across phases).
     user_hold: bool,
+    /// Decrypted bytes are lent out ([`Conn::lend`]).
+    lent: bool,
     events: Vec<UserEvent>,
 }
 
@@ -328,6 +354,7 @@ impl Conn {
                 deferred: None,
             }),
             user_hold: false,
+            lent: false,
             events,
         })
     }
@@ -417,37 +444,58 @@ impl Conn {
         }
     }
 
-    /// Ciphertext arrived from TCP.
-    pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
-        // While a step is suspended the engine takes nothing, and before a
-        // deferred build there is none: the bytes wait in the backlog (and
-        // TCP is held) until it can.
+    /// Ciphertext arrived from TCP: the engine takes what it can now and
+    /// runs; returns how many bytes it took. The rest stays the caller's, to
+    /// offer again once the user has read what was decrypted (room comes
+    /// back in the receive buffer), and to hand to [`Conn::tcp_received`] in
+    /// the end. Nothing is taken while older bytes wait in the backlog, nor
+    /// while the engine cannot take any (a suspended step, a deferred
+    /// build); bytes no engine will ever take are dropped (counted taken).
+    pub fn tcp_offer(&mut self, tcp: &mut dyn Tcp, data: &[u8]) -> usize {
         let waiting =
             self.state.step_suspended() || self.state.link().is_some_and(Link::build_deferred);
         if matches!(self.state, State::TcpConnecting(_))
             || (self.state.engine().is_none() && !waiting)
         {
+            return data.len();
+        }
+        let Some(link) = self.state.link_mut() else {
+            return data.len();
+        };
+        if !link.backlog.is_empty() || waiting {
+            return 0;
+        }
+        match feed(link, data) {
+            Ok(0) => 0,
+            Ok(n) => {
+                self.pump(tcp);
+                n
+            }
+            Err(f) => {
+                self.fail(tcp, f);
+                data.len()
+            }
+        }
+    }
+
+    /// Ciphertext arrived from TCP: what the engine cannot take now waits in
+    /// the backlog (a copy; TCP is held meanwhile) until it can.
+    pub fn tcp_received(&mut self, tcp: &mut dyn Tcp, data: &[u8]) {
+        let rest = &data[self.tcp_offer(tcp, data)..];
+        if rest.is_empty() || self.state.has_failed() {
             return;
         }
         let Some(link) = self.state.link_mut() else {
             return;
         };
-        let rest = if link.backlog.is_empty() && !waiting {
-            match feed(link, data) {
-                Ok(n) => &data[n..],
-                Err(f) => return self.fail(tcp, f),
-            }
-        } else {
-            data
-        };
-        if !rest.is_empty() {
-            if link.backlog.try_reserve(rest.len()).is_err() {
-                let f = oom("receive backlog", rest.len(), crate::platform::free_heap());
-                return self.fail(tcp, f);
-            }
-            link.backlog.extend_from_slice(rest);
+        if link.backlog.try_reserve(rest.len()).is_err() {
+            let f = oom("receive backlog", rest.len(), crate::platform::free_heap());
+            return self.fail(tcp, f);
         }
-        self.pump(tcp);
+        link.backlog.extend_from_slice(rest);
+        // The engine ran on what it took: it is stepped again only if the
+        // backlog gives it more.
+        self.pump_after(tcp, true);
     }
 
     /// The last `espconn_send` was handed to TCP.
@@ -476,7 +524,7 @@ impl Conn {
                     self.role.peer()
                 );
                 report(self.role, &f, true);
-                Ending::Failed(f)
+                Ending::Failed(f.code)
             }
             state => {
                 let eof = match state.engine() {
@@ -492,7 +540,7 @@ impl Conn {
                 match eof {
                     Some(f) => {
                         report(self.role, &f, true);
-                        Ending::Failed(f)
+                        Ending::Failed(f.code)
                     }
                     None => Ending::Disconnected,
                 }
@@ -518,7 +566,7 @@ impl Conn {
         );
         report(self.role, &f, true);
         self.transition(To::Closing {
-            reason: Ending::Failed(f),
+            reason: Ending::Failed(f.code),
             delivering: false,
         });
         self.disconnect_tcp(tcp);
@@ -587,13 +635,6 @@ impl Conn {
         crate::platform::sdk::ret::OK
     }
 
-    /// The glue could not get `bytes` of heap for `what`: the connection
-    /// fails with -0x7F00 (what was not delivered is lost with it, reported).
-    pub fn out_of_memory(&mut self, tcp: &mut dyn Tcp, what: &str, bytes: usize) {
-        let f = oom(what, bytes, crate::platform::free_heap());
-        self.fail(tcp, f);
-    }
-
     /// Whether decrypted data still goes to the user (not after they
     /// disconnected, nor after a failure).
     pub fn delivering(&self) -> bool {
@@ -646,9 +687,47 @@ impl Conn {
         }
     }
 
-    /// Decrypted bytes, in order, from one record at most; 0 when none are
-    /// buffered. (Reading only copies out of the engine's buffer; the step
-    /// guard is there anyway.)
+    /// The next decrypted bytes, at most `max` of one record, lent where
+    /// they lie in the engine's receive buffer, for the user's recv callback
+    /// to read (or change) in place: a 16 KB record costs no copy. `None`
+    /// when none are buffered, or some are lent already.
+    ///
+    /// Until [`Conn::give_back`] they stay where they are, whatever the
+    /// callback calls: the engine neither moves nor frees its receive buffer
+    /// while a record waits in it (`tls::Session::unread`), and a step
+    /// abandoned meanwhile (a send that runs out of heap) leaves the arena's
+    /// blocks in place until the give-back (`Confined::pin`). Only the link
+    /// going away would free them, and that happens on TCP's close or error
+    /// callbacks, which the SDK never runs inside another callback: the
+    /// lender gives back before returning from the SDK callback it lent in.
+    pub fn lend(&mut self, max: usize) -> Option<Lent> {
+        if self.lent {
+            return None;
+        }
+        let link = self.state.link_mut()?;
+        let lent = link.engine.step(StepStack::Caller, max, unread).ok()??;
+        if lent.len == 0 {
+            return None;
+        }
+        link.engine.pin();
+        self.lent = true;
+        Some(lent)
+    }
+
+    /// The lent bytes are no longer used; the user read the first `n`.
+    pub fn give_back(&mut self, n: usize) {
+        if !core::mem::take(&mut self.lent) {
+            return;
+        }
+        if let Some(link) = self.state.link_mut() {
+            let _ = link.engine.step(StepStack::Caller, n, consume_read);
+            link.engine.unpin();
+        }
+    }
+
+    /// Decrypted bytes, in order, from one record at most, copied into
+    /// `buf`; 0 when none are buffered (drivers without a user callback:
+    /// tests, the fuzzing harness).
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         let Some(link) = self.state.link_mut() else {
             return 0;
@@ -798,10 +877,13 @@ impl Conn {
         if link.backlog.is_empty() || link.build_deferred() {
             return Ok(0);
         }
-        let backlog = core::mem::take(&mut link.backlog);
+        let mut backlog = core::mem::take(&mut link.backlog);
         let taken = feed(link, &backlog)?;
-        link.backlog = backlog;
-        link.backlog.drain(..taken);
+        if taken < backlog.len() {
+            backlog.drain(..taken);
+            link.backlog = backlog;
+        }
+        // (Else the emptied block goes back: an idle connection holds none.)
         Ok(taken)
     }
 
@@ -813,6 +895,7 @@ impl Conn {
                 return Ok(());
             };
             let stepped = if core::mem::take(&mut resuming) {
+                crate::platform::trace_mark(c"resume", 0);
                 link.engine.resume()
             } else {
                 let Some(engine) = link.engine.get() else {
@@ -826,6 +909,7 @@ impl Conn {
                 }
                 let estimate = engine.work_estimate();
                 let handshaking = engine.is_handshaking();
+                crate::platform::trace_mark(c"step", estimate);
                 link.engine
                     .ensure_free(estimate)
                     .map_err(|e| oom("TLS processing", e.requested, e.free))?;
@@ -842,6 +926,7 @@ impl Conn {
                         .map(|r| r.map(Stepped::Done))
                 }
             };
+            crate::platform::trace_mark(c"end", 0);
             let event = match stepped {
                 Ok(Some(Stepped::Done(event))) => event?,
                 Ok(Some(Stepped::Suspended)) | Ok(None) => return Ok(()),
@@ -934,7 +1019,7 @@ impl Conn {
             if !self.state.is_closing() {
                 report(role, &f, !self.state.is_open());
                 self.transition(To::Closing {
-                    reason: Ending::Failed(f),
+                    reason: Ending::Failed(f.code),
                     delivering: false,
                 });
             }
@@ -984,7 +1069,7 @@ impl Conn {
         }
         report(self.role, &f, !self.state.is_open());
         self.transition(To::Closing {
-            reason: Ending::Failed(f),
+            reason: Ending::Failed(f.code),
             delivering: false,
         });
         self.flush(tcp);
@@ -1023,6 +1108,7 @@ fn step_failure(what: &str, e: StepError) -> Failure {
             requested,
             crate::platform::free_heap()
         ),
+        StepError::Refused { needed, free } => oom(what, needed, free),
         StepError::Panic => fail!(
             code::SSL_INTERNAL_ERROR,
             "internal error in {} (see the log line before); the connection's memory was released",

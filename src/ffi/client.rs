@@ -13,14 +13,15 @@ use crate::conn::Role;
 use crate::platform::alloc::SdkBox;
 use crate::platform::sdk::{self, ret, state, EspTcp, Espconn};
 
-/// Free heap the least demanding client handshake needs (an EC chain, no
-/// client key: 9.1 KB in the 32-bit simulator, README "Figures"), less a
-/// little, plus the engine's stack where it comes from the heap (the chip).
+/// Free heap the least demanding client handshake needs (an EC chain from a
+/// CA bundle, no client key: 7.2 KB in the 32-bit simulator, README
+/// "Figures"), less a little, plus the engine's stack where it comes from
+/// the heap (the chip).
 /// `espconn_secure_connect` refuses with ESPCONN_MEM below this, as the
 /// vendor's pre-check does with its own figure; a connection that needs more
 /// (an RSA chain, a client key, large records) is refused by the pre-check
 /// of the step that needs it, with -0x7F00 and the figures.
-pub const CONNECT_HEAP_NEED: u32 = (8 * 1024 + crate::platform::STEP_STACK_ON_HEAP) as u32;
+pub const CONNECT_HEAP_NEED: u32 = (7 * 1024 + crate::platform::STEP_STACK_ON_HEAP) as u32;
 
 /// Start a TLS client connection to `espconn->proto.tcp->remote_ip:remote_port`.
 ///
@@ -238,7 +239,7 @@ pub(super) unsafe extern "C" fn on_tcp_recv(arg: *mut c_void, data: *mut c_char,
         unsafe { core::slice::from_raw_parts(data.cast::<u8>(), usize::from(len)) }
     };
     // SAFETY: live slot, no other borrow.
-    unsafe { drive(slot, |c, t| c.tcp_received(t, bytes)) };
+    unsafe { super::receive(slot, bytes) };
 }
 
 pub(super) unsafe extern "C" fn on_tcp_sent(arg: *mut c_void) {

@@ -203,9 +203,19 @@ unsafe fn slot_of(arg: *mut c_void) -> Option<*mut Slot> {
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
 unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
-    // Every SDK callback that works on a connection comes through here: it
-    // may run one public-key operation (platform::slice).
+    // Every SDK callback that works on a connection comes through here (or
+    // `receive`): it may run one public-key operation (platform::slice).
     crate::platform::slice::callback_begins();
+    // SAFETY: caller's contract.
+    unsafe { run(slot, f) };
+}
+
+/// [`drive`] without marking a new SDK callback. Returns whether the slot
+/// is still live (`false`: the connection ended and the slot is buried).
+///
+/// # Safety
+/// As [`drive`].
+unsafe fn run(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) -> bool {
     {
         // SAFETY: caller's contract; the borrow ends before any user callback.
         let s = unsafe { &mut *slot };
@@ -213,7 +223,34 @@ unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
         f(&mut s.conn, &mut tcp);
     }
     // SAFETY: caller's contract.
-    unsafe { dispatch(slot) };
+    unsafe { dispatch(slot) }
+}
+
+/// TCP data for the connection (the SDK's recv callback). The engine takes
+/// what it can, the user reads what that decrypted (in place, [`deliver`]),
+/// and the rest is offered again: a segment that holds the tail of a large
+/// record and the head of the next costs no copy. Only what the engine
+/// still cannot take is kept (the connection's backlog): the SDK's buffer
+/// is gone once its callback returns.
+///
+/// # Safety
+/// `slot` must be live and not borrowed elsewhere; `data` valid for the
+/// call.
+pub(super) unsafe fn receive(slot: *mut Slot, mut data: &[u8]) {
+    crate::platform::slice::callback_begins();
+    loop {
+        let mut taken = 0;
+        // SAFETY: caller's contract (the slot stays live while `run` says so).
+        if !unsafe { run(slot, |c, t| taken = c.tcp_offer(t, data)) } {
+            return;
+        }
+        data = &data[taken..];
+        if data.is_empty() || taken == 0 {
+            break;
+        }
+    }
+    // SAFETY: as above.
+    unsafe { run(slot, |c, t| c.tcp_received(t, data)) };
 }
 
 /// The user's callbacks for the events the connection queued, in order,
@@ -221,13 +258,12 @@ unsafe fn drive(slot: *mut Slot, f: impl FnOnce(&mut Conn, &mut dyn Tcp)) {
 /// hold) and delivering may resume the connection; what that queues is
 /// taken by the same loop, never by a nested one: nothing here calls back
 /// into `drive` or `dispatch`, so the system stack does not grow with the
-/// data. Ends with the last callback once the connection is over.
+/// data. Ends with the last callback once the connection is over; returns
+/// whether the slot is still live (`false`: it ended and was buried).
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
-unsafe fn dispatch(slot: *mut Slot) {
-    // The recv callbacks' buffer, kept while events are delivered.
-    let mut buf = alloc::vec::Vec::new();
+unsafe fn dispatch(slot: *mut Slot) -> bool {
     loop {
         // SAFETY: caller's contract; short borrows only.
         let (user, event) = unsafe { ((*slot).user, (*slot).conn.next_event()) };
@@ -257,11 +293,9 @@ unsafe fn dispatch(slot: *mut Slot) {
                 }
             }
             // SAFETY: caller's contract.
-            UserEvent::Readable => unsafe { deliver(slot, &mut buf) },
+            UserEvent::Readable => unsafe { deliver(slot) },
         }
     }
-    // Not held through the last callback (a program often reconnects there).
-    drop(buf);
     // SAFETY: caller's contract.
     unsafe { schedule_next_step(slot) };
     // SAFETY: caller's contract.
@@ -269,64 +303,34 @@ unsafe fn dispatch(slot: *mut Slot) {
     if let Some(ending) = ending {
         // SAFETY: caller's contract.
         unsafe { finalize(slot, ending) };
+        return false;
     }
+    true
 }
 
 /// Hand decrypted bytes to the user's recv callback as the vendor's glue
 /// does: one call per TLS record, a record above 1460 bytes in consecutive
-/// calls of at most 1460. A hold requested inside a call stops delivery
-/// before the next one. Once what was readable is read, the connection
-/// resumes with its buffered input (the events that queues reach
+/// calls of at most 1460. `pdata` points into the receive buffer where the
+/// record was decrypted (no copy: a 16 KB record costs its buffer only),
+/// valid during the call, as the vendor's is. A hold requested inside a call
+/// stops delivery before the next one. Once what was readable is read, the
+/// connection resumes with its buffered input (the events that queues reach
 /// [`dispatch`]'s loop).
 ///
 /// # Safety
 /// `slot` must be live and not borrowed elsewhere.
-unsafe fn deliver(slot: *mut Slot, buf: &mut alloc::vec::Vec<u8>) {
-    if buf.is_empty() {
-        // SAFETY: caller's contract; short borrow.
-        let size = unsafe { (*slot).conn.readable() }.clamp(1, RECV_CHUNK);
-        // A short heap (or a fragmented one) may still give a smaller
-        // buffer: the bytes then arrive in smaller pieces. Without any, the
-        // connection fails: waiting could stall it forever, and the user
-        // must hear of the loss.
-        if ![size, size.min(256), size.min(32)]
-            .into_iter()
-            .any(|n| buf.try_reserve_exact(n).is_ok())
-        {
-            // SAFETY: caller's contract; short borrow.
-            unsafe {
-                let s = &mut *slot;
-                let mut tcp = SdkTcp(s.sdk);
-                s.conn
-                    .out_of_memory(&mut tcp, "the receive callback's buffer", size);
-            }
-            return;
-        }
-        buf.resize(buf.capacity().min(size), 0);
-    }
+unsafe fn deliver(slot: *mut Slot) {
     loop {
         // SAFETY: caller's contract; short borrow.
-        let (held, want) = unsafe { ((*slot).conn.user_held(), (*slot).conn.readable()) };
-        if held {
-            // The bytes wait in the engine; unhold's timer delivers them.
-            return;
-        }
-        // A send from the callback may have decrypted a larger record than
-        // the buffer was sized for: grow it if the heap allows, so the
-        // record still arrives in pieces of 1460 (else in smaller ones).
-        let want = want.min(RECV_CHUNK);
-        if want > buf.len() && buf.try_reserve_exact(want - buf.len()).is_ok() {
-            buf.resize(want, 0);
-        }
-        // SAFETY: caller's contract; short borrow.
-        let (user, n) = unsafe {
+        let lent = unsafe {
             let s = &mut *slot;
-            if !s.conn.delivering() {
+            if s.conn.user_held() || !s.conn.delivering() {
+                // The bytes wait in the engine; unhold's timer delivers them.
                 return;
             }
-            (s.user, s.conn.read(buf))
+            s.conn.lend(RECV_CHUNK)
         };
-        if n == 0 {
+        let Some(lent) = lent else {
             // SAFETY: caller's contract; short borrow.
             unsafe {
                 let s = &mut *slot;
@@ -334,16 +338,21 @@ unsafe fn deliver(slot: *mut Slot, buf: &mut alloc::vec::Vec<u8>) {
                 s.conn.resume(&mut tcp);
             }
             return;
-        }
-        // SAFETY: the user's espconn is live; `buf` holds `n` initialised bytes.
+        };
+        // SAFETY: the user's espconn is live; `lent` stays valid and in
+        // place until `give_back`, whatever the callback calls (`Conn::lend`;
+        // the slot is buried only at the end of the SDK callback that ends
+        // the connection, never inside this one).
         unsafe {
+            let user = (*slot).user;
             (*user).state = state::READ;
             if let Some(cb) = (*user).recv_callback {
-                cb(user.cast(), buf.as_mut_ptr().cast(), n as u16);
+                cb(user.cast(), lent.ptr.cast(), lent.len as u16);
             }
             if (*user).state == state::READ {
                 (*user).state = state::CONNECT;
             }
+            (*slot).conn.give_back(lent.len);
         }
     }
 }
@@ -369,7 +378,7 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
         user = listener;
     }
     match &ending {
-        Ending::Failed(f) => config::record_error(user as usize, f.code),
+        Ending::Failed(code) => config::record_error(user as usize, *code),
         // A server's listener reports the connection that ended last.
         _ => config::record_error(user as usize, 0),
     }
@@ -393,9 +402,9 @@ unsafe fn finalize(slot: *mut Slot, ending: Ending) {
                     cb(user.cast());
                 }
             }
-            Ending::Failed(f) => {
+            Ending::Failed(code) => {
                 if let Some(cb) = tcp.and_then(|t| t.reconnect_callback) {
-                    cb(user.cast(), vendor_callback_code(f.code));
+                    cb(user.cast(), vendor_callback_code(code));
                 }
             }
             Ending::TcpError(err) => {

@@ -244,6 +244,8 @@ struct Inner {
     chunks: [Option<Chunk>; MAX_CHUNKS],
     /// Sentinel of the circular list of this arena's large blocks.
     big: Big,
+    /// See [`Arena::set_own_flight`].
+    own_flight: usize,
 }
 
 /// One connection's arena. Created with [`Arena::new`], which registers it so
@@ -289,6 +291,7 @@ impl Arena {
                 inner: UnsafeCell::new(Inner {
                     chunks: [const { None }; MAX_CHUNKS],
                     big: Big::unlinked(),
+                    own_flight: 0,
                 }),
             });
             // The empty list: the sentinel links to itself, at its final
@@ -333,6 +336,18 @@ impl Arena {
         unsafe { &mut *self.inner.get() }
     }
 
+    /// Heap the connection's own certificate flight takes after a
+    /// verification or key exchange in its handshake
+    /// (`platform::slice::own_flight`): kept with the connection's memory,
+    /// so that a step resumed later still finds it.
+    pub fn set_own_flight(&self, bytes: usize) {
+        self.inner().own_flight = bytes;
+    }
+
+    pub fn own_flight(&self) -> usize {
+        self.inner().own_flight
+    }
+
     /// Bytes free across all blocks (not necessarily contiguous).
     pub fn free_bytes(&self) -> usize {
         self.inner()
@@ -362,18 +377,22 @@ impl Arena {
     /// allocated: either inside the arena already, or from the SDK heap on
     /// demand. Nothing else allocates while the engine runs (NONOS is
     /// single-threaded), so what is free now is free then; nothing is reserved,
-    /// so the heap figures show what the engine really used.
+    /// so the heap figures show what the engine really used. On failure
+    /// `requested` is what the SDK heap would have to give (`bytes` and the
+    /// allocator's bookkeeping, less what the arena has free), always more
+    /// than its `free`.
     pub fn ensure_free(&self, bytes: usize) -> Result<(), OutOfMemory> {
         let need = bytes + CHUNK_OVERHEAD;
         if self.largest_chunk_free() >= need {
             return Ok(());
         }
         let free = super::free_heap();
-        if free as usize + self.free_bytes() >= need + CHUNK_OVERHEAD * MAX_CHUNKS / 2 {
+        let from_heap = (need + CHUNK_OVERHEAD * MAX_CHUNKS / 2).saturating_sub(self.free_bytes());
+        if free as usize >= from_heap {
             return Ok(());
         }
         Err(OutOfMemory {
-            requested: bytes,
+            requested: from_heap,
             free,
         })
     }
@@ -661,9 +680,21 @@ pub struct Confined<T> {
     /// A step of [`Confined::step_resumable`] suspended half-way: while it
     /// is, the value is its (mutably borrowed) and nothing else touches it.
     suspended: Option<super::slice::Suspended>,
+    /// Arena memory is lent out ([`Confined::pin`]): an abandoned step's
+    /// blocks are released only once it comes back.
+    pinned: Pin,
     /// Declared before the arena so that it drops first.
     value: Option<T>,
     arena: ArenaBox,
+}
+
+/// Whether a [`Confined`]'s arena memory is lent out, and whether a step was
+/// abandoned meanwhile (its blocks wait for [`Confined::unpin`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    No,
+    Yes,
+    YesReleasePending,
 }
 
 /// What a [`Confined::step_resumable`] or [`Confined::resume`] came to.
@@ -681,6 +712,7 @@ impl<T> Confined<T> {
     pub fn new() -> Result<Self, OutOfMemory> {
         Ok(Confined {
             suspended: None,
+            pinned: Pin::No,
             value: None,
             arena: Arena::new()?,
         })
@@ -831,16 +863,42 @@ impl<T> Confined<T> {
             // Half-updated: never dropped (its destructors could follow
             // broken links), never used again; its memory goes with the arena.
             core::mem::forget(self.value.take());
-            // SAFETY: the value, the only owner of memory in this arena
-            // (steps cannot move arena memory out, see `StepArg`), is gone.
-            unsafe { self.arena.release_all() };
+            if self.pinned == Pin::No {
+                // SAFETY: the value, the only owner of memory in this arena
+                // (steps cannot move arena memory out, see `StepArg`), is
+                // gone, and none of its memory is lent out.
+                unsafe { self.arena.release_all() };
+            } else {
+                self.pinned = Pin::YesReleasePending;
+            }
         }
         e
+    }
+
+    /// Some of the value's memory is lent out by address (a pointer a step
+    /// returned, such as decrypted bytes handed to a user callback): until
+    /// [`Confined::unpin`], a step abandoned meanwhile leaves the arena's
+    /// blocks where they are (the value is gone all the same). The lender
+    /// must not clear or drop the `Confined` while pinned.
+    pub fn pin(&mut self) {
+        self.pinned = Pin::Yes;
+    }
+
+    /// The lent memory is no longer used: what an abandoned step left goes
+    /// back now.
+    pub fn unpin(&mut self) {
+        if core::mem::replace(&mut self.pinned, Pin::No) == Pin::YesReleasePending {
+            // SAFETY: the value was forgotten when its step was abandoned
+            // (`abandon`) and none of its memory is lent out any more.
+            unsafe { self.arena.release_all() };
+        }
     }
 
     /// Drop the value inside its arena and give back the emptied chunks (a
     /// suspended step is abandoned first, and the value with it).
     pub fn clear(&mut self) {
+        debug_assert!(self.pinned == Pin::No, "a pinned arena's value is cleared");
+        self.unpin();
         self.abandon_suspended();
         if let Some(v) = self.value.take() {
             self.arena.enter(|| drop(v));

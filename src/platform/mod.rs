@@ -219,6 +219,19 @@ pub fn take_stack_high_water(stack: StepStack) -> usize {
     STACK_HIGH_WATER[i].swap(0, core::sync::atomic::Ordering::Relaxed)
 }
 
+/// A mark in the simulator's heap trace (`SIM_HEAP_TRACE=1`, read by
+/// scripts/heap-steps.py): `what` happens now, with figure `n` (a step's
+/// pre-check, an operation's declared need). Nothing on the chip.
+pub fn trace_mark(what: &core::ffi::CStr, n: usize) {
+    #[cfg(not(target_os = "none"))]
+    // SAFETY: a NUL-terminated string, read during the call.
+    unsafe {
+        sdk::sim_heap_mark(what.as_ptr(), n as u32)
+    };
+    #[cfg(target_os = "none")]
+    let _ = (what, n);
+}
+
 /// Why an engine step did not complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepError {
@@ -227,6 +240,9 @@ pub enum StepError {
     /// An allocation of `requested` bytes failed inside the step, which was
     /// abandoned half-way.
     OutOfMemory { requested: usize },
+    /// The step was abandoned before a public-key operation that needs
+    /// `needed` bytes of the SDK heap, which had `free` (`refuse_step`).
+    Refused { needed: usize, free: u32 },
     /// The engine panicked (a bug); the step was abandoned half-way.
     Panic,
 }
@@ -241,6 +257,29 @@ impl StepError {
 
 /// Requested size of the allocation that failed in the running step (0: none).
 static FAILED_ALLOC: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// A refused public-key operation in the running step: what it needed from
+/// the SDK heap (0: none) and what was free.
+static REFUSED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+static REFUSED_FREE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// A step begins: nothing failed in it yet.
+fn clear_step_notes() {
+    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    REFUSED.store(0, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Abandon the running engine step because the operation about to start
+/// needs `needed` bytes of the SDK heap and `free` are left: the step then
+/// ends in [`StepError::Refused`] (a clean -0x7F00 that says both figures)
+/// rather than in an allocation failing half-way through the operation.
+/// Returns only when no step is running.
+pub(crate) fn refuse_step(needed: usize, free: u32) {
+    REFUSED.store(needed.max(1), core::sync::atomic::Ordering::Relaxed);
+    REFUSED_FREE.store(free, core::sync::atomic::Ordering::Relaxed);
+    escape_step();
+    REFUSED.store(0, core::sync::atomic::Ordering::Relaxed);
+}
 
 /// Record an allocation that returned null (it may be a fallible one the
 /// engine handles itself; it only matters if a panic follows).
@@ -300,7 +339,7 @@ pub fn run_step<R>(stack: StepStack, f: impl FnOnce() -> R) -> Result<R, StepErr
     }
 
     let arena = alloc::current_ptr();
-    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    clear_step_notes();
     let mut result = None;
     let completed;
     #[cfg(not(target_os = "none"))]
@@ -339,9 +378,15 @@ fn abandoned_step() -> StepError {
         sdk::system_soft_wdt_restart();
         sdk::system_soft_wdt_feed();
     }
-    match FAILED_ALLOC.swap(0, core::sync::atomic::Ordering::Relaxed) {
-        0 => StepError::Panic,
-        requested => StepError::OutOfMemory { requested },
+    let refused = REFUSED.swap(0, core::sync::atomic::Ordering::Relaxed);
+    let failed = FAILED_ALLOC.swap(0, core::sync::atomic::Ordering::Relaxed);
+    match (refused, failed) {
+        (0, 0) => StepError::Panic,
+        (0, requested) => StepError::OutOfMemory { requested },
+        (needed, _) => StepError::Refused {
+            needed,
+            free: REFUSED_FREE.load(core::sync::atomic::Ordering::Relaxed),
+        },
     }
 }
 

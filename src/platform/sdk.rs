@@ -161,6 +161,9 @@ extern "C" {
     /// callback (`pk_ops_max_per_callback=` at exit).
     #[cfg(not(target_os = "none"))]
     pub(crate) fn sim_public_key_op();
+    /// Host only: a mark in the simulator's heap trace (`SIM_HEAP_TRACE`).
+    #[cfg(not(target_os = "none"))]
+    pub(crate) fn sim_heap_mark(what: *const core::ffi::c_char, n: u32);
     /// Chip only (c-shim/esp8266): installs the LoadStoreError handler once.
     #[cfg(target_os = "none")]
     pub(crate) fn espconn_secure_chip_init();

@@ -21,7 +21,7 @@
 use core::any::TypeId;
 use core::ffi::c_void;
 
-use super::{alloc, sdk, StepError, StepStack, FAILED_ALLOC};
+use super::{alloc, clear_step_notes, sdk, StepError, StepStack};
 
 /// The C guard's frame below the cell on the chip (c-shim/esp8266/chip_rt.c).
 const GUARD_FRAME: usize = 48;
@@ -183,7 +183,7 @@ pub unsafe fn start_step<R: 'static, F: FnOnce() -> R>(stack: StepStack, f: F) -
         counted: false,
     };
     let arena = alloc::current_ptr();
-    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    clear_step_notes();
     // SAFETY: `top` is the 16-byte aligned end of the block's stack part,
     // `base` its start; the trampoline touches only the cell and `out`,
     // which outlives the call (a later resume points `out` at its own).
@@ -209,7 +209,7 @@ pub fn resume_step<R: 'static>(mut s: Suspended) -> Slice<R> {
     // returns, during the resume below.
     unsafe { *s.out.cast::<*mut Option<R>>() = &mut out };
     let arena = alloc::current_ptr();
-    FAILED_ALLOC.store(0, core::sync::atomic::Ordering::Relaxed);
+    clear_step_notes();
     // SAFETY: `s.top` is a step suspended in espconn_secure_stack_yield and
     // never resumed since (a `Suspended` is consumed by its resume).
     let rc = unsafe { sdk::espconn_secure_stack_resume(s.top) };
@@ -272,6 +272,32 @@ pub fn steps_suspended() -> u32 {
     unsafe { (*sdk::espconn_secure_slice_counters())[1] }
 }
 
+#[cfg(test)]
+std::thread_local! {
+    /// [`own_flight`] for unit tests, whose engines run outside arenas.
+    static OWN_FLIGHT: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Called while a connection's engine is built (inside its arena): its own
+/// certificate flight (a client certificate's chain) takes `bytes` in the
+/// handshake after a verification or a key exchange (`provider::cost`).
+pub fn set_own_flight(bytes: usize) {
+    #[cfg(test)]
+    OWN_FLIGHT.with(|c| c.set(bytes));
+    if let Some(arena) = alloc::current() {
+        arena.set_own_flight(bytes);
+    }
+}
+
+/// What [`set_own_flight`] said for the connection whose step runs.
+pub fn own_flight() -> usize {
+    #[cfg(test)]
+    if alloc::current().is_none() {
+        return OWN_FLIGHT.with(|c| c.get());
+    }
+    alloc::current().map_or(0, |a| a.own_flight())
+}
+
 /// An SDK callback begins: the next public-key operation may run in it.
 pub fn callback_begins() {
     // SAFETY: the C runtime's counters (per thread on the host).
@@ -282,7 +308,16 @@ pub fn callback_begins() {
 /// (signature, verification, key generation, shared secret). The second in
 /// one SDK callback suspends a suspendable step here (see the module doc);
 /// elsewhere this only counts. While suspended, the watchdog runs.
-pub fn public_key_op() {
+///
+/// `need`: the heap the operation and what the step does after it, up to
+/// the next such operation or the step's end, may take (the provider's
+/// measured figures, `provider::cost`). Checked here, once the operation
+/// is about to run in this SDK callback: when the connection's arena and
+/// the SDK heap cannot give that much, the step is abandoned with
+/// [`StepError::Refused`](super::StepError) ("needed N bytes, M free"). So
+/// the check at a step's start only covers the step up to its first such
+/// operation, and each operation is charged what it needs, when it runs.
+pub fn public_key_op(need: usize) {
     // SAFETY: the C runtime's counter and guard; a yield returns here when
     // the step is resumed, with the registers it had.
     unsafe {
@@ -297,8 +332,19 @@ pub fn public_key_op() {
             (*sdk::espconn_secure_slice_counters())[0] = 0;
         }
         (*sdk::espconn_secure_slice_counters())[0] += 1;
-        // The simulator counts the operation where it runs.
-        #[cfg(not(target_os = "none"))]
-        sdk::sim_public_key_op();
     }
+    #[cfg(test)]
+    crate::platform::counting_alloc::checkpoint(need);
+    super::trace_mark(c"pk", need);
+    if let Some(arena) = alloc::current() {
+        if let Err(e) = arena.ensure_free(need) {
+            super::refuse_step(e.requested, e.free);
+        }
+    }
+    // The simulator counts the operation where it runs.
+    #[cfg(not(target_os = "none"))]
+    // SAFETY: a plain counter of the simulator.
+    unsafe {
+        sdk::sim_public_key_op()
+    };
 }

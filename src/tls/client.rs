@@ -28,8 +28,6 @@ pub struct TlsClient {
 struct Built {
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
-    /// Heap that signing with the client key needs (`engine::signing_cost`).
-    signing: usize,
     diag: super::verifier::Diagnosis,
     warnings: Warnings,
 }
@@ -64,13 +62,25 @@ impl TlsClient {
         // One provider per connection, for the key's loading and the config.
         let crypto = provider::shared();
         let identity = match p.identity.take() {
-            Some((chain, key)) => Some(Self::identity(chain, key, &crypto)?),
-            None => None,
+            Some((chain, key)) => {
+                // What our Certificate message costs the handshake, charged
+                // to the public-key operations it follows (provider::cost).
+                let der: usize = chain.iter().map(|c| c.len()).sum();
+                crate::platform::slice::set_own_flight(super::provider::cost::own_flight(der));
+                Some(Self::identity(chain, key, &crypto)?)
+            }
+            None => {
+                crate::platform::slice::set_own_flight(0);
+                None
+            }
         };
+        // With a client certificate, TLS 1.2 keeps the whole transcript
+        // until it is signed (`Engine::work_estimate`).
+        let mutual = identity.is_some();
         let built = Self::config(p, identity, crypto)?;
         let conn = UnbufferedClientConnection::new_boxed(built.config, built.server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;
-        let engine = Engine::new(conn, Side::Client, max_record, built.signing, built.diag)?;
+        let engine = Engine::new(conn, Side::Client, max_record, mutual, built.diag)?;
         Ok((engine, built.warnings))
     }
 
@@ -82,17 +92,16 @@ impl TlsClient {
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
         crypto: &CryptoProvider,
-    ) -> Result<(Arc<CertifiedKey>, usize), Failure> {
-        let signing = super::engine::signing_cost(&key);
+    ) -> Result<Arc<CertifiedKey>, Failure> {
         let certified = CertifiedKey::from_der(chain, key, crypto)
             .map_err(|e| errors::map(&e, Side::Client))?;
-        Ok((Arc::new(certified), signing))
+        Ok(Arc::new(certified))
     }
 
     #[inline(never)]
     fn config(
         p: ClientParams,
-        identity: Option<(Arc<CertifiedKey>, usize)>,
+        identity: Option<Arc<CertifiedKey>>,
         crypto: Arc<CryptoProvider>,
     ) -> Result<Built, Failure> {
         let diag = Arc::new(Mutex::new(None));
@@ -129,13 +138,12 @@ impl TlsClient {
             .map_err(|e| errors::map(&e, Side::Client))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone());
-        let (mut config, signing) = match identity {
+        let mut config = match identity {
             // What `with_client_auth_cert` does, with the key loaded above.
-            Some((certified, signing)) => (
-                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified))),
-                signing,
-            ),
-            None => (builder.with_no_client_auth(), 0),
+            Some(certified) => {
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified)))
+            }
+            None => builder.with_no_client_auth(),
         };
         // Without a DNS name there is nothing meaningful to send as SNI.
         config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
@@ -162,7 +170,6 @@ impl TlsClient {
         Ok(Built {
             config: Arc::new(config),
             server_name,
-            signing,
             diag,
             warnings: Warnings {
                 certificate_not_verified: !verify,

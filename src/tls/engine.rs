@@ -21,6 +21,9 @@ pub trait Conn {
     type Data;
     fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data>;
     fn common(&self) -> &CommonState;
+    /// Frees the peer's certificates (vendor/rustls PATCHES.md, "Less heap
+    /// held during traffic"); whether there were any.
+    fn release_peer_certificates(&mut self) -> bool;
 }
 
 impl Conn for rustls::client::UnbufferedClientConnection {
@@ -31,6 +34,9 @@ impl Conn for rustls::client::UnbufferedClientConnection {
     fn common(&self) -> &CommonState {
         self
     }
+    fn release_peer_certificates(&mut self) -> bool {
+        rustls::unbuffered::UnbufferedConnectionCommon::release_peer_certificates(self)
+    }
 }
 
 impl Conn for rustls::server::UnbufferedServerConnection {
@@ -40,6 +46,9 @@ impl Conn for rustls::server::UnbufferedServerConnection {
     }
     fn common(&self) -> &CommonState {
         self
+    }
+    fn release_peer_certificates(&mut self) -> bool {
+        rustls::unbuffered::UnbufferedConnectionCommon::release_peer_certificates(self)
     }
 }
 
@@ -237,16 +246,24 @@ pub struct Engine<C> {
     /// connection carries this field.
     bad_header: bool,
     handshake_done: bool,
+    /// The peer presented certificates (set when the handshake completes).
+    peer_authenticated: bool,
     /// The receive buffer was resized to one record of the agreed size.
     resized: bool,
     /// A complete record was taken since the last `process()`.
     unprocessed_record: bool,
     pending: u8,
     peer_closed: bool,
+    /// Bytes taken from the network and handed to it.
     received: usize,
-    /// Heap our own signature in the handshake needs (client certificate or
-    /// server key; 0 when we do not sign), from [`signing_cost`].
-    signing: usize,
+    sent: usize,
+    /// A certificate is requested from one side (we present one as a
+    /// client, or verify the client's as a server): TLS 1.2 then keeps the
+    /// whole transcript until it is signed (`work_estimate`).
+    mutual: bool,
+    /// Handshake steps that queued output (our flights): TLS 1.2 drops the
+    /// transcript it kept for the CertificateVerify before our second.
+    flights: u8,
 }
 
 fn oom(bytes: usize, what: &str) -> Failure {
@@ -266,12 +283,40 @@ fn reserve_total(v: &mut Vec<u8>, total: usize, what: &str) -> Result<(), Failur
     Ok(())
 }
 
+/// Bytes that [`grow_inbuf`] moves through the stack rather than keeping
+/// the old buffer alive next to the new one.
+const GROW_BY_MOVE: usize = 64;
+
+/// Grow the receive buffer so that it can hold `total` bytes. A large
+/// record usually finds the buffer holding little more than its own header:
+/// then the old block is freed before the new one is taken (its few bytes
+/// wait on the stack), so the two never coexist at the peak, as a
+/// reallocation would make them. If the large block cannot be had, the
+/// small one comes back (the heap just got it back) and the failure is
+/// reported.
+fn grow_inbuf(v: &mut Vec<u8>, total: usize) -> Result<(), Failure> {
+    let len = v.len();
+    if total <= v.capacity() || len > GROW_BY_MOVE || v.capacity() == 0 {
+        return reserve_total(v, total, "receive buffer");
+    }
+    let mut keep = [0u8; GROW_BY_MOVE];
+    keep[..len].copy_from_slice(v);
+    *v = Vec::new();
+    let grown = v.try_reserve_exact(total);
+    if grown.is_err() {
+        v.try_reserve_exact(len.max(HDR))
+            .map_err(|_| oom(len, "receive buffer"))?;
+    }
+    v.extend_from_slice(&keep[..len]);
+    grown.map_err(|_| oom(total, "receive buffer"))
+}
+
 impl<C: Conn> Engine<C> {
     pub(crate) fn new(
         conn: alloc::boxed::Box<C>,
         side: Side,
         max_record: usize,
-        signing: usize,
+        mutual: bool,
         diag: Diagnosis,
     ) -> Result<Self, Failure> {
         let max_record = max_record.clamp(512, TLS_MAX_PLAINTEXT);
@@ -304,12 +349,15 @@ impl<C: Conn> Engine<C> {
             failed: None,
             bad_header: false,
             handshake_done: false,
+            peer_authenticated: false,
             resized: false,
             unprocessed_record: false,
             pending: 0,
             peer_closed: false,
             received: 0,
-            signing,
+            sent: 0,
+            mutual,
+            flights: 0,
         })
     }
 
@@ -389,7 +437,7 @@ impl<C: Conn> Engine<C> {
                 // both); the next record waits for the room process() makes.
                 return Ok(taken);
             }
-            if let Err(f) = reserve_total(&mut self.inbuf, total, "receive buffer") {
+            if let Err(f) = grow_inbuf(&mut self.inbuf, total) {
                 return Err(self.fail(f));
             }
             let n = want.min(data.len() - taken);
@@ -413,8 +461,12 @@ impl<C: Conn> Engine<C> {
     pub(crate) fn process(&mut self) -> Result<Event, Failure> {
         self.check_failed()?;
         self.unprocessed_record = false;
+        let (handshaking, queued) = (!self.handshake_done, self.out.len());
         self.drive(Action::Process)
             .map_err(|Failed| self.recorded())?;
+        if handshaking && self.out.len() > queued {
+            self.flights = self.flights.saturating_add(1);
+        }
         self.apply_agreed_limit();
         self.after_processing()?;
         if self.bad_header && !self.peer_closed && self.held.left == 0 {
@@ -495,7 +547,12 @@ impl<C: Conn> Engine<C> {
     // rustls (`process`, `drive`) on the engine stack (docs/STACK.md).
     #[inline(never)]
     fn shrink_inbuf(&mut self) -> Result<(), Failure> {
-        if self.inbuf.capacity() > 2 * INITIAL_INBUF && self.inbuf.len() <= INITIAL_INBUF {
+        // Never under a record waiting to be read: its bytes may be lent to
+        // the user's recv callback ([`Self::unread`]).
+        if self.held.left == 0
+            && self.inbuf.capacity() > 2 * INITIAL_INBUF
+            && self.inbuf.len() <= INITIAL_INBUF
+        {
             // Free the large buffer before taking the small one, so the two
             // never coexist at the peak; the few bytes kept wait on the stack.
             let mut keep = [0u8; INITIAL_INBUF];
@@ -626,8 +683,7 @@ impl<C: Conn> Engine<C> {
                 self.pending |= EV_PEER_CLOSED;
             }
             if !self.handshake_done && !self.conn.common().is_handshaking() {
-                self.handshake_done = true;
-                self.pending |= EV_HANDSHAKE;
+                self.handshake_completed();
             }
             if let Some(e) = rustls_err {
                 self.fail_rustls(&e);
@@ -645,6 +701,16 @@ impl<C: Conn> Engine<C> {
             return Err(Failed);
         }
         Ok(())
+    }
+
+    /// The handshake is complete: the peer's certificates (the end entity
+    /// rustls kept) are of no more use and go back to the heap; whether the
+    /// peer presented any is kept.
+    #[inline(never)]
+    fn handshake_completed(&mut self) {
+        self.handshake_done = true;
+        self.pending |= EV_HANDSHAKE;
+        self.peer_authenticated = self.conn.release_peer_certificates();
     }
 
     #[inline(never)]
@@ -725,6 +791,7 @@ impl<C: Conn> Engine<C> {
 
     pub(crate) fn consume_output(&mut self, n: usize) {
         let n = n.min(self.out.len());
+        self.sent += n;
         self.out.drain(..n);
         if self.out.is_empty() {
             // Idle connections hold no send buffer.
@@ -732,21 +799,30 @@ impl<C: Conn> Engine<C> {
         }
     }
 
-    /// Decrypted bytes of one record at most: a read stops at the end of
-    /// the record it started in (the next read begins the next record).
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        let Held { at, left, discard } = self.held;
-        let n = left.min(buf.len());
-        buf[..n].copy_from_slice(&self.inbuf[at..at + n]);
+    /// The unread decrypted bytes of the record being read, where they lie
+    /// in the receive buffer (mutable: the glue lends them to the user's
+    /// recv callback, whose `pdata` is a `char *`). They stay where they are
+    /// until [`Self::consume_read`]: nothing else moves or frees the buffer
+    /// while a record waits in it (`receive` only appends within its
+    /// capacity, `process` stops at once, shrinking waits).
+    pub(crate) fn unread(&mut self) -> &mut [u8] {
+        let Held { at, left, .. } = self.held;
+        &mut self.inbuf[at..at + left]
+    }
+
+    /// The first `n` bytes of [`Self::unread`] were read. Reads stop at the
+    /// end of the record they started in (the next read begins the next
+    /// record); once it is read, its bytes go (a move within the buffer, no
+    /// allocation: this runs outside the engine's steps).
+    pub(crate) fn consume_read(&mut self, n: usize) {
+        let n = n.min(self.held.left);
         self.held.at += n;
         self.held.left -= n;
         if n > 0 && self.held.left == 0 {
-            // Read: the record's bytes go (a move within the buffer, no
-            // allocation: this runs outside the engine's steps).
+            let discard = self.held.discard;
             self.inbuf.drain(..discard.min(self.inbuf.len()));
             self.held = Held::default();
         }
-        n
     }
 
     /// Decrypted bytes waiting (of one record).
@@ -839,29 +915,37 @@ impl<C: Conn> Engine<C> {
         self.inbuf.capacity()
     }
 
-    pub(crate) fn peer_certificates(&self) -> Option<&[rustls_pki_types::CertificateDer<'static>]> {
-        self.conn.common().peer_certificates()
+    /// The peer presented certificates (and they were verified): known
+    /// once the handshake is complete.
+    pub(crate) fn peer_authenticated(&self) -> bool {
+        self.peer_authenticated
     }
 
-    /// Upper bound of the heap rustls may allocate in the next `process()`,
-    /// for the part of the handshake still ahead: the chain's verification
-    /// and the key exchange until the peer's certificates are verified (a
-    /// client's `peer_certificates` is set once the server's key-exchange
-    /// signature passed), and signing until it is done (in TLS 1.2 in that
-    /// same step; in TLS 1.3 at the server's Finished, which completes the
-    /// client's handshake).
+    /// Upper bound of the heap the next `process()` may allocate before
+    /// its first public-key operation, or in all if it has none: the
+    /// operations charge themselves when they run (`provider::cost`,
+    /// checked in `platform::slice::public_key_op`).
     pub(crate) fn work_estimate(&self) -> usize {
         // black_box: LLVM's Xtensa backend cannot select a choice between
         // constants above 2047 here ("Cannot select: Constant<2048>").
-        let c = self.conn.common();
+        let tls13 = self.conn.common().protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
         if self.handshake_done {
-            core::hint::black_box(TRAFFIC_BASE)
-        } else if c.peer_certificates().is_none() {
-            core::hint::black_box(HANDSHAKE_BASE) + self.signing
-        } else if c.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
-            core::hint::black_box(HANDSHAKE_TAIL) + self.signing
+            if tls13 {
+                core::hint::black_box(TRAFFIC_BASE_TLS13)
+            } else {
+                core::hint::black_box(TRAFFIC_BASE)
+            }
+        } else if self.mutual && !tls13 && self.flights < 2 {
+            // TLS 1.2 with a certificate requested: rustls keeps the
+            // transcript in a `Vec` that grows by doubling, until the
+            // CertificateVerify (ours as a client, the client's as a
+            // server) is made or checked, which happens before our second
+            // flight. A message that outgrows it takes a block twice its
+            // capacity, the old one freed only after the copy: at most the
+            // next power of two above what was exchanged.
+            core::hint::black_box(HANDSHAKE_STEP) + (self.received + self.sent).next_power_of_two()
         } else {
-            core::hint::black_box(HANDSHAKE_TAIL)
+            core::hint::black_box(HANDSHAKE_STEP)
         }
     }
 }
@@ -882,8 +966,11 @@ impl<C: Conn> super::Session for Engine<C> {
     fn consume_output(&mut self, n: usize) {
         Engine::consume_output(self, n)
     }
-    fn read(&mut self, buf: &mut [u8]) -> usize {
-        Engine::read(self, buf)
+    fn unread(&mut self) -> &mut [u8] {
+        Engine::unread(self)
+    }
+    fn consume_read(&mut self, n: usize) {
+        Engine::consume_read(self, n)
     }
     fn readable(&self) -> usize {
         Engine::readable(self)
@@ -920,27 +1007,13 @@ impl<C: Conn> super::Session for Engine<C> {
     }
 }
 
-/// Measured in `tests::memory` (peak bytes allocated during one process()
-/// call, x86_64, whose 8-byte pointers make every figure larger than on the
-/// chip; 2048-bit RSA / P-256 chains): the step that verifies the chain and
-/// does the key exchange peaks at 2.9 KB (EC chain, TLS 1.2), 3.1 KB (TLS
-/// 1.3), 3.6 KB (RSA-2048 chain, our RSA verifier); the chain itself is not
-/// copied (vendor/rustls PATCHES.md, "Server chain verified on receipt"), so
-/// the size of the Certificate message adds nothing but the end-entity
-/// certificate's copy. RSA-4096 adds ~1.5 KB of verifier scratch, beyond
-/// this estimate: such a step fails inside (clean -0x7F00, "an allocation
-/// of N bytes failed"). Traffic needs nothing for a 16 KB record
-/// (decrypted and read in place in the receive buffer, which `receive`
-/// already holds); its base covers a post-handshake message (a TLS 1.3
-/// ticket, an alert).
-///
-/// With 4-byte pointers (the chip, the 32-bit simulator) the same steps
-/// take less: at most 3.0 KB (RSA-2048 chain), 1.8 KB (EC chain), measured
-/// per step with the simulator's heap trace (`SIM_HEAP_TRACE=1`).
-const HANDSHAKE_BASE: usize = by_width(4 * 1024, 3 * 1024);
-/// The steps after the peer's certificates are verified (ChangeCipherSpec,
-/// Finished, a TLS 1.2 ticket): 0.4 KB measured.
-const HANDSHAKE_TAIL: usize = 1024;
+/// A handshake step up to its first public-key operation (or whole, if it
+/// has none): parsing the peer's messages, the transcript, the end-entity
+/// certificate's copy, our own messages. Measured per step with the 32-bit
+/// simulator's heap trace (`SIM_HEAP_TRACE=1`): at most 1.27 KB (the step
+/// that takes a CertificateRequest and the server's chain before verifying
+/// it); `tests::memory` measures the 64-bit build.
+const HANDSHAKE_STEP: usize = by_width(2560, 1400);
 
 /// `wide` with 8-byte pointers (the 64-bit `cargo test` build), `narrow`
 /// with 4-byte ones (the chip, the 32-bit simulator).
@@ -952,26 +1025,12 @@ const fn by_width(wide: usize, narrow: usize) -> usize {
     }
 }
 
-/// Extra heap for signing with `key` in the handshake, above the step's base
-/// (`tests::memory`, x86_64: the TLS 1.2 step that verifies, exchanges keys
-/// and signs with an EC key peaks at 8.3 KB (`profile-small`), with an
-/// RSA-2048 key at 14.6 KB, most of it rustls's copy of the transcript,
-/// which TLS 1.2 signs whole; the 32-bit simulator's heap trace, per step:
-/// 3.0 KB with an EC key, 4.3 KB with an RSA-2048 key (EC chain) and 5.3 KB
-/// (RSA chain, whose verification is in the same step)).
-pub(crate) fn signing_cost(key: &rustls_pki_types::PrivateKeyDer<'_>) -> usize {
-    if let Some(bits) = crate::certs::keys::rsa_bits(key) {
-        // rsa_priv's numbers and window table (2.0 KB at 2048 bits, in
-        // proportion to the size) and the larger transcript a client
-        // certificate adds: 12 KB (2.5 KB) at 2048 bits.
-        core::hint::black_box(by_width(4 * 1024, 512)) + by_width(4, 1) * bits as usize
-    } else {
-        core::hint::black_box(by_width(4608, 1536))
-    }
-}
-/// A step after the handshake: a record needs nothing (decrypted in place),
-/// a TLS 1.3 ticket ~0.9 KB (32-bit simulator).
-const TRAFFIC_BASE: usize = by_width(1536, 1024);
+/// A step after a TLS 1.2 handshake: a record needs nothing (decrypted in
+/// place), a HelloRequest the alert that refuses it.
+const TRAFFIC_BASE: usize = by_width(512, 256);
+/// A step after a TLS 1.3 handshake: a ticket ~0.9 KB (32-bit simulator),
+/// a KeyUpdate one direction's new record keys.
+const TRAFFIC_BASE_TLS13: usize = by_width(1536, 1024);
 
 enum EncodeOrEncrypt {
     Encode(EncodeError),

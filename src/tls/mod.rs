@@ -53,9 +53,25 @@ pub trait Session {
     /// Drop the first `n` bytes of `output()` (TCP took them).
     fn consume_output(&mut self, n: usize);
 
+    /// The unread decrypted bytes of one record, in order, where they lie
+    /// in the receive buffer: they stay there, unmoved, until
+    /// `consume_read` (the glue lends them to the user's recv callback
+    /// without a copy).
+    fn unread(&mut self) -> &mut [u8];
+
+    /// The first `n` bytes of `unread()` were read (the next record's
+    /// bytes follow once this one's are all read).
+    fn consume_read(&mut self, n: usize);
+
     /// Copy decrypted bytes, in order, from one record at most (the next
     /// call starts the next record); returns the count.
-    fn read(&mut self, buf: &mut [u8]) -> usize;
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        let src = self.unread();
+        let n = src.len().min(buf.len());
+        buf[..n].copy_from_slice(&src[..n]);
+        self.consume_read(n);
+        n
+    }
 
     /// Decrypted bytes waiting for `read()`.
     fn readable(&self) -> usize;

@@ -27,6 +27,7 @@ mod aead;
 /// known-answer tests (tests/chip/firmware) measure what ships.
 #[cfg(any(feature = "rsa-pkcs1", feature = "rsa-pss"))]
 mod bignum;
+pub(crate) mod cost;
 /// P-256 arithmetic for the LX106 (ECDH, key generation, ECDSA
 /// verification); public for the chip's known-answer tests and benches.
 #[cfg(any(feature = "kx-p256", feature = "ecdsa-p256"))]

@@ -39,6 +39,9 @@ impl TlsServer {
         provider: rustls::crypto::CryptoProvider,
     ) -> Result<Self, Failure> {
         let provider = Arc::new(provider);
+        // Verifying client certificates, TLS 1.2 keeps the whole transcript
+        // until the client's signature (`Engine::work_estimate`).
+        let mutual = p.client_roots.is_some() || p.client_bundle.is_some();
         let clock = Clock {
             src: p.time,
             required: p.client_roots.is_some() || p.client_bundle.is_some(),
@@ -93,7 +96,6 @@ impl TlsServer {
             }
             None => builder.with_no_client_auth(),
         };
-        let signing = super::engine::signing_cost(&p.key);
         let mut config = builder
             .with_single_cert(p.chain, p.key)
             .map_err(|e| errors::map(&e, Side::Server))?;
@@ -118,7 +120,7 @@ impl TlsServer {
                 alloc::boxed::Box::new(conn),
                 Side::Server,
                 p.max_record,
-                signing,
+                mutual,
                 Arc::new(Mutex::new(None)),
             )?,
         })
@@ -132,9 +134,7 @@ impl TlsServer {
 
     /// Whether the client presented a (verified) certificate.
     pub fn client_authenticated(&self) -> bool {
-        self.engine
-            .peer_certificates()
-            .is_some_and(|c| !c.is_empty())
+        self.engine.peer_authenticated()
     }
 }
 

@@ -184,10 +184,22 @@ static void on_hang(void *arg)
     sim_exit(1);
 }
 
+/* The bytes a recv callback is handed are the client's ('c' * 100). */
+static int all_c(const char *data, unsigned short len)
+{
+    for (unsigned short i = 0; i < len; i++)
+        if (data[i] != 'c')
+            return 0;
+    return 1;
+}
+
 static void on_recv(void *arg, char *data, unsigned short len)
 {
-    (void)data;
     received += len;
+    if (serving && !all_c(data, len)) {
+        os_printf("SWEEP-FAIL n=%u recv data is not what the client sent\n", n);
+        sim_exit(1);
+    }
     if (serving && received >= expect && !answered) {
         answered = 1;
         sint8 r = espconn_secure_send(arg, (uint8 *)answer, sizeof answer);
@@ -195,6 +207,13 @@ static void on_recv(void *arg, char *data, unsigned short len)
             outcome = "send_refused";
             err_code = r;
             espconn_secure_disconnect(arg);
+        }
+        /* `data` points into the library's receive buffer: it stays valid
+         * for the whole callback, even when the send above failed and its
+         * engine was dropped (the library wipes what it frees). */
+        if (!all_c(data, len)) {
+            os_printf("SWEEP-FAIL n=%u recv data changed during the callback\n", n);
+            sim_exit(1);
         }
     }
 }

@@ -33,7 +33,7 @@ mod x25519 {
 
     impl SupportedKxGroup for X25519 {
         fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-            crate::platform::slice::public_key_op();
+            crate::platform::slice::public_key_op(crate::tls::provider::cost::KX_START);
             let mut secret = Zeroizing::new([0u8; 32]);
             crate::tls::rng::fill(&mut secret[..]).map_err(|_| Error::FailedToGetRandomBytes)?;
             let public = meter::span(meter::Op::Kx, || x::public_key(&secret));
@@ -47,7 +47,7 @@ mod x25519 {
 
     impl ActiveKeyExchange for Active {
         fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
-            crate::platform::slice::public_key_op();
+            crate::platform::slice::public_key_op(crate::tls::provider::cost::kx_complete());
             let peer: &[u8; 32] = peer
                 .try_into()
                 .map_err(|_| Error::from(PeerMisbehaved::InvalidKeyShare))?;
@@ -88,7 +88,7 @@ macro_rules! nist_group {
 
             impl SupportedKxGroup for $ty {
                 fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-                    crate::platform::slice::public_key_op();
+                    crate::platform::slice::public_key_op(crate::tls::provider::cost::KX_START);
                     let mut rng = Rng::new();
                     let secret = $curve::ecdh::EphemeralSecret::random(&mut rng);
                     if rng.failed() {
@@ -109,7 +109,7 @@ macro_rules! nist_group {
 
             impl ActiveKeyExchange for Active {
                 fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
-                    crate::platform::slice::public_key_op();
+                    crate::platform::slice::public_key_op(crate::tls::provider::cost::kx_complete());
                     // TLS allows only the uncompressed form (RFC 8422 5.1.2, RFC 8446 4.2.8.2).
                     if peer.first() != Some(&4) {
                         return Err(PeerMisbehaved::InvalidKeyShare.into());

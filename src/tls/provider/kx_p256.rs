@@ -22,7 +22,7 @@ struct Active {
 
 impl SupportedKxGroup for Secp256r1 {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-        crate::platform::slice::public_key_op();
+        crate::platform::slice::public_key_op(crate::tls::provider::cost::KX_START);
         let mut rng = Rng::new();
         // Uniform in 1..n by rejection (the `p256` crate's sampling).
         let scalar = p256::NonZeroScalar::random(&mut rng);
@@ -42,7 +42,7 @@ impl SupportedKxGroup for Secp256r1 {
 
 impl ActiveKeyExchange for Active {
     fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
-        crate::platform::slice::public_key_op();
+        crate::platform::slice::public_key_op(crate::tls::provider::cost::kx_complete());
         // Only the uncompressed form, on the curve (RFC 8422 5.1.2, RFC 8446
         // 4.2.8.2); the point at infinity has no such encoding.
         let shared = Zeroizing::new(

@@ -174,6 +174,11 @@ impl PrivateKey {
     }
 
     /// RSASSA-PKCS1-v1_5 signature of `msg` with `hash`.
+    /// The modulus length in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
     pub fn sign_pkcs1(&self, hash: Hash, msg: &[u8]) -> Result<Vec<u8>, SignError> {
         let mut buf = [0u8; MAX_HASH];
         let digest = hash.digest(&[msg], &mut buf);

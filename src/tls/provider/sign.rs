@@ -195,7 +195,7 @@ macro_rules! ecdsa_key {
 
             impl Signer for Key {
                 fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-                    crate::platform::slice::public_key_op();
+                    crate::platform::slice::public_key_op(crate::tls::provider::cost::EC_SIGN);
                     let mut rng = Rng::new();
                     let sig = self
                         .0
@@ -303,7 +303,9 @@ mod rsa_key {
 
     impl Signer for RsaSigner {
         fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-            crate::platform::slice::public_key_op();
+            crate::platform::slice::public_key_op(crate::tls::provider::cost::rsa_sign(
+                self.key.bits(),
+            ));
             let key = &self.key;
             let sig = match self.scheme {
                 #[cfg(feature = "rsa-pss")]

@@ -37,7 +37,7 @@ macro_rules! ecdsa_alg {
                 message: &[u8],
                 signature: &[u8],
             ) -> Result<(), InvalidSignature> {
-                crate::platform::slice::public_key_op();
+                crate::platform::slice::public_key_op(crate::tls::provider::cost::ec_verify());
                 super::meter::span(super::meter::Op::Verify, || {
                     use digest::Digest;
                     // DER by hand (`certs::der_lite`): `Signature::from_der`
@@ -133,7 +133,9 @@ macro_rules! rsa_alg {
             ) -> Result<(), InvalidSignature> {
                 let verify: fn(&[u8], &[u8], &[u8]) -> Result<(), super::rsa_pub::Invalid> =
                     $verify;
-                crate::platform::slice::public_key_op();
+                crate::platform::slice::public_key_op(crate::tls::provider::cost::rsa_verify(
+                    signature.len() * 8,
+                ));
                 super::meter::span(super::meter::Op::Verify, || {
                     verify(public_key, message, signature).map_err(|_| InvalidSignature)
                 })

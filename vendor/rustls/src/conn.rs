@@ -871,6 +871,17 @@ impl<Data> UnbufferedConnectionCommon<Data> {
     pub fn dangerous_extract_secrets(self) -> Result<ExtractedSecrets, Error> {
         self.core.dangerous_extract_secrets()
     }
+
+    /// PATCH (espconn_secure, heap): frees the peer's certificates
+    /// (`peer_certificates()` is `None` afterwards), for a caller done with
+    /// them once the handshake is complete; returns whether there were any.
+    pub fn release_peer_certificates(&mut self) -> bool {
+        self.core
+            .common_state
+            .peer_certificates
+            .take()
+            .is_some_and(|c| !c.is_empty())
+    }
 }
 
 impl<T> Deref for UnbufferedConnectionCommon<T> {

@@ -517,7 +517,7 @@ fn slices() -> Result<(), &'static str> {
     fn work(seed: u32) -> u32 {
         let mut acc = core::hint::black_box(seed);
         for i in 0..3u32 {
-            public_key_op();
+            public_key_op(0);
             acc = acc.wrapping_mul(31).wrapping_add(core::hint::black_box(i));
         }
         acc
@@ -560,8 +560,8 @@ fn slices() -> Result<(), &'static str> {
     // SAFETY: as above.
     let slice = unsafe {
         start_step(StepStack::Handshake, || {
-            public_key_op();
-            public_key_op();
+            public_key_op(0);
+            public_key_op(0);
             let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
             v.capacity()
         })
@@ -580,8 +580,8 @@ fn slices() -> Result<(), &'static str> {
     // SAFETY: as above.
     let slice = unsafe {
         start_step(StepStack::Handshake, || {
-            public_key_op();
-            public_key_op();
+            public_key_op(0);
+            public_key_op(0);
             1u32
         })
     };
@@ -591,6 +591,21 @@ fn slices() -> Result<(), &'static str> {
         espconn_secure::platform::slice::steps_suspended() == 0,
         "a dropped step is not counted",
     )?;
+    // An operation that needs more heap than the connection's arena and
+    // the SDK heap can give refuses its step, saying both figures.
+    let arena = espconn_secure::platform::alloc::Arena::new().map_err(|_| "no arena")?;
+    callback_begins();
+    let r = run_step(StepStack::Handshake, || {
+        arena.enter(|| {
+            public_key_op(HUGE);
+            1u32
+        })
+    });
+    expect(
+        matches!(r, Err(StepError::Refused { needed, free }) if needed > free as usize),
+        "an operation beyond the heap did not refuse its step",
+    )?;
+    drop(arena);
     expect(espconn_secure::platform::free_heap() == before, "heap not returned")
 }
 

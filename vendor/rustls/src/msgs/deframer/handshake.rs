@@ -339,6 +339,12 @@ impl<'b> Iterator for HandshakeIter<'_, 'b> {
 impl Drop for HandshakeIter<'_, '_> {
     fn drop(&mut self) {
         self.deframer.spans.drain(..self.index);
+        // PATCH (espconn_secure, heap): no message waits: the block goes
+        // back (the next flight takes a new one) instead of being held for
+        // the connection's life.
+        if self.deframer.spans.is_empty() {
+            self.deframer.spans = Vec::new();
+        }
     }
 }
 
