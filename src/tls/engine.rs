@@ -287,28 +287,36 @@ fn reserve_total(v: &mut Vec<u8>, total: usize, what: &str) -> Result<(), Failur
 /// the old buffer alive next to the new one.
 const GROW_BY_MOVE: usize = 64;
 
-/// Grow the receive buffer so that it can hold `total` bytes. A large
-/// record usually finds the buffer holding little more than its own header:
-/// then the old block is freed before the new one is taken (its few bytes
-/// wait on the stack), so the two never coexist at the peak, as a
-/// reallocation would make them. If the large block cannot be had, the
-/// small one comes back (the heap just got it back) and the failure is
-/// reported.
-fn grow_inbuf(v: &mut Vec<u8>, total: usize) -> Result<(), Failure> {
+/// Give `v` a block of `cap` bytes in place of its own, freeing the old one
+/// first so that the two never coexist at the peak, as a reallocation would
+/// make them: its bytes (at most `N`) wait on the stack meanwhile. If `cap`
+/// cannot be had, a block of just those bytes is taken (the heap has just
+/// got the old one back, so only fragmentation refuses it): `Ok(false)`.
+fn reblock<const N: usize>(v: &mut Vec<u8>, cap: usize) -> Result<bool, Failure> {
     let len = v.len();
-    if total <= v.capacity() || len > GROW_BY_MOVE || v.capacity() == 0 {
-        return reserve_total(v, total, "receive buffer");
-    }
-    let mut keep = [0u8; GROW_BY_MOVE];
+    let mut keep = [0u8; N];
     keep[..len].copy_from_slice(v);
     *v = Vec::new();
-    let grown = v.try_reserve_exact(total);
-    if grown.is_err() {
-        v.try_reserve_exact(len.max(HDR))
+    let got = v.try_reserve_exact(cap).is_ok();
+    if !got {
+        v.try_reserve_exact(len)
             .map_err(|_| oom(len, "receive buffer"))?;
     }
     v.extend_from_slice(&keep[..len]);
-    grown.map_err(|_| oom(total, "receive buffer"))
+    Ok(got)
+}
+
+/// Grow the receive buffer so that it can hold `total` bytes. A large
+/// record usually finds the buffer holding little more than its own
+/// header: then the block is replaced rather than reallocated ([`reblock`]).
+fn grow_inbuf(v: &mut Vec<u8>, total: usize) -> Result<(), Failure> {
+    if total <= v.capacity() || v.len() > GROW_BY_MOVE || v.capacity() == 0 {
+        return reserve_total(v, total, "receive buffer");
+    }
+    match reblock::<GROW_BY_MOVE>(v, total)? {
+        true => Ok(()),
+        false => Err(oom(total, "receive buffer")),
+    }
 }
 
 impl<C: Conn> Engine<C> {
@@ -553,20 +561,8 @@ impl<C: Conn> Engine<C> {
             && self.inbuf.capacity() > 2 * INITIAL_INBUF
             && self.inbuf.len() <= INITIAL_INBUF
         {
-            // Free the large buffer before taking the small one, so the two
-            // never coexist at the peak; the few bytes kept wait on the stack.
-            let mut keep = [0u8; INITIAL_INBUF];
-            let len = self.inbuf.len();
-            keep[..len].copy_from_slice(&self.inbuf);
-            self.inbuf = Vec::new();
-            // The large block was just freed, so only a fragmented heap can
-            // refuse; then keep exactly what is needed, or fail cleanly.
-            if self.inbuf.try_reserve_exact(INITIAL_INBUF).is_err() {
-                self.inbuf
-                    .try_reserve_exact(len)
-                    .map_err(|_| oom(len, "receive buffer"))?;
-            }
-            self.inbuf.extend_from_slice(&keep[..len]);
+            // Without the initial size, exactly what is held will do.
+            reblock::<INITIAL_INBUF>(&mut self.inbuf, INITIAL_INBUF)?;
         }
         Ok(())
     }

@@ -44,7 +44,7 @@ impl TlsServer {
         let mutual = p.client_roots.is_some() || p.client_bundle.is_some();
         let clock = Clock {
             src: p.time,
-            required: p.client_roots.is_some() || p.client_bundle.is_some(),
+            required: mutual,
         };
         let builder = ServerConfig::builder_with_details(provider.clone(), Arc::new(clock))
             .with_protocol_versions(versions(p.tls13))
