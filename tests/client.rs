@@ -118,22 +118,81 @@ fn client_certificates_ec_and_rsa_from_flash_in_a_32k_heap() {
                 pki.join("ec/root.pem").to_str().unwrap(),
             ],
         );
-        let r = Device::new(&format!("mtls-{kind}"), srv.port)
-            .heap(32 * 1024)
-            .ca(&pki.join("ec/root.pem"))
-            .identity(
-                &pki.join(format!("client/{kind}.pem")),
-                &pki.join(format!("client/{kind}.key")),
-            )
-            .opt("hostname", "localhost")
-            .run("https_get");
+        let r = https_get_with_client_certificate(
+            Device::new(&format!("mtls-{kind}"), srv.port).heap(32 * 1024),
+            kind,
+        );
         assert_clean_success(&r);
         assert!(
-            r.stdout.contains(&format!("CN=device-{kind}"))
-                || r.stdout.contains(&format!("CN = device-{kind}")),
+            server_saw_client_certificate(&r, kind),
             "server did not see the client certificate"
         );
     }
+}
+
+/// A TLS 1.2 client keeps running hashes of its transcript for the
+/// CertificateVerify instead of a copy (vendor/rustls 0015), one per hash
+/// function its key signs with: a signature whose hash is not the cipher
+/// suite's (P-256 or RSA with SHA-256 under an AES-256-GCM-SHA384 suite;
+/// RSA-PSS with SHA-384 under a SHA-256 suite) must still verify.
+#[test]
+fn client_certificate_signatures_with_a_hash_other_than_the_suites_verify() {
+    let pki = pki();
+    let root = pki.join("ec/root.pem");
+    for (kind, cipher, sigalgs) in [
+        ("ec", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDSA+SHA256"),
+        ("rsa", "ECDHE-ECDSA-AES256-GCM-SHA384", "RSA+SHA256"),
+        ("rsa", "ECDHE-ECDSA-AES128-GCM-SHA256", "RSA-PSS+SHA384"),
+    ] {
+        let srv = openssl_server(
+            &pki.join("ec"),
+            &[
+                "-tls1_2",
+                "-cipher",
+                cipher,
+                "-client_sigalgs",
+                sigalgs,
+                "-Verify",
+                "1",
+                "-CAfile",
+                root.to_str().unwrap(),
+            ],
+        );
+        let r = https_get_with_client_certificate(
+            Device::new(&format!("mtls-prehash-{kind}-{sigalgs}"), srv.port),
+            kind,
+        );
+        assert_clean_success(&r);
+        assert!(
+            r.stdout.contains(cipher),
+            "{kind} {sigalgs}: not negotiated with {cipher}:\n{}",
+            r.stdout
+        );
+        assert!(
+            server_saw_client_certificate(&r, kind),
+            "{kind} {sigalgs}: the server did not see the client certificate"
+        );
+    }
+}
+
+/// `https_get` from `device` to an `openssl s_server -www` chained to the EC
+/// root, presenting the `kind` (ec or rsa) client certificate from flash.
+fn https_get_with_client_certificate(device: Device, kind: &str) -> Run {
+    let pki = pki();
+    device
+        .ca(&pki.join("ec/root.pem"))
+        .identity(
+            &pki.join(format!("client/{kind}.pem")),
+            &pki.join(format!("client/{kind}.key")),
+        )
+        .opt("hostname", "localhost")
+        .run("https_get")
+}
+
+/// Whether openssl's `-www` page names the `kind` client certificate.
+fn server_saw_client_certificate(r: &Run, kind: &str) -> bool {
+    r.stdout.contains(&format!("CN=device-{kind}"))
+        || r.stdout.contains(&format!("CN = device-{kind}"))
 }
 
 /// The raw private scalar of an EC P-256 key file (SEC1 DER: 30 77 02 01 01 04 20 <32 bytes>).

@@ -74,9 +74,13 @@ impl TlsClient {
                 None
             }
         };
-        // With a client certificate, TLS 1.2 keeps the whole transcript
-        // until it is signed (`Engine::work_estimate`).
-        let mutual = identity.is_some();
+        // With a client certificate whose key cannot sign a digest, TLS 1.2
+        // keeps the whole transcript until it is signed
+        // (`Engine::work_estimate`); our provider's keys all can, and rustls
+        // then keeps running hashes instead (vendor/rustls 0015).
+        let mutual = identity
+            .as_ref()
+            .is_some_and(|ck| ck.key.prehash_algorithms().is_empty());
         let built = Self::config(p, identity, crypto)?;
         let conn = UnbufferedClientConnection::new_boxed(built.config, built.server_name)
             .map_err(|e| errors::map(&e, Side::Client))?;

@@ -257,9 +257,10 @@ pub struct Engine<C> {
     /// Bytes taken from the network and handed to it.
     received: usize,
     sent: usize,
-    /// A certificate is requested from one side (we present one as a
-    /// client, or verify the client's as a server): TLS 1.2 then keeps the
-    /// whole transcript until it is signed (`work_estimate`).
+    /// TLS 1.2 keeps the whole transcript until it is signed
+    /// (`work_estimate`): as a server verifying a client's certificate, or
+    /// as a client whose key cannot sign a digest (vendor/rustls 0015; our
+    /// provider's keys all can).
     mutual: bool,
     /// Handshake steps that queued output (our flights): TLS 1.2 drops the
     /// transcript it kept for the CertificateVerify before our second.
@@ -932,11 +933,10 @@ impl<C: Conn> Engine<C> {
                 core::hint::black_box(TRAFFIC_BASE)
             }
         } else if self.mutual && !tls13 && self.flights < 2 {
-            // TLS 1.2 with a certificate requested: rustls keeps the
-            // transcript in a `Vec` that grows by doubling, until the
-            // CertificateVerify (ours as a client, the client's as a
-            // server) is made or checked, which happens before our second
-            // flight. A message that outgrows it takes a block twice its
+            // TLS 1.2 keeping the transcript for a CertificateVerify
+            // (`mutual`): rustls keeps it in a `Vec` that grows by doubling,
+            // until the signature is made or checked, which happens before
+            // our second flight. A message that outgrows it takes a block twice its
             // capacity, the old one freed only after the copy: at most the
             // next power of two above what was exchanged.
             core::hint::black_box(HANDSHAKE_STEP) + (self.received + self.sent).next_power_of_two()

@@ -40,6 +40,8 @@ pub enum SignError {
     /// The result did not verify with the public exponent (a fault, or CRT
     /// values that do not belong to the key).
     Fault,
+    /// A digest to sign is not as long as its hash function's output.
+    DigestLength,
 }
 
 /// An encoded message (EMSA, RFC 8017 §9), written into k bytes on demand:
@@ -173,15 +175,24 @@ impl PrivateKey {
         })
     }
 
-    /// RSASSA-PKCS1-v1_5 signature of `msg` with `hash`.
     /// The modulus length in bits.
     pub fn bits(&self) -> usize {
         self.bits
     }
 
+    /// RSASSA-PKCS1-v1_5 signature of `msg` with `hash`.
     pub fn sign_pkcs1(&self, hash: Hash, msg: &[u8]) -> Result<Vec<u8>, SignError> {
         let mut buf = [0u8; MAX_HASH];
-        let digest = hash.digest(&[msg], &mut buf);
+        self.sign_pkcs1_digest(hash, hash.digest(&[msg], &mut buf))
+    }
+
+    /// The same from the message's `hash` digest (a TLS 1.2 client's
+    /// CertificateVerify over a transcript it hashed as it went, rather
+    /// than kept: vendor/rustls 0015).
+    pub fn sign_pkcs1_digest(&self, hash: Hash, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+        if digest.len() != hash.output_len() {
+            return Err(SignError::DigestLength);
+        }
         self.private_op(&Encoding::Pkcs1 {
             prefix: hash.digest_info(),
             digest,
@@ -191,7 +202,17 @@ impl PrivateKey {
     /// RSASSA-PSS signature (RFC 8017 §9.1.1) of `msg`, MGF1 over `hash`,
     /// a random salt as long as the hash (what TLS requires).
     pub fn sign_pss(&self, hash: Hash, msg: &[u8]) -> Result<Vec<u8>, SignError> {
+        let mut m_hash = [0u8; MAX_HASH];
+        self.sign_pss_digest(hash, hash.digest(&[msg], &mut m_hash))
+    }
+
+    /// The same from the message's `hash` digest (`m_hash`), as
+    /// [`Self::sign_pkcs1_digest`].
+    pub fn sign_pss_digest(&self, hash: Hash, m_hash: &[u8]) -> Result<Vec<u8>, SignError> {
         let h_len = hash.output_len();
+        if m_hash.len() != h_len {
+            return Err(SignError::DigestLength);
+        }
         let mut salt = [0u8; MAX_HASH];
         let salt = &mut salt[..h_len];
         let mut rng = Rng::new();
@@ -199,8 +220,6 @@ impl PrivateKey {
         if rng.failed() {
             return Err(SignError::Random);
         }
-        let mut m_hash = [0u8; MAX_HASH];
-        let m_hash = hash.digest(&[msg], &mut m_hash);
         let mut h = [0u8; MAX_HASH];
         let h = hash.digest(&[&[0u8; 8], m_hash, salt], &mut h);
         self.private_op(&Encoding::Pss {
@@ -427,6 +446,30 @@ mod tests {
                 let vk = rsa::pss::VerifyingKey::<sha2::Sha512>::new(public.clone());
                 vk.verify(&msg, &rsa::pss::Signature::try_from(&sig[..]).unwrap())
                     .expect("PSS-SHA512 verifies");
+            }
+        }
+    }
+
+    #[test]
+    fn digests_sign_as_their_messages_and_a_wrong_length_is_refused() {
+        let key = ours(&fixture());
+        for msg in messages() {
+            let mut d = [0u8; MAX_HASH];
+            for hash in [Hash::Sha256, Hash::Sha384, Hash::Sha512] {
+                let digest = hash.digest(&[&msg], &mut d).to_vec();
+                assert_eq!(
+                    key.sign_pkcs1_digest(hash, &digest).unwrap(),
+                    key.sign_pkcs1(hash, &msg).unwrap()
+                );
+                let short = &digest[..digest.len() - 1];
+                assert!(matches!(
+                    key.sign_pkcs1_digest(hash, short),
+                    Err(SignError::DigestLength)
+                ));
+                assert!(matches!(
+                    key.sign_pss_digest(hash, short),
+                    Err(SignError::DigestLength)
+                ));
             }
         }
     }

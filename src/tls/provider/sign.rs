@@ -9,6 +9,7 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use rustls::crypto::hash::HashAlgorithm;
 use rustls::crypto::KeyProvider;
 use rustls::sign::{Signer, SigningKey};
 use rustls::{Error, SignatureAlgorithm, SignatureScheme};
@@ -90,6 +91,8 @@ trait EcKey: Sized + Send + Sync + core::fmt::Debug + 'static {
     fn public_point(&self, compressed: bool) -> Vec<u8>;
     /// The DER signature of `message` with randomness from `rng`.
     fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>>;
+    /// The same from the message's digest by the curve's hash.
+    fn sign_der_prehash(&self, rng: &mut Rng, digest: &[u8]) -> Option<Vec<u8>>;
 }
 
 /// P-256: our own arithmetic (`ec_p256`).
@@ -110,11 +113,18 @@ impl EcKey for super::ec_p256::SigningKey {
 
     fn sign_der(&self, rng: &mut Rng, message: &[u8]) -> Option<Vec<u8>> {
         use digest::Digest;
+        self.sign_der_prehash(rng, &sha2::Sha256::digest(message))
+    }
+
+    fn sign_der_prehash(&self, rng: &mut Rng, digest: &[u8]) -> Option<Vec<u8>> {
         use rand_core::RngCore;
+        if digest.len() != 32 {
+            return None;
+        }
         // The nonce's additional randomness, wiped like the nonce itself.
         let mut ad = zeroize::Zeroizing::new([0u8; 32]);
         rng.fill_bytes(&mut *ad);
-        let (r, s) = self.sign_prehash(&sha2::Sha256::digest(message), &ad)?;
+        let (r, s) = self.sign_prehash(digest, &ad)?;
         Some(der::ecdsa_sig_to_der(&r, &s))
     }
 }
@@ -141,11 +151,21 @@ impl EcKey for p384::ecdsa::SigningKey {
         let (r, s) = sig.split_bytes();
         Some(der::ecdsa_sig_to_der(&r, &s))
     }
+
+    fn sign_der_prehash(&self, rng: &mut Rng, digest: &[u8]) -> Option<Vec<u8>> {
+        use signature::hazmat::RandomizedPrehashSigner;
+        if digest.len() != 48 {
+            return None;
+        }
+        let sig: p384::ecdsa::Signature = self.sign_prehash_with_rng(rng, digest).ok()?;
+        let (r, s) = sig.split_bytes();
+        Some(der::ecdsa_sig_to_der(&r, &s))
+    }
 }
 
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 macro_rules! ecdsa_key {
-    ($modname:ident, $key:ty, $scheme:expr, $oid:expr) => {
+    ($modname:ident, $key:ty, $scheme:expr, $hash:expr, $oid:expr) => {
         mod $modname {
             use super::*;
 
@@ -191,20 +211,39 @@ macro_rules! ecdsa_key {
                 fn algorithm(&self) -> SignatureAlgorithm {
                     SignatureAlgorithm::ECDSA
                 }
+
+                /// The scheme's hash: a TLS 1.2 client then hashes its
+                /// transcript for the CertificateVerify instead of keeping it
+                /// (vendor/rustls 0015).
+                fn prehash_algorithms(&self) -> &'static [HashAlgorithm] {
+                    &[$hash]
+                }
+            }
+
+            impl Key {
+                /// Sign the message, or its digest when `prehashed`.
+                fn sign_with(&self, input: &[u8], prehashed: bool) -> Result<Vec<u8>, Error> {
+                    crate::platform::slice::public_key_op(crate::tls::provider::cost::EC_SIGN);
+                    let mut rng = Rng::new();
+                    let sig = if prehashed {
+                        self.0.sign_der_prehash(&mut rng, input)
+                    } else {
+                        self.0.sign_der(&mut rng, input)
+                    };
+                    if rng.failed() {
+                        return Err(Error::FailedToGetRandomBytes);
+                    }
+                    sig.ok_or_else(|| Error::General("ECDSA signing failed".into()))
+                }
             }
 
             impl Signer for Key {
                 fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-                    crate::platform::slice::public_key_op(crate::tls::provider::cost::EC_SIGN);
-                    let mut rng = Rng::new();
-                    let sig = self
-                        .0
-                        .sign_der(&mut rng, message)
-                        .ok_or_else(|| Error::General("ECDSA signing failed".into()))?;
-                    if rng.failed() {
-                        return Err(Error::FailedToGetRandomBytes);
-                    }
-                    Ok(sig)
+                    self.sign_with(message, false)
+                }
+
+                fn sign_prehashed(&self, digest: &[u8]) -> Result<Vec<u8>, Error> {
+                    self.sign_with(digest, true)
                 }
 
                 fn scheme(&self) -> SignatureScheme {
@@ -223,6 +262,7 @@ ecdsa_key!(
     ecdsa_p256,
     super::super::ec_p256::SigningKey,
     SignatureScheme::ECDSA_NISTP256_SHA256,
+    HashAlgorithm::SHA256,
     &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]
 );
 #[cfg(feature = "ecdsa-p384")]
@@ -230,6 +270,7 @@ ecdsa_key!(
     ecdsa_p384,
     p384::ecdsa::SigningKey,
     SignatureScheme::ECDSA_NISTP384_SHA384,
+    HashAlgorithm::SHA384,
     &[0x2B, 0x81, 0x04, 0x00, 0x22]
 );
 
@@ -299,28 +340,51 @@ mod rsa_key {
         fn algorithm(&self) -> SignatureAlgorithm {
             SignatureAlgorithm::RSA
         }
+
+        /// Every scheme's hash: a TLS 1.2 client then hashes its transcript
+        /// for the CertificateVerify instead of keeping it (vendor/rustls
+        /// 0015; rustls keeps the hashes its cipher suites provide).
+        fn prehash_algorithms(&self) -> &'static [HashAlgorithm] {
+            &[
+                HashAlgorithm::SHA256,
+                HashAlgorithm::SHA384,
+                HashAlgorithm::SHA512,
+            ]
+        }
     }
 
-    impl Signer for RsaSigner {
-        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+    impl RsaSigner {
+        /// The scheme's hash and whether it pads with PSS.
+        fn hash(&self) -> Option<(Hash, bool)> {
+            Some(match self.scheme {
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA256 => (Hash::Sha256, true),
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA384 => (Hash::Sha384, true),
+                #[cfg(feature = "rsa-pss")]
+                SignatureScheme::RSA_PSS_SHA512 => (Hash::Sha512, true),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA256 => (Hash::Sha256, false),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA384 => (Hash::Sha384, false),
+                #[cfg(feature = "rsa-pkcs1")]
+                SignatureScheme::RSA_PKCS1_SHA512 => (Hash::Sha512, false),
+                _ => return None,
+            })
+        }
+
+        /// Sign the message, or its digest when `prehashed`.
+        fn sign_with(&self, input: &[u8], prehashed: bool) -> Result<Vec<u8>, Error> {
             crate::platform::slice::public_key_op(crate::tls::provider::cost::rsa_sign(
                 self.key.bits(),
             ));
             let key = &self.key;
-            let sig = match self.scheme {
-                #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA256 => key.sign_pss(Hash::Sha256, message),
-                #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA384 => key.sign_pss(Hash::Sha384, message),
-                #[cfg(feature = "rsa-pss")]
-                SignatureScheme::RSA_PSS_SHA512 => key.sign_pss(Hash::Sha512, message),
-                #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA256 => key.sign_pkcs1(Hash::Sha256, message),
-                #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA384 => key.sign_pkcs1(Hash::Sha384, message),
-                #[cfg(feature = "rsa-pkcs1")]
-                SignatureScheme::RSA_PKCS1_SHA512 => key.sign_pkcs1(Hash::Sha512, message),
-                _ => Err(SignError::Fault),
+            let sig = match (self.hash(), prehashed) {
+                (Some((hash, true)), false) => key.sign_pss(hash, input),
+                (Some((hash, true)), true) => key.sign_pss_digest(hash, input),
+                (Some((hash, false)), false) => key.sign_pkcs1(hash, input),
+                (Some((hash, false)), true) => key.sign_pkcs1_digest(hash, input),
+                (None, _) => Err(SignError::Fault),
             };
             match sig {
                 Ok(sig) => Ok(sig),
@@ -328,7 +392,20 @@ mod rsa_key {
                 Err(SignError::Fault) => Err(Error::General(
                     "RSA signing failed: the signature did not verify with the key".into(),
                 )),
+                Err(SignError::DigestLength) => Err(Error::General(
+                    "RSA signing failed: the digest's length is not the scheme's hash's".into(),
+                )),
             }
+        }
+    }
+
+    impl Signer for RsaSigner {
+        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+            self.sign_with(message, false)
+        }
+
+        fn sign_prehashed(&self, digest: &[u8]) -> Result<Vec<u8>, Error> {
+            self.sign_with(digest, true)
         }
 
         fn scheme(&self) -> SignatureScheme {

@@ -3,6 +3,7 @@ use alloc::vec::Vec;
 use core::mem;
 
 use crate::crypto::hash;
+use crate::enums::SignatureScheme;
 use crate::msgs::codec::Codec;
 use crate::msgs::enums::HashAlgorithm;
 use crate::msgs::handshake::HandshakeMessagePayload;
@@ -17,6 +18,47 @@ use crate::msgs::message::{Message, MessagePayload};
 pub(crate) struct HandshakeHashBuffer {
     buffer: Vec<u8>,
     client_auth_enabled: bool,
+    /// PATCH (espconn_secure, heap): see `Prehashes`.
+    prehash: Option<Box<Prehashes>>,
+}
+
+/// PATCH (espconn_secure, heap): the hash functions a client's key can
+/// sign TLS 1.2 digests with (`SigningKey::prehash_algorithms`), when it
+/// keeps running hashes of the transcript for its CertificateVerify
+/// instead of a copy of every handshake message (3 KB to 16 KB and more,
+/// with the server's certificate chain), and once the suite's hash is
+/// known the running hashes of those other than it (whose hash is
+/// `HandshakeHash::ctx`). Boxed: the handshake states hold the transcript
+/// by value and move it on the stack.
+struct Prehashes {
+    hashes: [Option<&'static dyn hash::Hash>; 3],
+    ctx: [Option<Box<dyn hash::Context>>; 3],
+}
+
+impl Clone for Prehashes {
+    fn clone(&self) -> Self {
+        Self {
+            hashes: self.hashes,
+            ctx: self
+                .ctx
+                .each_ref()
+                .map(|c| c.as_ref().map(|c| c.fork())),
+        }
+    }
+}
+
+/// PATCH (espconn_secure, heap): the hash function a TLS 1.2 signature
+/// scheme hashes its message with; `None` for a scheme that signs the
+/// message itself (EdDSA) or is unknown.
+fn scheme_hash(scheme: SignatureScheme) -> Option<HashAlgorithm> {
+    use SignatureScheme::*;
+    match scheme {
+        RSA_PKCS1_SHA256 | ECDSA_NISTP256_SHA256 | RSA_PSS_SHA256 => Some(HashAlgorithm::SHA256),
+        RSA_PKCS1_SHA384 | ECDSA_NISTP384_SHA384 | RSA_PSS_SHA384 => Some(HashAlgorithm::SHA384),
+        RSA_PKCS1_SHA512 | ECDSA_NISTP521_SHA512 | RSA_PSS_SHA512 => Some(HashAlgorithm::SHA512),
+        RSA_PKCS1_SHA1 | ECDSA_SHA1_Legacy => Some(HashAlgorithm::SHA1),
+        _ => None,
+    }
 }
 
 impl HandshakeHashBuffer {
@@ -24,6 +66,7 @@ impl HandshakeHashBuffer {
         Self {
             buffer: Vec::new(),
             client_auth_enabled: false,
+            prehash: None,
         }
     }
 
@@ -31,6 +74,41 @@ impl HandshakeHashBuffer {
     /// log of the handshake.
     pub(crate) fn set_client_auth_enabled(&mut self) {
         self.client_auth_enabled = true;
+    }
+
+    /// PATCH (espconn_secure, heap): we might be doing client auth with a
+    /// key that signs digests by the hash functions `algs`: keep running
+    /// hashes by those of them that `hashes` (the configuration's cipher
+    /// suites' hash functions) provide, rather than a log of the
+    /// handshake. False, changing nothing, when none is provided.
+    pub(crate) fn set_client_auth_prehashed(
+        &mut self,
+        algs: &[HashAlgorithm],
+        hashes: impl Iterator<Item = &'static dyn hash::Hash>,
+    ) -> bool {
+        let mut found: [Option<&'static dyn hash::Hash>; 3] = [None; 3];
+        let mut n = 0;
+        for h in hashes {
+            let alg = h.algorithm();
+            if n < found.len()
+                && algs.contains(&alg)
+                && !found
+                    .iter()
+                    .flatten()
+                    .any(|f| f.algorithm() == alg)
+            {
+                found[n] = Some(h);
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return false;
+        }
+        self.prehash = Some(Box::new(Prehashes {
+            hashes: found,
+            ctx: [None, None, None],
+        }));
+        true
     }
 
     /// Hash/buffer a handshake message.
@@ -63,6 +141,19 @@ impl HandshakeHashBuffer {
     pub(crate) fn start_hash(self, provider: &'static dyn hash::Hash) -> HandshakeHash {
         let mut ctx = provider.start();
         ctx.update(&self.buffer);
+        // PATCH (espconn_secure, heap): the other running hashes start with
+        // what was buffered; the suite's own is `ctx`.
+        let prehash = self.prehash.map(|mut p| {
+            p.ctx = p.hashes.map(|h| {
+                h.filter(|h| h.algorithm() != provider.algorithm())
+                    .map(|h| {
+                        let mut c = h.start();
+                        c.update(&self.buffer);
+                        c
+                    })
+            });
+            p
+        });
         HandshakeHash {
             provider,
             ctx,
@@ -70,6 +161,7 @@ impl HandshakeHashBuffer {
                 true => Some(self.buffer),
                 false => None,
             },
+            prehash,
         }
     }
 }
@@ -87,6 +179,12 @@ pub(crate) struct HandshakeHash {
 
     /// buffer for client-auth.
     client_auth: Option<Vec<u8>>,
+
+    /// PATCH (espconn_secure, heap): instead of `client_auth`, the hash
+    /// functions a client's CertificateVerify may use
+    /// (`HandshakeHashBuffer::set_client_auth_prehashed`) and the running
+    /// hashes of those other than `provider`'s.
+    prehash: Option<Box<Prehashes>>,
 }
 
 impl HandshakeHash {
@@ -94,6 +192,41 @@ impl HandshakeHash {
     /// the transcript.
     pub(crate) fn abandon_client_auth(&mut self) {
         self.client_auth = None;
+        // PATCH (espconn_secure, heap): and the running hashes kept for it.
+        self.prehash = None;
+    }
+
+    /// PATCH (espconn_secure, heap): whether a CertificateVerify with
+    /// `scheme` can be made from what is kept: always with a buffered
+    /// transcript (or none at all); with running hashes, when one is of
+    /// the scheme's hash function.
+    pub(crate) fn can_sign(&self, scheme: SignatureScheme) -> bool {
+        let Some(p) = &self.prehash else {
+            return true;
+        };
+        scheme_hash(scheme).is_some_and(|alg| {
+            p.hashes
+                .iter()
+                .flatten()
+                .any(|h| h.algorithm() == alg)
+        })
+    }
+
+    /// PATCH (espconn_secure, heap): the hash of the transcript so far by
+    /// `scheme`'s hash function, from the running hashes; `None` when none
+    /// is of that function (or the transcript is buffered instead).
+    pub(crate) fn prehash(&self, scheme: SignatureScheme) -> Option<hash::Output> {
+        let alg = scheme_hash(scheme)?;
+        let p = self.prehash.as_ref()?;
+        let at = p
+            .hashes
+            .iter()
+            .position(|h| h.is_some_and(|h| h.algorithm() == alg))?;
+        match &p.ctx[at] {
+            Some(c) => Some(c.fork_finish()),
+            None if self.provider.algorithm() == alg => Some(self.ctx.fork_finish()),
+            None => None,
+        }
     }
 
     /// Hash/buffer a handshake message.
@@ -113,6 +246,12 @@ impl HandshakeHash {
     /// Hash or buffer a byte slice.
     fn add_raw(&mut self, buf: &[u8]) -> &mut Self {
         self.ctx.update(buf);
+        // PATCH (espconn_secure, heap): see `prehash`.
+        if let Some(p) = &mut self.prehash {
+            for c in p.ctx.iter_mut().flatten() {
+                c.update(buf);
+            }
+        }
 
         if let Some(buffer) = &mut self.client_auth {
             buffer.extend_from_slice(buf);
@@ -137,6 +276,11 @@ impl HandshakeHash {
         HandshakeHashBuffer {
             client_auth_enabled: self.client_auth.is_some(),
             buffer: old_handshake_hash_msg.get_encoding(),
+            // PATCH (espconn_secure, heap): the same choice after a retry.
+            prehash: self.prehash.map(|mut p| {
+                p.ctx = [None, None, None];
+                p
+            }),
         }
     }
 
@@ -179,6 +323,7 @@ impl Clone for HandshakeHash {
             provider: self.provider,
             ctx: self.ctx.fork(),
             client_auth: self.client_auth.clone(),
+            prehash: self.prehash.clone(),
         }
     }
 }

@@ -130,6 +130,14 @@ pub trait ResolvesClientCert: fmt::Debug + Send + Sync {
 
     /// Return true if any certificates at all are available.
     fn has_certs(&self) -> bool;
+
+    /// PATCH (espconn_secure, heap): the hash algorithms every key this
+    /// resolver may return can sign digests with
+    /// (`SigningKey::prehash_algorithms`); empty, the default, when some
+    /// key cannot.
+    fn prehash_algorithms(&self) -> &'static [crate::msgs::enums::HashAlgorithm] {
+        &[]
+    }
 }
 
 /// Common configuration for (typically) all connections made by a program.

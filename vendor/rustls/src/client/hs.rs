@@ -150,7 +150,22 @@ impl ClientHelloInput {
             .client_auth_cert_resolver
             .has_certs()
         {
-            transcript_buffer.set_client_auth_enabled();
+            // PATCH (espconn_secure, heap): running hashes for a TLS 1.2
+            // CertificateVerify where the key signs digests, instead of a
+            // copy of the whole handshake.
+            let algs = self
+                .config
+                .client_auth_cert_resolver
+                .prehash_algorithms();
+            let hashes = self
+                .config
+                .provider
+                .cipher_suites
+                .iter()
+                .map(|cs| cs.hash_provider());
+            if !transcript_buffer.set_client_auth_prehashed(algs, hashes) {
+                transcript_buffer.set_client_auth_enabled();
+            }
         }
 
         let key_share = if self.config.needs_key_share() {

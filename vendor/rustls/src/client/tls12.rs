@@ -3,7 +3,7 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use pki_types::ServerName;
+use pki_types::{CertificateDer, ServerName};
 pub(super) use server_hello::CompleteServerHelloHandling;
 use subtle::ConstantTimeEq;
 
@@ -529,7 +529,7 @@ impl State<ClientConnectionData> for ExpectServerKx<'_> {
 
 fn emit_certificate(
     transcript: &mut HandshakeHash,
-    cert_chain: CertificateChain<'static>,
+    cert_chain: CertificateChain<'_>,
     common: &mut CommonState,
 ) {
     let cert = Message {
@@ -580,12 +580,18 @@ fn emit_certverify(
     signer: &dyn Signer,
     common: &mut CommonState,
 ) -> Result<(), Error> {
-    let message = transcript
-        .take_handshake_buf()
-        .ok_or_else(|| Error::General("Expected transcript".to_owned()))?;
-
     let scheme = signer.scheme();
-    let sig = signer.sign(&message)?;
+    // PATCH (espconn_secure, heap): the transcript's digest where it was
+    // hashed for the signature rather than buffered (`HandshakeHash`).
+    let sig = match transcript.take_handshake_buf() {
+        Some(message) => signer.sign(&message)?,
+        None => {
+            let digest = transcript
+                .prehash(scheme)
+                .ok_or_else(|| Error::General("Expected transcript".to_owned()))?;
+            signer.sign_prehashed(digest.as_ref())?
+        }
+    };
     let body = DigitallySignedStruct::new(scheme, sig);
 
     let m = Message {
@@ -772,6 +778,9 @@ impl State<ClientConnectionData> for ExpectCertificateRequest<'_> {
             .iter()
             .copied()
             .filter(|scheme| scheme.algorithm().is_some())
+            // PATCH (espconn_secure, heap): with running hashes instead of a
+            // buffered transcript, only the schemes whose hash is kept.
+            .filter(|scheme| self.transcript.can_sign(*scheme))
             .collect::<Vec<_>>();
 
         const NO_CONTEXT: Option<Vec<u8>> = None; // TLS 1.2 doesn't use a context.
@@ -986,7 +995,15 @@ fn finish_server_done<'m>(
     if let Some(client_auth) = &st.client_auth {
         let certs = match client_auth {
             ClientAuthDetails::Empty { .. } => CertificateChain::default(),
-            ClientAuthDetails::Verify { certkey, .. } => CertificateChain(certkey.cert.clone()),
+            // PATCH (espconn_secure, heap): the configuration's chain
+            // borrowed, not copied (encoded at once, then sent).
+            ClientAuthDetails::Verify { certkey, .. } => CertificateChain(
+                certkey
+                    .cert
+                    .iter()
+                    .map(|c| CertificateDer::from(c.as_ref()))
+                    .collect(),
+            ),
         };
         emit_certificate(&mut st.transcript, certs, cx.common);
     }

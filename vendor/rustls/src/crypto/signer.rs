@@ -8,6 +8,7 @@ use super::CryptoProvider;
 use crate::client::ResolvesClientCert;
 use crate::enums::{SignatureAlgorithm, SignatureScheme};
 use crate::error::{Error, InconsistentKeys};
+use crate::msgs::enums::HashAlgorithm;
 use crate::server::{ClientHello, ParsedCertificate, ResolvesServerCert};
 use crate::sync::Arc;
 use crate::x509;
@@ -71,6 +72,15 @@ pub trait SigningKey: Debug + Send + Sync {
 
     /// What kind of key we have.
     fn algorithm(&self) -> SignatureAlgorithm;
+
+    /// PATCH (espconn_secure, heap): the hash algorithms of the schemes
+    /// whose signers can sign a digest ([`Signer::sign_prehashed`]); empty
+    /// (the default) when they cannot. A TLS 1.2 client whose key lists
+    /// some keeps running hashes of the transcript for client
+    /// authentication instead of a copy of every handshake message.
+    fn prehash_algorithms(&self) -> &'static [HashAlgorithm] {
+        &[]
+    }
 }
 
 /// A thing that can sign a message.
@@ -82,6 +92,15 @@ pub trait Signer: Debug + Send + Sync {
     ///
     /// The returned signature format is also defined by [`Self::scheme()`].
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// PATCH (espconn_secure, heap): signs `digest`, the hash of the message
+    /// by the hash function implicit in [`Self::scheme()`], as
+    /// [`Self::sign()`] would sign the message. Called only for schemes
+    /// whose hash is in the key's [`SigningKey::prehash_algorithms`].
+    fn sign_prehashed(&self, digest: &[u8]) -> Result<Vec<u8>, Error> {
+        let _ = digest;
+        Err(Error::General("this signer cannot sign a digest".into()))
+    }
 
     /// Reveals which scheme will be used when you call [`Self::sign()`].
     fn scheme(&self) -> SignatureScheme;
@@ -118,6 +137,11 @@ impl ResolvesClientCert for SingleCertAndKey {
 
     fn has_certs(&self) -> bool {
         true
+    }
+
+    // PATCH (espconn_secure, heap): see `SigningKey::prehash_algorithms`.
+    fn prehash_algorithms(&self) -> &'static [HashAlgorithm] {
+        self.0.key.prehash_algorithms()
     }
 }
 

@@ -355,7 +355,14 @@ mod client_hello {
         cert_chain: &[CertificateDer<'static>],
     ) {
         flight.add(HandshakeMessagePayload(HandshakePayload::Certificate(
-            CertificateChain(cert_chain.to_vec()),
+            // PATCH (espconn_secure, heap): borrowed, not a copy of the
+            // configuration's chain (encoded into the flight at once).
+            CertificateChain(
+                cert_chain
+                    .iter()
+                    .map(|c| CertificateDer::from(c.as_ref()))
+                    .collect(),
+            ),
         )));
     }
 

@@ -99,6 +99,12 @@ impl From<Message<'_>> for PlainMessage {
         let typ = msg.payload.content_type();
         let payload = match msg.payload {
             MessagePayload::ApplicationData(payload) => payload.into_owned(),
+            // PATCH (espconn_secure, heap): a handshake message or flight is
+            // already encoded (`MessagePayload::encode` copies these bytes
+            // verbatim): move that buffer instead of copying it, so that a
+            // certificate flight is not held twice while it is sent.
+            MessagePayload::Handshake { encoded, .. } => encoded.into_owned(),
+            MessagePayload::HandshakeFlight(flight) => flight.into_owned(),
             _ => {
                 let mut buf = Vec::new();
                 msg.payload.encode(&mut buf);
