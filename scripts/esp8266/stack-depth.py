@@ -755,10 +755,27 @@ KNOWN_CYCLES = [
 ]
 
 
-def check_sign_calls(src_dir):
-    """Fail unless every `.sign(` or `.sign_prehashed(` call in rustls's source (outside the ring
-    and aws-lc-rs providers, which this build does not compile, and outside
-    test modules) is in SIGNING_FNS or HMAC_SIGN_FNS."""
+# Where rustls calls `ServerCertVerifier::verify_server_cert` (file, function):
+# where the Certificate message arrives (`verify_on_receipt`, vendor/rustls
+# 0012), which sets `peer_chain_verified` on success, and the later
+# `ExpectServerDone` / `ExpectCertificateVerify` handlers, which call it only
+# when the chain was not verified on receipt (`server_cert.verified` is
+# `None`). So once `peer_chain_verified` is set, no call verifies again: the
+# `verified` view drops every edge into the verifiers. A call elsewhere
+# fails the analysis (the view would be wrong).
+VERIFY_CALLS = {
+    ("client/common.rs", "verify_on_receipt"),
+    ("client/tls12.rs", "handle"),
+    ("client/tls13.rs", "handle"),
+}
+VERIFIER_FNS = re.compile(r" as rustls::verify::(?:ServerCertVerifier>::verify_server_cert"
+                          r"|ClientCertVerifier>::verify_client_cert)$")
+
+
+def rustls_calls(src_dir, needles):
+    """(file, function) of every line of rustls's source that contains one of
+    `needles` (outside the ring and aws-lc-rs providers, which this build does
+    not compile, test modules and comments)."""
     found = set()
     fn_re = re.compile(r"^\s*(?:pub(?:\([a-z]+\))?\s+)?fn\s+(\w+)")
     for root, _, files in os.walk(src_dir):
@@ -766,7 +783,7 @@ def check_sign_calls(src_dir):
         if rel_root.startswith(("crypto/ring", "crypto/aws_lc_rs")):
             continue
         for name in files:
-            if not name.endswith(".rs"):
+            if not name.endswith(".rs") or name == "verifybench.rs":  # a #[cfg(test)] module
                 continue
             path = os.path.join(root, name)
             rel = os.path.normpath(os.path.join(rel_root, name))
@@ -778,8 +795,24 @@ def check_sign_calls(src_dir):
                     m = fn_re.match(line)
                     if m:
                         current = m.group(1)
-                    if (".sign(" in line or ".sign_prehashed(" in line) and not line.lstrip().startswith("//"):
+                    if any(n in line for n in needles) and not line.lstrip().startswith("//"):
                         found.add((rel, current))
+    return found
+
+
+def check_verify_calls(src_dir):
+    """Fail unless rustls calls `verify_server_cert` exactly where
+    VERIFY_CALLS says."""
+    found = rustls_calls(src_dir, [".verify_server_cert("])
+    if found != VERIFY_CALLS:
+        sys.exit(f"stack-depth: `.verify_server_cert(` calls in {src_dir} are {sorted(found)}, "
+                 f"not VERIFY_CALLS {sorted(VERIFY_CALLS)}: the verified view would be wrong")
+
+
+def check_sign_calls(src_dir):
+    """Fail unless every `.sign(` or `.sign_prehashed(` call in rustls's
+    source is in SIGNING_FNS or HMAC_SIGN_FNS."""
+    found = rustls_calls(src_dir, [".sign(", ".sign_prehashed("])
     unknown = found - SIGNING_FNS - HMAC_SIGN_FNS
     if unknown:
         sys.exit(f"stack-depth: `.sign(` calls in {src_dir} not classified in SIGNING_FNS / "
@@ -877,7 +910,8 @@ def main():
     steps = [n for n in fns if "run_step10trampoline" in n or "start_step10trampoline" in n]
     # Only building the engine and process() switch to the engine stack.
     # (The step functions are generic parameters, so they appear in the name.)
-    trampolines = [n for n in steps if "12process_step" in n or "14handshake_step" in n or "4init" in n]
+    trampolines = [n for n in steps if "12process_step" in n or "14handshake_step" in n
+                   or "13verified_step" in n or "4init" in n]
     for f in fns.values():
         f.callees = {c for c in f.callees if c not in trampolines}
 
@@ -959,21 +993,51 @@ def main():
         if not any(plain(n).endswith(what) for n in kx_fns):
             sys.exit(f"stack-depth: KX_FNS matches no `{what}` impl: renamed? (traffic view)")
     other_handles = handles - traffic_handles
-    seen, todo = set(), [r for r in process_steps if r in fns]
-    while todo:
-        v = todo.pop()
-        if v not in seen:
-            seen.add(v)
-            todo.extend(main_fns[v].callees - other_handles)
+
+    def reached(roots, drop):
+        """What `roots` reach on the graph without the edges into `drop`."""
+        seen, todo = set(), [r for r in roots if r in fns]
+        while todo:
+            v = todo.pop()
+            if v not in seen:
+                seen.add(v)
+                todo.extend(main_fns[v].callees - drop)
+        return seen
+
+    seen = reached(process_steps, other_handles)
     direct_kx = sorted(plain(n) for n in seen - kx_fns if direct_calls[n] & kx_fns)
     if direct_kx:
         sys.exit("stack-depth: a traffic step calls a key exchange by name, so KX_FNS cannot be dropped "
                  "from the traffic view: " + "; ".join(d[:120] for d in direct_kx))
     traffic_gr = view(other_handles | kx_fns)
+    # A client's handshake steps once the server's chain is verified
+    # (`verified_step`, VERIFIED_STACK): no call reaches a verifier any more
+    # (VERIFY_CALLS), and none reaches server code (only a client's engine
+    # reports the chain verified: the server's `Conn::peer_chain_verified`
+    # is false).
+    check_verify_calls(a.rustls_src)
+    verifier_fns = {n for n in fns if VERIFIER_FNS.search(plain(n))}
+    if not any(plain(n).endswith("ServerCertVerifier>::verify_server_cert") for n in verifier_fns):
+        sys.exit("stack-depth: VERIFIER_FNS matches no `verify_server_cert` impl: renamed? (verified view)")
+    server_handles = {n for n in handles if plain(n).startswith("<rustls::server::")}
+    server_process = {n for n in fns if re.match(
+        r"^<espconn_secure::tls::engine::Engine<rustls::server::.* as espconn_secure::tls::Session>::process$",
+        plain(n))}
+    if not server_handles or not server_process:
+        sys.exit("stack-depth: no server `State::handle` impl or server engine `process`: renamed? (verified view)")
+    verified_steps = [t for t in trampolines if "13verified_step" in t]
+    verified_drop = server_handles | server_process | verifier_fns
+    seen = reached(verified_steps, verified_drop)
+    direct_verify = sorted(plain(n) for n in seen if direct_calls[n] & verifier_fns)
+    if direct_verify:
+        sys.exit("stack-depth: a verified step calls a verifier by name, so the verified view is wrong: "
+                 + "; ".join(d[:120] for d in direct_verify))
+    verified_gr = view(verified_drop)
     # (graph, roots) of each step kind, on its stack.
     kinds = {
         "setup": (setup_gr, setup_steps),
         "process": (gr, handshake_steps),
+        "verified": (verified_gr, verified_steps),
         "traffic": (traffic_gr, process_steps),
     }
 
@@ -1038,7 +1102,8 @@ def main():
             print(f"  {fr:6d}  {'(cycle) ' if in_cycle else ''}{short(m)}")
         if len(ch) > a.top:
             print(f"  ... {len(ch) - a.top} more frames, {sum(fr for _, fr, _ in ch[a.top:])} bytes")
-    print("stack-depth: engine steps (each on its stack: setup and process on the handshake's, traffic on the traffic stack):")
+    print("stack-depth: engine steps (each on its stack: setup and process on the handshake's, verified on the verified, "
+          "traffic on the traffic stack):")
     for kind, (g, roots) in kinds.items():
         for t in sorted(roots, key=lambda n: -g.depth(n)):
             print(f"  {kind:8s} {g.depth(t):6d}  {short(t, 150)}")
@@ -1096,10 +1161,11 @@ def main():
             return v
 
         guard = const("STACK_GUARD")
-        sizes = {"setup": "HANDSHAKE_STACK", "process": "HANDSHAKE_STACK", "traffic": "TRAFFIC_STACK"}
+        sizes = {"setup": "HANDSHAKE_STACK", "process": "HANDSHAKE_STACK",
+                 "verified": "VERIFIED_STACK", "traffic": "TRAFFIC_STACK"}
         # The handshake's steps may be suspended: their block keeps the
         # slice's cell and the guard's frame at its top (platform/slice.rs).
-        kept = {"process": const("SLICE_FRAME")}
+        kept = {"process": const("SLICE_FRAME"), "verified": const("SLICE_FRAME")}
         failed = False
         for kind, const_name in sizes.items():
             need, root = bounds[kind]

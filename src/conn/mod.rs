@@ -108,7 +108,11 @@ pub struct Start {
 /// Building the engine: a step function (captures nothing, see
 /// [`Confined::init`]). A handshake step can be seconds of CPU on the chip.
 fn build(start: Start) -> Result<Engine, Failure> {
-    crate::platform::with_watchdog_paused(|| (start.build)(start.key, start.peer))
+    let mut engine =
+        crate::platform::with_watchdog_paused(|| (start.build)(start.key, start.peer))?;
+    // The steps after the chain's verification run on the smaller stack.
+    engine.set_restep_after_verification(true);
+    Ok(engine)
 }
 
 /// The step that advances the protocol; named so the chip's stack analysis
@@ -120,6 +124,12 @@ fn process_step(e: &mut Engine, _: ()) -> Result<Event, Failure> {
 /// The same during the handshake, as a step that may be suspended before a
 /// public-key operation (`platform::slice`: at most one per SDK callback).
 fn handshake_step(e: &mut (dyn Session + 'static)) -> Result<Event, Failure> {
+    crate::platform::with_watchdog_paused(|| e.process())
+}
+
+/// The same once the peer's chain is verified, on the smaller stack
+/// (`platform::VERIFIED_STACK`); named so the stack analysis finds it.
+fn verified_step(e: &mut (dyn Session + 'static)) -> Result<Event, Failure> {
     crate::platform::with_watchdog_paused(|| e.process())
 }
 
@@ -909,11 +919,15 @@ impl Conn {
                 }
                 let estimate = engine.work_estimate();
                 let handshaking = engine.is_handshaking();
+                let verified = engine.chain_verified();
                 crate::platform::trace_mark(c"step", estimate);
                 link.engine
                     .ensure_free(estimate)
                     .map_err(|e| oom("TLS processing", e.requested, e.free))?;
-                if handshaking {
+                if handshaking && verified {
+                    link.engine
+                        .step_resumable(StepStack::Verified, verified_step)
+                } else if handshaking {
                     link.engine
                         .step_resumable(StepStack::Handshake, handshake_step)
                 } else {
@@ -933,7 +947,19 @@ impl Conn {
                 Err(e) => return Err(step_failure("TLS processing", e)),
             };
             match event {
-                Event::None => break,
+                Event::None => {
+                    // A step that returned once the peer's chain was
+                    // verified: the rest of its input goes on the smaller
+                    // stack, in the next step.
+                    let restep = self
+                        .state
+                        .link_mut()
+                        .and_then(|l| l.engine.get())
+                        .is_some_and(|e| e.restep());
+                    if !restep {
+                        break;
+                    }
+                }
                 Event::HandshakeComplete => {
                     self.transition(To::Open);
                     crate::log!("{} handshake ok!", self.role.name());

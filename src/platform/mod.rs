@@ -155,6 +155,9 @@ pub enum StepStack {
     /// [`TRAFFIC_STACK`] bytes from the heap: processing input once the
     /// handshake is complete (records, alerts, post-handshake messages).
     Traffic,
+    /// [`VERIFIED_STACK`] bytes from the heap: a client's handshake steps
+    /// once the server's chain is verified (`tls::Session::chain_verified`).
+    Verified,
 }
 
 /// Stack of the handshake's steps on the chip (14.5 KB): their static bound
@@ -179,6 +182,19 @@ pub const HANDSHAKE_STACK: usize = 29 * 512;
 /// the analysis allows.
 pub const TRAFFIC_STACK: usize = 12 * 512;
 
+/// Stack of a client's handshake steps on the chip once the server's chain
+/// is verified (vendor/rustls PATCHES.md, "A smaller stack once the chain
+/// is verified"): rustls verifies a chain once per connection, so webpki's
+/// path building, the deepest path of the handshake, can no longer run;
+/// what is left is the handshake's signatures (the ServerKeyExchange's or
+/// CertificateVerify's verification, our own signature), the key exchange
+/// and the Finished messages. Its static bound (`make esp8266-stack`, step
+/// `verified`: 10 480 bytes, a P-384 client key's signature) plus about
+/// 1.1 KB of room for an interrupt frame (11.5 KB); checked by `make test`;
+/// painted 6.3-7.3 KB. A client-authenticated handshake signs on it, with
+/// the most heap in use.
+pub const VERIFIED_STACK: usize = 23 * 512;
+
 /// Heap the handshake's steps take for their stack: [`HANDSHAKE_STACK`] on
 /// the chip, nothing on the host (the steps run on the caller's stack).
 pub const STEP_STACK_ON_HEAP: usize = if cfg!(target_os = "none") {
@@ -201,8 +217,10 @@ const STACK_PAINT: u8 = 0xA5;
 /// means it overflowed (or nearly did) and the chip restarts.
 pub const STACK_GUARD: usize = 64;
 
-/// Deepest use of the handshake and the traffic stacks since the last take.
-static STACK_HIGH_WATER: [core::sync::atomic::AtomicUsize; 2] = [
+/// Deepest use of the handshake, traffic and verified stacks since the
+/// last take.
+static STACK_HIGH_WATER: [core::sync::atomic::AtomicUsize; 3] = [
+    core::sync::atomic::AtomicUsize::new(0),
     core::sync::atomic::AtomicUsize::new(0),
     core::sync::atomic::AtomicUsize::new(0),
 ];
@@ -215,6 +233,7 @@ pub fn take_stack_high_water(stack: StepStack) -> usize {
         StepStack::Caller => return 0,
         StepStack::Handshake => 0,
         StepStack::Traffic => 1,
+        StepStack::Verified => 2,
     };
     STACK_HIGH_WATER[i].swap(0, core::sync::atomic::Ordering::Relaxed)
 }
@@ -397,6 +416,7 @@ fn stack_size(stack: StepStack) -> usize {
         StepStack::Caller => 0,
         StepStack::Handshake => HANDSHAKE_STACK,
         StepStack::Traffic => TRAFFIC_STACK,
+        StepStack::Verified => VERIFIED_STACK,
     }
 }
 
@@ -450,6 +470,7 @@ fn note_stack_use(stack: StepStack, block: &[u8]) {
         StepStack::Caller => return,
         StepStack::Handshake => &STACK_HIGH_WATER[0],
         StepStack::Traffic => &STACK_HIGH_WATER[1],
+        StepStack::Verified => &STACK_HIGH_WATER[2],
     };
     let size = block.len();
     let untouched = block.iter().take_while(|&&b| b == STACK_PAINT).count();

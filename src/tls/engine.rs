@@ -24,6 +24,10 @@ pub trait Conn {
     /// Frees the peer's certificates (vendor/rustls PATCHES.md, "Less heap
     /// held during traffic"); whether there were any.
     fn release_peer_certificates(&mut self) -> bool;
+    /// Whether a client verified the server's chain where it arrived
+    /// (vendor/rustls PATCHES.md, "A smaller stack once the chain is
+    /// verified"); always false for a server.
+    fn peer_chain_verified(&self) -> bool;
 }
 
 impl Conn for rustls::client::UnbufferedClientConnection {
@@ -37,6 +41,9 @@ impl Conn for rustls::client::UnbufferedClientConnection {
     fn release_peer_certificates(&mut self) -> bool {
         rustls::unbuffered::UnbufferedConnectionCommon::release_peer_certificates(self)
     }
+    fn peer_chain_verified(&self) -> bool {
+        rustls::unbuffered::UnbufferedConnectionCommon::peer_chain_verified(self)
+    }
 }
 
 impl Conn for rustls::server::UnbufferedServerConnection {
@@ -49,6 +56,9 @@ impl Conn for rustls::server::UnbufferedServerConnection {
     }
     fn release_peer_certificates(&mut self) -> bool {
         rustls::unbuffered::UnbufferedConnectionCommon::release_peer_certificates(self)
+    }
+    fn peer_chain_verified(&self) -> bool {
+        false
     }
 }
 
@@ -265,6 +275,13 @@ pub struct Engine<C> {
     /// Handshake steps that queued output (our flights): TLS 1.2 drops the
     /// transcript it kept for the CertificateVerify before our second.
     flights: u8,
+    /// The peer's chain has been verified (`Conn::peer_chain_verified`).
+    chain_verified: bool,
+    /// `process()` returns as soon as it has verified the chain
+    /// (`Session::set_restep_after_verification`) ...
+    restep_after_verification: bool,
+    /// ... and the last one did (`Session::restep`).
+    restep: bool,
 }
 
 fn oom(bytes: usize, what: &str) -> Failure {
@@ -367,6 +384,9 @@ impl<C: Conn> Engine<C> {
             sent: 0,
             mutual,
             flights: 0,
+            chain_verified: false,
+            restep_after_verification: false,
+            restep: false,
         })
     }
 
@@ -470,6 +490,7 @@ impl<C: Conn> Engine<C> {
     pub(crate) fn process(&mut self) -> Result<Event, Failure> {
         self.check_failed()?;
         self.unprocessed_record = false;
+        self.restep = false;
         let (handshaking, queued) = (!self.handshake_done, self.out.len());
         self.drive(Action::Process)
             .map_err(|Failed| self.recorded())?;
@@ -625,7 +646,25 @@ impl<C: Conn> Engine<C> {
                         None => {}
                     },
                     Ok(ConnectionState::EncodeTlsData(mut e)) => {
+                        if waiting.left == 0 && d >= inbuf.len() && inbuf.capacity() > INITIAL_INBUF
+                        {
+                            // rustls took all that was received (the peer's
+                            // flight, which ours answers) and keeps nothing
+                            // of it: the block it grew to goes back before
+                            // our flight is written, rather than beside it,
+                            // for one of the initial size (the heap just got
+                            // the larger one back; without it `receive`
+                            // grows one again).
+                            *inbuf = Vec::new();
+                            let _ = inbuf.try_reserve_exact(INITIAL_INBUF);
+                            d = 0;
+                        }
+                        // Room for the whole flight rustls has queued at
+                        // once: grown record by record, each growth held the
+                        // old block beside the new one (vendor/rustls 0016).
+                        let total = out.len() + e.pending_len();
                         ours = !record(failed, || {
+                            reserve_total(out, total, "send buffer")?;
                             encode(out, |b| e.encode(b).map_err(EncodeOrEncrypt::Encode))
                         });
                     }
@@ -688,6 +727,17 @@ impl<C: Conn> Engine<C> {
             }
             if ours {
                 return Err(Failed);
+            }
+            if !self.chain_verified && self.conn.peer_chain_verified() {
+                // rustls returned right after verifying the peer's chain,
+                // the messages after it unprocessed: the rest of the
+                // handshake can no longer reach the verifier.
+                self.chain_verified = true;
+                if self.restep_after_verification && matches!(action, Action::Process) {
+                    self.restep = true;
+                    break;
+                }
+                stop = false;
             }
             if stop {
                 break;
@@ -985,6 +1035,15 @@ impl<C: Conn> super::Session for Engine<C> {
     }
     fn work_estimate(&self) -> usize {
         Engine::work_estimate(self)
+    }
+    fn chain_verified(&self) -> bool {
+        self.chain_verified
+    }
+    fn set_restep_after_verification(&mut self, on: bool) {
+        self.restep_after_verification = on;
+    }
+    fn restep(&self) -> bool {
+        self.restep
     }
     fn negotiated(&self) -> Option<Negotiated> {
         Engine::negotiated(self)

@@ -93,6 +93,21 @@ pub trait Session {
     /// Upper bound of heap rustls may allocate during the next `process()`.
     fn work_estimate(&self) -> usize;
 
+    /// Whether the peer's certificate chain has been verified (a client, as
+    /// the server's Certificate message arrived): no later `process()` can
+    /// reach the verifier, the deepest calls of a handshake, so it may run
+    /// on a smaller stack (`platform::VERIFIED_STACK`, docs/STACK.md).
+    fn chain_verified(&self) -> bool;
+
+    /// With `on`, `process()` returns as soon as it has verified the chain,
+    /// the input after it left for the next call ([`Self::restep`]), so
+    /// that the caller can run that call on the smaller stack. Off by
+    /// default (the next call then carries on in the same one).
+    fn set_restep_after_verification(&mut self, on: bool);
+
+    /// The last `process()` returned early, as above: call it again.
+    fn restep(&self) -> bool;
+
     /// What was negotiated (after the handshake), for logs.
     fn negotiated(&self) -> Option<Negotiated>;
 

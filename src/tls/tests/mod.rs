@@ -446,6 +446,50 @@ fn bytes_arriving_one_at_a_time_complete_the_handshake() {
     exchange(cp, server_params(Pki::Ec), 1);
 }
 
+/// With `set_restep_after_verification` (what src/conn asks), a client's
+/// `process()` returns once, right after it verified the server's chain,
+/// the rest of the server's flight unprocessed (`restep()`), so that the
+/// rest runs on the smaller verified stack; the next call processes it and
+/// the handshake completes. Without it nothing changes (the other tests).
+#[test]
+fn with_restep_a_client_returns_once_right_after_verifying_the_chain() {
+    for (pki, tls13) in [(Pki::Ec, false), (Pki::Rsa, false), (Pki::Ec, true)] {
+        let mut cp = client_params(pki);
+        cp.tls13 = tls13 && tls13_ok(pki);
+        let mut c = TlsClient::new(cp).unwrap();
+        c.set_restep_after_verification(true);
+        let mut s = TlsServer::new(server_params(pki)).unwrap();
+        c.process().unwrap();
+        let hello = c.output().to_vec();
+        c.consume_output(hello.len());
+        assert_eq!(s.receive(&hello).unwrap(), hello.len());
+        s.process().unwrap();
+        let flight = s.output().to_vec();
+        s.consume_output(flight.len());
+        let (mut off, mut resteps, mut answered_at_restep) = (0, 0, 0);
+        for _ in 0..64 {
+            if off == flight.len() && !c.restep() {
+                break;
+            }
+            off += c.receive(&flight[off..]).unwrap();
+            assert!(!c.restep() || c.chain_verified());
+            c.process().unwrap();
+            if c.restep() {
+                resteps += 1;
+                assert!(c.chain_verified(), "{pki:?} tls13={tls13}");
+                answered_at_restep = c.output().len();
+            }
+        }
+        assert_eq!(resteps, 1, "{pki:?} tls13={tls13}");
+        assert!(
+            c.output().len() > answered_at_restep,
+            "{pki:?} tls13={tls13}: the messages after the Certificate were left for the next call"
+        );
+        pump(&mut c, &mut s, usize::MAX).expect("the handshake completes");
+        assert!(!c.is_handshaking() && !s.is_handshaking());
+    }
+}
+
 #[test]
 fn client_certificates_ec_and_rsa_are_accepted_by_a_verifying_server() {
     for (pki, cert_der, key) in [

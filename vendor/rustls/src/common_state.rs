@@ -59,6 +59,17 @@ pub struct CommonState {
     /// as soon as one is announced.
     pub(crate) plaintext_in_place: bool,
     pub(crate) received_in_place: Option<(usize, usize)>,
+    /// PATCH (espconn_secure, stack): a client verified the server's chain
+    /// where its Certificate message arrived
+    /// (`ServerCertDetails::verify_on_receipt`); rustls verifies a chain at
+    /// most once per connection, so no later step can reach the verifier
+    /// (webpki's path building, the deepest calls of a handshake), and a
+    /// caller may run them on a smaller stack.
+    /// `yield_after_verification`: the unbuffered loop returns once, right
+    /// after that message, so that the caller can switch stacks before
+    /// the messages after it (often in the same record) are processed.
+    pub(crate) peer_chain_verified: bool,
+    pub(crate) yield_after_verification: bool,
     /// PATCH (espconn_secure, record size limits): the record size the
     /// server agreed to (`ClientConfig::record_limit_request`), the largest
     /// payload (content type and padding excluded) a received record may
@@ -103,6 +114,8 @@ impl CommonState {
             received_plaintext: ChunkVecBuffer::new(Some(DEFAULT_RECEIVED_PLAINTEXT_LIMIT)),
             plaintext_in_place: false,
             received_in_place: None,
+            peer_chain_verified: false,
+            yield_after_verification: false,
             agreed_record_limit: None,
             received_payload_limit: None,
             oversized_record: 0,
@@ -537,6 +550,12 @@ impl CommonState {
     }
 
     /// Send a raw TLS message, fragmenting it if needed.
+    /// PATCH (espconn_secure, stack): see `peer_chain_verified`.
+    pub(crate) fn note_chain_verified(&mut self) {
+        self.peer_chain_verified = true;
+        self.yield_after_verification = true;
+    }
+
     pub(crate) fn send_msg(&mut self, m: Message<'_>, must_encrypt: bool) {
         {
             if let Protocol::Quic = self.protocol {

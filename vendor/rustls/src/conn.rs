@@ -872,6 +872,16 @@ impl<Data> UnbufferedConnectionCommon<Data> {
         self.core.dangerous_extract_secrets()
     }
 
+    /// PATCH (espconn_secure, stack): whether this client verified the
+    /// server's certificate chain where it arrived; no later call verifies
+    /// one again (`CommonState::peer_chain_verified`). The call that
+    /// verified it returns `BlockedHandshake` right after, input left.
+    pub fn peer_chain_verified(&self) -> bool {
+        self.core
+            .common_state
+            .peer_chain_verified
+    }
+
     /// PATCH (espconn_secure, heap): frees the peer's certificates
     /// (`peer_certificates()` is `None` afterwards), for a caller done with
     /// them once the handshake is complete; returns whether there were any.

@@ -87,6 +87,9 @@ struct Meter {
     /// The client's handshake is complete: its process steps get the
     /// traffic stack.
     traffic: bool,
+    /// The client has verified the server's chain: its handshake steps get
+    /// the verified stack, as src/conn runs them.
+    verified: bool,
     /// The server's calls while the meter is on (the server-side cases).
     server_ticks: u64,
     /// The longest of the client's steps, in ticks: what one SDK callback
@@ -160,6 +163,7 @@ impl Meter {
             Call::Other => StepStack::Caller,
             Call::New => StepStack::Handshake,
             Call::Process if self.traffic => StepStack::Traffic,
+            Call::Process if self.verified => StepStack::Verified,
             Call::Process => StepStack::Handshake,
         }
     }
@@ -179,7 +183,7 @@ impl Meter {
                 Ok(r) => core::hint::black_box(r),
                 Err(e) => panic!("engine step failed: {e:?}"),
             },
-            StepStack::Handshake => {
+            StepStack::Handshake | StepStack::Verified => {
                 callback_begins();
                 // SAFETY: what `f` borrows outlives this function, which
                 // runs the step to its end.
@@ -252,25 +256,34 @@ impl Pair {
                     .map_err(|f| client_fail("receive", f))?;
                 let s = &mut self.s;
                 m.server(|| s.consume_output(n));
-                let ev = m.client(Call::Process, || {
-                    arena
-                        .ensure_free(c.work_estimate())
-                        .map_err(|e| {
-                            format!(
-                                "client: arena cannot grow by {} (SDK heap free {})",
-                                e.requested, e.free
-                            )
-                        })
-                        .and_then(|()| {
-                            arena
-                                .enter(|| c.process())
-                                .map_err(|f| client_fail("process", f))
-                        })
-                })?;
-                if ev == Event::HandshakeComplete {
-                    self.c_done = true;
+                loop {
+                    let (c, arena) = (&mut self.c, &self.arena);
+                    let ev = m.client(Call::Process, || {
+                        arena
+                            .ensure_free(c.work_estimate())
+                            .map_err(|e| {
+                                format!(
+                                    "client: arena cannot grow by {} (SDK heap free {})",
+                                    e.requested, e.free
+                                )
+                            })
+                            .and_then(|()| {
+                                arena
+                                    .enter(|| c.process())
+                                    .map_err(|f| client_fail("process", f))
+                            })
+                    })?;
+                    if ev == Event::HandshakeComplete {
+                        self.c_done = true;
+                    }
+                    m.traffic = !self.c.is_handshaking();
+                    m.verified = self.c.chain_verified();
+                    // The step returned once the chain was verified: the
+                    // rest of the flight on the verified stack (src/conn).
+                    if !self.c.restep() {
+                        break;
+                    }
                 }
-                m.traffic = !self.c.is_handshaking();
                 if n == 0 {
                     break;
                 }
@@ -379,9 +392,12 @@ fn case(
             e.requested, e.free
         )
     })?;
-    let c = m
+    let mut c = m
         .client(Call::New, || arena.enter(|| TlsClient::new(params)))
         .map_err(|f| client_fail("new", f))?;
+    // As src/conn: the steps after the chain's verification on the
+    // verified stack.
+    c.set_restep_after_verification(true);
     let mut p = Pair {
         arena,
         c,
@@ -502,18 +518,20 @@ pub(crate) fn run(t: &mut Tally) {
             Ok(true) => t.check(&name, false, "resumed without a session cache"),
             Err(why) => t.check(&name, false, &why),
         }
-        let (engine, traffic) = (
+        let (engine, traffic, verified) = (
             take_stack_high_water(StepStack::Handshake),
             take_stack_high_water(StepStack::Traffic),
+            take_stack_high_water(StepStack::Verified),
         );
         let insns = m.ticks * INSNS_PER_TICK;
         out!(
-            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} heap_peak={} {} max_step_insns={}",
+            "bench case=lx106_{} insns={} stack={} engine_stack={} traffic_stack={} verified_stack={} heap_peak={} {} max_step_insns={}",
             name,
             insns,
             m.stack,
             engine,
             traffic,
+            verified,
             heap,
             super::Wall(insns),
             u64::from(m.max_step) * INSNS_PER_TICK
@@ -545,6 +563,13 @@ pub(crate) fn run(t: &mut Tally) {
             &format!("{name}_traffic_stack_within_bound"),
             traffic > 0 && traffic + 1024 <= espconn_secure::platform::TRAFFIC_STACK,
             &format!("traffic steps painted {traffic} bytes"),
+        );
+        // Every full handshake verifies a chain, and the steps after it
+        // run on the verified stack, also sized from the static analysis.
+        t.check(
+            &format!("{name}_verified_stack_within_bound"),
+            verified > 0 && verified + 1024 <= espconn_secure::platform::VERIFIED_STACK,
+            &format!("steps after the chain's verification painted {verified} bytes"),
         );
     }
 }

@@ -271,6 +271,10 @@ impl State<ClientConnectionData> for ExpectCertificate {
                 cx.common
                     .send_cert_verify_error_alert(err)
             })?;
+            // PATCH (espconn_secure, stack): see `CommonState::peer_chain_verified`.
+            if server_cert.verified.is_some() {
+                cx.common.note_chain_verified();
+            }
 
             Ok(Box::new(ExpectServerKx {
                 config: self.config,

@@ -153,6 +153,18 @@ impl<Data> UnbufferedConnectionCommon<Data> {
                 buffer.queue_discard(buffer_progress.take_discard());
 
                 self.core.state = Ok(state);
+
+                // PATCH (espconn_secure, stack): back to the caller once the
+                // peer's chain is verified (`CommonState::peer_chain_verified`);
+                // the messages after it are processed by the next call.
+                if mem::take(
+                    &mut self
+                        .core
+                        .common_state
+                        .yield_after_verification,
+                ) {
+                    break (buffer.pending_discard(), ConnectionState::BlockedHandshake);
+                }
             } else if self.wants_write {
                 break (
                     buffer.pending_discard(),
@@ -542,6 +554,21 @@ impl<'c, Data> EncodeTlsData<'c, Data> {
             conn,
             chunk: Some(chunk),
         }
+    }
+
+    /// PATCH (espconn_secure, heap): bytes this record and those queued
+    /// after it will take once encoded, so that a caller can size its
+    /// buffer for the whole flight at once instead of growing it by
+    /// reallocation record by record (each growth holds the old buffer and
+    /// the new one at once).
+    pub fn pending_len(&self) -> usize {
+        self.chunk.as_ref().map_or(0, Vec::len)
+            + self
+                .conn
+                .core
+                .common_state
+                .sendable_tls
+                .len()
     }
 
     /// Encodes a handshake record into the `outgoing_tls` buffer
