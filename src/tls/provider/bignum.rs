@@ -238,6 +238,14 @@ impl Modulus {
         &self.m
     }
 
+    /// Gives R^2 back to the heap: for a caller done converting into
+    /// Montgomery form (a public-key verification, `rsa_pub`). `to_mont`
+    /// and the reductions must not be called afterwards (they panic).
+    pub fn release_rr(&mut self) {
+        self.rr.zeroize();
+        self.rr = Vec::new();
+    }
+
     /// Scratch for every operation below: 2 * limbs + 2, wiped on drop.
     pub fn scratch(&self) -> Num {
         Num::zero(2 * self.m.len() + 2)
