@@ -32,6 +32,8 @@ pub(crate) mod cost;
 /// verification); public for the chip's known-answer tests and benches.
 #[cfg(any(feature = "kx-p256", feature = "ecdsa-p256"))]
 pub mod ec_p256;
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+mod ecdsa_nonce;
 /// ECDSA verification as the provider does it; public for the chip's
 /// known-answer tests, like `rsa_pub`.
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]

@@ -188,19 +188,20 @@ fn mont_inv(m0: u32) -> u32 {
     x.wrapping_neg()
 }
 
-/// An odd modulus with what Montgomery arithmetic needs. The limbs of a
-/// secret modulus (an RSA prime) are wiped on drop.
+/// An odd modulus with what Montgomery arithmetic needs (R = 2^(32 *
+/// limbs)). The limbs of a secret modulus (an RSA prime) are wiped on drop.
+/// R^2 mod m, what takes a number into Montgomery form, is not kept:
+/// [`Modulus::r2`] computes it where a conversion needs it (a few squarings),
+/// so that a stored private key holds its numbers only (0.5 KB less for
+/// RSA-2048 for as long as the key lives, every handshake step included).
 pub struct Modulus {
     m: Vec<u32>,
     m0inv: u32,
-    /// R^2 mod m, R = 2^(32 * limbs).
-    rr: Vec<u32>,
 }
 
 impl Drop for Modulus {
     fn drop(&mut self) {
         self.m.zeroize();
-        self.rr.zeroize();
     }
 }
 
@@ -210,24 +211,54 @@ impl Modulus {
         if m.first()? & 1 == 0 || *m.last()? == 0 {
             return None;
         }
-        // R^2 mod m by doubling 1 (2 * 32 * limbs) times, reducing as we go:
-        // no division, and constant time (m may be a secret prime).
-        let mut rr = zeroed(m.len());
-        rr[0] = 1;
-        for _ in 0..(64 * m.len()) {
-            let mut carry = 0u32;
-            for limb in rr.iter_mut() {
-                let next = *limb >> 31;
-                *limb = (*limb << 1) | carry;
-                carry = next;
-            }
-            reduce_once(&mut rr, carry, &m);
-        }
         Some(Modulus {
             m0inv: mont_inv(m[0]),
             m,
-            rr,
         })
+    }
+
+    /// x = 2x mod m, for x < m.
+    fn double_mod(&self, x: &mut [u32]) {
+        let mut carry = 0u32;
+        for limb in x.iter_mut() {
+            let next = *limb >> 31;
+            *limb = (*limb << 1) | carry;
+            carry = next;
+        }
+        reduce_once(x, carry, &self.m);
+    }
+
+    /// R mod m (1 in Montgomery form) into `x`, by doubling 1 (32 * limbs)
+    /// times, reducing as it goes: no division, and constant time (m may be
+    /// a secret prime).
+    fn one_mont(&self, x: &mut [u32]) {
+        x.iter_mut().for_each(|l| *l = 0);
+        x[0] = 1;
+        for _ in 0..32 * self.m.len() {
+            self.double_mod(x);
+        }
+    }
+
+    /// R^2 mod m, the factor [`Modulus::to_mont`] and
+    /// [`Modulus::reduce_wide_to_mont`] take: 2^(4 * 32 * limbs / 32) =
+    /// 2^(4 * limbs) in Montgomery form by doubling 1 (36 * limbs) times,
+    /// then three Montgomery squarings (each doubles the exponent): 2^(32 *
+    /// limbs) in Montgomery form, R * R mod m. On the LX106 a doubling of a
+    /// 2048-bit number costs ~1.7 K instructions and a squaring ~0.5 M:
+    /// doubling all the way (64 * limbs times) cost 7 M, more than the
+    /// exponentiation of an RSA-2048 verification, this ~5 M. The sequence
+    /// depends on the modulus' length only. `t`: a scratch of at least
+    /// limbs + 2.
+    pub fn r2(&self, t: &mut [u32]) -> Num {
+        let mut x = Num::zero(self.m.len());
+        x[0] = 1;
+        for _ in 0..36 * self.m.len() {
+            self.double_mod(&mut x);
+        }
+        for _ in 0..3 {
+            self.square_assign(&mut x, t);
+        }
+        x
     }
 
     pub fn limbs(&self) -> usize {
@@ -236,14 +267,6 @@ impl Modulus {
 
     pub fn value(&self) -> &[u32] {
         &self.m
-    }
-
-    /// Gives R^2 back to the heap: for a caller done converting into
-    /// Montgomery form (a public-key verification, `rsa_pub`). `to_mont`
-    /// and the reductions must not be called afterwards (they panic).
-    pub fn release_rr(&mut self) {
-        self.rr.zeroize();
-        self.rr = Vec::new();
     }
 
     /// Scratch for every operation below: 2 * limbs + 2, wiped on drop.
@@ -305,9 +328,9 @@ impl Modulus {
         cond_add(a, &self.m, borrow);
     }
 
-    /// x (< m) into Montgomery form, in place.
-    pub fn to_mont(&self, x: &mut [u32], t: &mut [u32]) {
-        self.mul_assign(x, &self.rr, t);
+    /// x (< m) into Montgomery form, in place; `rr` from [`Modulus::r2`].
+    pub fn to_mont(&self, x: &mut [u32], rr: &[u32], t: &mut [u32]) {
+        self.mul_assign(x, rr, t);
     }
 
     /// Montgomery reduction of the 2 * limbs value in t[..2s] (with t[2s] = 0):
@@ -345,16 +368,17 @@ impl Modulus {
     /// `out = x mod m`, in Montgomery form, for `x` of up to twice the
     /// modulus' limbs with x < m * R (an RSA input reduced modulo one of the
     /// primes: x < p * q and q < R). Montgomery reduction of the wide value
-    /// gives x * R^-1; two multiplications by R^2 make it x * R.
-    pub fn reduce_wide_to_mont(&self, x: &[u32], out: &mut [u32], t: &mut [u32]) {
+    /// gives x * R^-1; two multiplications by R^2 (`rr`, [`Modulus::r2`])
+    /// make it x * R.
+    pub fn reduce_wide_to_mont(&self, x: &[u32], out: &mut [u32], rr: &[u32], t: &mut [u32]) {
         let s = self.m.len();
         let n = x.len().min(2 * s);
         t[..n].copy_from_slice(&x[..n]);
         t[n..].iter_mut().for_each(|l| *l = 0);
         self.redc_wide(t);
         out.copy_from_slice(&t[s..2 * s]);
-        self.mul_assign(out, &self.rr, t);
-        self.mul_assign(out, &self.rr, t);
+        self.mul_assign(out, rr, t);
+        self.mul_assign(out, rr, t);
     }
 
     /// base^e mod m for a public exponent, base and result in Montgomery form
@@ -384,8 +408,7 @@ impl Modulus {
         let mut work = Num::zero((entries + 1) * s);
         let (table, sel) = work.split_at_mut(entries * s);
         // table[0] = 1 in Montgomery form (R mod m), table[i] = x^i.
-        table[..s].copy_from_slice(&self.rr);
-        self.out_of_mont(&mut table[..s], t);
+        self.one_mont(&mut table[..s]);
         table[s..2 * s].copy_from_slice(x);
         for i in 2..entries {
             let (done, next) = table.split_at_mut(i * s);
@@ -476,4 +499,41 @@ pub fn inverse(x: &[u32], m: &[u32]) -> Option<Num> {
     // b = gcd(x, m): 1 for an invertible x.
     let one = b[0] == 1 && b[1..].iter().all(|&l| l == 0);
     one.then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// R^2 mod m by its definition: 1 doubled 2 * 32 * limbs times,
+    /// reduced as it goes.
+    fn r2_by_doubling(m: &Modulus) -> Vec<u32> {
+        let mut x = zeroed(m.limbs());
+        x[0] = 1;
+        for _ in 0..64 * m.limbs() {
+            m.double_mod(&mut x);
+        }
+        x
+    }
+
+    #[test]
+    fn r2_by_squarings_is_r_squared_for_every_modulus_length() {
+        let mut bytes = [0u8; 4 * 130];
+        // Lengths whose 32 * limbs is a power of two (2048-bit moduli, their
+        // primes) and ones where it is not (3072 bits: 96 limbs).
+        for limbs in [1usize, 2, 3, 5, 8, 32, 48, 64, 96, 128, 130] {
+            for top in [1u32, 0x8000_0001, u32::MAX] {
+                crate::tls::rng::fill(&mut bytes).unwrap();
+                let mut v = from_be(&bytes[..4 * limbs], limbs).unwrap();
+                v[0] |= 1;
+                v[limbs - 1] = top;
+                if v == [1] {
+                    continue; // m = 1: nothing to reduce
+                }
+                let m = Modulus::new(v).unwrap();
+                let mut t = m.scratch();
+                assert_eq!(&*m.r2(&mut t), &r2_by_doubling(&m)[..], "{limbs} limbs");
+            }
+        }
+    }
 }

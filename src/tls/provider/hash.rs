@@ -106,6 +106,27 @@ where
     }
 }
 
+/// HMAC-`D` of the concatenated `parts` under `key`, without rustls's boxes:
+/// the provider's own use, the ECDSA nonce (`ecdsa_nonce`). The padded key
+/// is wiped; the hash states are on this frame only.
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+pub(super) fn hmac<D>(key: &[u8], parts: &[&[u8]]) -> digest::Output<D>
+where
+    D: Digest + digest::core_api::BlockSizeUser + Clone,
+{
+    let mut k = HmacKey {
+        inner: D::new(),
+        outer: D::new(),
+    };
+    k.init(key);
+    for p in parts {
+        k.inner.update(p);
+    }
+    let inner = k.inner.finalize();
+    k.outer.update(&inner);
+    k.outer.finalize()
+}
+
 impl<D> rhmac::Hmac for Hmac<D>
 where
     D: Digest + digest::core_api::BlockSizeUser + Clone + Send + Sync + 'static,

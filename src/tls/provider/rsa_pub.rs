@@ -69,24 +69,26 @@ pub(super) fn bit_len(b: &[u8]) -> usize {
 /// m = s^e mod n as big-endian bytes of the modulus length, with as few
 /// modulus-sized numbers live at once as the Montgomery arithmetic allows
 /// (1.0 KB for RSA-2048: n, s, m and a scratch of two limbs more): the
-/// modulus moves into the Montgomery context (no copy), R^2 goes once s is
-/// in Montgomery form, m leaves it by a Montgomery product with 1 (the
-/// scratch a product needs, not the double-width one of a reduction), and
-/// the numbers go back before the result's bytes are taken. The key's
-/// modulus is gone afterwards (`key.n` empty).
+/// modulus moves into the Montgomery context (no copy), R^2 (computed by
+/// `Modulus::r2`) goes once s is in Montgomery form, m leaves it by a
+/// Montgomery product with 1 (the scratch a product needs, not the
+/// double-width one of a reduction), and the numbers go back before the
+/// result's bytes are taken. The key's modulus is gone afterwards (`key.n`
+/// empty).
 fn public_op(key: &mut PublicKey, sig: &[u8]) -> Result<Vec<u8>, Invalid> {
     if sig.len() != key.k {
         return Err(Invalid);
     }
     let limbs = key.n.len();
-    let mut n = Modulus::new(core::mem::take(&mut key.n)).ok_or(Invalid)?;
+    let n = Modulus::new(core::mem::take(&mut key.n)).ok_or(Invalid)?;
     let mut x = bignum::from_be(sig, limbs).ok_or(Invalid)?;
     if bignum::lt(&x, n.value()) == 0 {
         return Err(Invalid);
     }
     let mut t = bignum::zeroed(limbs + 2);
-    n.to_mont(&mut x, &mut t);
-    n.release_rr();
+    let rr = n.r2(&mut t);
+    n.to_mont(&mut x, &rr, &mut t);
+    drop(rr);
     let mut m = bignum::zeroed(limbs);
     n.pow_public(&x, key.e, &mut m, &mut t);
     // m * 1 * R^-1 mod n: m out of Montgomery form, in the product's scratch.

@@ -1,6 +1,7 @@
 //! ECDSA P-256 signing with our own key, as the `ecdsa` crate's
 //! `try_sign_with_rng` does it (the tests compare the signatures): k by
-//! RFC 6979 with 32 random bytes as additional data, R = k·G by the
+//! RFC 6979 with 32 random bytes as additional data (`ecdsa_nonce`, as the
+//! `rfc6979` crate derives it), R = k·G by the
 //! constant-time multiplication of `point.rs`, r = x(R) mod n and
 //! s = k^-1·(z + r·d) mod n by the `p256` crate's constant-time scalar
 //! arithmetic.
@@ -41,13 +42,15 @@ impl SigningKey {
         let z = ecdsa::hazmat::bits2field::<NistP256>(prehash).ok()?;
         let d = self.0.to_nonzero_scalar();
         let d_bytes = Zeroizing::new(self.0.to_bytes());
-        let k_bytes = Zeroizing::new(rfc6979::generate_k::<sha2::Sha256, _>(
+        let mut k_bytes = Zeroizing::new(FieldBytes::default());
+        crate::tls::provider::ecdsa_nonce::generate_k::<crate::tls::provider::sha256::Sha256>(
             &d_bytes,
             &NistP256::ORDER.to_be_byte_array(),
             &z,
             ad,
-        ));
-        // generate_k returns 1 ≤ k < n.
+            &mut k_bytes,
+        )?;
+        // generate_k gives 1 ≤ k < n.
         let k = Zeroizing::new(Option::<Scalar>::from(Scalar::from_repr(*k_bytes))?);
         let x = super::base_mul_x(&Zeroizing::new(<[u8; 32]>::from(*k_bytes)))?;
         let r = <Scalar as Reduce<U256>>::reduce_bytes(&x.into());
