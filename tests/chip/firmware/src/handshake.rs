@@ -596,13 +596,31 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
     }
     let sessions = ServerSessions::default();
     let mut warm = Meter::default();
-    let first = case(&EC, &mut warm, Some(&sessions), tls13, false, false, false, None);
+    let first = case(
+        &EC,
+        &mut warm,
+        Some(&sessions),
+        tls13,
+        false,
+        false,
+        false,
+        None,
+    );
     let mut m = Meter::default();
     // SAFETY: plain helpers of the test runtime.
     unsafe { super::chip_heap_tag_reset_peak() };
     let _ = take_stack_high_water(StepStack::Handshake);
     let _ = take_stack_high_water(StepStack::Traffic);
-    let second = case(&EC, &mut m, Some(&sessions), tls13, false, false, false, None);
+    let second = case(
+        &EC,
+        &mut m,
+        Some(&sessions),
+        tls13,
+        false,
+        false,
+        false,
+        None,
+    );
     let heap = unsafe { super::chip_heap_tag_peak() };
     session::set_capacity(0);
     match (first, second) {

@@ -103,7 +103,14 @@ impl Tally {
             Ok(()) => self.check(name, true, ""),
             Err(why) => self.check(name, false, why),
         }
-        out!("bench case=lx106_{} insns={} stack={} heap={} {}", name, insns, stack, heap, Wall(insns));
+        out!(
+            "bench case=lx106_{} insns={} stack={} heap={} {}",
+            name,
+            insns,
+            stack,
+            heap,
+            Wall(insns)
+        );
     }
 }
 
@@ -127,7 +134,10 @@ type Sha256 = sha2::Sha256;
 
 fn sha256_abc() -> Result<(), &'static str> {
     use sha2::Digest;
-    expect(Sha256::digest(b"abc")[..] == vectors::SHA256_ABC, "digest mismatch")
+    expect(
+        Sha256::digest(b"abc")[..] == vectors::SHA256_ABC,
+        "digest mismatch",
+    )
 }
 
 fn sha256_block() -> Result<(), &'static str> {
@@ -173,14 +183,23 @@ fn x25519() -> Result<(), &'static str> {
 fn x25519_rfc7748_vector_and_low_order_point() -> Result<(), &'static str> {
     use espconn_secure::tls::provider::x25519::{is_zero, x25519};
     let out = x25519(&vectors::X25519_52_K, &vectors::X25519_52_U);
-    expect(out == vectors::X25519_52_OUT, "RFC 7748 5.2 vector mismatch")?;
+    expect(
+        out == vectors::X25519_52_OUT,
+        "RFC 7748 5.2 vector mismatch",
+    )?;
     let zero = x25519(&vectors::X25519_52_K, &[0u8; 32]);
-    expect(is_zero(&zero) && !is_zero(&out), "low-order point not detected")
+    expect(
+        is_zero(&zero) && !is_zero(&out),
+        "low-order point not detected",
+    )
 }
 
 fn sha384_abc() -> Result<(), &'static str> {
     use sha2::Digest;
-    expect(sha2::Sha384::digest(b"abc")[..] == vectors::SHA384_ABC, "digest mismatch")
+    expect(
+        sha2::Sha384::digest(b"abc")[..] == vectors::SHA384_ABC,
+        "digest mismatch",
+    )
 }
 
 fn hmac_sha256() -> Result<(), &'static str> {
@@ -188,7 +207,10 @@ fn hmac_sha256() -> Result<(), &'static str> {
     // As the provider builds it (src/tls/provider/hash.rs).
     let mut m = SimpleHmac::<Sha256>::new_from_slice(b"Jefe").map_err(|_| "key")?;
     m.update(b"what do ya want for nothing?");
-    expect(m.finalize().into_bytes()[..] == vectors::HMAC_SHA256_RFC4231_2, "tag mismatch")
+    expect(
+        m.finalize().into_bytes()[..] == vectors::HMAC_SHA256_RFC4231_2,
+        "tag mismatch",
+    )
 }
 
 fn aes128_gcm() -> Result<(), &'static str> {
@@ -196,13 +218,25 @@ fn aes128_gcm() -> Result<(), &'static str> {
     let cipher = aes_gcm::Aes128Gcm::new_from_slice(&[0u8; 16]).map_err(|_| "key")?;
     let nonce = aes_gcm::Nonce::from_slice(&[0u8; 12]);
     let mut buf = [0u8; 16];
-    let tag = cipher.encrypt_in_place_detached(nonce, b"", &mut buf).map_err(|_| "seal")?;
-    expect(buf == vectors::GCM_TC2_CT && tag[..] == vectors::GCM_TC2_TAG, "ciphertext/tag mismatch")?;
-    cipher.decrypt_in_place_detached(nonce, b"", &mut buf, &tag).map_err(|_| "open")?;
+    let tag = cipher
+        .encrypt_in_place_detached(nonce, b"", &mut buf)
+        .map_err(|_| "seal")?;
+    expect(
+        buf == vectors::GCM_TC2_CT && tag[..] == vectors::GCM_TC2_TAG,
+        "ciphertext/tag mismatch",
+    )?;
+    cipher
+        .decrypt_in_place_detached(nonce, b"", &mut buf, &tag)
+        .map_err(|_| "open")?;
     expect(buf == [0u8; 16], "round trip")?;
     let mut bad = tag;
     bad[0] ^= 1;
-    expect(cipher.decrypt_in_place_detached(nonce, b"", &mut buf, &bad).is_err(), "forged tag accepted")
+    expect(
+        cipher
+            .decrypt_in_place_detached(nonce, b"", &mut buf, &bad)
+            .is_err(),
+        "forged tag accepted",
+    )
 }
 
 fn chacha20_poly1305() -> Result<(), &'static str> {
@@ -215,7 +249,10 @@ fn chacha20_poly1305() -> Result<(), &'static str> {
     let tag = cipher
         .encrypt_in_place_detached(nonce, &vectors::RFC8439_AAD, &mut buf)
         .map_err(|_| "seal")?;
-    expect(buf[..16] == vectors::RFC8439_CT_HEAD && tag[..] == vectors::RFC8439_TAG, "ciphertext/tag mismatch")?;
+    expect(
+        buf[..16] == vectors::RFC8439_CT_HEAD && tag[..] == vectors::RFC8439_TAG,
+        "ciphertext/tag mismatch",
+    )?;
     cipher
         .decrypt_in_place_detached(nonce, &vectors::RFC8439_AAD, &mut buf, &tag)
         .map_err(|_| "open")?;
@@ -226,14 +263,16 @@ fn chacha20_poly1305() -> Result<(), &'static str> {
 /// ships): a fixed scalar against the point of `P256_PUB`.
 #[cfg(feature = "lib")]
 fn p256_ecdh() -> Result<(), &'static str> {
-    let x = espconn_secure::tls::provider::ec_p256::ecdh(&vectors::P256_K, vectors::P256_PUB).ok_or("refused the point")?;
+    let x = espconn_secure::tls::provider::ec_p256::ecdh(&vectors::P256_K, vectors::P256_PUB)
+        .ok_or("refused the point")?;
     expect(x == vectors::P256_K_PUB_X, "shared secret mismatch")
 }
 
 /// The provider's P-256 key generation: the public key of a fixed scalar.
 #[cfg(feature = "lib")]
 fn p256_keygen() -> Result<(), &'static str> {
-    let public = espconn_secure::tls::provider::ec_p256::public_key(&vectors::P256_K).ok_or("no key")?;
+    let public =
+        espconn_secure::tls::provider::ec_p256::public_key(&vectors::P256_K).ok_or("no key")?;
     expect(public == vectors::P256_K_G, "public key mismatch")
 }
 
@@ -243,10 +282,16 @@ fn p256_keygen() -> Result<(), &'static str> {
 #[cfg(feature = "lib")]
 fn p256_ecdsa_sign() -> Result<(), &'static str> {
     use sha2::Digest;
-    let key = espconn_secure::tls::provider::ec_p256::SigningKey::from_slice(&vectors::P256_K).ok_or("key")?;
+    let key = espconn_secure::tls::provider::ec_p256::SigningKey::from_slice(&vectors::P256_K)
+        .ok_or("key")?;
     let digest = sha2::Sha256::digest(vectors::MSG);
-    let (r, s) = key.sign_prehash(&digest, &[0x42; 32]).ok_or("no signature")?;
-    expect(r[..] == vectors::P256_K_SIG_R && s[..] == vectors::P256_K_SIG_S, "signature mismatch")
+    let (r, s) = key
+        .sign_prehash(&digest, &[0x42; 32])
+        .ok_or("no signature")?;
+    expect(
+        r[..] == vectors::P256_K_SIG_R && s[..] == vectors::P256_K_SIG_S,
+        "signature mismatch",
+    )
 }
 
 /// The `p256` crate's ECDH, for comparison (what the library used before
@@ -259,17 +304,26 @@ fn crate_p256_ecdh() -> Result<(), &'static str> {
     let sk = p256::SecretKey::from_slice(&two).map_err(|_| "scalar")?;
     let g = p256::PublicKey::from_affine(p256::AffinePoint::GENERATOR).map_err(|_| "G")?;
     let shared = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), g.as_affine());
-    expect(shared.raw_secret_bytes()[..] == vectors::P256_2G_X, "x(2G) mismatch")
+    expect(
+        shared.raw_secret_bytes()[..] == vectors::P256_2G_X,
+        "x(2G) mismatch",
+    )
 }
 
 fn p256_ecdsa_verify() -> Result<(), &'static str> {
     use signature::Verifier;
-    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P256_PUB).map_err(|_| "public key")?;
-    let sig = p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
+    let vk =
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P256_PUB).map_err(|_| "public key")?;
+    let sig =
+        p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
-        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+        return expect(
+            vk.verify(b"tampered", &sig).is_err(),
+            "tampered message accepted",
+        );
     }
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
+    vk.verify(vectors::MSG, &sig)
+        .map_err(|_| "valid signature rejected")
 }
 
 // P-384 is vendor/p384 with its multiplications as loops (PATCHES.md):
@@ -280,17 +334,26 @@ fn p384_ecdh() -> Result<(), &'static str> {
     let sk = p384::SecretKey::from_slice(&two).map_err(|_| "scalar")?;
     let g = p384::PublicKey::from_affine(p384::AffinePoint::GENERATOR).map_err(|_| "G")?;
     let shared = p384::ecdh::diffie_hellman(sk.to_nonzero_scalar(), g.as_affine());
-    expect(shared.raw_secret_bytes()[..] == vectors::P384_2G_X, "x(2G) mismatch")
+    expect(
+        shared.raw_secret_bytes()[..] == vectors::P384_2G_X,
+        "x(2G) mismatch",
+    )
 }
 
 fn p384_ecdsa_verify() -> Result<(), &'static str> {
     use signature::Verifier;
-    let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P384_PUB).map_err(|_| "public key")?;
-    let sig = p384::ecdsa::Signature::from_der(vectors::P384_SIG_DER).map_err(|_| "signature DER")?;
+    let vk =
+        p384::ecdsa::VerifyingKey::from_sec1_bytes(vectors::P384_PUB).map_err(|_| "public key")?;
+    let sig =
+        p384::ecdsa::Signature::from_der(vectors::P384_SIG_DER).map_err(|_| "signature DER")?;
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
-        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+        return expect(
+            vk.verify(b"tampered", &sig).is_err(),
+            "tampered message accepted",
+        );
     }
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
+    vk.verify(vectors::MSG, &sig)
+        .map_err(|_| "valid signature rejected")
 }
 
 fn rsa_key() -> Result<rsa::RsaPublicKey, &'static str> {
@@ -301,11 +364,16 @@ fn rsa_key() -> Result<rsa::RsaPublicKey, &'static str> {
 fn rsa2048_pkcs1_verify() -> Result<(), &'static str> {
     use signature::Verifier;
     let vk = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(rsa_key()?);
-    let sig = rsa::pkcs1v15::Signature::try_from(vectors::RSA2048_PKCS1_SIG).map_err(|_| "signature")?;
+    let sig =
+        rsa::pkcs1v15::Signature::try_from(vectors::RSA2048_PKCS1_SIG).map_err(|_| "signature")?;
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
-        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+        return expect(
+            vk.verify(b"tampered", &sig).is_err(),
+            "tampered message accepted",
+        );
     }
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
+    vk.verify(vectors::MSG, &sig)
+        .map_err(|_| "valid signature rejected")
 }
 
 fn rsa2048_pss_verify() -> Result<(), &'static str> {
@@ -313,9 +381,13 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
     let vk = rsa::pss::VerifyingKey::<sha2::Sha256>::new(rsa_key()?);
     let sig = rsa::pss::Signature::try_from(vectors::RSA2048_PSS_SIG).map_err(|_| "signature")?;
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
-        return expect(vk.verify(b"tampered", &sig).is_err(), "tampered message accepted");
+        return expect(
+            vk.verify(b"tampered", &sig).is_err(),
+            "tampered message accepted",
+        );
     }
-    vk.verify(vectors::MSG, &sig).map_err(|_| "valid signature rejected")
+    vk.verify(vectors::MSG, &sig)
+        .map_err(|_| "valid signature rejected")
 }
 
 /// The provider's own RSA verifier (src/tls/provider/rsa_pub.rs), which is
@@ -323,8 +395,18 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
 #[cfg(feature = "lib")]
 fn own_rsa2048_pkcs1_verify() -> Result<(), &'static str> {
     use espconn_secure::tls::provider::rsa_pub::{verify_pkcs1, Hash};
-    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
-    let ok = verify_pkcs1(Hash::Sha256, vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PKCS1_SIG).is_ok();
+    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        b"tampered"
+    } else {
+        vectors::MSG
+    };
+    let ok = verify_pkcs1(
+        Hash::Sha256,
+        vectors::RSA2048_PUB_DER,
+        msg,
+        vectors::RSA2048_PKCS1_SIG,
+    )
+    .is_ok();
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
         return expect(!ok, "tampered message accepted");
     }
@@ -334,8 +416,18 @@ fn own_rsa2048_pkcs1_verify() -> Result<(), &'static str> {
 #[cfg(feature = "lib")]
 fn own_rsa2048_pss_verify() -> Result<(), &'static str> {
     use espconn_secure::tls::provider::rsa_pub::{verify_pss, Hash};
-    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) { b"tampered" } else { vectors::MSG };
-    let ok = verify_pss(Hash::Sha256, vectors::RSA2048_PUB_DER, msg, vectors::RSA2048_PSS_SIG).is_ok();
+    let msg: &[u8] = if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
+        b"tampered"
+    } else {
+        vectors::MSG
+    };
+    let ok = verify_pss(
+        Hash::Sha256,
+        vectors::RSA2048_PUB_DER,
+        msg,
+        vectors::RSA2048_PSS_SIG,
+    )
+    .is_ok();
     if TAMPER.load(core::sync::atomic::Ordering::Relaxed) {
         return expect(!ok, "tampered message accepted");
     }
@@ -351,16 +443,15 @@ macro_rules! own_ecdsa_verify {
         #[cfg(feature = "lib")]
         fn $name() -> Result<(), &'static str> {
             use sha2::Digest;
-            let vk = $curve::ecdsa::VerifyingKey::from_sec1_bytes($public).map_err(|_| "public key")?;
+            let vk =
+                $curve::ecdsa::VerifyingKey::from_sec1_bytes($public).map_err(|_| "public key")?;
             let sig = $curve::ecdsa::Signature::from_der($sig_der).map_err(|_| "signature DER")?;
             let tamper = TAMPER.load(core::sync::atomic::Ordering::Relaxed);
             let msg: &[u8] = if tamper { b"tampered" } else { vectors::MSG };
             let digest = <$hash>::digest(msg);
-            let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash::<$curve::$point_curve>(
-                vk.as_affine(),
-                &digest,
-                &sig,
-            )
+            let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash::<
+                $curve::$point_curve,
+            >(vk.as_affine(), &digest, &sig)
             .is_ok();
             if tamper {
                 return expect(!ok, "tampered message accepted");
@@ -375,18 +466,30 @@ macro_rules! own_ecdsa_verify {
 #[cfg(feature = "lib")]
 fn own_p256_ecdsa_verify() -> Result<(), &'static str> {
     use sha2::Digest;
-    let sig = p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
+    let sig =
+        p256::ecdsa::Signature::from_der(vectors::P256_SIG_DER).map_err(|_| "signature DER")?;
     let tamper = TAMPER.load(core::sync::atomic::Ordering::Relaxed);
     let msg: &[u8] = if tamper { b"tampered" } else { vectors::MSG };
     let digest = sha2::Sha256::digest(msg);
-    let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash_p256(vectors::P256_PUB, &digest, &sig).is_ok();
+    let ok = espconn_secure::tls::provider::ecdsa_verify::verify_prehash_p256(
+        vectors::P256_PUB,
+        &digest,
+        &sig,
+    )
+    .is_ok();
     if tamper {
         return expect(!ok, "tampered message accepted");
     }
     expect(ok, "valid signature rejected")
 }
 
-own_ecdsa_verify!(own_p384_ecdsa_verify, p384::NistP384, sha2::Sha384, vectors::P384_PUB, vectors::P384_SIG_DER);
+own_ecdsa_verify!(
+    own_p384_ecdsa_verify,
+    p384::NistP384,
+    sha2::Sha384,
+    vectors::P384_PUB,
+    vectors::P384_SIG_DER
+);
 
 /// Set while the verify tests run again on a tampered message: once is
 /// enough to prove rejection, and keeping it out of the measured run keeps
@@ -428,23 +531,59 @@ pub extern "C" fn chip_tests_main() -> i32 {
     {
         t.measure("x25519", x25519);
         let r = x25519_rfc7748_vector_and_low_order_point();
-        t.check("x25519_rfc7748_vector_and_low_order_point", r.is_ok(), r.err().unwrap_or(""));
+        t.check(
+            "x25519_rfc7748_vector_and_low_order_point",
+            r.is_ok(),
+            r.err().unwrap_or(""),
+        );
         t.measure("own_rsa2048_pkcs1_verify", own_rsa2048_pkcs1_verify);
         t.measure("own_rsa2048_pss_verify", own_rsa2048_pss_verify);
         t.measure("own_p256_ecdsa_verify", own_p256_ecdsa_verify);
         t.measure("own_p384_ecdsa_verify", own_p384_ecdsa_verify);
     }
     TAMPER.store(true, core::sync::atomic::Ordering::Relaxed);
-    t.check("p256_ecdsa_rejects_tampered", p256_ecdsa_verify().is_ok(), "tampered message accepted");
-    t.check("p384_ecdsa_rejects_tampered", p384_ecdsa_verify().is_ok(), "tampered message accepted");
-    t.check("rsa2048_pkcs1_rejects_tampered", rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
-    t.check("rsa2048_pss_rejects_tampered", rsa2048_pss_verify().is_ok(), "tampered message accepted");
+    t.check(
+        "p256_ecdsa_rejects_tampered",
+        p256_ecdsa_verify().is_ok(),
+        "tampered message accepted",
+    );
+    t.check(
+        "p384_ecdsa_rejects_tampered",
+        p384_ecdsa_verify().is_ok(),
+        "tampered message accepted",
+    );
+    t.check(
+        "rsa2048_pkcs1_rejects_tampered",
+        rsa2048_pkcs1_verify().is_ok(),
+        "tampered message accepted",
+    );
+    t.check(
+        "rsa2048_pss_rejects_tampered",
+        rsa2048_pss_verify().is_ok(),
+        "tampered message accepted",
+    );
     #[cfg(feature = "lib")]
     {
-        t.check("own_rsa2048_pkcs1_rejects_tampered", own_rsa2048_pkcs1_verify().is_ok(), "tampered message accepted");
-        t.check("own_rsa2048_pss_rejects_tampered", own_rsa2048_pss_verify().is_ok(), "tampered message accepted");
-        t.check("own_p256_ecdsa_rejects_tampered", own_p256_ecdsa_verify().is_ok(), "tampered message accepted");
-        t.check("own_p384_ecdsa_rejects_tampered", own_p384_ecdsa_verify().is_ok(), "tampered message accepted");
+        t.check(
+            "own_rsa2048_pkcs1_rejects_tampered",
+            own_rsa2048_pkcs1_verify().is_ok(),
+            "tampered message accepted",
+        );
+        t.check(
+            "own_rsa2048_pss_rejects_tampered",
+            own_rsa2048_pss_verify().is_ok(),
+            "tampered message accepted",
+        );
+        t.check(
+            "own_p256_ecdsa_rejects_tampered",
+            own_p256_ecdsa_verify().is_ok(),
+            "tampered message accepted",
+        );
+        t.check(
+            "own_p384_ecdsa_rejects_tampered",
+            own_p384_ecdsa_verify().is_ok(),
+            "tampered message accepted",
+        );
     }
     #[cfg(feature = "lib")]
     t.check(
@@ -455,7 +594,11 @@ pub extern "C" fn chip_tests_main() -> i32 {
     #[cfg(feature = "lib")]
     {
         let r = slices();
-        t.check("slices_suspend_and_resume_steps", r.is_ok(), r.err().unwrap_or(""));
+        t.check(
+            "slices_suspend_and_resume_steps",
+            r.is_ok(),
+            r.err().unwrap_or(""),
+        );
     }
     #[cfg(feature = "lib")]
     handshake::run(&mut t);
@@ -481,10 +624,14 @@ fn step_guard() -> Result<(), &'static str> {
     let before = espconn_secure::platform::free_heap();
     for stack in [StepStack::Handshake, StepStack::Traffic, StepStack::Caller] {
         let r = run_step(stack, || {
-            let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
+            let v: alloc::vec::Vec<u8> =
+                alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
             v.capacity()
         });
-        expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
+        expect(
+            r == Err(StepError::OutOfMemory { requested: HUGE }),
+            "not reported as out of memory",
+        )?;
     }
     // A panic inside a step (a bug) is contained the same way.
     let r = run_step(StepStack::Handshake, || {
@@ -493,12 +640,27 @@ fn step_guard() -> Result<(), &'static str> {
         }
         0u32
     });
-    expect(r == Err(StepError::Panic), "a panic inside a step was not contained")?;
+    expect(
+        r == Err(StepError::Panic),
+        "a panic inside a step was not contained",
+    )?;
     let x = core::hint::black_box(41u32);
-    expect(run_step(StepStack::Caller, || x + 1) == Ok(42), "a step after an escape")?;
-    expect(run_step(StepStack::Handshake, || x + 2) == Ok(43), "a handshake-stack step after an escape")?;
-    expect(run_step(StepStack::Traffic, || x + 3) == Ok(44), "a traffic-stack step after an escape")?;
-    expect(espconn_secure::platform::free_heap() == before, "heap not returned")
+    expect(
+        run_step(StepStack::Caller, || x + 1) == Ok(42),
+        "a step after an escape",
+    )?;
+    expect(
+        run_step(StepStack::Handshake, || x + 2) == Ok(43),
+        "a handshake-stack step after an escape",
+    )?;
+    expect(
+        run_step(StepStack::Traffic, || x + 3) == Ok(44),
+        "a traffic-stack step after an escape",
+    )?;
+    expect(
+        espconn_secure::platform::free_heap() == before,
+        "heap not returned",
+    )
 }
 
 /// Suspendable steps on the real core (src/platform/slice.rs, the guard's
@@ -509,7 +671,9 @@ fn step_guard() -> Result<(), &'static str> {
 /// suspended step that is dropped gives its stack back.
 #[cfg(feature = "lib")]
 fn slices() -> Result<(), &'static str> {
-    use espconn_secure::platform::slice::{callback_begins, public_key_op, resume_step, start_step, Slice};
+    use espconn_secure::platform::slice::{
+        callback_begins, public_key_op, resume_step, start_step, Slice,
+    };
     use espconn_secure::platform::{run_step, StepError, StepStack};
     const HUGE: usize = 1 << 30;
     let before = espconn_secure::platform::free_heap();
@@ -543,7 +707,10 @@ fn slices() -> Result<(), &'static str> {
                     "a suspended step is counted",
                 )?;
                 // Another step between two slices, as another callback would.
-                expect(run_step(StepStack::Handshake, || 5u32 + 1) == Ok(6), "a step between slices")?;
+                expect(
+                    run_step(StepStack::Handshake, || 5u32 + 1) == Ok(6),
+                    "a step between slices",
+                )?;
                 callback_begins();
                 slice = resume_step::<u32>(s);
             }
@@ -554,7 +721,10 @@ fn slices() -> Result<(), &'static str> {
         espconn_secure::platform::slice::steps_suspended() == 0,
         "a finished step is not counted",
     )?;
-    expect(suspensions == 2, "one suspension before each further operation")?;
+    expect(
+        suspensions == 2,
+        "one suspension before each further operation",
+    )?;
     // An allocation failure in a resumed slice abandons the step.
     callback_begins();
     // SAFETY: as above.
@@ -562,7 +732,8 @@ fn slices() -> Result<(), &'static str> {
         start_step(StepStack::Handshake, || {
             public_key_op(0);
             public_key_op(0);
-            let v: alloc::vec::Vec<u8> = alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
+            let v: alloc::vec::Vec<u8> =
+                alloc::vec::Vec::with_capacity(core::hint::black_box(HUGE));
             v.capacity()
         })
     };
@@ -574,7 +745,10 @@ fn slices() -> Result<(), &'static str> {
         Slice::Done(r) => r,
         Slice::Suspended(_) => return Err("suspended again"),
     };
-    expect(r == Err(StepError::OutOfMemory { requested: HUGE }), "not reported as out of memory")?;
+    expect(
+        r == Err(StepError::OutOfMemory { requested: HUGE }),
+        "not reported as out of memory",
+    )?;
     // A suspended step dropped: its stack goes back.
     callback_begins();
     // SAFETY: as above.
@@ -585,7 +759,10 @@ fn slices() -> Result<(), &'static str> {
             1u32
         })
     };
-    expect(matches!(slice, Slice::Suspended(_)), "the second operation did not suspend the step")?;
+    expect(
+        matches!(slice, Slice::Suspended(_)),
+        "the second operation did not suspend the step",
+    )?;
     drop(slice);
     expect(
         espconn_secure::platform::slice::steps_suspended() == 0,
@@ -606,7 +783,10 @@ fn slices() -> Result<(), &'static str> {
         "an operation beyond the heap did not refuse its step",
     )?;
     drop(arena);
-    expect(espconn_secure::platform::free_heap() == before, "heap not returned")
+    expect(
+        espconn_secure::platform::free_heap() == before,
+        "heap not returned",
+    )
 }
 
 #[cfg(not(feature = "lib"))]
