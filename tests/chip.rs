@@ -120,6 +120,7 @@ fn qemu_chip_tests() {
         "mtls_rsa",
         "mtls_ec",
         "chain15k",
+        "ca_bundle",
         "record16k",
         "record16k_mfl",
         "slices_suspend_and_resume_steps",
@@ -127,6 +128,7 @@ fn qemu_chip_tests() {
         "resume_ec_tls13_offered",
         "server_ec",
         "server_resume",
+        "ota",
     ] {
         assert!(
             stdout.lines().any(|l| l == format!("ok {name}")),
@@ -152,6 +154,7 @@ fn qemu_chip_tests() {
         "lx106_handshake_rsa",
         "lx106_mtls_rsa",
         "lx106_mtls_ec",
+        "lx106_ca_bundle",
     ] {
         // A handshake that did no crypto, or measured nothing, is not one.
         assert!(field(case, "insns") > 10_000_000, "{case}");
@@ -208,4 +211,13 @@ fn qemu_chip_tests() {
         resumed > 0 && resumed * 10 < full,
         "server: resumed handshake {resumed} instructions, full {full}"
     );
+    // Its heap figure is its whole connection, the engine stack (from the
+    // heap on the chip) included.
+    for case in ["lx106_server_ec", "lx106_server_resume"] {
+        let heap = field(case, "heap_peak");
+        assert!(
+            heap > espconn_secure::platform::HANDSHAKE_STACK as u64,
+            "{case}: heap_peak {heap}"
+        );
+    }
 }

@@ -227,6 +227,73 @@ uint32_t chip_heap_tag_peak(void)
     return tag_peak - tag_base;
 }
 
+/* ---- flash: the inactive user partition, for the OTA case --------------- */
+
+/* A 4 MB chip with the 1024 KB + 1024 KB map (6), booted from user1: an
+   update goes to user2 at 0x101000. The part of it the OTA case writes is
+   kept in RAM; flash semantics: erasing sets a sector to 0xFF, writing can
+   only clear bits. Anything outside fails, as a refused SDK call does. */
+#define OTA_FLASH_BASE 0x101000u
+#define OTA_FLASH_LEN (68u * 1024u)
+static uint8_t ota_flash[OTA_FLASH_LEN];
+static uint8_t upgrade_flag;
+
+static int in_ota_flash(uint32_t addr, uint32_t len)
+{
+    return addr >= OTA_FLASH_BASE && len <= OTA_FLASH_LEN &&
+           addr - OTA_FLASH_BASE <= OTA_FLASH_LEN - len && (addr & 3u) == 0;
+}
+
+int system_get_flash_size_map(void)
+{
+    return 6;
+}
+
+uint8_t system_upgrade_userbin_check(void)
+{
+    return 0;
+}
+
+void system_upgrade_flag_set(uint8_t flag)
+{
+    upgrade_flag = flag;
+}
+
+uint8_t system_upgrade_flag_check(void)
+{
+    return upgrade_flag;
+}
+
+int spi_flash_erase_sector(uint16_t sec)
+{
+    uint32_t addr = (uint32_t)sec * 4096u;
+    if (!in_ota_flash(addr, 4096u))
+        return 1;
+    for (uint32_t i = 0; i < 4096u; i++)
+        ota_flash[addr - OTA_FLASH_BASE + i] = 0xFF;
+    return 0;
+}
+
+int spi_flash_write(uint32_t addr, uint32_t *src, uint32_t size)
+{
+    if (!in_ota_flash(addr, size) || (size & 3u))
+        return 1;
+    const uint8_t *s = (const uint8_t *)src;
+    for (uint32_t i = 0; i < size; i++)
+        ota_flash[addr - OTA_FLASH_BASE + i] &= s[i];
+    return 0;
+}
+
+int spi_flash_read(uint32_t addr, uint32_t *dst, uint32_t size)
+{
+    if (!in_ota_flash(addr, size) || (size & 3u))
+        return 1;
+    uint8_t *d = (uint8_t *)dst;
+    for (uint32_t i = 0; i < size; i++)
+        d[i] = ota_flash[addr - OTA_FLASH_BASE + i];
+    return 0;
+}
+
 /* ---- the SDK calls the library's runtime makes --------------------------- */
 
 /* Enough of printf for the library's log lines ("%s" plus literal text). */

@@ -1,14 +1,17 @@
 //! One full TLS 1.2 handshake and an encrypted exchange between the library's
 //! own `TlsClient` and `TlsServer`, both in this image, bytes moved in memory.
 //!
-//! Figures are the client's alone, because the chip runs the client and the
-//! server is only the test's counterpart: instructions are summed over the
-//! client's calls, stack is the deepest of those calls (painted before each),
-//! and heap is the peak of the SDK heap taken while the client ran (blocks are
-//! tagged at allocation in tests/chip/rt.c, so the server's never count, even
-//! when the two interleave). The client runs inside its own arena, ahead of
-//! each `process()` checked with `ensure_free(work_estimate())`, as the
-//! connection glue (src/conn) does, so the heap figure is what a device pays.
+//! Figures are the client's, the server being the test's counterpart:
+//! instructions are summed over the client's calls, stack is the deepest of
+//! those calls (painted before each), and heap is the peak of the SDK heap
+//! taken while the client ran (blocks are tagged at allocation in
+//! tests/chip/rt.c, so the server's never count, even when the two
+//! interleave). The server-side cases (`run_server_resume`) measure the
+//! server instead: its instructions, and with [`Meter::server_heap`] its
+//! heap (the client's then untagged). Each side runs inside its own arena,
+//! ahead of each `process()` checked with `ensure_free(work_estimate())`, its
+//! engine steps on the stacks src/conn gives them, so the heap figure is
+//! what a device pays.
 
 use alloc::format;
 use alloc::string::String;
@@ -48,6 +51,9 @@ struct Pki {
     int: &'static [u8],
     leaf: &'static [u8],
     leaf_key: &'static [u8],
+    /// The client trusts a CA bundle in "flash" ([`CaBundleImage`]) that
+    /// holds `root` among many, rather than `root` alone.
+    bundle: bool,
 }
 
 const EC: Pki = Pki {
@@ -56,7 +62,12 @@ const EC: Pki = Pki {
     int: fixture!("ec-int.der"),
     leaf: fixture!("ec-leaf.der"),
     leaf_key: fixture!("ec-leaf.key.der"),
+    bundle: false,
 };
+
+/// The EC case with the root in a CA bundle of [`BUNDLE_ROOTS`] anchors
+/// (`lx106_ca_bundle`, as the host's `ca_bundle`).
+const EC_BUNDLE: Pki = Pki { bundle: true, ..EC };
 
 const RSA: Pki = Pki {
     name: "rsa",
@@ -64,6 +75,7 @@ const RSA: Pki = Pki {
     int: fixture!("rsa-int.der"),
     leaf: fixture!("rsa-leaf.der"),
     leaf_key: fixture!("rsa-leaf.key.der"),
+    bundle: false,
 };
 
 /// The EC chain with a ~14.5 KB intermediate (tests/fixtures/tls/gen-big.sh):
@@ -74,7 +86,80 @@ const BIG: Pki = Pki {
     int: fixture!("big-int.der"),
     leaf: fixture!("big-leaf.der"),
     leaf_key: fixture!("big-leaf.key.der"),
+    bundle: false,
 };
+
+/// Anchors in the bundle of [`EC_BUNDLE`]: as many as the host's
+/// `ca_bundle` (Debian's set and the test roots).
+const BUNDLE_ROOTS: usize = 140;
+
+/// Sector the bundle image stands at (any: only the reader knows it).
+const BUNDLE_SECTOR: u32 = 0x200;
+
+/// A CA bundle image (`certs::bundle::encode`, what `espcert bundle`
+/// writes) standing in for flash while it lives: the test roots and
+/// filler anchors (distinct subjects, the EC root's key) up to
+/// [`BUNDLE_ROOTS`]. Built and published before the cases run, so that the
+/// client's heap figure counts what a device pays: the anchors it reads
+/// from flash at verification, not the image.
+struct CaBundleImage(Vec<u8>);
+
+/// The published image: set by [`CaBundleImage::publish`], cleared when it
+/// drops; read by [`bundle_read`], a plain `fn` as `FlashRead` wants.
+static BUNDLE_IMG: core::sync::atomic::AtomicPtr<u8> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+static BUNDLE_LEN: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+impl CaBundleImage {
+    fn publish() -> Result<CaBundleImage, String> {
+        use espconn_secure::certs::bundle::{encode, Anchor};
+        let mut anchors = Vec::new();
+        for root in [EC.root, RSA.root] {
+            anchors.push(
+                Anchor::from_cert(root).map_err(|f| format!("anchor: {}", f.reason.as_str()))?,
+            );
+        }
+        let key = anchors[0].spki.clone();
+        for i in anchors.len()..BUNDLE_ROOTS {
+            // A Name's contents: SET { SEQUENCE { id-at-commonName, UTF8String } }.
+            let cn = format!("Bundle Filler Root {i:03}");
+            let atv_len = 5 + 2 + cn.len();
+            let mut subject = vec![0x31, (atv_len + 2) as u8, 0x30, atv_len as u8];
+            subject.extend_from_slice(&[0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, cn.len() as u8]);
+            subject.extend_from_slice(cn.as_bytes());
+            anchors.push(Anchor {
+                subject,
+                spki: key.clone(),
+                name_constraints: None,
+            });
+        }
+        let img = encode(&anchors).map_err(|f| format!("bundle: {}", f.reason.as_str()))?;
+        drop(anchors);
+        let mut img = CaBundleImage(img);
+        BUNDLE_LEN.store(img.0.len(), core::sync::atomic::Ordering::SeqCst);
+        BUNDLE_IMG.store(img.0.as_mut_ptr(), core::sync::atomic::Ordering::SeqCst);
+        Ok(img)
+    }
+}
+
+impl Drop for CaBundleImage {
+    fn drop(&mut self) {
+        BUNDLE_IMG.store(core::ptr::null_mut(), core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// `spi_flash_read` over the published image (false when none is).
+fn bundle_read(addr: u32, words: &mut [u32]) -> bool {
+    let p = BUNDLE_IMG.load(core::sync::atomic::Ordering::SeqCst);
+    if p.is_null() {
+        return false;
+    }
+    let len = BUNDLE_LEN.load(core::sync::atomic::Ordering::SeqCst);
+    // SAFETY: a published pointer is the live `CaBundleImage`'s buffer of
+    // `len` bytes, unpublished before that drops; nothing writes to it.
+    let img = unsafe { core::slice::from_raw_parts(p, len) };
+    espconn_secure::certs::bundle::slice_reader(img, BUNDLE_SECTOR)(addr, words)
+}
 
 /// Cost of the client's calls so far.
 #[derive(Default)]
@@ -92,6 +177,14 @@ struct Meter {
     verified: bool,
     /// The server's calls while the meter is on (the server-side cases).
     server_ticks: u64,
+    /// The server's heap is measured instead of the client's: its calls
+    /// tagged (from `TlsServer::new` on, whether the meter is on or not),
+    /// its engine steps on the stacks src/conn runs a server's on (the
+    /// handshake's, then the traffic stack), which come from the heap.
+    server_heap: bool,
+    /// The server's handshake is complete: its process steps get the
+    /// traffic stack.
+    server_traffic: bool,
     /// The longest of the client's steps, in ticks: what one SDK callback
     /// runs (a handshake step runs in slices of at most one public-key
     /// operation, src/platform/slice.rs, each one callback's worth).
@@ -117,7 +210,7 @@ impl Meter {
         // SAFETY: plain helpers of the test runtime (tests/chip/rt.c).
         unsafe {
             super::chip_stack_paint();
-            super::chip_heap_tag(1);
+            super::chip_heap_tag(i32::from(!self.server_heap));
         }
         meter::set_on(true);
         let t0 = unsafe { super::chip_ccount() };
@@ -136,20 +229,39 @@ impl Meter {
 }
 
 impl Meter {
-    /// Run one server call, timing it if the meter is on. The server runs
-    /// on the caller's stack and the SDK heap, as the chip bench's
-    /// counterpart; only its instructions are figures.
+    /// Run one server call, timing it if the meter is on. As the client's
+    /// counterpart the server runs on the caller's stack; with
+    /// [`Meter::server_heap`] its engine steps run on the stacks src/conn
+    /// gives them and its allocations are tagged.
     #[inline(never)]
-    fn server<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        if !self.on {
+    fn server<R: 'static>(&mut self, kind: Call, f: impl FnOnce() -> R) -> R {
+        if !self.on && !self.server_heap {
             return f();
         }
-        // SAFETY: plain helper of the test runtime (tests/chip/rt.c).
-        let t0 = unsafe { super::chip_ccount() };
-        let r = core::hint::black_box(f());
+        // SAFETY: plain helpers of the test runtime (tests/chip/rt.c).
+        let t0 = unsafe {
+            super::chip_heap_tag(i32::from(self.server_heap));
+            super::chip_ccount()
+        };
+        let r = if self.server_heap {
+            let stack = match kind {
+                Call::Other => StepStack::Caller,
+                Call::Process if self.server_traffic => StepStack::Traffic,
+                Call::New | Call::Process => StepStack::Handshake,
+            };
+            Self::on_stack(stack, f, &mut 0)
+        } else {
+            core::hint::black_box(f())
+        };
         // SAFETY: as above.
-        let t1 = unsafe { super::chip_ccount() };
-        self.server_ticks += u64::from(t1.wrapping_sub(t0));
+        let t1 = unsafe {
+            let t1 = super::chip_ccount();
+            super::chip_heap_tag(0);
+            t1
+        };
+        if self.on {
+            self.server_ticks += u64::from(t1.wrapping_sub(t0));
+        }
         r
     }
 
@@ -207,6 +319,84 @@ impl Meter {
     }
 }
 
+/// What the server sends after the handshake's exchange: `len` bytes in
+/// records of up to `records` bytes, which the client reads where they were
+/// decrypted, 1460 bytes at a time (a TCP segment's worth, as a recv
+/// callback gets them).
+struct Download<'a> {
+    records: usize,
+    len: usize,
+    /// The client writes what it reads to the inactive user partition
+    /// (`espconn_secure::ota`, what `espconn_secure_ota_write` calls), the
+    /// image's SHA-256 given at the start and checked at the end.
+    ota: bool,
+    /// The client's heap peak during this phase alone (what it holds from
+    /// the handshake, the receive buffer, its traffic stack); without it
+    /// the caller's figure spans the whole connection.
+    peak: Option<&'a mut u32>,
+}
+
+impl Download<'_> {
+    fn run(self, p: &mut Pair, m: &mut Meter) -> Result<(), String> {
+        let data: Vec<u8> = (0..self.len).map(|i| (i * 7 + 3) as u8).collect();
+        if self.ota {
+            use sha2::Digest;
+            let sum: [u8; 32] = sha2::Sha256::digest(&data).into();
+            let size = u32::try_from(self.len).map_err(|_| "image size")?;
+            espconn_secure::ota::begin(size, &sum).map_err(|f| client_fail("ota begin", f))?;
+        }
+        let (s, sa) = (&mut p.s, &p.s_arena);
+        m.server(Call::Other, || in_arena(sa, || s.write(&data)))
+            .map_err(|f| server_fail("write download", f))?;
+        // SAFETY: plain helpers of the test runtime.
+        let held = unsafe { super::chip_heap_tag_in_use() };
+        if self.peak.is_some() {
+            // SAFETY: as above.
+            unsafe { super::chip_heap_tag_reset_peak() };
+        }
+        m.on = true;
+        let mut read = 0;
+        let mut buf = [0u8; 1460];
+        for _ in 0..self.len / buf.len() + 64 {
+            p.pump(m)?;
+            let (c, arena) = (&mut p.c, &p.arena);
+            let n = m.client(Call::Other, || arena.enter(|| c.read(&mut buf)));
+            if buf[..n] != data[read..read + n] {
+                return Err(format!("download: bytes {read}.. differ"));
+            }
+            if self.ota {
+                let chunk = &buf[..n];
+                m.client(Call::Other, || espconn_secure::ota::write(chunk))
+                    .map_err(|f| client_fail("ota write", f))?;
+            }
+            read += n;
+            if read == data.len() {
+                break;
+            }
+        }
+        if self.ota {
+            m.client(Call::Other, espconn_secure::ota::finish)
+                .map_err(|f| client_fail("ota finish", f))?;
+            // SAFETY: plain helper of the test runtime (tests/chip/rt.c).
+            let flag = unsafe { super::system_upgrade_flag_check() };
+            if flag != 2 {
+                return Err(format!(
+                    "upgrade flag {flag} after the update, not FINISH (2)"
+                ));
+            }
+        }
+        m.on = false;
+        if let Some(peak) = self.peak {
+            // SAFETY: plain helper of the test runtime.
+            *peak = held + unsafe { super::chip_heap_tag_peak() };
+        }
+        if read != data.len() {
+            return Err(format!("download: read {read} of {} bytes", data.len()));
+        }
+        Ok(())
+    }
+}
+
 fn client_fail(what: &str, f: espconn_secure::error::Failure) -> String {
     format!("client {what}: -0x{:04x} {}", -f.code, f.reason.as_str())
 }
@@ -218,6 +408,11 @@ fn server_fail(what: &str, f: espconn_secure::error::Failure) -> String {
 struct Pair {
     arena: ArenaBox,
     c: TlsClient,
+    /// The server's arena, as src/conn gives it, when its heap is measured
+    /// ([`Meter::server_heap`]); otherwise it allocates from the SDK heap
+    /// (the test's in-memory session store, `ServerSessions`, keeps what a
+    /// server puts there past the server's life).
+    s_arena: Option<ArenaBox>,
     s: TlsServer,
     c_done: bool,
     s_done: bool,
@@ -230,17 +425,28 @@ impl Pair {
             let mut moved = false;
             // client -> server
             while !self.c.output().is_empty() {
-                let (s, out) = (&mut self.s, self.c.output());
+                let (s, sa, out) = (&mut self.s, &self.s_arena, self.c.output());
                 let n = m
-                    .server(|| s.receive(out))
+                    .server(Call::Other, || in_arena(sa, || s.receive(out)))
                     .map_err(|f| server_fail("receive", f))?;
                 let (c, arena) = (&mut self.c, &self.arena);
                 m.client(Call::Other, || arena.enter(|| c.consume_output(n)));
-                let s = &mut self.s;
-                if m.server(|| s.process())
-                    .map_err(|f| server_fail("process", f))?
-                    == Event::HandshakeComplete
-                {
+                let (s, sa) = (&mut self.s, &self.s_arena);
+                let ev = m.server(Call::Process, || {
+                    sa.as_ref()
+                        .map_or(Ok(()), |a| a.ensure_free(s.work_estimate()))
+                        .map_err(|e| {
+                            format!(
+                                "server: arena cannot grow by {} (SDK heap free {})",
+                                e.requested, e.free
+                            )
+                        })
+                        .and_then(|()| {
+                            in_arena(sa, || s.process()).map_err(|f| server_fail("process", f))
+                        })
+                })?;
+                m.server_traffic = !self.s.is_handshaking();
+                if ev == Event::HandshakeComplete {
                     self.s_done = true;
                 }
                 if n == 0 {
@@ -254,8 +460,8 @@ impl Pair {
                 let n = m
                     .client(Call::Other, || arena.enter(|| c.receive(out)))
                     .map_err(|f| client_fail("receive", f))?;
-                let s = &mut self.s;
-                m.server(|| s.consume_output(n));
+                let (s, sa) = (&mut self.s, &self.s_arena);
+                m.server(Call::Other, || in_arena(sa, || s.consume_output(n)));
                 loop {
                     let (c, arena) = (&mut self.c, &self.arena);
                     let ev = m.client(Call::Process, || {
@@ -297,14 +503,32 @@ impl Pair {
     }
 }
 
+/// `f` inside the server's arena if it has one.
+fn in_arena<R>(arena: &Option<ArenaBox>, f: impl FnOnce() -> R) -> R {
+    match arena {
+        Some(a) => a.enter(f),
+        None => f(),
+    }
+}
+
 fn pattern(seed: u8) -> [u8; MSG_LEN] {
     core::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(7)))
 }
 
-fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
-    ClientParams {
-        roots: Some(vec![CertificateDer::from(pki.root)]),
-        bundle: None,
+fn client_params(pki: &Pki, tls13: bool) -> Result<ClientParams, String> {
+    let bundle = if pki.bundle {
+        let read: espconn_secure::certs::bundle::FlashRead = bundle_read;
+        match espconn_secure::certs::bundle::Bundle::open(BUNDLE_SECTOR, read) {
+            Ok(Some(bundle)) => Some(espconn_secure::tls::CaBundle { bundle, read }),
+            Ok(None) => return Err("no CA bundle published".into()),
+            Err(f) => return Err(format!("CA bundle: {}", f.reason.as_str())),
+        }
+    } else {
+        None
+    };
+    Ok(ClientParams {
+        roots: (!pki.bundle).then(|| vec![CertificateDer::from(pki.root)]),
+        bundle,
         hostname: Some(HOST.into()),
         identity: None,
         time: TimeSource::Fixed(NOW),
@@ -314,7 +538,7 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
         session: None,
         pins: None,
         fragment_length: 0,
-    }
+    })
 }
 
 /// The whole case; the meter counts the client's part of the handshake only.
@@ -328,6 +552,7 @@ fn client_params(pki: &Pki, tls13: bool) -> ClientParams {
 /// With `server_cache` the server resumes through the process-wide server
 /// session cache and tickets (`espconn_secure_accept`'s), and the client
 /// uses its session cache.
+/// With `download`, after the exchange the server sends more ([`Download`]).
 fn case(
     pki: &Pki,
     m: &mut Meter,
@@ -336,33 +561,54 @@ fn case(
     server_tls13: bool,
     mtls: bool,
     server_cache: bool,
-    big: Option<(&mut u32, usize)>,
+    download: Option<Download<'_>>,
 ) -> Result<bool, String> {
-    let key = PrivateKeyDer::try_from(pki.leaf_key).map_err(|e| format!("leaf key: {e}"))?;
-    let s = TlsServer::new(ServerParams {
-        chain: vec![
-            CertificateDer::from(pki.leaf),
-            CertificateDer::from(pki.int),
-        ],
-        key,
-        client_roots: mtls.then(|| vec![CertificateDer::from(pki.root)]),
-        client_bundle: None,
-        time: TimeSource::Fixed(NOW),
-        max_record: TLS_MAX_PLAINTEXT,
-        tls13: server_tls13,
-        // The 16 KB phase's record size; a large chain in one record.
-        max_fragment: match &big {
-            Some((_, records)) => *records,
-            None if pki.name == "big" => TLS_MAX_PLAINTEXT,
-            None => MAX_SEND_PLAINTEXT,
-        },
-        resumption: resumption.cloned(),
-        session_cache: server_cache,
-    })
-    .map_err(|f| server_fail("new", f))?;
+    let s_arena = if m.server_heap {
+        Some(m.server(Call::Other, Arena::new).map_err(|e| {
+            format!(
+                "server arena: {} bytes (SDK heap free {})",
+                e.requested, e.free
+            )
+        })?)
+    } else {
+        None
+    };
+    // The server's certificates and key are heap copies, as a device's are
+    // (`espconn_secure_set_default_certificate` copies what it is given):
+    // made inside the server's call, so its heap figure counts them.
+    let (leaf, int, leaf_key) = (pki.leaf, pki.int, pki.leaf_key);
+    // The 16 KB phase's record size; a large chain in one record.
+    let max_fragment = match &download {
+        Some(d) => d.records,
+        None if pki.name == "big" => TLS_MAX_PLAINTEXT,
+        None => MAX_SEND_PLAINTEXT,
+    };
+    let server_params = move || -> Result<ServerParams, String> {
+        Ok(ServerParams {
+            chain: vec![
+                CertificateDer::from(leaf.to_vec()),
+                CertificateDer::from(int.to_vec()),
+            ],
+            key: PrivateKeyDer::try_from(leaf_key.to_vec())
+                .map_err(|e| format!("leaf key: {e}"))?,
+            client_roots: mtls.then(|| vec![CertificateDer::from(pki.root)]),
+            client_bundle: None,
+            time: TimeSource::Fixed(NOW),
+            max_record: TLS_MAX_PLAINTEXT,
+            tls13: server_tls13,
+            max_fragment,
+            resumption: resumption.cloned(),
+            session_cache: server_cache,
+        })
+    };
+    let s = m.server(Call::New, || {
+        in_arena(&s_arena, || {
+            server_params().and_then(|p| TlsServer::new(p).map_err(|f| server_fail("new", f)))
+        })
+    })?;
 
-    let mut params = client_params(pki, tls13);
-    if let Some((_, records)) = &big {
+    let mut params = client_params(pki, tls13)?;
+    if let Some(Download { records, .. }) = &download {
         if *records < TLS_MAX_PLAINTEXT {
             // The client asks for the records the server sends (our test
             // server does not answer max_fragment_length: it sends them
@@ -401,6 +647,7 @@ fn case(
     let mut p = Pair {
         arena,
         c,
+        s_arena,
         s,
         c_done: false,
         s_done: false,
@@ -437,54 +684,36 @@ fn case(
     }
     p.pump(m)?;
     let mut got = [0u8; MSG_LEN + 1];
-    let n = p.s.read(&mut got);
+    let (s, sa) = (&mut p.s, &p.s_arena);
+    let n = m.server(Call::Other, || in_arena(sa, || s.read(&mut got)));
     if got[..n] != up[..] {
         return Err(format!("server read {n} bytes, not the client's {MSG_LEN}"));
     }
-    p.s.write(&down).map_err(|f| server_fail("write", f))?;
+    let (s, sa) = (&mut p.s, &p.s_arena);
+    m.server(Call::Other, || in_arena(sa, || s.write(&down)))
+        .map_err(|f| server_fail("write", f))?;
     p.pump(m)?;
     let (c, arena) = (&mut p.c, &p.arena);
     let n = arena.enter(|| c.read(&mut got));
     if got[..n] != down[..] {
         return Err(format!("client read {n} bytes, not the server's {MSG_LEN}"));
     }
-    if let Some((peak, _)) = big {
-        // One 16 KB record from the server after the handshake, decrypted
-        // and read in place; the client's heap peak during this phase (what
-        // it holds from the handshake, the receive buffer, its traffic
-        // stack) goes to `peak`.
-        let data: Vec<u8> = (0..TLS_MAX_PLAINTEXT).map(|i| (i * 7 + 3) as u8).collect();
-        p.s.write(&data).map_err(|f| server_fail("write 16k", f))?;
-        // SAFETY: plain helpers of the test runtime.
-        let held = unsafe { super::chip_heap_tag_in_use() };
-        unsafe { super::chip_heap_tag_reset_peak() };
-        m.on = true;
-        let mut read = 0;
-        let mut buf = [0u8; 1460];
-        for _ in 0..64 {
-            p.pump(m)?;
-            let (c, arena) = (&mut p.c, &p.arena);
-            let n = m.client(Call::Other, || arena.enter(|| c.read(&mut buf)));
-            if buf[..n] != data[read..read + n] {
-                return Err(format!("16 KB record: bytes {read}.. differ"));
-            }
-            read += n;
-            if read == data.len() {
-                break;
-            }
-        }
-        m.on = false;
-        // SAFETY: plain helper of the test runtime.
-        *peak = held + unsafe { super::chip_heap_tag_peak() };
-        if read != data.len() {
-            return Err(format!("16 KB record: read {read} bytes"));
-        }
+    if let Some(d) = download {
+        d.run(&mut p, m)?;
     }
     let resumed = p.c.resumed();
     // The engine's allocations must be dropped inside its arena.
-    let Pair { arena, c, .. } = p;
+    let Pair {
+        arena,
+        c,
+        s_arena,
+        s,
+        ..
+    } = p;
     arena.enter(|| drop(c));
     drop(arena);
+    in_arena(&s_arena, || drop(s));
+    drop(s_arena);
     Ok(resumed)
 }
 
@@ -497,6 +726,11 @@ fn case(
 /// (a 14.5 KB intermediate) in one record.
 pub(crate) fn run(t: &mut Tally) {
     let sessions = ServerSessions::default();
+    // Published for `ca_bundle`, before its heap is measured.
+    let image = CaBundleImage::publish();
+    if let Err(why) = &image {
+        t.check("ca_bundle_image", false, why);
+    }
     for (name, pki, tls13, mtls) in [
         ("handshake_ec", &EC, false, false),
         ("handshake_rsa", &RSA, false, false),
@@ -504,6 +738,7 @@ pub(crate) fn run(t: &mut Tally) {
         ("mtls_rsa", &RSA, false, true),
         ("mtls_ec", &EC, false, true),
         ("chain15k", &BIG, false, false),
+        ("ca_bundle", &EC_BUNDLE, false, false),
     ] {
         let mut m = Meter::default();
         // SAFETY: plain helper of the test runtime.
@@ -647,16 +882,38 @@ fn resume_case(t: &mut Tally, name: &str, tls13: bool) {
 /// signature, X25519; the server issues a session ticket, AES-128-GCM),
 /// `lx106_server_resume` its part of the next handshake, which resumes that
 /// ticket (decryption, no key exchange, no signature). Instructions of the
-/// server's calls only, between the ClientHello and the end of the handshake.
+/// server's calls only, between the ClientHello and the end of the handshake;
+/// heap (`heap_peak`) of the server's whole connection, from its engine's
+/// creation to its drop, its engine stacks included (the session caches'
+/// entries, taken at boot, are not: 0.2 KB on the server's side).
 pub(crate) fn run_server_resume(t: &mut Tally) {
     if !session::set_capacity(1) || !server_session::set_capacity(1) {
         t.check("server_resume", false, "no heap for the session caches");
         return;
     }
-    let mut full = Meter::default();
-    let first = case(&EC, &mut full, None, false, false, false, true, None);
-    let mut m = Meter::default();
-    let second = case(&EC, &mut m, None, false, false, false, true, None);
+    let measured = || {
+        let mut m = Meter {
+            server_heap: true,
+            ..Meter::default()
+        };
+        // SAFETY: plain helper of the test runtime.
+        unsafe { super::chip_heap_tag_reset_peak() };
+        let r = case(&EC, &mut m, None, false, false, false, true, None);
+        // SAFETY: as above.
+        let heap = unsafe { super::chip_heap_tag_peak() };
+        // Painted by both sides' steps: not the server's figure; reset for
+        // the cases after this one.
+        for s in [
+            StepStack::Handshake,
+            StepStack::Traffic,
+            StepStack::Verified,
+        ] {
+            let _ = take_stack_high_water(s);
+        }
+        (r, m, heap)
+    };
+    let (first, full, full_heap) = measured();
+    let (second, m, heap) = measured();
     session::set_capacity(0);
     server_session::set_capacity(0);
     match first {
@@ -670,12 +927,14 @@ pub(crate) fn run_server_resume(t: &mut Tally) {
         Err(why) => t.check("server_resume", false, &why),
     }
     out!(
-        "bench case=lx106_server_ec insns={}",
-        full.server_ticks * INSNS_PER_TICK
+        "bench case=lx106_server_ec insns={} heap_peak={}",
+        full.server_ticks * INSNS_PER_TICK,
+        full_heap
     );
     out!(
-        "bench case=lx106_server_resume insns={}",
-        m.server_ticks * INSNS_PER_TICK
+        "bench case=lx106_server_resume insns={} heap_peak={}",
+        m.server_ticks * INSNS_PER_TICK,
+        heap
     );
 }
 
@@ -698,7 +957,12 @@ pub(crate) fn run_record16k(t: &mut Tally) {
             false,
             false,
             false,
-            Some((&mut peak, records)),
+            Some(Download {
+                records,
+                len: TLS_MAX_PLAINTEXT,
+                ota: false,
+                peak: Some(&mut peak),
+            }),
         );
         let _ = take_stack_high_water(StepStack::Handshake);
         let traffic = take_stack_high_water(StepStack::Traffic);
@@ -713,4 +977,55 @@ pub(crate) fn run_record16k(t: &mut Tally) {
             traffic
         );
     }
+}
+
+/// Bytes of the image `lx106_ota` downloads: 16 flash sectors, four 16 KB
+/// records (the host's `ota_*` cases take 300 KB; nothing of the image is
+/// buffered, so the heap does not depend on its size).
+const OTA_IMAGE: usize = 16 * 4096;
+
+/// `lx106_ota`: what `examples-c/https_ota` does, on the emulated core: a TLS
+/// 1.3 handshake (EC chain), then an image of [`OTA_IMAGE`] bytes from the
+/// server in 16 KB records, each piece written to the inactive user
+/// partition as it is read (tests/chip/rt.c keeps that partition in RAM),
+/// its SHA-256 read back from flash and checked, the upgrade flag set. The
+/// heap peak of the client's whole connection, its engine stacks included.
+pub(crate) fn run_ota(t: &mut Tally) {
+    let mut m = Meter::default();
+    // SAFETY: plain helper of the test runtime.
+    unsafe { super::chip_heap_tag_reset_peak() };
+    let r = case(
+        &EC,
+        &mut m,
+        None,
+        true,
+        true,
+        false,
+        false,
+        Some(Download {
+            records: TLS_MAX_PLAINTEXT,
+            len: OTA_IMAGE,
+            ota: true,
+            peak: None,
+        }),
+    );
+    // SAFETY: as above.
+    let heap = unsafe { super::chip_heap_tag_peak() };
+    for s in [
+        StepStack::Handshake,
+        StepStack::Traffic,
+        StepStack::Verified,
+    ] {
+        let _ = take_stack_high_water(s);
+    }
+    match r {
+        Ok(_) => t.check("ota", true, ""),
+        Err(why) => t.check("ota", false, &why),
+    }
+    out!(
+        "bench case=lx106_ota heap_peak={} insns={} image_bytes={}",
+        heap,
+        m.ticks * INSNS_PER_TICK,
+        OTA_IMAGE
+    );
 }

@@ -32,6 +32,8 @@ extern "C" {
     fn chip_heap_tag_reset_peak();
     fn chip_heap_tag_peak() -> u32;
     fn chip_heap_tag_in_use() -> u32;
+    /// The SDK's upgrade flag as tests/chip/rt.c keeps it (the OTA case).
+    fn system_upgrade_flag_check() -> u8;
 }
 
 /// CCOUNT ticks per instruction under `-icount shift=0` on the sim machine.
@@ -607,6 +609,7 @@ pub extern "C" fn chip_tests_main() -> i32 {
     handshake::run_record16k(&mut t);
     #[cfg(feature = "lib")]
     handshake::run_server_resume(&mut t);
+    handshake::run_ota(&mut t);
     #[cfg(not(feature = "lib"))]
     out!("skip tls_handshake: needs the library (feature `lib`)");
     out!("done pass={} fail={}", t.pass, t.fail);
