@@ -114,6 +114,8 @@ fn qemu_chip_tests() {
         "own_p384_ecdsa_rejects_tampered",
         "rsa2048_pkcs1_verify",
         "rsa2048_pss_verify",
+        "own_rsa2048_pkcs1_sign",
+        "own_rsa2048_pss_sign",
         "lse_l8ui",
         "handshake_ec",
         "handshake_rsa",

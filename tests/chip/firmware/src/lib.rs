@@ -392,6 +392,46 @@ fn rsa2048_pss_verify() -> Result<(), &'static str> {
         .map_err(|_| "valid signature rejected")
 }
 
+/// Signing with our own RSA-2048 key code (src/tls/provider/rsa_priv.rs: CRT,
+/// constant time, blinded, checked with e), through the provider as rustls
+/// calls it: the key loaded from PKCS#8, PKCS#1 v1.5 with SHA-256, which is
+/// deterministic, so the signature must be OpenSSL's byte for byte.
+#[cfg(feature = "lib")]
+fn own_rsa2048_pkcs1_sign() -> Result<(), &'static str> {
+    let sig = own_rsa2048_sign(rustls::SignatureScheme::RSA_PKCS1_SHA256)?;
+    expect(
+        sig == vectors::RSA2048_CLIENT_PKCS1_SIG,
+        "signature differs from OpenSSL's",
+    )
+}
+
+/// The same with PSS (a random salt): the signature must pass our verifier
+/// with the key's public half.
+#[cfg(feature = "lib")]
+fn own_rsa2048_pss_sign() -> Result<(), &'static str> {
+    use espconn_secure::tls::provider::rsa_pub::{verify_pss, Hash};
+    let sig = own_rsa2048_sign(rustls::SignatureScheme::RSA_PSS_SHA256)?;
+    verify_pss(
+        Hash::Sha256,
+        vectors::RSA2048_CLIENT_PUB_DER,
+        vectors::MSG,
+        &sig,
+    )
+    .map_err(|_| "PSS signature does not verify")
+}
+
+#[cfg(feature = "lib")]
+fn own_rsa2048_sign(scheme: rustls::SignatureScheme) -> Result<alloc::vec::Vec<u8>, &'static str> {
+    let der = espconn_secure::tls::PrivateKeyDer::try_from(vectors::RSA2048_CLIENT_KEY)
+        .map_err(|_| "key DER")?;
+    let key = espconn_secure::tls::provider::provider()
+        .key_provider
+        .load_private_key(der)
+        .map_err(|_| "key refused")?;
+    let signer = key.choose_scheme(&[scheme]).ok_or("scheme refused")?;
+    signer.sign(vectors::MSG).map_err(|_| "signing failed")
+}
+
 /// The provider's own RSA verifier (src/tls/provider/rsa_pub.rs), which is
 /// what the library ships; the `rsa` crate cases above are kept for comparison.
 #[cfg(feature = "lib")]
@@ -539,6 +579,8 @@ pub extern "C" fn chip_tests_main() -> i32 {
             r.err().unwrap_or(""),
         );
         t.measure("own_rsa2048_pkcs1_verify", own_rsa2048_pkcs1_verify);
+        t.measure("own_rsa2048_pkcs1_sign", own_rsa2048_pkcs1_sign);
+        t.measure("own_rsa2048_pss_sign", own_rsa2048_pss_sign);
         t.measure("own_rsa2048_pss_verify", own_rsa2048_pss_verify);
         t.measure("own_p256_ecdsa_verify", own_p256_ecdsa_verify);
         t.measure("own_p384_ecdsa_verify", own_p384_ecdsa_verify);

@@ -57,6 +57,12 @@ pub const P384_SIG_DER: &[u8] = include_bytes!("../../fixtures/p384_sig.der");
 pub const RSA2048_PUB_DER: &[u8] = include_bytes!("../../fixtures/rsa2048_pub.der");
 pub const RSA2048_PKCS1_SIG: &[u8] = include_bytes!("../../fixtures/rsa2048_pkcs1.sig");
 pub const RSA2048_PSS_SIG: &[u8] = include_bytes!("../../fixtures/rsa2048_pss.sig");
+/// The TLS fixtures' RSA-2048 client key (PKCS#8), its public key (PKCS#1)
+/// and OpenSSL's PKCS#1 v1.5 SHA-256 signature of `MSG` with it.
+pub const RSA2048_CLIENT_KEY: &[u8] = include_bytes!("../../../fixtures/tls/rsa-client.key.der");
+pub const RSA2048_CLIENT_PUB_DER: &[u8] = include_bytes!("../../fixtures/rsa2048_client_pub.der");
+pub const RSA2048_CLIENT_PKCS1_SIG: &[u8] =
+    include_bytes!("../../fixtures/rsa2048_client_pkcs1.sig");
 /// RFC 7748 6.1: Alice's key pair, Bob's public key and the shared secret.
 pub const X25519_ALICE_SK: [u8; 32] = [
     0x77, 0x07, 0x6d, 0x0a, 0x73, 0x18, 0xa5, 0x7d, 0x3c, 0x16, 0xc1, 0x72, 0x51, 0xb2, 0x66, 0x45,
