@@ -59,6 +59,32 @@ pub mod x25519;
 
 pub use verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 
+/// An RNG replaying one block of bytes (tests): a signer of ours and a
+/// crate's draw the same additional data for their nonces, so their
+/// signatures can be compared.
+#[cfg(test)]
+pub(crate) struct ReplayRng<'a>(pub &'a [u8]);
+
+#[cfg(test)]
+impl rand_core::RngCore for ReplayRng<'_> {
+    fn next_u32(&mut self) -> u32 {
+        unimplemented!()
+    }
+    fn next_u64(&mut self) -> u64 {
+        unimplemented!()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.copy_from_slice(&self.0[..dest.len()]);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl rand_core::CryptoRng for ReplayRng<'_> {}
+
 use hash::*;
 use verify::*;
 

@@ -455,27 +455,8 @@ mod rsa_key {
 #[cfg(all(test, feature = "ecdsa-p384"))]
 mod tests {
     use super::*;
+    use crate::tls::provider::ReplayRng;
     use signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
-
-    /// An RNG replaying one block: both signers draw the same additional
-    /// data.
-    struct Fixed([u8; 48]);
-    impl rand_core::RngCore for Fixed {
-        fn next_u32(&mut self) -> u32 {
-            unimplemented!()
-        }
-        fn next_u64(&mut self) -> u64 {
-            unimplemented!()
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            dest.copy_from_slice(&self.0[..dest.len()]);
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-    impl rand_core::CryptoRng for Fixed {}
 
     #[test]
     fn p384_signatures_equal_the_ecdsa_crates_for_the_same_randomness() {
@@ -489,7 +470,7 @@ mod tests {
             };
             let got = p384_sign_prehash(&key, digest, ad).unwrap();
             let want: p384::ecdsa::Signature = key
-                .sign_prehash_with_rng(&mut Fixed(ad.try_into().unwrap()), digest)
+                .sign_prehash_with_rng(&mut ReplayRng(ad), digest)
                 .unwrap();
             assert_eq!(got, want);
             assert!(key.verifying_key().verify_prehash(digest, &got).is_ok());

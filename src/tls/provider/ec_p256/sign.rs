@@ -68,27 +68,8 @@ impl SigningKey {
 mod tests {
     use super::*;
     use crate::tls::provider::ec_p256::test_block as block;
+    use crate::tls::provider::ReplayRng;
     use p256::ecdsa::signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
-
-    /// An RNG replaying one 32-byte block: both signers draw the same
-    /// additional data.
-    struct Fixed([u8; 32]);
-    impl rand_core::RngCore for Fixed {
-        fn next_u32(&mut self) -> u32 {
-            unimplemented!()
-        }
-        fn next_u64(&mut self) -> u64 {
-            unimplemented!()
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            dest.copy_from_slice(&self.0[..dest.len()]);
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-    impl rand_core::CryptoRng for Fixed {}
 
     #[test]
     fn signatures_equal_the_ecdsa_crates_for_the_same_randomness() {
@@ -100,7 +81,7 @@ mod tests {
             let ad = block("ad", i);
             let (r, s) = ours.sign_prehash(&digest, &ad).unwrap();
             let want: p256::ecdsa::Signature = theirs
-                .sign_prehash_with_rng(&mut Fixed(ad), &digest)
+                .sign_prehash_with_rng(&mut ReplayRng(&ad), &digest)
                 .unwrap();
             let got = p256::ecdsa::Signature::from_scalars(r, s).unwrap();
             assert_eq!(got, want, "case {i}");

@@ -397,6 +397,25 @@ impl Download<'_> {
     }
 }
 
+/// `run` (a case) with the tagged heap's peak over all of it, the engine
+/// stacks included. Its painted stacks are not figures (both sides' steps
+/// painted them): reset for the cases after it.
+fn whole_case_heap<R>(run: impl FnOnce() -> R) -> (R, u32) {
+    // SAFETY: plain helpers of the test runtime (tests/chip/rt.c).
+    unsafe { super::chip_heap_tag_reset_peak() };
+    let r = run();
+    // SAFETY: as above.
+    let heap = unsafe { super::chip_heap_tag_peak() };
+    for s in [
+        StepStack::Handshake,
+        StepStack::Traffic,
+        StepStack::Verified,
+    ] {
+        let _ = take_stack_high_water(s);
+    }
+    (r, heap)
+}
+
 fn client_fail(what: &str, f: espconn_secure::error::Failure) -> String {
     format!("client {what}: -0x{:04x} {}", -f.code, f.reason.as_str())
 }
@@ -896,20 +915,8 @@ pub(crate) fn run_server_resume(t: &mut Tally) {
             server_heap: true,
             ..Meter::default()
         };
-        // SAFETY: plain helper of the test runtime.
-        unsafe { super::chip_heap_tag_reset_peak() };
-        let r = case(&EC, &mut m, None, false, false, false, true, None);
-        // SAFETY: as above.
-        let heap = unsafe { super::chip_heap_tag_peak() };
-        // Painted by both sides' steps: not the server's figure; reset for
-        // the cases after this one.
-        for s in [
-            StepStack::Handshake,
-            StepStack::Traffic,
-            StepStack::Verified,
-        ] {
-            let _ = take_stack_high_water(s);
-        }
+        let (r, heap) =
+            whole_case_heap(|| case(&EC, &mut m, None, false, false, false, true, None));
         (r, m, heap)
     };
     let (first, full, full_heap) = measured();
@@ -992,32 +999,23 @@ const OTA_IMAGE: usize = 16 * 4096;
 /// heap peak of the client's whole connection, its engine stacks included.
 pub(crate) fn run_ota(t: &mut Tally) {
     let mut m = Meter::default();
-    // SAFETY: plain helper of the test runtime.
-    unsafe { super::chip_heap_tag_reset_peak() };
-    let r = case(
-        &EC,
-        &mut m,
-        None,
-        true,
-        true,
-        false,
-        false,
-        Some(Download {
-            records: TLS_MAX_PLAINTEXT,
-            len: OTA_IMAGE,
-            ota: true,
-            peak: None,
-        }),
-    );
-    // SAFETY: as above.
-    let heap = unsafe { super::chip_heap_tag_peak() };
-    for s in [
-        StepStack::Handshake,
-        StepStack::Traffic,
-        StepStack::Verified,
-    ] {
-        let _ = take_stack_high_water(s);
-    }
+    let (r, heap) = whole_case_heap(|| {
+        case(
+            &EC,
+            &mut m,
+            None,
+            true,
+            true,
+            false,
+            false,
+            Some(Download {
+                records: TLS_MAX_PLAINTEXT,
+                len: OTA_IMAGE,
+                ota: true,
+                peak: None,
+            }),
+        )
+    });
     match r {
         Ok(_) => t.check("ota", true, ""),
         Err(why) => t.check("ota", false, &why),
