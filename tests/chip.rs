@@ -126,6 +126,7 @@ fn qemu_chip_tests() {
         "record16k",
         "record16k_mfl",
         "slices_suspend_and_resume_steps",
+        "engine_stack_wiped_when_given_back",
         "resume_ec",
         "resume_ec_tls13_offered",
         "server_ec",

@@ -637,6 +637,15 @@ pub extern "C" fn chip_tests_main() -> i32 {
     );
     #[cfg(feature = "lib")]
     {
+        let r = stack_wipe();
+        t.check(
+            "engine_stack_wiped_when_given_back",
+            r.is_ok(),
+            r.err().unwrap_or(""),
+        );
+    }
+    #[cfg(feature = "lib")]
+    {
         let r = slices();
         t.check(
             "slices_suspend_and_resume_steps",
@@ -656,6 +665,30 @@ pub extern "C" fn chip_tests_main() -> i32 {
     out!("skip tls_handshake: needs the library (feature `lib`)");
     out!("done pass={} fail={}", t.pass, t.fail);
     t.fail as i32
+}
+
+/// What a step wrote on its stack block (key material in its frames) is
+/// wiped before the block goes back to the heap (`alloc::sdk_free` wipes
+/// every block it frees).
+#[cfg(feature = "lib")]
+fn stack_wipe() -> Result<(), &'static str> {
+    use espconn_secure::platform::{run_step, StepStack};
+    for stack in [StepStack::Handshake, StepStack::Traffic] {
+        let at = run_step(stack, || {
+            let secret = core::hint::black_box([0x5Au8; 256]);
+            core::hint::black_box(&secret).as_ptr() as usize
+        })
+        .map_err(|_| "step failed")?;
+        // The block is free heap now; read it as its next owner would.
+        // SAFETY: test firmware on its own first-fit heap (tests/chip/rt.c),
+        // which leaves a freed block's payload in place; nothing has
+        // allocated since the step.
+        let left = (0..256)
+            .filter(|&i| unsafe { core::ptr::read_volatile((at + i) as *const u8) } == 0x5A)
+            .count();
+        expect(left == 0, "a step's stack bytes left in the freed block")?;
+    }
+    Ok(())
 }
 
 /// The step guard on the real core: an allocation that cannot succeed,
