@@ -481,16 +481,18 @@ fn note_stack_use(stack: StepStack, block: &[u8]) {
     // SAFETY: any bytes are valid u32s; `align_to` only reinterprets.
     let (head, words, _) = unsafe { block.align_to::<u32>() };
     let word = u32::from_ne_bytes([STACK_PAINT; 4]);
-    let untouched = if head.is_empty() {
-        let w = words.iter().take_while(|&&x| x == word).count();
-        4 * w
-            + block[4 * w..]
-                .iter()
-                .take_while(|&&b| b == STACK_PAINT)
-                .count()
+    // Blocks are 16-byte aligned (`take_stack_block`); a misaligned one
+    // would be scanned byte by byte from its start.
+    let w = if head.is_empty() {
+        words.iter().take_while(|&&x| x == word).count()
     } else {
-        block.iter().take_while(|&&b| b == STACK_PAINT).count()
+        0
     };
+    let untouched = 4 * w
+        + block[4 * w..]
+            .iter()
+            .take_while(|&&b| b == STACK_PAINT)
+            .count();
     high_water.fetch_max(size - untouched, core::sync::atomic::Ordering::Relaxed);
     if untouched < STACK_GUARD {
         // The step came within a few bytes of the block's end, or past it

@@ -240,9 +240,9 @@ impl Modulus {
     }
 
     /// R^2 mod m, the factor [`Modulus::to_mont`] and
-    /// [`Modulus::reduce_wide_to_mont`] take: 2^(4 * 32 * limbs / 32) =
-    /// 2^(4 * limbs) in Montgomery form by doubling 1 (36 * limbs) times,
-    /// then three Montgomery squarings (each doubles the exponent): 2^(32 *
+    /// [`Modulus::reduce_wide_to_mont`] take: 2^(4 * limbs) in Montgomery
+    /// form (1's, `one_mont`, doubled 4 * limbs times more), then
+    /// three Montgomery squarings (each doubles the exponent): 2^(32 *
     /// limbs) in Montgomery form, R * R mod m. On the LX106 a doubling of a
     /// 2048-bit number costs ~1.7 K instructions and a squaring ~0.5 M:
     /// doubling all the way (64 * limbs times) cost 7 M, more than the
@@ -251,8 +251,8 @@ impl Modulus {
     /// limbs + 2.
     pub fn r2(&self, t: &mut [u32]) -> Num {
         let mut x = Num::zero(self.m.len());
-        x[0] = 1;
-        for _ in 0..36 * self.m.len() {
+        self.one_mont(&mut x);
+        for _ in 0..4 * self.m.len() {
             self.double_mod(&mut x);
         }
         for _ in 0..3 {

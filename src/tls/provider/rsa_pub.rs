@@ -3,8 +3,8 @@
 //!
 //! The `rsa` crate's verifier (num-bigint-dig) takes ~11 KB of heap and ~34 M
 //! instructions per RSA-2048 signature on the LX106; this one needs four
-//! modulus-sized numbers and a double-sized scratch (1.5 KB for RSA-2048 at
-//! the peak) and no other allocation.
+//! modulus-sized numbers at most and a scratch of two limbs more (1.0 KB
+//! for RSA-2048, `public_op`) and no other allocation.
 //! Only public data is involved, so nothing here needs to be constant-time.
 
 use alloc::vec::Vec;

@@ -348,12 +348,16 @@ impl Download<'_> {
         let (s, sa) = (&mut p.s, &p.s_arena);
         m.server(Call::Other, || in_arena(sa, || s.write(&data)))
             .map_err(|f| server_fail("write download", f))?;
-        // SAFETY: plain helpers of the test runtime.
-        let held = unsafe { super::chip_heap_tag_in_use() };
-        if self.peak.is_some() {
-            // SAFETY: as above.
-            unsafe { super::chip_heap_tag_reset_peak() };
-        }
+        // This phase's peak alone: what the client holds now, plus the
+        // peak counted from here.
+        let held = self.peak.is_some().then(|| {
+            // SAFETY: plain helpers of the test runtime.
+            unsafe {
+                let held = super::chip_heap_tag_in_use();
+                super::chip_heap_tag_reset_peak();
+                held
+            }
+        });
         m.on = true;
         let mut read = 0;
         let mut buf = [0u8; 1460];
@@ -386,7 +390,7 @@ impl Download<'_> {
             }
         }
         m.on = false;
-        if let Some(peak) = self.peak {
+        if let (Some(peak), Some(held)) = (self.peak, held) {
             // SAFETY: plain helper of the test runtime.
             *peak = held + unsafe { super::chip_heap_tag_peak() };
         }
